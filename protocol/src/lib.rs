@@ -1,0 +1,13 @@
+//! Banter's wire types. No I/O: only event names, payload shapes and the rules both ends
+//! share (name normalisation, limits, ack shapes).
+//!
+//! Two layers (see `docs/protocol.md`):
+//! - [`classic`]: the Socket.IO chat-tutorial protocol, byte for byte;
+//! - [`ext`]: Banter's optional extensions, negotiated per socket.
+
+pub mod ack;
+pub mod classic;
+pub mod ext;
+pub mod rules;
+
+pub use ack::AckReply;
