@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs everything a fresh Debian 12 machine lacks to build, run and test Banter.
+# Idempotent: re-running it only checks. Needs root (or sudo) for apt.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  # build
+  build-essential pkg-config libssl-dev libdbus-1-dev
+  # Tauri 2 on Linux
+  libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
+  # headless app, end-to-end tests, screenshots
+  xvfb xauth webkit2gtk-driver imagemagick
+  # session bus, notification witness, real Secret Service
+  dbus dbus-x11 at-spi2-core python3-dbus python3-gi gnome-keyring libsecret-tools
+)
+
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+command -v cargo >/dev/null || { echo "setup: cargo is missing: install Rust (https://rustup.rs) first" >&2; exit 1; }
+command -v node >/dev/null || { echo "setup: node is missing: install Node.js 20+ first" >&2; exit 1; }
+
+# npm packages (test peers, UI toolchain): only when the lock changed since the last install.
+if [ ! -f node_modules/.package-lock.json ] || ! cmp -s package-lock.json node_modules/.banter-lock; then
+  npm ci --no-audit --no-fund --loglevel=error
+  cp package-lock.json node_modules/.banter-lock
+fi
+
+# tauri-driver drives the app window through WebKitWebDriver in end-to-end tests.
+if ! command -v tauri-driver >/dev/null; then
+  cargo install tauri-driver --version 2.1.0 --locked --quiet
+fi
+echo "setup: ok"
