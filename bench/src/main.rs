@@ -1,1 +1,682 @@
-fn main() {}
+//! `banter-bench`: banter-server against the official Node `socket.io` classic chat server,
+//! same machine, same run, same load generator. See docs/benchmarks.md.
+
+mod hist;
+mod load;
+mod procs;
+mod ws;
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::process::{Command, ExitCode};
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use tokio::sync::Semaphore;
+use tokio::task::JoinHandle;
+
+use load::Shared;
+use procs::{Kind, Launch, RssSampler, Server};
+
+#[derive(Parser, Debug, Clone)]
+#[command(about = "Benchmark banter-server against the Node socket.io classic chat server")]
+struct Args {
+    /// Tiny sizes (20 and 50 clients, 300 idle connections, 1 s per scenario): a smoke run
+    /// that keeps the benchmark from rotting, not a measurement.
+    #[arg(long)]
+    quick: bool,
+    /// Measured seconds per throughput scenario (after a warm-up).
+    #[arg(long)]
+    duration_secs: Option<f64>,
+    /// Run against one server only.
+    #[arg(long, value_parser = ["banter", "node"])]
+    only: Option<String>,
+    /// Also write the report (markdown) to this file.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Room sizes, comma-separated (default 200,1000; quick 20,50).
+    #[arg(long, value_delimiter = ',')]
+    clients: Option<Vec<usize>>,
+    /// Sends in flight, comma-separated (default 1,16).
+    #[arg(long, value_delimiter = ',')]
+    inflight: Option<Vec<usize>>,
+    /// Idle joined connections for the memory-per-connection figure (default 5000; quick 300).
+    #[arg(long)]
+    idle: Option<usize>,
+    /// Idle clients per room in the memory test.
+    #[arg(long, default_value_t = 10)]
+    idle_room_size: usize,
+    /// The banter-server binary (default: next to this binary, else
+    /// $CARGO_TARGET_DIR/release/banter-server).
+    #[arg(long)]
+    server_bin: Option<PathBuf>,
+    /// Do not run `cargo build --release -p banter-server` first (it is run only when this
+    /// program was started by `cargo run` and no --server-bin was given).
+    #[arg(long)]
+    no_build: bool,
+    /// Worker threads of the load generator.
+    #[arg(long, default_value_t = 1)]
+    gen_threads: usize,
+    /// Repository root (where tests/node/support/classic-server.cjs and node_modules are).
+    #[arg(long)]
+    repo: Option<PathBuf>,
+}
+
+struct Config {
+    sizes: Vec<usize>,
+    inflight: Vec<usize>,
+    idle: usize,
+    idle_room_size: usize,
+    duration: Duration,
+    warmup: Duration,
+    kinds: Vec<Kind>,
+}
+
+#[derive(Clone, Debug, Default)]
+struct Scenario {
+    clients: usize,
+    inflight: usize,
+    deliveries_per_s: f64,
+    messages_per_s: f64,
+    p50: Option<u64>,
+    p99: Option<u64>,
+    p999: Option<u64>,
+    server_cpu: f64,
+    gen_cpu: f64,
+    lost: u64,
+    ack_errors: u64,
+    peak_rss: u64,
+}
+
+#[derive(Debug, Default)]
+struct Report {
+    rss_idle: u64,
+    rss_peak: u64,
+    join_secs: Vec<(usize, f64)>,
+    scenarios: Vec<Scenario>,
+    idle_base: u64,
+    idle_loaded: u64,
+    idle_conns: usize,
+    idle_join_secs: f64,
+    problems: Vec<String>,
+    errors: Vec<String>,
+}
+
+impl Report {
+    fn per_conn(&self) -> Option<f64> {
+        (self.idle_conns > 0)
+            .then(|| (self.idle_loaded as f64 - self.idle_base as f64) / self.idle_conns as f64)
+    }
+    fn scenario(&self, n: usize, k: usize) -> Option<&Scenario> {
+        self.scenarios.iter().find(|s| s.clients == n && s.inflight == k)
+    }
+    fn lost(&self) -> u64 {
+        self.scenarios.iter().map(|s| s.lost).sum()
+    }
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let quick = args.quick;
+    let kinds = match args.only.as_deref() {
+        Some("banter") => vec![Kind::Banter],
+        Some("node") => vec![Kind::Node],
+        _ => vec![Kind::Banter, Kind::Node],
+    };
+    let duration = Duration::from_secs_f64(args.duration_secs.unwrap_or(if quick { 1.0 } else { 5.0 }));
+    let cfg = Config {
+        sizes: args.clients.clone().unwrap_or(if quick { vec![20, 50] } else { vec![200, 1000] }),
+        inflight: args.inflight.clone().unwrap_or(vec![1, 16]),
+        idle: args.idle.unwrap_or(if quick { 300 } else { 5000 }),
+        idle_room_size: args.idle_room_size.max(1),
+        duration,
+        warmup: if quick { Duration::from_millis(300) } else { Duration::from_secs(1) },
+        kinds,
+    };
+    let repo = args
+        .repo
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".."));
+    let repo = repo.canonicalize().unwrap_or(repo);
+
+    let nofile = procs::raise_nofile();
+    if (nofile as usize) < cfg.idle + 200 {
+        eprintln!(
+            "warning: open-file limit is {nofile}, {} idle connections need more; raise `ulimit -n`",
+            cfg.idle
+        );
+    }
+
+    let banter_bin = match &args.server_bin {
+        Some(p) => p.clone(),
+        None => {
+            if cfg.kinds.contains(&Kind::Banter) && !args.no_build {
+                if let Some(cargo) = std::env::var_os("CARGO") {
+                    eprintln!("building banter-server (cargo build --release -p banter-server)…");
+                    let ok = Command::new(cargo)
+                        .args(["build", "--release", "-p", "banter-server"])
+                        .current_dir(&repo)
+                        .status()
+                        .map(|s| s.success())
+                        .unwrap_or(false);
+                    if !ok {
+                        eprintln!("error: building banter-server failed (use --only node to skip it)");
+                        return ExitCode::FAILURE;
+                    }
+                }
+            }
+            procs::default_banter_bin()
+        }
+    };
+    if cfg.kinds.contains(&Kind::Banter) && !procs::exists(&banter_bin) {
+        eprintln!(
+            "error: no banter-server binary at {} (build it with `cargo build --release -p banter-server`, \
+             pass --server-bin, or use --only node)",
+            banter_bin.display()
+        );
+        return ExitCode::FAILURE;
+    }
+    let launch = Launch { banter_bin, repo_root: repo };
+
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(args.gen_threads.max(1))
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: tokio runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let started = Instant::now();
+    let mut reports = Vec::new();
+    for &kind in &cfg.kinds {
+        eprintln!("== {}", kind.name());
+        let r = rt.block_on(bench_server(kind, &cfg, &launch));
+        reports.push((kind, r));
+    }
+    let text = render(&cfg, &reports, started.elapsed(), args.gen_threads.max(1));
+    println!("{text}");
+    if let Some(out) = &args.out {
+        if let Err(e) = std::fs::write(out, &text) {
+            eprintln!("error: cannot write {}: {e}", out.display());
+            return ExitCode::FAILURE;
+        }
+    }
+    let failed = reports.iter().any(|(_, r)| !r.errors.is_empty());
+    // Keep the runtime's tasks from outliving the report noisily.
+    rt.shutdown_timeout(Duration::from_millis(200));
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+async fn bench_server(kind: Kind, cfg: &Config, launch: &Launch) -> Report {
+    let mut rep = Report::default();
+    if let Err(e) = throughput(kind, cfg, launch, &mut rep).await {
+        eprintln!("   error: {e}");
+        rep.errors.push(e);
+    }
+    if cfg.idle > 0 {
+        if let Err(e) = idle_memory(kind, cfg, launch, &mut rep).await {
+            eprintln!("   error: {e}");
+            rep.errors.push(e);
+        }
+    }
+    rep
+}
+
+/// Opens `n` joined clients (client 0 is the sender when `with_sender`).
+async fn open_clients(
+    addr: std::net::SocketAddr,
+    n: usize,
+    room_of: impl Fn(usize) -> String,
+    with_sender: bool,
+    sh: &Arc<Shared>,
+) -> Result<(Vec<JoinHandle<()>>, f64), String> {
+    let t0 = Instant::now();
+    sh.joined.store(0, Relaxed);
+    sh.failed.store(0, Relaxed);
+    let sem = Arc::new(Semaphore::new(64));
+    let mut handles = Vec::with_capacity(n);
+    for i in 0..n {
+        let permit = sem.clone().acquire_owned().await.map_err(|e| e.to_string())?;
+        handles.push(tokio::spawn(load::client(
+            addr,
+            format!("u{i}"),
+            room_of(i),
+            with_sender && i == 0,
+            sh.clone(),
+            permit,
+        )));
+        if sh.failed.load(Relaxed) > 0 {
+            break;
+        }
+    }
+    let deadline = Instant::now() + Duration::from_secs(300);
+    loop {
+        let (j, f) = (sh.joined.load(Relaxed), sh.failed.load(Relaxed));
+        if f > 0 {
+            abort(&handles);
+            let e = sh.take_error().unwrap_or_default();
+            return Err(format!("{f} of {n} clients failed to join: {e}"));
+        }
+        if j as usize >= n {
+            break;
+        }
+        if Instant::now() > deadline {
+            abort(&handles);
+            return Err(format!("only {j} of {n} clients joined in 300 s"));
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    Ok((handles, t0.elapsed().as_secs_f64()))
+}
+
+fn abort(handles: &[JoinHandle<()>]) {
+    for h in handles {
+        h.abort();
+    }
+}
+
+/// Waits until no client has read anything for 300 ms (the join notices and `roomData`
+/// broadcasts have all arrived).
+async fn settle(sh: &Shared, max: Duration) {
+    let t0 = Instant::now();
+    let mut quiet = 0;
+    let mut last = sh.bytes.load(Relaxed);
+    while quiet < 3 && t0.elapsed() < max {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let b = sh.bytes.load(Relaxed);
+        if b == last {
+            quiet += 1;
+        } else {
+            quiet = 0;
+            last = b;
+        }
+    }
+}
+
+async fn throughput(kind: Kind, cfg: &Config, launch: &Launch, rep: &mut Report) -> Result<(), String> {
+    let srv = Server::start(kind, launch).map_err(|e| e.to_string())?;
+    let sampler = RssSampler::start(srv.pid);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let pids = procs::tree(srv.pid);
+    rep.rss_idle = procs::rss_tree(&pids);
+    eprintln!("   listening on {} (pid {}), idle RSS {}", srv.addr, srv.pid, fmt_bytes(rep.rss_idle as f64));
+    let sh = Arc::new(Shared::new());
+    let mut result = Ok(());
+    for &n in &cfg.sizes {
+        let room = format!("room{n}");
+        let (handles, join_secs) = match open_clients(srv.addr, n, |_| room.clone(), true, &sh).await {
+            Ok(x) => x,
+            Err(e) => {
+                result = Err(format!("{n} clients: {e}"));
+                break;
+            }
+        };
+        settle(&sh, Duration::from_secs(120)).await;
+        rep.join_secs.push((n, join_secs));
+        eprintln!("   {n} clients joined in {join_secs:.1} s");
+        for &k in &cfg.inflight {
+            let s = scenario(&sh, &pids, &sampler, n, k, cfg).await;
+            eprintln!(
+                "   {n} clients, {k} in flight: {} deliveries/s, p50 {}, p99 {}, server CPU {:.0}%, generator CPU {:.0}%, lost {}, ack errors {}",
+                fmt_int(s.deliveries_per_s),
+                fmt_ns(s.p50),
+                fmt_ns(s.p99),
+                s.server_cpu * 100.0,
+                s.gen_cpu * 100.0,
+                s.lost,
+                s.ack_errors
+            );
+            rep.scenarios.push(s);
+            if let Some(e) = sh.take_error() {
+                eprintln!("   note: {e}");
+                rep.problems.push(format!("{n} clients, {k} in flight: {e}"));
+            }
+        }
+        let closed = sh.closed.load(Relaxed);
+        if closed > 0 {
+            rep.problems.push(format!("{closed} client connections were closed by the server during the run"));
+        }
+        abort(&handles);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        settle(&sh, Duration::from_secs(10)).await;
+        sh.closed.store(0, Relaxed);
+    }
+    rep.rss_peak = sampler.peak_total.load(Relaxed);
+    rep.problems.extend(srv.problems().into_iter().take(20));
+    srv.stop();
+    result
+}
+
+async fn scenario(
+    sh: &Shared,
+    pids: &[u32],
+    sampler: &RssSampler,
+    n: usize,
+    k: usize,
+    cfg: &Config,
+) -> Scenario {
+    sh.scenario.fetch_add(1, Relaxed);
+    for c in [&sh.deliveries, &sh.window, &sh.sent, &sh.acked, &sh.ack_errors] {
+        c.store(0, Relaxed);
+    }
+    sh.hist.reset();
+    sh.inflight.store(k, Relaxed);
+    sh.sending.store(true, Relaxed);
+    sh.start.notify_one();
+    tokio::time::sleep(cfg.warmup).await;
+
+    let (srv0, gen0) = (procs::cpu_tree(pids), procs::cpu_self());
+    let sent0 = sh.sent.load(Relaxed);
+    sampler.peak_window.store(0, Relaxed);
+    sh.measuring.store(true, Relaxed);
+    let t0 = Instant::now();
+    tokio::time::sleep(cfg.duration).await;
+    sh.measuring.store(false, Relaxed);
+    let dt = t0.elapsed().as_secs_f64();
+    let (srv1, gen1) = (procs::cpu_tree(pids), procs::cpu_self());
+    let sent1 = sh.sent.load(Relaxed);
+    let peak = sampler.peak_window.load(Relaxed);
+    sh.sending.store(false, Relaxed);
+
+    // Drain: every acknowledged message must reach all n members (the sender included).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let answered = sh.acked.load(Relaxed) + sh.ack_errors.load(Relaxed);
+        let done = answered >= sh.sent.load(Relaxed)
+            && sh.deliveries.load(Relaxed) >= sh.acked.load(Relaxed) * n as u64;
+        if done || Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let expected = sh.acked.load(Relaxed) * n as u64;
+    let got = sh.deliveries.load(Relaxed);
+    Scenario {
+        clients: n,
+        inflight: k,
+        deliveries_per_s: sh.window.load(Relaxed) as f64 / dt,
+        messages_per_s: (sent1 - sent0) as f64 / dt,
+        p50: sh.hist.quantile(0.50),
+        p99: sh.hist.quantile(0.99),
+        p999: sh.hist.quantile(0.999),
+        server_cpu: (srv1 - srv0) / dt,
+        gen_cpu: (gen1 - gen0) / dt,
+        lost: expected.saturating_sub(got),
+        ack_errors: sh.ack_errors.load(Relaxed),
+        peak_rss: peak,
+    }
+}
+
+async fn idle_memory(kind: Kind, cfg: &Config, launch: &Launch, rep: &mut Report) -> Result<(), String> {
+    let srv = Server::start(kind, launch).map_err(|e| e.to_string())?;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let pids = procs::tree(srv.pid);
+    rep.idle_base = median_rss(&pids).await;
+    let sh = Arc::new(Shared::new());
+    let size = cfg.idle_room_size;
+    let r = open_clients(srv.addr, cfg.idle, |i| format!("idle{}", i / size), false, &sh).await;
+    let (handles, secs) = match r {
+        Ok(x) => x,
+        Err(e) => {
+            rep.problems.extend(srv.problems().into_iter().take(20));
+            srv.stop();
+            return Err(format!("idle connections: {e}"));
+        }
+    };
+    settle(&sh, Duration::from_secs(30)).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    rep.idle_loaded = median_rss(&pids).await;
+    rep.idle_conns = cfg.idle;
+    rep.idle_join_secs = secs;
+    eprintln!(
+        "   {} idle joined connections in {secs:.1} s: RSS {} → {} ({}/connection)",
+        cfg.idle,
+        fmt_bytes(rep.idle_base as f64),
+        fmt_bytes(rep.idle_loaded as f64),
+        fmt_bytes(rep.per_conn().unwrap_or(0.0))
+    );
+    let closed = sh.closed.load(Relaxed);
+    if closed > 0 {
+        rep.problems.push(format!("{closed} idle connections were closed by the server"));
+    }
+    rep.problems.extend(srv.problems().into_iter().take(20));
+    // Stop the server first: closing 5,000 clients one by one would make it broadcast
+    // thousands of "has left" notices for nothing.
+    srv.stop();
+    abort(&handles);
+    Ok(())
+}
+
+/// Median of 5 RSS samples 100 ms apart (a GC or allocator trim can move one sample).
+async fn median_rss(pids: &[u32]) -> u64 {
+    let mut v = Vec::new();
+    for _ in 0..5 {
+        v.push(procs::rss_tree(pids));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    v.sort_unstable();
+    v[2]
+}
+
+// ---------------------------------------------------------------------------- report
+
+fn fmt_int(x: f64) -> String {
+    let s = format!("{:.0}", x.max(0.0));
+    let mut out = String::new();
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+fn fmt_ns(v: Option<u64>) -> String {
+    match v {
+        None => "–".into(),
+        Some(ns) if ns < 1_000_000 => format!("{:.0} µs", ns as f64 / 1e3),
+        Some(ns) if ns < 10_000_000 => format!("{:.2} ms", ns as f64 / 1e6),
+        Some(ns) if ns < 1_000_000_000 => format!("{:.1} ms", ns as f64 / 1e6),
+        Some(ns) => format!("{:.2} s", ns as f64 / 1e9),
+    }
+}
+
+fn fmt_bytes(b: f64) -> String {
+    if b.abs() >= 1024.0 * 1024.0 {
+        format!("{:.1} MiB", b / 1024.0 / 1024.0)
+    } else {
+        format!("{:.1} KiB", b / 1024.0)
+    }
+}
+
+fn ratio(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    match (a, b) {
+        (Some(a), Some(b)) if b > 0.0 => Some(a / b),
+        _ => None,
+    }
+}
+
+fn fmt_ratio(r: Option<f64>) -> String {
+    match r {
+        Some(r) if r >= 10.0 => format!("{r:.1}×"),
+        Some(r) => format!("{r:.2}×"),
+        None => "–".into(),
+    }
+}
+
+enum Aim {
+    None,
+    AtLeast(f64),
+    Below(f64),
+    AtMost(f64),
+}
+
+fn aim_text(aim: &Aim, r: Option<f64>) -> String {
+    let (txt, ok) = match *aim {
+        Aim::None => return String::new(),
+        Aim::AtLeast(x) => (format!("≥ {x}×"), r.map(|r| r >= x)),
+        Aim::Below(x) => (format!("< {x}×"), r.map(|r| r < x)),
+        Aim::AtMost(x) => (format!("≤ {x}×"), r.map(|r| r <= x)),
+    };
+    match ok {
+        Some(true) => format!("{txt} ✓"),
+        Some(false) => format!("{txt} ✗"),
+        None => txt,
+    }
+}
+
+fn render(cfg: &Config, reports: &[(Kind, Report)], took: Duration, gen_threads: usize) -> String {
+    let mut o = String::new();
+    let get = |k: Kind| reports.iter().find(|(x, _)| *x == k).map(|(_, r)| r);
+    let (b, n) = (get(Kind::Banter), get(Kind::Node));
+    let both = b.is_some() && n.is_some();
+    let _ = writeln!(o, "## banter-server vs node socket.io (classic chat protocol)\n");
+    if both {
+        let _ = writeln!(o, "| metric | banter-server | node socket.io | ratio (banter/node) | aim |");
+        let _ = writeln!(o, "| --- | ---: | ---: | ---: | --- |");
+    } else {
+        let k = if b.is_some() { Kind::Banter } else { Kind::Node };
+        let _ = writeln!(o, "| metric | {} |", k.name());
+        let _ = writeln!(o, "| --- | ---: |");
+    }
+    let mut row = |name: String, bv: Option<f64>, nv: Option<f64>, f: &dyn Fn(f64) -> String, aim: Aim| {
+        let show = |v: Option<f64>| v.map(f).unwrap_or_else(|| "–".into());
+        if both {
+            let r = ratio(bv, nv);
+            let _ = writeln!(o, "| {name} | {} | {} | {} | {} |", show(bv), show(nv), fmt_ratio(r), aim_text(&aim, r));
+        } else {
+            let _ = writeln!(o, "| {name} | {} |", show(bv.or(nv)));
+        }
+    };
+    let ns = |v: f64| fmt_ns(Some(v as u64));
+    let bytes = |v: f64| fmt_bytes(v);
+    let int = |v: f64| fmt_int(v);
+    for &size in &cfg.sizes {
+        for &k in &cfg.inflight {
+            let sb = b.and_then(|r| r.scenario(size, k));
+            let sn = n.and_then(|r| r.scenario(size, k));
+            let what = format!("{size} clients, {k} in flight");
+            row(
+                format!("deliveries/s, {what}"),
+                sb.map(|s| s.deliveries_per_s),
+                sn.map(|s| s.deliveries_per_s),
+                &int,
+                Aim::AtLeast(5.0),
+            );
+            row(
+                format!("p50 delivery latency, {what}"),
+                sb.and_then(|s| s.p50).map(|v| v as f64),
+                sn.and_then(|s| s.p50).map(|v| v as f64),
+                &ns,
+                Aim::None,
+            );
+            row(
+                format!("p99 delivery latency, {what}"),
+                sb.and_then(|s| s.p99).map(|v| v as f64),
+                sn.and_then(|s| s.p99).map(|v| v as f64),
+                &ns,
+                Aim::Below(1.0),
+            );
+        }
+    }
+    row(
+        "server RSS idle".into(),
+        b.map(|r| r.rss_idle as f64),
+        n.map(|r| r.rss_idle as f64),
+        &bytes,
+        Aim::None,
+    );
+    row(
+        "server RSS peak (throughput runs, joins included)".into(),
+        b.map(|r| r.rss_peak as f64),
+        n.map(|r| r.rss_peak as f64),
+        &bytes,
+        Aim::None,
+    );
+    row(
+        format!("memory per idle connection ({} joined)", fmt_int(cfg.idle as f64)),
+        b.and_then(|r| r.per_conn()),
+        n.and_then(|r| r.per_conn()),
+        &bytes,
+        Aim::AtMost(0.2),
+    );
+    let lost = |r: &Report| r.lost() as f64;
+    let _ = writeln!(
+        o,
+        "| lost deliveries (all scenarios) | {} |{}",
+        [b, n]
+            .iter()
+            .flatten()
+            .map(|r| fmt_int(lost(r)))
+            .collect::<Vec<_>>()
+            .join(" | "),
+        if both { " | | 0 |" } else { "" }
+    );
+
+    let _ = writeln!(o, "\n### Details\n");
+    let _ = writeln!(
+        o,
+        "| server | clients | in flight | deliveries/s | messages/s | p50 | p99 | p99.9 | server CPU | generator CPU | peak RSS | lost | ack errors |"
+    );
+    let _ = writeln!(o, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    for (kind, r) in reports {
+        for s in &r.scenarios {
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {:.0}% | {:.0}% | {} | {} | {} |",
+                kind.name(),
+                s.clients,
+                s.inflight,
+                fmt_int(s.deliveries_per_s),
+                fmt_int(s.messages_per_s),
+                fmt_ns(s.p50),
+                fmt_ns(s.p99),
+                fmt_ns(s.p999),
+                s.server_cpu * 100.0,
+                s.gen_cpu * 100.0,
+                fmt_bytes(s.peak_rss as f64),
+                s.lost,
+                s.ack_errors
+            );
+        }
+    }
+    let _ = writeln!(o);
+    for (kind, r) in reports {
+        let joins: Vec<String> = r.join_secs.iter().map(|(n, s)| format!("{n} clients {s:.1} s")).collect();
+        let _ = writeln!(
+            o,
+            "- {}: joining took {}; {} idle connections: RSS {} → {} (joined in {:.1} s)",
+            kind.name(),
+            joins.join(", "),
+            fmt_int(r.idle_conns as f64),
+            fmt_bytes(r.idle_base as f64),
+            fmt_bytes(r.idle_loaded as f64),
+            r.idle_join_secs
+        );
+        for e in &r.errors {
+            let _ = writeln!(o, "  - ERROR: {e}");
+        }
+        for p in r.problems.iter().take(10) {
+            let _ = writeln!(o, "  - server/generator note: {}", p.chars().take(300).collect::<String>());
+        }
+    }
+    let _ = writeln!(
+        o,
+        "\n{}; load generator: {gen_threads} thread(s); {} s measured per scenario after {} s warm-up; run took {:.0} s",
+        procs::machine_line(),
+        cfg.duration.as_secs_f64(),
+        cfg.warmup.as_secs_f64(),
+        took.as_secs_f64()
+    );
+    o
+}

@@ -1,0 +1,302 @@
+//! The load generator: many Socket.IO v5 clients (Engine.IO v4 over WebSocket), one tokio
+//! task each, sharing counters and one latency histogram.
+//!
+//! Every client connects, sends `40`, waits for the server's `40`, emits
+//! `join {username, room}` with ack id 0 and waits for `430[]`. Then it only reads: it
+//! answers Engine.IO pings (`2` → `3`) and counts the `message` events that carry the
+//! benchmark's stamp. One client per room may be the sender: on `start` it emits
+//! `sendMessage` with `inflight` acks outstanding and sends the next one whenever an ack
+//! comes back, until `sending` is cleared. The message text is `bx<scenario>-<nanos>` where
+//! `nanos` is the send time on the generator's clock, so each receiver computes the
+//! delivery latency (send → receipt) of each copy it gets.
+
+use std::io;
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::sync::{Arc, LazyLock, Mutex};
+use std::time::Instant;
+
+use memchr::memmem::Finder;
+use tokio::sync::{Notify, OwnedSemaphorePermit};
+
+use crate::hist::Hist;
+use crate::ws::{Conn, OP_CLOSE, OP_PING, OP_TEXT};
+
+pub struct Shared {
+    epoch: Instant,
+    /// Stamps of other scenarios are not counted (late copies from a previous one).
+    pub scenario: AtomicU32,
+    pub measuring: AtomicBool,
+    pub sending: AtomicBool,
+    pub inflight: AtomicUsize,
+    pub start: Notify,
+    /// Copies of this scenario's messages received, in all, and while `measuring`.
+    pub deliveries: AtomicU64,
+    pub window: AtomicU64,
+    /// Bytes read by all clients (to see when the servers have gone quiet).
+    pub bytes: AtomicU64,
+    pub sent: AtomicU64,
+    pub acked: AtomicU64,
+    pub ack_errors: AtomicU64,
+    pub joined: AtomicU64,
+    pub failed: AtomicU64,
+    pub closed: AtomicU64,
+    pub first_error: Mutex<Option<String>>,
+    pub hist: Hist,
+}
+
+impl Shared {
+    pub fn new() -> Shared {
+        Shared {
+            epoch: Instant::now(),
+            scenario: AtomicU32::new(0),
+            measuring: AtomicBool::new(false),
+            sending: AtomicBool::new(false),
+            inflight: AtomicUsize::new(1),
+            start: Notify::new(),
+            deliveries: AtomicU64::new(0),
+            window: AtomicU64::new(0),
+            bytes: AtomicU64::new(0),
+            sent: AtomicU64::new(0),
+            acked: AtomicU64::new(0),
+            ack_errors: AtomicU64::new(0),
+            joined: AtomicU64::new(0),
+            failed: AtomicU64::new(0),
+            closed: AtomicU64::new(0),
+            first_error: Mutex::new(None),
+            hist: Hist::new(),
+        }
+    }
+
+    fn now_ns(&self) -> u64 {
+        self.epoch.elapsed().as_nanos() as u64
+    }
+
+    fn note_error(&self, e: String) {
+        let mut g = self.first_error.lock().unwrap_or_else(|p| p.into_inner());
+        if g.is_none() {
+            *g = Some(e);
+        }
+    }
+
+    pub fn take_error(&self) -> Option<String> {
+        self.first_error.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
+}
+
+/// One client: connect, join, then read (and send, for the sender) until the connection
+/// ends or the task is aborted.
+pub async fn client(
+    addr: SocketAddr,
+    username: String,
+    room: String,
+    sender: bool,
+    sh: Arc<Shared>,
+    permit: OwnedSemaphorePermit,
+) {
+    let c = match setup(addr, &username, &room, &sh).await {
+        Ok(c) => c,
+        Err(e) => {
+            sh.note_error(format!("{username}@{room}: {e}"));
+            sh.failed.fetch_add(1, Relaxed);
+            return;
+        }
+    };
+    drop(permit);
+    sh.joined.fetch_add(1, Relaxed);
+    if let Err(e) = run(c, sender, &sh).await {
+        sh.note_error(format!("{username}@{room}: {e}"));
+    }
+    sh.closed.fetch_add(1, Relaxed);
+}
+
+async fn setup(addr: SocketAddr, username: &str, room: &str, sh: &Shared) -> io::Result<Conn> {
+    let mut c = Conn::connect(addr).await?;
+    c.push_text(b"40");
+    c.flush().await?;
+    wait_for(&mut c, sh, |p| {
+        if p.starts_with(b"40") {
+            Some(Ok(()))
+        } else if p.starts_with(b"44") {
+            Some(Err(io::Error::other(format!("connect refused: {}", String::from_utf8_lossy(p)))))
+        } else {
+            None
+        }
+    })
+    .await?;
+    let join = format!(r#"420["join",{{"username":"{username}","room":"{room}"}}]"#);
+    c.push_text(join.as_bytes());
+    c.flush().await?;
+    wait_for(&mut c, sh, |p| {
+        if p == b"430[]" {
+            Some(Ok(()))
+        } else if p.starts_with(b"430") {
+            Some(Err(io::Error::other(format!("join refused: {}", String::from_utf8_lossy(p)))))
+        } else {
+            None
+        }
+    })
+    .await?;
+    Ok(c)
+}
+
+/// Reads until `f` recognises a text frame; answers pings meanwhile.
+async fn wait_for(
+    c: &mut Conn,
+    sh: &Shared,
+    mut f: impl FnMut(&[u8]) -> Option<io::Result<()>>,
+) -> io::Result<()> {
+    loop {
+        while let Some((op, s, e)) = c.next_frame() {
+            match op {
+                OP_TEXT if c.buf[s..e] == *b"2" => c.push_text(b"3"),
+                OP_TEXT => {
+                    if let Some(r) = f(&c.buf[s..e]) {
+                        c.flush().await?;
+                        return r;
+                    }
+                }
+                OP_PING => c.push_pong((s, e)),
+                OP_CLOSE => return Err(io::Error::other("server closed the WebSocket")),
+                _ => {}
+            }
+        }
+        c.flush().await?;
+        let n = c.fill().await?;
+        if n == 0 {
+            return Err(io::Error::other("server closed the connection"));
+        }
+        sh.bytes.fetch_add(n as u64, Relaxed);
+    }
+}
+
+static STAMP: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\"text\":\"bx"));
+
+/// (scenario, send time) from a `message` event with the benchmark's stamp.
+fn find_stamp(p: &[u8]) -> Option<(u32, u64)> {
+    let i = STAMP.find(p)? + 10;
+    let mut sc: u32 = 0;
+    let mut j = i;
+    while j < p.len() && p[j].is_ascii_digit() {
+        sc = sc.wrapping_mul(10).wrapping_add((p[j] - b'0') as u32);
+        j += 1;
+    }
+    if j >= p.len() || p[j] != b'-' {
+        return None;
+    }
+    j += 1;
+    let mut t: u64 = 0;
+    let k = j;
+    while j < p.len() && p[j].is_ascii_digit() {
+        t = t.wrapping_mul(10).wrapping_add((p[j] - b'0') as u64);
+        j += 1;
+    }
+    if j == k {
+        return None;
+    }
+    Some((sc, t))
+}
+
+/// `43<id>[]` (or `[null…` from a Banter-style ack) is a success; anything else an error.
+fn ack_ok(p: &[u8]) -> bool {
+    let mut j = 2;
+    while j < p.len() && p[j].is_ascii_digit() {
+        j += 1;
+    }
+    let rest = &p[j..];
+    rest == b"[]" || rest.starts_with(b"[null")
+}
+
+fn push_message(c: &mut Conn, next_id: &mut u64, scratch: &mut Vec<u8>, sh: &Shared) {
+    scratch.clear();
+    let sc = sh.scenario.load(Relaxed);
+    let _ = write!(scratch, "42{}[\"sendMessage\",\"bx{}-{}\"]", *next_id, sc, sh.now_ns());
+    *next_id += 1;
+    c.push_text(scratch);
+    sh.sent.fetch_add(1, Relaxed);
+}
+
+async fn run(mut c: Conn, sender: bool, sh: &Shared) -> io::Result<()> {
+    let mut next_id: u64 = 1;
+    let mut scratch = Vec::with_capacity(64);
+    loop {
+        let n = if sender {
+            tokio::select! {
+                r = c.fill() => r?,
+                _ = sh.start.notified() => {
+                    for _ in 0..sh.inflight.load(Relaxed) {
+                        push_message(&mut c, &mut next_id, &mut scratch, sh);
+                    }
+                    c.flush().await?;
+                    continue;
+                }
+            }
+        } else {
+            c.fill().await?
+        };
+        if n == 0 {
+            return Ok(());
+        }
+        sh.bytes.fetch_add(n as u64, Relaxed);
+        let now = sh.now_ns();
+        let scenario = sh.scenario.load(Relaxed);
+        let measuring = sh.measuring.load(Relaxed);
+        let (mut got, mut got_window) = (0u64, 0u64);
+        while let Some((op, s, e)) = c.next_frame() {
+            match op {
+                OP_TEXT => {
+                    let p = &c.buf[s..e];
+                    if p.starts_with(b"42") {
+                        if let Some((sc, t)) = find_stamp(p) {
+                            if sc == scenario {
+                                got += 1;
+                                if measuring {
+                                    got_window += 1;
+                                    sh.hist.record(now.saturating_sub(t));
+                                }
+                            }
+                        }
+                    } else if p == b"2" {
+                        c.push_text(b"3");
+                    } else if sender && p.starts_with(b"43") {
+                        if ack_ok(p) {
+                            sh.acked.fetch_add(1, Relaxed);
+                        } else {
+                            sh.ack_errors.fetch_add(1, Relaxed);
+                            sh.note_error(format!("sendMessage refused: {}", String::from_utf8_lossy(p)));
+                        }
+                        if sh.sending.load(Relaxed) {
+                            push_message(&mut c, &mut next_id, &mut scratch, sh);
+                        }
+                    }
+                }
+                OP_PING => c.push_pong((s, e)),
+                OP_CLOSE => return Err(io::Error::other("server closed the WebSocket")),
+                _ => {}
+            }
+        }
+        if got > 0 {
+            sh.deliveries.fetch_add(got, Relaxed);
+            if got_window > 0 {
+                sh.window.fetch_add(got_window, Relaxed);
+            }
+        }
+        c.flush().await?;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stamps_and_acks() {
+        let m = br#"42["message",{"username":"u0","text":"bx7-123456789","createdAt":1}]"#;
+        assert_eq!(find_stamp(m), Some((7, 123456789)));
+        assert_eq!(find_stamp(br#"42["message",{"username":"Admin","text":"Welcome!"}]"#), None);
+        assert!(ack_ok(b"4312[]"));
+        assert!(ack_ok(b"4312[null,{}]"));
+        assert!(!ack_ok(br#"4312["Profanity is not allowed!"]"#));
+    }
+}

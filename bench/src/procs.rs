@@ -1,0 +1,302 @@
+//! The servers under test as child processes, and what /proc says about them.
+
+use std::fs;
+use std::io::{self, BufRead, BufReader, Read};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::sync::Arc;
+use std::thread;
+use std::time::Duration;
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Kind {
+    Banter,
+    Node,
+}
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Banter => "banter-server",
+            Kind::Node => "node socket.io",
+        }
+    }
+}
+
+pub struct Server {
+    pub addr: SocketAddr,
+    pub pid: u32,
+    child: Child,
+    /// Everything the server printed after its first line (stdout and stderr).
+    pub log_path: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+pub struct Launch {
+    pub banter_bin: PathBuf,
+    pub repo_root: PathBuf,
+}
+
+impl Server {
+    pub fn start(kind: Kind, launch: &Launch) -> io::Result<Server> {
+        let dir = tempfile::Builder::new().prefix("banter-bench-").tempdir()?;
+        let log_path = dir.path().join("server.log");
+        let mut cmd = match kind {
+            Kind::Banter => {
+                let mut c = Command::new(&launch.banter_bin);
+                c.arg("--listen")
+                    .arg("127.0.0.1:0")
+                    .arg("--db")
+                    .arg(dir.path().join("bench.db"))
+                    .arg("--rate-limit")
+                    .arg("0");
+                c
+            }
+            Kind::Node => {
+                let mut c = Command::new("node");
+                c.arg("tests/node/support/classic-server.cjs").arg("0").current_dir(&launch.repo_root);
+                c
+            }
+        };
+        let log = fs::File::create(&log_path)?;
+        cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::from(log.try_clone()?));
+        let mut child = cmd.spawn().map_err(|e| {
+            io::Error::new(e.kind(), format!("cannot start {}: {e} ({cmd:?})", kind.name()))
+        })?;
+        let pid = child.id();
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut reader = BufReader::new(stdout);
+        let mut first = String::new();
+        // The first line comes within a few seconds or the server failed to start.
+        let (tx, rx) = std::sync::mpsc::channel();
+        thread::spawn(move || {
+            let r = reader.read_line(&mut first).map(|_| first);
+            let _ = tx.send(r);
+            // Keep draining stdout into the log so the server never blocks on a full pipe.
+            let mut log = log;
+            let _ = io::copy(&mut reader, &mut log);
+        });
+        let line = match rx.recv_timeout(Duration::from_secs(20)) {
+            Ok(Ok(l)) => l,
+            Ok(Err(e)) => return Err(e),
+            Err(_) => {
+                let _ = child.kill();
+                return Err(io::Error::other(format!("{} printed nothing in 20 s", kind.name())));
+            }
+        };
+        let port = parse_port(kind, line.trim()).ok_or_else(|| {
+            let _ = child.kill();
+            let log = fs::read_to_string(&log_path).unwrap_or_default();
+            io::Error::other(format!(
+                "{}: unexpected first line {:?}; log: {}",
+                kind.name(),
+                line.trim(),
+                log.trim()
+            ))
+        })?;
+        Ok(Server { addr: SocketAddr::from(([127, 0, 0, 1], port)), pid, child, log_path, _dir: dir })
+    }
+
+    /// Lines of the server's log that name a problem (errors, warnings, full channels).
+    pub fn problems(&self) -> Vec<String> {
+        let mut s = String::new();
+        if let Ok(mut f) = fs::File::open(&self.log_path) {
+            let _ = f.read_to_string(&mut s);
+        }
+        s.lines()
+            .filter(|l| {
+                let u = l.to_ascii_lowercase();
+                u.contains("error") || u.contains("warn") || u.contains("full") || u.contains("panic")
+            })
+            .map(|l| l.to_string())
+            .collect()
+    }
+
+    pub fn stop(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn parse_port(kind: Kind, line: &str) -> Option<u16> {
+    match kind {
+        // banter-server listening on 127.0.0.1:PORT
+        Kind::Banter => line.rsplit(':').next()?.trim().parse().ok(),
+        // {"port":N}
+        Kind::Node => {
+            let i = line.find("\"port\"")?;
+            let rest = line[i + 6..].trim_start().strip_prefix(':')?.trim_start();
+            let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+            digits.parse().ok()
+        }
+    }
+}
+
+/// `pid` and all its descendants.
+pub fn tree(pid: u32) -> Vec<u32> {
+    let mut parents = Vec::new();
+    if let Ok(rd) = fs::read_dir("/proc") {
+        for e in rd.flatten() {
+            let Some(p) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else { continue };
+            if let Some(pp) = stat_fields(p).and_then(|f| f.get(1).and_then(|s| s.parse::<u32>().ok())) {
+                parents.push((p, pp));
+            }
+        }
+    }
+    let mut out = vec![pid];
+    let mut i = 0;
+    while i < out.len() {
+        let cur = out[i];
+        out.extend(parents.iter().filter(|(_, pp)| *pp == cur).map(|(p, _)| *p));
+        i += 1;
+    }
+    out
+}
+
+/// Fields of /proc/PID/stat after the command name (state is index 0, ppid 1, utime 11,
+/// stime 12).
+fn stat_fields(pid: u32) -> Option<Vec<String>> {
+    let s = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let rest = &s[s.rfind(')')? + 1..];
+    Some(rest.split_whitespace().map(|x| x.to_string()).collect())
+}
+
+/// Resident set size of a process in bytes (VmRSS).
+pub fn rss_of(pid: u32) -> Option<u64> {
+    let s = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = s.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+pub fn rss_tree(pids: &[u32]) -> u64 {
+    pids.iter().filter_map(|p| rss_of(*p)).sum()
+}
+
+/// CPU time (user + system) of the processes, in seconds.
+pub fn cpu_tree(pids: &[u32]) -> f64 {
+    let tick = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+    pids.iter()
+        .filter_map(|p| {
+            let f = stat_fields(*p)?;
+            let u: f64 = f.get(11)?.parse().ok()?;
+            let s: f64 = f.get(12)?.parse().ok()?;
+            Some((u + s) / tick)
+        })
+        .sum()
+}
+
+/// CPU time of this process (all threads), in seconds.
+pub fn cpu_self() -> f64 {
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) };
+    let t = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 / 1e6;
+    t(ru.ru_utime) + t(ru.ru_stime)
+}
+
+/// Samples the RSS of a process tree every 50 ms on its own thread and keeps the peaks.
+pub struct RssSampler {
+    pub peak_total: Arc<AtomicU64>,
+    pub peak_window: Arc<AtomicU64>,
+    stop: Arc<AtomicBool>,
+}
+
+impl RssSampler {
+    pub fn start(pid: u32) -> RssSampler {
+        let peak_total = Arc::new(AtomicU64::new(0));
+        let peak_window = Arc::new(AtomicU64::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (pt, pw, st) = (peak_total.clone(), peak_window.clone(), stop.clone());
+        thread::spawn(move || {
+            let mut pids = tree(pid);
+            let mut n = 0u64;
+            while !st.load(Relaxed) {
+                if n % 20 == 0 {
+                    pids = tree(pid);
+                }
+                n += 1;
+                let r = rss_tree(&pids);
+                pt.fetch_max(r, Relaxed);
+                pw.fetch_max(r, Relaxed);
+                thread::sleep(Duration::from_millis(50));
+            }
+        });
+        RssSampler { peak_total, peak_window, stop }
+    }
+}
+
+impl Drop for RssSampler {
+    fn drop(&mut self) {
+        self.stop.store(true, Relaxed);
+    }
+}
+
+/// Raises this process's open-file limit to its hard limit (5,000 idle clients need 5,000
+/// sockets here and 5,000 in the server).
+pub fn raise_nofile() -> u64 {
+    unsafe {
+        let mut l: libc::rlimit = std::mem::zeroed();
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut l) != 0 {
+            return 0;
+        }
+        l.rlim_cur = l.rlim_max;
+        libc::setrlimit(libc::RLIMIT_NOFILE, &l);
+        libc::getrlimit(libc::RLIMIT_NOFILE, &mut l);
+        l.rlim_cur as u64
+    }
+}
+
+pub fn default_banter_bin() -> PathBuf {
+    // Next to this binary (same cargo target dir and profile), else the shared target dir.
+    if let Ok(exe) = std::env::current_exe() {
+        if let Some(dir) = exe.parent() {
+            let p = dir.join("banter-server");
+            if p.exists() {
+                return p;
+            }
+        }
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| {
+        let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+        home.join(".cache/banter/target")
+    });
+    target.join("release/banter-server")
+}
+
+pub fn machine_line() -> String {
+    let nproc = thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
+    let kernel = fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    let cpu = fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|x| x.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let mem = fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|s| {
+            let l = s.lines().find(|l| l.starts_with("MemTotal:"))?.to_string();
+            let kb: u64 = l.split_whitespace().nth(1)?.parse().ok()?;
+            Some(kb / 1024 / 1024)
+        })
+        .unwrap_or(0);
+    let node = Command::new("node")
+        .arg("--version")
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_else(|| "?".into());
+    format!(
+        "machine: {nproc} cores ({cpu}), {mem} GiB RAM, Linux {}, node {node}",
+        kernel.trim()
+    )
+}
+
+pub fn exists(p: &Path) -> bool {
+    p.is_file()
+}
