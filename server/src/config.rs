@@ -1,0 +1,102 @@
+//! Command-line flags and environment variables.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::Parser;
+
+use crate::error::ServerError;
+
+/// The self-hosted Banter chat server: Socket.IO rooms speaking the classic chat protocol
+/// and Banter's extensions, with an embedded SQLite store.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "banter-server", version, about, long_about = None)]
+pub struct Cli {
+    /// Address and port to listen on (port 0 picks a free one).
+    #[arg(long, env = "BANTER_LISTEN", default_value = "127.0.0.1:3000")]
+    pub listen: SocketAddr,
+
+    /// SQLite database file [default: the platform data dir, e.g. ~/.local/share/banter/banter.db].
+    #[arg(long, env = "BANTER_DB")]
+    pub db: Option<PathBuf>,
+
+    /// Require this access token in the Socket.IO handshake (`auth: {token}`). Prefer the
+    /// environment variable or --token-file: arguments are visible to other local users.
+    #[arg(long, env = "BANTER_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+
+    /// Read the access token from this file (first line).
+    #[arg(long, env = "BANTER_TOKEN_FILE", conflicts_with = "token")]
+    pub token_file: Option<PathBuf>,
+
+    /// Messages per second each socket may send on average (bursts of twice that); 0 = no limit.
+    #[arg(long, env = "BANTER_RATE_LIMIT", default_value_t = 20)]
+    pub rate_limit: u32,
+
+    /// Longest message, in characters.
+    #[arg(long, env = "BANTER_MAX_MESSAGE_CHARS", default_value_t = banter_protocol::rules::MAX_MESSAGE_CHARS as u32)]
+    pub max_message_chars: u32,
+
+    /// Messages of history sent to a Banter client when it joins a room.
+    #[arg(long, env = "BANTER_HISTORY_ON_JOIN", default_value_t = 50)]
+    pub history_on_join: u32,
+
+    /// Packets buffered per socket before emits to it fail (a slow client).
+    #[arg(long, env = "BANTER_SOCKET_BUFFER", default_value_t = 1024)]
+    pub socket_buffer: usize,
+
+    /// Log format: `text` or `json`. Filter with RUST_LOG (default `info`).
+    #[arg(long, env = "BANTER_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
+    pub log_format: String,
+}
+
+/// The settings the server runs with, resolved from [`Cli`].
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub db_path: PathBuf,
+    pub token: Option<String>,
+    pub rate_limit: u32,
+    pub max_message_chars: u32,
+    pub history_on_join: u32,
+    pub socket_buffer: usize,
+}
+
+impl Cli {
+    pub fn resolve(self) -> Result<Config, ServerError> {
+        let db_path = match self.db {
+            Some(p) => p,
+            None => default_db_path()?,
+        };
+        let token = match (self.token, self.token_file) {
+            (Some(t), _) => Some(t),
+            (None, Some(path)) => {
+                let raw = std::fs::read_to_string(&path)
+                    .map_err(|e| ServerError::Config(format!("cannot read token file {}: {e}", path.display())))?;
+                Some(raw.lines().next().unwrap_or_default().trim().to_owned())
+            }
+            (None, None) => None,
+        };
+        if matches!(&token, Some(t) if t.is_empty()) {
+            return Err(ServerError::Config("the access token is empty".into()));
+        }
+        if self.max_message_chars == 0 {
+            return Err(ServerError::Config("--max-message-chars must be at least 1".into()));
+        }
+        Ok(Config {
+            listen: self.listen,
+            db_path,
+            token,
+            rate_limit: self.rate_limit,
+            max_message_chars: self.max_message_chars,
+            history_on_join: self.history_on_join.min(crate::store::MAX_PAGE),
+            socket_buffer: self.socket_buffer.max(16),
+        })
+    }
+}
+
+fn default_db_path() -> Result<PathBuf, ServerError> {
+    let dirs = directories::ProjectDirs::from("chat", "Banter", "banter")
+        .ok_or_else(|| ServerError::Config("no home directory: pass --db PATH".into()))?;
+    Ok(dirs.data_dir().join("banter.db"))
+}

@@ -1,0 +1,37 @@
+//! Emitting to rooms, synchronously and in order.
+
+use std::future::Future;
+
+use futures_util::FutureExt;
+use socketioxide::BroadcastError;
+
+use crate::metrics::Metrics;
+
+/// The socketioxide room a member's socket is in, by kind: classic sockets get classic
+/// events, Banter sockets get `banter:` events, and nobody gets the same message twice.
+pub fn classic_room(room: &str) -> String {
+    format!("c:{room}")
+}
+
+pub fn banter_room(room: &str) -> String {
+    format!("b:{room}")
+}
+
+/// Runs a broadcast now. With socketioxide's local adapter a broadcast is complete when
+/// first polled (its future is `ready`), so running it here, under the room lock, makes
+/// delivery order equal to sequence order. Deliveries that fail (a slow client whose buffer
+/// is full: socketioxide's `InternalChannelFull`, or a closing socket) are counted and
+/// logged; Banter clients recover such gaps with `banter:history`.
+pub fn now(metrics: &Metrics, what: &str, fut: impl Future<Output = Result<(), BroadcastError>>) {
+    match fut.now_or_never() {
+        Some(Ok(())) => {}
+        Some(Err(BroadcastError::Socket(errors))) => {
+            Metrics::inc(&metrics.failed_deliveries, errors.len() as u64);
+            if metrics.may_warn() {
+                tracing::warn!(event = what, failed = errors.len(), first = ?errors.first(), "deliveries failed (slow or closing clients)");
+            }
+        }
+        Some(Err(e)) => tracing::error!(event = what, error = %e, "broadcast failed"),
+        None => tracing::error!(event = what, "broadcast did not complete synchronously (non-local adapter?)"),
+    }
+}

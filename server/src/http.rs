@@ -1,0 +1,47 @@
+//! The plain HTTP side: a page that says what this server is, and a health check.
+
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::json;
+
+use crate::metrics::Metrics;
+use crate::state::Shared;
+
+pub fn router(st: Shared) -> Router {
+    Router::new().route("/", get(index)).route("/healthz", get(healthz)).with_state(st)
+}
+
+async fn index(State(st): State<Shared>) -> impl IntoResponse {
+    let auth = if st.config.token.is_some() {
+        "This server requires an access token: give it in the Socket.IO handshake, auth: {\"token\": \"…\"}."
+    } else {
+        "This server is open: no access token is needed."
+    };
+    let body = format!(
+        "Banter chat server {version}\n\n\
+         This is a Banter server: chat rooms over Socket.IO (protocol v5).\n\
+         Connect with the Banter desktop app or `banter-cli chat --server <this URL> --name NAME --room ROOM`,\n\
+         or with any client of the classic Socket.IO chat protocol (events join, sendMessage, sendLocation).\n\
+         {auth}\n\n\
+         Health: /healthz\n",
+        version = env!("CARGO_PKG_VERSION"),
+    );
+    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body)
+}
+
+async fn healthz(State(st): State<Shared>) -> impl IntoResponse {
+    let m = &st.metrics;
+    Json(json!({
+        "status": "ok",
+        "version": env!("CARGO_PKG_VERSION"),
+        "connections": st.io.sockets().len(),
+        "roomsOpen": st.rooms.len(),
+        "messages": Metrics::get(&m.messages),
+        "refused": Metrics::get(&m.refused),
+        "droppedEvents": Metrics::get(&m.dropped_events),
+        "failedDeliveries": Metrics::get(&m.failed_deliveries),
+    }))
+}

@@ -1,0 +1,129 @@
+//! The self-hosted Banter chat server. See `docs/protocol.md` for what it speaks.
+
+pub mod auth;
+pub mod chat;
+pub mod config;
+pub mod emit;
+pub mod error;
+pub mod http;
+pub mod metrics;
+pub mod profanity;
+pub mod rate_limit;
+pub mod room;
+pub mod rooms;
+pub mod session;
+pub mod state;
+pub mod store;
+
+use std::future::{ready, Future};
+use std::sync::Arc;
+
+use banter_protocol::ext;
+use serde_json::Value;
+use socketioxide::extract::{SocketRef, TryData};
+use socketioxide::handler::ConnectHandler;
+use socketioxide::SocketIo;
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+use crate::error::ServerError;
+use crate::metrics::Metrics;
+use crate::rooms::Rooms;
+use crate::state::{AppState, Shared};
+use crate::store::Store;
+
+/// Largest Engine.IO payload accepted from a client; a bigger one closes its connection.
+pub const MAX_PAYLOAD_BYTES: u64 = 64 * 1024;
+
+/// Binds the listen address, then serves until `shutdown` completes.
+pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), ServerError> {
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| ServerError::Listen { addr: config.listen, source })?;
+    serve(config, listener, shutdown).await
+}
+
+/// Serves on a bound listener. Prints `banter-server listening on ADDR` on stdout once ready.
+pub async fn serve(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    let store = Store::open(&config.db_path)?;
+    let (layer, io) = SocketIo::builder()
+        .max_buffer_size(config.socket_buffer)
+        .max_payload(MAX_PAYLOAD_BYTES)
+        .build_layer();
+    let st: Shared = Arc::new(AppState {
+        rooms: Rooms::new(store.clone()),
+        store: store.clone(),
+        metrics: Metrics::default(),
+        io: io.clone(),
+        config,
+    });
+
+    // Handlers are registered in the connect middleware, which runs before the server
+    // confirms the connection: handlers registered in the (async) connect handler can miss
+    // events a client sends right after connecting (measured: see socketio-notes.md).
+    let mw_st = st.clone();
+    let middleware = move |s: SocketRef, TryData(auth): TryData<Value>| {
+        let st = mw_st.clone();
+        async move {
+            auth::check(st.config.token.as_deref(), auth.as_ref().ok()).inspect_err(|_| {
+                tracing::info!(sid = %s.id, "connection refused: bad or missing token");
+            })?;
+            chat::register(&st, &s);
+            Ok::<(), auth::Unauthorized>(())
+        }
+    };
+    let hello_st = st.clone();
+    let on_connect = move |s: SocketRef| {
+        let _ = s.emit(ext::HELLO, &hello_st.hello());
+        tracing::debug!(sid = %s.id, "connected");
+        ready(())
+    };
+    io.ns("/", on_connect.with(middleware));
+
+    let receipts = tokio::spawn(chat::flush_receipts_forever(st.clone()));
+    let app = http::router(st.clone()).layer(layer);
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, db = %st.store.path().display(), auth = st.config.token.is_some(), "banter-server started");
+    {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "banter-server listening on {addr}");
+        let _ = out.flush();
+    }
+
+    let close_io = io.clone();
+    let graceful = async move {
+        shutdown.await;
+        tracing::info!("shutting down: closing connections");
+        // Long-lived WebSockets would keep the graceful shutdown waiting: close them first.
+        close_io.close().await;
+    };
+    axum::serve(listener, app).with_graceful_shutdown(graceful).await?;
+    receipts.abort();
+    st.store.flush().await;
+    tracing::info!("store flushed; bye");
+    Ok(())
+}
+
+/// Completes on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

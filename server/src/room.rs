@@ -1,0 +1,389 @@
+//! The in-memory state of one room: members in join order, the sequence counter, the
+//! recent messages, the ids seen (for dedupe) and the delivery receipts being counted.
+//! Pure data and rules, no I/O: the socket handlers lock it, change it and emit.
+
+use std::collections::{HashMap, VecDeque};
+
+use banter_protocol::classic::RoomUser;
+use banter_protocol::ext::{Message, MessageKind, Receipt};
+
+/// Messages kept in memory per room (history on join and catch-up are served from here).
+pub const RECENT_CAP: usize = 500;
+/// Message ids kept in memory per room for dedupe; older ids are looked up in the store.
+pub const ID_CAP: usize = 10_000;
+/// Messages per room whose receipts are counted.
+pub const RECEIPT_CAP: usize = 1_000;
+
+/// How a socket speaks: classic events only, or Banter's extensions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SocketKind {
+    Classic,
+    Banter,
+}
+
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub sid: String,
+    pub username: String,
+    pub kind: SocketKind,
+    /// The newest seq this member confirmed with `banter:received` (or had at join).
+    pub confirmed_seq: u64,
+    /// The latest seq when it joined: it is not counted for older messages.
+    pub joined_at_seq: u64,
+}
+
+#[derive(Debug)]
+struct ReceiptTrack {
+    seq: u64,
+    id: String,
+    sender_sid: String,
+    recipients: u32,
+    received_by: u32,
+    dirty: bool,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum JoinError {
+    InUse,
+    AlreadyMember,
+}
+
+/// The outcome of accepting a message.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Accepted {
+    New(Message),
+    /// The id was already stored: the stored message, not sent again.
+    Duplicate(Message),
+}
+
+#[derive(Debug)]
+pub struct RoomState {
+    pub name: String,
+    /// Set when the room was dropped from the registry: whoever holds it must look again.
+    pub evicted: bool,
+    members: Vec<Member>,
+    latest_seq: u64,
+    recent: VecDeque<Message>,
+    ids: HashMap<String, u64>,
+    id_order: VecDeque<String>,
+    /// True while `ids` holds every id of the room: an unknown id is then surely new.
+    ids_cover_all: bool,
+    receipts: VecDeque<ReceiptTrack>,
+}
+
+impl RoomState {
+    /// A room as loaded from the store: its latest seq and newest messages (oldest first).
+    pub fn new(name: String, latest_seq: u64, recent: Vec<Message>) -> Self {
+        let mut room = Self {
+            name,
+            evicted: false,
+            members: Vec::new(),
+            latest_seq,
+            recent: VecDeque::with_capacity(RECENT_CAP.min(64)),
+            ids: HashMap::new(),
+            id_order: VecDeque::new(),
+            ids_cover_all: recent.len() as u64 == latest_seq,
+            receipts: VecDeque::new(),
+        };
+        for m in recent {
+            room.remember(m);
+        }
+        room
+    }
+
+    pub fn latest_seq(&self) -> u64 {
+        self.latest_seq
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.members.is_empty()
+    }
+
+    pub fn member_count(&self) -> usize {
+        self.members.len()
+    }
+
+    pub fn member(&self, sid: &str) -> Option<&Member> {
+        self.members.iter().find(|m| m.sid == sid)
+    }
+
+    /// Adds a member; names are unique per room (already normalised).
+    pub fn add_member(&mut self, sid: &str, username: &str, kind: SocketKind) -> Result<(), JoinError> {
+        if self.members.iter().any(|m| m.sid == sid) {
+            return Err(JoinError::AlreadyMember);
+        }
+        if self.members.iter().any(|m| m.username == username) {
+            return Err(JoinError::InUse);
+        }
+        self.members.push(Member {
+            sid: sid.to_owned(),
+            username: username.to_owned(),
+            kind,
+            confirmed_seq: self.latest_seq,
+            joined_at_seq: self.latest_seq,
+        });
+        Ok(())
+    }
+
+    pub fn remove_member(&mut self, sid: &str) -> Option<Member> {
+        let i = self.members.iter().position(|m| m.sid == sid)?;
+        Some(self.members.remove(i))
+    }
+
+    /// `roomData` users, in join order (as the classic server lists them).
+    pub fn room_users(&self) -> Vec<RoomUser> {
+        self.members
+            .iter()
+            .map(|m| RoomUser { id: m.sid.clone(), username: m.username.clone(), room: self.name.clone() })
+            .collect()
+    }
+
+    /// Member names, sorted.
+    pub fn usernames(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.members.iter().map(|m| m.username.clone()).collect();
+        names.sort();
+        names
+    }
+
+    /// The stored message with this id, if it is still in memory.
+    pub fn find_recent_id(&self, id: &str) -> Option<Message> {
+        let seq = *self.ids.get(id)?;
+        self.find_seq(seq)
+    }
+
+    /// Whether this id is known in memory (its message may have left `recent`).
+    pub fn knows_id(&self, id: &str) -> bool {
+        self.ids.contains_key(id)
+    }
+
+    /// For an id not in `recent`: `None` when memory proves it new, else `Some(flush_first)`
+    /// — the store must be asked, after a flush when the message may still be queued.
+    pub fn store_lookup_needed(&self, id: &str) -> Option<bool> {
+        if self.ids.contains_key(id) {
+            Some(true)
+        } else if self.ids_cover_all {
+            None
+        } else {
+            Some(false)
+        }
+    }
+
+    fn find_seq(&self, seq: u64) -> Option<Message> {
+        let first = self.recent.front()?.seq;
+        let m = self.recent.get(seq.checked_sub(first)? as usize)?;
+        (m.seq == seq).then(|| m.clone())
+    }
+
+    /// Assigns the next seq and remembers the message. `stored` is what the store knows
+    /// of this id when memory does not (the caller looks it up), for dedupe.
+    pub fn accept(
+        &mut self,
+        id: String,
+        sender_sid: &str,
+        username: &str,
+        kind: MessageKind,
+        text: String,
+        created_at: i64,
+        stored: Option<Message>,
+    ) -> Accepted {
+        if let Some(m) = self.find_recent_id(&id).or(stored) {
+            return Accepted::Duplicate(m);
+        }
+        self.latest_seq += 1;
+        let message = Message {
+            id,
+            room: self.name.clone(),
+            seq: self.latest_seq,
+            username: username.to_owned(),
+            kind,
+            text,
+            created_at,
+        };
+        let recipients = self.members.iter().filter(|m| m.sid != sender_sid).count() as u32;
+        if self.members.iter().any(|m| m.sid == sender_sid) {
+            if self.receipts.len() == RECEIPT_CAP {
+                self.receipts.pop_front();
+            }
+            self.receipts.push_back(ReceiptTrack {
+                seq: message.seq,
+                id: message.id.clone(),
+                sender_sid: sender_sid.to_owned(),
+                recipients,
+                received_by: 0,
+                dirty: false,
+            });
+        }
+        self.remember(message.clone());
+        Accepted::New(message)
+    }
+
+    fn remember(&mut self, m: Message) {
+        self.latest_seq = self.latest_seq.max(m.seq);
+        if self.id_order.len() == ID_CAP {
+            if let Some(old) = self.id_order.pop_front() {
+                self.ids.remove(&old);
+                self.ids_cover_all = false;
+            }
+        }
+        self.ids.insert(m.id.clone(), m.seq);
+        self.id_order.push_back(m.id.clone());
+        if self.recent.len() == RECENT_CAP {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(m);
+    }
+
+    /// The newest `n` messages (oldest first) and whether older ones exist.
+    pub fn tail(&self, n: usize) -> (Vec<Message>, bool) {
+        let skip = self.recent.len().saturating_sub(n);
+        let page: Vec<Message> = self.recent.iter().skip(skip).cloned().collect();
+        let more = page.first().map_or(self.latest_seq > 0, |m| m.seq > 1);
+        (page, more)
+    }
+
+    /// Messages with `seq > since`, at most `limit`, if memory holds all of them.
+    pub fn since(&self, since: u64, limit: usize) -> Option<(Vec<Message>, bool)> {
+        if since >= self.latest_seq {
+            return Some((Vec::new(), false));
+        }
+        let first = self.recent.front()?.seq;
+        if first > since + 1 {
+            return None;
+        }
+        let start = (since + 1 - first) as usize;
+        let page: Vec<Message> = self.recent.iter().skip(start).take(limit).cloned().collect();
+        let more = page.last().is_some_and(|m| m.seq < self.latest_seq);
+        Some((page, more))
+    }
+
+    /// A member confirms every message up to `seq`; counts it for the messages it had not
+    /// confirmed yet (never for its own, nor for those from before it joined).
+    pub fn confirm(&mut self, sid: &str, seq: u64) {
+        let seq = seq.min(self.latest_seq);
+        let Some(member) = self.members.iter_mut().find(|m| m.sid == sid) else { return };
+        let from = member.confirmed_seq.max(member.joined_at_seq);
+        if seq <= from {
+            return;
+        }
+        member.confirmed_seq = seq;
+        for t in self.receipts.iter_mut().filter(|t| t.seq > from && t.seq <= seq && t.sender_sid != sid) {
+            if t.received_by < t.recipients {
+                t.received_by += 1;
+                t.dirty = true;
+            }
+        }
+    }
+
+    /// Receipts that changed since the last call, with the sender to tell.
+    pub fn take_dirty_receipts(&mut self) -> Vec<(String, Receipt)> {
+        let room = &self.name;
+        self.receipts
+            .iter_mut()
+            .filter(|t| t.dirty)
+            .map(|t| {
+                t.dirty = false;
+                (
+                    t.sender_sid.clone(),
+                    Receipt {
+                        room: room.clone(),
+                        id: t.id.clone(),
+                        seq: t.seq,
+                        received_by: t.received_by,
+                        recipients: t.recipients,
+                    },
+                )
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(room: &mut RoomState, id: &str, sid: &str) -> Accepted {
+        room.accept(id.into(), sid, "ann", MessageKind::Text, format!("t-{id}"), 0, None)
+    }
+
+    fn seqs(ms: &[Message]) -> Vec<u64> {
+        ms.iter().map(|m| m.seq).collect()
+    }
+
+    #[test]
+    fn names_are_unique_and_users_keep_join_order() {
+        let mut r = RoomState::new("lobby".into(), 0, vec![]);
+        r.add_member("s1", "zed", SocketKind::Classic).unwrap();
+        r.add_member("s2", "ann", SocketKind::Banter).unwrap();
+        assert_eq!(r.add_member("s3", "ann", SocketKind::Classic), Err(JoinError::InUse));
+        assert_eq!(r.add_member("s1", "other", SocketKind::Classic), Err(JoinError::AlreadyMember));
+        assert_eq!(r.room_users().iter().map(|u| u.username.as_str()).collect::<Vec<_>>(), ["zed", "ann"]);
+        assert_eq!(r.usernames(), ["ann", "zed"]);
+        assert_eq!(r.remove_member("s1").unwrap().username, "zed");
+        assert!(r.remove_member("s1").is_none());
+    }
+
+    #[test]
+    fn seqs_have_no_gaps_and_duplicates_are_not_renumbered() {
+        let mut r = RoomState::new("lobby".into(), 7, vec![]);
+        let Accepted::New(a) = text(&mut r, "a", "s1") else { panic!() };
+        let Accepted::New(b) = text(&mut r, "b", "s1") else { panic!() };
+        assert_eq!((a.seq, b.seq), (8, 9));
+        assert_eq!(text(&mut r, "a", "s2"), Accepted::Duplicate(a.clone()));
+        assert_eq!(r.latest_seq(), 9);
+        // a duplicate the store knows of, though memory does not
+        let old = Message { seq: 3, ..a.clone() };
+        let got = r.accept("old".into(), "s1", "ann", MessageKind::Text, "x".into(), 0, Some(old.clone()));
+        assert_eq!(got, Accepted::Duplicate(old));
+    }
+
+    #[test]
+    fn since_and_tail_come_from_memory_when_it_covers_them() {
+        let mut r = RoomState::new("lobby".into(), 0, vec![]);
+        for i in 0..(RECENT_CAP + 20) {
+            text(&mut r, &format!("m{i}"), "s1");
+        }
+        let latest = r.latest_seq();
+        assert_eq!(latest, (RECENT_CAP + 20) as u64);
+        let (tail, more) = r.tail(50);
+        assert_eq!(seqs(&tail), ((latest - 49)..=latest).collect::<Vec<_>>());
+        assert!(more);
+        let (page, more) = r.since(latest - 10, 5).unwrap();
+        assert_eq!(seqs(&page), ((latest - 9)..=(latest - 5)).collect::<Vec<_>>());
+        assert!(more);
+        let (page, more) = r.since(latest - 3, 100).unwrap();
+        assert_eq!(page.len(), 3);
+        assert!(!more);
+        assert_eq!(r.since(latest, 100), Some((vec![], false)));
+        // older than memory: the caller must ask the store
+        assert_eq!(r.since(5, 10), None);
+        assert!(r.find_recent_id("m0").is_none());
+        assert!(r.knows_id("m0"));
+        assert_eq!(r.store_lookup_needed("m0"), Some(true));
+        assert_eq!(r.store_lookup_needed("never-seen"), None);
+        // a room loaded with only its newest messages cannot prove an id new
+        let loaded = RoomState::new("old".into(), 900, vec![]);
+        assert_eq!(loaded.store_lookup_needed("x"), Some(false));
+    }
+
+    #[test]
+    fn receipts_count_each_other_member_once() {
+        let mut r = RoomState::new("lobby".into(), 0, vec![]);
+        r.add_member("ann", "ann", SocketKind::Banter).unwrap();
+        r.add_member("bob", "bob", SocketKind::Banter).unwrap();
+        r.add_member("cid", "cid", SocketKind::Classic).unwrap();
+        let Accepted::New(m) = text(&mut r, "x", "ann") else { panic!() };
+        assert!(r.take_dirty_receipts().is_empty());
+        r.confirm("bob", m.seq);
+        r.confirm("bob", m.seq); // again: not counted twice
+        r.confirm("ann", m.seq); // the sender: not counted
+        let got = r.take_dirty_receipts();
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].0, "ann");
+        assert_eq!((got[0].1.received_by, got[0].1.recipients), (1, 2));
+        assert!(r.take_dirty_receipts().is_empty());
+        // a member who joins later does not count for older messages
+        r.add_member("dan", "dan", SocketKind::Banter).unwrap();
+        r.confirm("dan", m.seq);
+        assert!(r.take_dirty_receipts().is_empty());
+    }
+}

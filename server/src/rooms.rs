@@ -1,0 +1,76 @@
+//! The registry of rooms in memory. A room is loaded from the store on first use and
+//! dropped when its last member leaves (its messages stay in the store).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use crate::error::ServerError;
+use crate::room::{RoomState, RECENT_CAP};
+use crate::store::Store;
+
+pub type RoomRef = Arc<Mutex<RoomState>>;
+
+pub struct Rooms {
+    map: Mutex<HashMap<String, RoomRef>>,
+    store: Store,
+}
+
+/// Locks a room, tolerating a poisoned lock (a panic elsewhere must not take the room down).
+pub fn lock(room: &RoomRef) -> MutexGuard<'_, RoomState> {
+    room.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Rooms {
+    pub fn new(store: Store) -> Self {
+        Self { map: Mutex::new(HashMap::new()), store }
+    }
+
+    fn map(&self) -> MutexGuard<'_, HashMap<String, RoomRef>> {
+        self.map.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The room if it is in memory.
+    pub fn get(&self, name: &str) -> Option<RoomRef> {
+        self.map().get(name).cloned()
+    }
+
+    /// Every room in memory.
+    pub fn all(&self) -> Vec<RoomRef> {
+        self.map().values().cloned().collect()
+    }
+
+    pub fn len(&self) -> usize {
+        self.map().len()
+    }
+
+    /// The room, loading it from the store when it is not in memory. Loading blocks this
+    /// worker briefly (one indexed read), inside `block_in_place` so tokio moves other
+    /// tasks away; it happens only for the first join of an idle room.
+    pub fn get_or_load(&self, name: &str) -> Result<RoomRef, ServerError> {
+        if let Some(room) = self.get(name) {
+            return Ok(room);
+        }
+        let store = self.store.clone();
+        let snapshot = tokio::task::block_in_place(|| {
+            // Writes of an evicted room may still be queued: commit them before reading.
+            store.flush_blocking();
+            store.snapshot_blocking(name, RECENT_CAP as u32)
+        })?;
+        let mut map = self.map();
+        Ok(map
+            .entry(name.to_owned())
+            .or_insert_with(|| Arc::new(Mutex::new(RoomState::new(name.to_owned(), snapshot.latest_seq, snapshot.recent))))
+            .clone())
+    }
+
+    /// Drops the room from memory if it has no member. The caller holds no room lock.
+    pub fn evict_if_empty(&self, name: &str) {
+        let mut map = self.map();
+        let Some(room) = map.get(name).cloned() else { return };
+        let mut state = lock(&room);
+        if state.is_empty() {
+            state.evicted = true;
+            map.remove(name);
+        }
+    }
+}

@@ -1,0 +1,50 @@
+//! What every handler shares.
+
+use std::sync::Arc;
+
+use banter_protocol::ext::{self, Hello, Limits};
+use socketioxide::SocketIo;
+
+use crate::config::Config;
+use crate::metrics::Metrics;
+use crate::rooms::Rooms;
+use crate::store::Store;
+
+pub struct AppState {
+    pub config: Config,
+    pub store: Store,
+    pub rooms: Rooms,
+    pub metrics: Metrics,
+    pub io: SocketIo,
+}
+
+pub type Shared = Arc<AppState>;
+
+impl AppState {
+    pub fn limits(&self) -> Limits {
+        Limits {
+            max_message_chars: self.config.max_message_chars,
+            max_username_chars: banter_protocol::rules::MAX_USERNAME_CHARS as u32,
+            max_room_chars: banter_protocol::rules::MAX_ROOM_CHARS as u32,
+            history_on_join: self.config.history_on_join,
+            messages_per_second: self.config.rate_limit,
+        }
+    }
+
+    pub fn features(&self) -> Vec<String> {
+        let mut f: Vec<String> = ext::features::ALL.iter().map(|s| s.to_string()).collect();
+        if self.config.token.is_some() {
+            f.push(ext::features::AUTH.into());
+        }
+        f
+    }
+
+    pub fn hello(&self) -> Hello {
+        Hello {
+            protocol: ext::PROTOCOL_VERSION,
+            server: format!("banter-server/{}", env!("CARGO_PKG_VERSION")),
+            features: self.features(),
+            limits: self.limits(),
+        }
+    }
+}

@@ -1,0 +1,323 @@
+//! The embedded SQLite store. One writer thread owns the write connection and commits in
+//! batches, so a store write never stalls the async event loop; reads run on tokio's
+//! blocking pool over a second (read-only, WAL) connection.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use banter_protocol::ext::{Message, MessageKind};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use tokio::sync::oneshot;
+
+use crate::error::ServerError;
+
+/// The most messages one read returns.
+pub const MAX_PAGE: u32 = 500;
+/// Messages written in one transaction at most.
+const BATCH: usize = 2048;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS rooms (
+    name       TEXT PRIMARY KEY,
+    created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS messages (
+    room       TEXT NOT NULL,
+    seq        INTEGER NOT NULL,
+    id         TEXT NOT NULL,
+    username   TEXT NOT NULL,
+    kind       TEXT NOT NULL,
+    text       TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (room, seq),
+    UNIQUE (room, id)
+) WITHOUT ROWID;
+PRAGMA user_version = 1;
+";
+
+enum Command {
+    Room { name: String, created_at: i64 },
+    Append(Message),
+    /// Called once everything queued before it is committed.
+    Flush(Box<dyn FnOnce() + Send>),
+}
+
+/// Handle to the store; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    tx: mpsc::Sender<Command>,
+    reader: Arc<Mutex<Connection>>,
+    path: PathBuf,
+}
+
+/// What the store knows about a room when it is first used.
+#[derive(Debug, Default)]
+pub struct RoomSnapshot {
+    pub latest_seq: u64,
+    /// The newest messages, oldest first.
+    pub recent: Vec<Message>,
+}
+
+impl Store {
+    pub fn open(path: &Path) -> Result<Self, ServerError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| ServerError::StoreIo(format!("cannot create {}: {e}", dir.display())))?;
+        }
+        let write = Connection::open(path)?;
+        write.pragma_update(None, "journal_mode", "WAL")?;
+        write.pragma_update(None, "synchronous", "NORMAL")?;
+        write.execute_batch(SCHEMA)?;
+        let read = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+        let (tx, rx) = mpsc::channel();
+        // The thread ends when the last Store clone is dropped.
+        std::thread::Builder::new()
+            .name("banter-store".into())
+            .spawn(move || writer_loop(write, rx))?;
+        Ok(Self { tx, reader: Arc::new(Mutex::new(read)), path: path.to_owned() })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Records a room (idempotent). Never blocks.
+    pub fn ensure_room(&self, name: &str, created_at: i64) {
+        self.send(Command::Room { name: name.to_owned(), created_at });
+    }
+
+    /// Queues a message for writing. Never blocks.
+    pub fn append(&self, message: Message) {
+        self.send(Command::Append(message));
+    }
+
+    fn send(&self, cmd: Command) {
+        if self.tx.send(cmd).is_err() {
+            tracing::error!("store writer is gone; a write was lost");
+        }
+    }
+
+    /// Waits until everything queued so far is committed.
+    pub async fn flush(&self) {
+        let (done, wait) = oneshot::channel();
+        self.send(Command::Flush(Box::new(move || {
+            let _ = done.send(());
+        })));
+        let _ = wait.await;
+    }
+
+    /// [`Store::flush`] for synchronous callers (inside `block_in_place`).
+    pub fn flush_blocking(&self) {
+        let (done, wait) = mpsc::channel();
+        self.send(Command::Flush(Box::new(move || {
+            let _ = done.send(());
+        })));
+        let _ = wait.recv();
+    }
+
+    /// The newest `keep` messages of a room and its latest sequence number.
+    pub async fn snapshot(&self, room: &str, keep: u32) -> Result<RoomSnapshot, ServerError> {
+        let room = room.to_owned();
+        self.read(move |c| snapshot_query(c, &room, keep)).await
+    }
+
+    /// [`Store::snapshot`] on the caller's thread.
+    pub fn snapshot_blocking(&self, room: &str, keep: u32) -> Result<RoomSnapshot, ServerError> {
+        Ok(snapshot_query(&*self.reader()?, room, keep)?)
+    }
+
+    /// Messages with `seq > since`, oldest first, at most `limit`; the flag says whether more follow.
+    pub async fn history(&self, room: &str, since: u64, limit: u32) -> Result<(Vec<Message>, bool), ServerError> {
+        let room = room.to_owned();
+        self.read(move |c| history_query(c, &room, since, limit)).await
+    }
+
+    /// [`Store::history`] on the caller's thread.
+    pub fn history_blocking(&self, room: &str, since: u64, limit: u32) -> Result<(Vec<Message>, bool), ServerError> {
+        Ok(history_query(&*self.reader()?, room, since, limit)?)
+    }
+
+    /// The stored message with this id in this room, if any.
+    pub async fn find_id(&self, room: &str, id: &str) -> Result<Option<Message>, ServerError> {
+        let (room, id) = (room.to_owned(), id.to_owned());
+        self.read(move |c| find_id_query(c, &room, &id)).await
+    }
+
+    /// [`Store::find_id`] on the caller's thread: one indexed point read of a few
+    /// microseconds, made only for ids that memory does not know.
+    pub fn find_id_blocking(&self, room: &str, id: &str) -> Result<Option<Message>, ServerError> {
+        Ok(find_id_query(&*self.reader()?, room, id)?)
+    }
+
+    /// Numbers for the status page: rooms and messages stored.
+    pub async fn counts(&self) -> Result<(u64, u64), ServerError> {
+        self.read(|c| {
+            let rooms = c.query_row("SELECT COUNT(*) FROM rooms", [], |r| r.get(0))?;
+            let messages = c.query_row("SELECT COUNT(*) FROM messages", [], |r| r.get(0))?;
+            Ok((rooms, messages))
+        })
+        .await
+    }
+
+    fn reader(&self) -> Result<MutexGuard<'_, Connection>, ServerError> {
+        self.reader.lock().map_err(|_| ServerError::StoreIo("reader lock poisoned".into()))
+    }
+
+    async fn read<T, F>(&self, f: F) -> Result<T, ServerError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || Ok(f(&*store.reader()?)?))
+            .await
+            .map_err(|e| ServerError::StoreIo(format!("read task failed: {e}")))?
+    }
+}
+
+const SELECT: &str = "SELECT id, room, seq, username, kind, text, created_at FROM messages";
+
+fn snapshot_query(c: &Connection, room: &str, keep: u32) -> rusqlite::Result<RoomSnapshot> {
+    let latest_seq: u64 =
+        c.query_row("SELECT COALESCE(MAX(seq), 0) FROM messages WHERE room = ?1", [room], |r| r.get(0))?;
+    let mut stmt = c.prepare_cached(&format!("{SELECT} WHERE room = ?1 ORDER BY seq DESC LIMIT ?2"))?;
+    let mut recent = stmt.query_map(params![room, keep], row_to_message)?.collect::<Result<Vec<_>, _>>()?;
+    recent.reverse();
+    Ok(RoomSnapshot { latest_seq, recent })
+}
+
+fn history_query(c: &Connection, room: &str, since: u64, limit: u32) -> rusqlite::Result<(Vec<Message>, bool)> {
+    let limit = limit.clamp(1, MAX_PAGE);
+    let mut stmt = c.prepare_cached(&format!("{SELECT} WHERE room = ?1 AND seq > ?2 ORDER BY seq ASC LIMIT ?3"))?;
+    let mut rows = stmt.query_map(params![room, since, limit + 1], row_to_message)?.collect::<Result<Vec<_>, _>>()?;
+    let more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    Ok((rows, more))
+}
+
+fn find_id_query(c: &Connection, room: &str, id: &str) -> rusqlite::Result<Option<Message>> {
+    c.prepare_cached(&format!("{SELECT} WHERE room = ?1 AND id = ?2"))?
+        .query_row(params![room, id], row_to_message)
+        .optional()
+}
+
+fn row_to_message(r: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
+    let kind: String = r.get(4)?;
+    Ok(Message {
+        id: r.get(0)?,
+        room: r.get(1)?,
+        seq: r.get(2)?,
+        username: r.get(3)?,
+        kind: if kind == "location" { MessageKind::Location } else { MessageKind::Text },
+        text: r.get(5)?,
+        created_at: r.get(6)?,
+    })
+}
+
+fn kind_str(kind: MessageKind) -> &'static str {
+    match kind {
+        MessageKind::Text => "text",
+        MessageKind::Location => "location",
+    }
+}
+
+fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Command>) {
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        while batch.len() < BATCH {
+            match rx.try_recv() {
+                Ok(cmd) => batch.push(cmd),
+                Err(_) => break,
+            }
+        }
+        let mut flushes = Vec::new();
+        if let Err(e) = write_batch(&mut conn, batch, &mut flushes) {
+            tracing::error!(error = %e, "store write failed; messages of this batch are not persisted");
+        }
+        for done in flushes {
+            done();
+        }
+    }
+    tracing::debug!("store writer stopped");
+}
+
+fn write_batch(conn: &mut Connection, batch: Vec<Command>, flushes: &mut Vec<Box<dyn FnOnce() + Send>>) -> rusqlite::Result<()> {
+    let tx = conn.transaction()?;
+    {
+        let mut room_stmt = tx.prepare_cached("INSERT OR IGNORE INTO rooms (name, created_at) VALUES (?1, ?2)")?;
+        let mut msg_stmt = tx.prepare_cached(
+            "INSERT OR IGNORE INTO messages (room, seq, id, username, kind, text, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?;
+        for cmd in batch {
+            match cmd {
+                Command::Room { name, created_at } => {
+                    room_stmt.execute(params![name, created_at])?;
+                }
+                Command::Append(m) => {
+                    msg_stmt.execute(params![m.room, m.seq, m.id, m.username, kind_str(m.kind), m.text, m.created_at])?;
+                }
+                Command::Flush(done) => flushes.push(done),
+            }
+        }
+    }
+    tx.commit()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(room: &str, seq: u64, id: &str) -> Message {
+        Message {
+            id: id.into(),
+            room: room.into(),
+            seq,
+            username: "ann".into(),
+            kind: MessageKind::Text,
+            text: format!("m{seq}"),
+            created_at: seq as i64,
+        }
+    }
+
+    #[tokio::test]
+    async fn messages_survive_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/banter.db");
+        {
+            let store = Store::open(&path).unwrap();
+            store.ensure_room("lobby", 1);
+            for seq in 1..=120 {
+                store.append(msg("lobby", seq, &format!("id{seq}")));
+            }
+            store.append(msg("other", 1, "x"));
+            store.flush().await;
+        }
+        let store = Store::open(&path).unwrap();
+        let snap = store.snapshot("lobby", 50).await.unwrap();
+        assert_eq!(snap.latest_seq, 120);
+        assert_eq!(snap.recent.len(), 50);
+        assert_eq!(snap.recent.first().unwrap().seq, 71);
+        assert_eq!(snap.recent.last().unwrap().seq, 120);
+        let (page, more) = store.history("lobby", 100, 10).await.unwrap();
+        assert_eq!(page.iter().map(|m| m.seq).collect::<Vec<_>>(), (101..=110).collect::<Vec<_>>());
+        assert!(more);
+        let (page, more) = store.history("lobby", 115, 10).await.unwrap();
+        assert_eq!(page.len(), 5);
+        assert!(!more);
+        assert_eq!(store.find_id("lobby", "id7").await.unwrap().unwrap().seq, 7);
+        assert!(store.find_id("other", "id7").await.unwrap().is_none());
+        assert_eq!(store.counts().await.unwrap(), (1, 121));
+    }
+
+    #[tokio::test]
+    async fn duplicate_ids_are_stored_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("b.db")).unwrap();
+        store.append(msg("r", 1, "same"));
+        store.append(msg("r", 2, "same"));
+        store.flush().await;
+        assert_eq!(store.counts().await.unwrap().1, 1);
+    }
+}

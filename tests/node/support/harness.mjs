@@ -1,0 +1,168 @@
+// Test harness: starts the real servers on loopback and drives them with the official
+// socket.io-client. Every wait is bounded by a timeout.
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir, homedir } from 'node:os'
+import { join, dirname } from 'node:path'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import { io } from 'socket.io-client'
+
+const here = dirname(fileURLToPath(import.meta.url))
+export const repoRoot = join(here, '..', '..', '..')
+
+export function serverBin () {
+  if (process.env.BANTER_SERVER_BIN) return process.env.BANTER_SERVER_BIN
+  const target = process.env.CARGO_TARGET_DIR || join(homedir(), '.cache', 'banter', 'target')
+  return join(target, 'debug', 'banter-server')
+}
+
+export function tempDir () {
+  const dir = mkdtempSync(join(tmpdir(), 'banter-test-'))
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) }
+}
+
+/** Reads the first stdout line of a child and returns it (bounded). */
+async function firstLine (child, what, timeoutMs = 15000) {
+  const rl = createInterface({ input: child.stdout })
+  const stderr = []
+  child.stderr.on('data', (d) => { stderr.push(d); if (stderr.length > 200) stderr.shift() })
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
+  try {
+    const line = await Promise.race([
+      once(rl, 'line').then(([l]) => l),
+      once(child, 'exit').then(([code]) => { throw new Error(`${what} exited (${code}) before it was ready: ${Buffer.concat(stderr).toString()}`) })
+    ])
+    return { line, stderr }
+  } finally {
+    clearTimeout(timer)
+    rl.close()
+  }
+}
+
+/** Starts banter-server; options: { db, token, port, args, env }. */
+export async function startBanter (opts = {}) {
+  const tmp = opts.db ? null : tempDir()
+  const db = opts.db || join(tmp.dir, 'banter.db')
+  const args = ['--listen', `127.0.0.1:${opts.port || 0}`, '--db', db, ...(opts.args || [])]
+  const env = { ...process.env, RUST_LOG: process.env.RUST_LOG || 'warn', ...(opts.env || {}) }
+  delete env.BANTER_TOKEN
+  if (opts.token) env.BANTER_TOKEN = opts.token
+  const child = spawn(serverBin(), args, { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const { line, stderr } = await firstLine(child, 'banter-server')
+  const m = /listening on (\S+)/.exec(line)
+  if (!m) throw new Error(`unexpected first line from banter-server: ${line}`)
+  const port = Number(m[1].split(':').pop())
+  return {
+    kind: 'banter',
+    url: `http://127.0.0.1:${port}`,
+    port,
+    db,
+    child,
+    stderr: () => Buffer.concat(stderr).toString(),
+    async stop (signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill(signal)
+        const t = setTimeout(() => child.kill('SIGKILL'), 5000)
+        await once(child, 'exit')
+        clearTimeout(t)
+      }
+      if (tmp && !opts.keepDb) tmp.remove()
+      return child.exitCode
+    }
+  }
+}
+
+/** Starts the classic chat-tutorial server on the official socket.io. */
+export async function startClassic () {
+  const child = spawn(process.execPath, [join(here, 'classic-server.cjs'), '0'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] })
+  const { line } = await firstLine(child, 'classic server')
+  const { port } = JSON.parse(line)
+  return {
+    kind: 'classic',
+    url: `http://127.0.0.1:${port}`,
+    port,
+    child,
+    async stop () {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM')
+        await once(child, 'exit')
+      }
+    }
+  }
+}
+
+/**
+ * A connected socket.io-client that records every event it receives, in order.
+ * `client.events` is [{event, args}], `client.next(event, pred)` waits for the next match.
+ */
+export async function connect (url, opts = {}) {
+  const socket = io(url, { transports: ['websocket'], reconnection: false, forceNew: true, timeout: 5000, ...opts })
+  const events = []
+  const waiters = []
+  socket.onAny((event, ...args) => {
+    const entry = { event, args }
+    events.push(entry)
+    for (const w of [...waiters]) {
+      if (w.event === event && w.pred(...args)) {
+        waiters.splice(waiters.indexOf(w), 1)
+        w.resolve(args)
+      }
+    }
+  })
+  await new Promise((resolve, reject) => {
+    socket.once('connect', resolve)
+    socket.once('connect_error', reject)
+  })
+  return {
+    socket,
+    events,
+    /** emit with an ack; resolves with the ack's argument list */
+    ack (event, ...args) {
+      return socket.timeout(5000).emitWithAck(event, ...args).then(
+        (res) => [res],
+        (err) => { if (err instanceof Error) throw err; return [err] }
+      )
+    },
+    /** emit and collect the raw ack argument list (any arity) */
+    ackArgs (event, ...args) {
+      return new Promise((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`no ack for ${event} within 5 s`)), 5000)
+        socket.emit(event, ...args, (...ackArgs) => { clearTimeout(t); resolve(ackArgs) })
+      })
+    },
+    next (event, pred = () => true, timeoutMs = 5000) {
+      const found = events.find((e) => e.event === event && pred(...e.args) && !e.taken)
+      if (found) { found.taken = true; return Promise.resolve(found.args) }
+      return new Promise((resolve, reject) => {
+        const w = { event, pred, resolve: (args) => { clearTimeout(t); const e = events.findLast((x) => x.args === args); if (e) e.taken = true; resolve(args) } }
+        const t = setTimeout(() => { waiters.splice(waiters.indexOf(w), 1); reject(new Error(`timed out waiting for ${event}`)) }, timeoutMs)
+        waiters.push(w)
+      })
+    },
+    of (event) { return events.filter((e) => e.event === event).map((e) => e.args) },
+    close () { socket.disconnect() }
+  }
+}
+
+/** Connects and fails with the connect_error message instead. */
+export function connectError (url, opts = {}) {
+  return new Promise((resolve, reject) => {
+    const socket = io(url, { transports: ['websocket'], reconnection: false, forceNew: true, timeout: 5000, ...opts })
+    socket.once('connect', () => { socket.disconnect(); reject(new Error('connected, but a refusal was expected')) })
+    socket.once('connect_error', (err) => { socket.disconnect(); resolve(err) })
+  })
+}
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Waits until pred() is true, polling; bounded. */
+export async function until (pred, timeoutMs = 5000, what = 'condition') {
+  const end = Date.now() + timeoutMs
+  while (Date.now() < end) {
+    if (await pred()) return
+    await sleep(20)
+  }
+  throw new Error(`timed out waiting for ${what}`)
+}
