@@ -1,1 +1,264 @@
+//! `banter-client`: Banter's connection core, with no UI and no Tauri.
+//!
+//! A [`Client`] holds any number of room subscriptions on any number of servers (one
+//! Socket.IO connection per room, see `docs/client.md`). It detects per room whether the
+//! server is a classic chat-tutorial server or a Banter server and uses Banter's extensions
+//! where they exist. Everything that happens comes out of one [`EventStream`] of
+//! [`ClientEvent`]s; every message sent gets a UUIDv7 id and ends `delivered`, `refused` or
+//! `failed` (an [`ClientEvent::Ack`]). Unacknowledged messages live in an on-disk outbox and
+//! are re-sent after a reconnect or a restart (safely on Banter servers, which deduplicate
+//! by id; on classic servers only on [`Client::retry`]).
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), banter_client::ClientError> {
+//! use banter_client::{Client, ClientConfig, JoinOptions};
+//! let (client, mut events) = Client::new(ClientConfig::new("/tmp/banter-data"));
+//! client.join(JoinOptions::new("http://127.0.0.1:3000", "lobby", "ann")).await?;
+//! let id = client.send("http://127.0.0.1:3000", "lobby", "hello").await?;
+//! while let Some(event) = events.recv().await {
+//!     println!("{}", serde_json::to_string(&event).unwrap_or_default());
+//! }
+//! # let _ = id; Ok(()) }
+//! ```
 
+pub mod acks;
+mod connection;
+pub mod credentials;
+pub mod error;
+pub mod events;
+pub mod outbox;
+mod room;
+pub mod time;
+pub mod timeline;
+pub mod url;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::sync::{mpsc, oneshot};
+
+pub use acks::MessageState;
+pub use credentials::CredentialStore;
+pub use error::{ClientError, ErrorPayload, Result};
+pub use events::{AckStatus, ClientEvent, EventStream, ServerKind};
+pub use url::ServerUrl;
+
+use acks::AckTable;
+use events::EventSink;
+use room::{Command, RoomSpec};
+
+/// Settings of a [`Client`].
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// Where outboxes and per-room state are kept (`<data_dir>/rooms/*.jsonl`).
+    pub data_dir: PathBuf,
+    /// How long to wait for an acknowledgement before the connection is presumed dead.
+    pub request_timeout: Duration,
+    /// How long to wait for a connection to be confirmed.
+    pub connect_timeout: Duration,
+    /// First reconnection delay (before jitter).
+    pub reconnect_min: Duration,
+    /// Longest reconnection delay.
+    pub reconnect_max: Duration,
+    /// On a Banter server, how often one message is put on the wire without an ack before it
+    /// is marked failed.
+    pub max_send_attempts: u32,
+    /// Sync each queued message to disk before `send` returns.
+    pub fsync: bool,
+    /// How often delivery confirmations (`banter:received`) are batched, typing indicators
+    /// expired and the last seq saved.
+    pub receipt_interval: Duration,
+}
+
+impl ClientConfig {
+    /// Defaults: 10 s request and connect timeouts, reconnection from 250 ms to 10 s,
+    /// 5 send attempts, fsync on, 250 ms receipt batches.
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        ClientConfig {
+            data_dir: data_dir.into(),
+            request_timeout: Duration::from_secs(10),
+            connect_timeout: Duration::from_secs(10),
+            reconnect_min: Duration::from_millis(250),
+            reconnect_max: Duration::from_secs(10),
+            max_send_attempts: 5,
+            fsync: true,
+            receipt_interval: Duration::from_millis(250),
+        }
+    }
+}
+
+/// What to join.
+#[derive(Debug, Clone)]
+pub struct JoinOptions {
+    /// Server URL (`http://…` or `https://…`; normalised).
+    pub server: String,
+    /// Room name (trimmed and lower-cased, as servers do).
+    pub room: String,
+    /// User name in that room.
+    pub username: String,
+    /// Access token sent in the handshake `auth` as `{"token": …}`.
+    pub token: Option<String>,
+}
+
+impl JoinOptions {
+    pub fn new(server: &str, room: &str, username: &str) -> Self {
+        JoinOptions { server: server.to_owned(), room: room.to_owned(), username: username.to_owned(), token: None }
+    }
+
+    pub fn token(mut self, token: Option<String>) -> Self {
+        self.token = token;
+        self
+    }
+}
+
+/// The answer to a successful [`Client::join`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JoinInfo {
+    pub server: String,
+    pub room: String,
+    /// The user name as the server uses it.
+    pub username: String,
+    pub kind: ServerKind,
+    pub users: Vec<String>,
+    pub latest_seq: Option<u64>,
+    pub features: Vec<String>,
+}
+
+type RoomKey = (ServerUrl, String);
+
+/// The client: room subscriptions on any number of servers, one event stream.
+/// Cheap to clone; all clones share the subscriptions.
+#[derive(Clone)]
+pub struct Client {
+    config: Arc<ClientConfig>,
+    sink: EventSink,
+    acks: AckTable,
+    rooms: Arc<Mutex<HashMap<RoomKey, mpsc::UnboundedSender<Command>>>>,
+}
+
+impl Client {
+    /// A client and its event stream. Needs a tokio runtime when rooms are joined.
+    pub fn new(config: ClientConfig) -> (Client, EventStream) {
+        let (sink, stream) = EventSink::channel();
+        let client = Client { config: Arc::new(config), sink, acks: AckTable::default(), rooms: Arc::default() };
+        (client, stream)
+    }
+
+    fn key(server: &str, room: &str) -> Result<RoomKey> {
+        let server = ServerUrl::parse(server)?;
+        let room = banter_protocol::rules::normalise_name(room);
+        Ok((server, room))
+    }
+
+    fn handle(&self, server: &str, room: &str) -> Result<mpsc::UnboundedSender<Command>> {
+        let key = Self::key(server, room)?;
+        let rooms = self.rooms.lock().map_err(|_| ClientError::Closed)?;
+        match rooms.get(&key) {
+            Some(tx) if !tx.is_closed() => Ok(tx.clone()),
+            _ => Err(ClientError::NotJoined { server: key.0.to_string(), room: key.1 }),
+        }
+    }
+
+    /// Connects (one connection for this room) and joins. Returns once the server accepted
+    /// the join; errors are the connection's (`unreachable`, `tls`, `unauthorized`, …) or
+    /// `join_refused`. Afterwards the room reconnects and re-joins by itself until left.
+    pub async fn join(&self, opts: JoinOptions) -> Result<JoinInfo> {
+        let (server, room) = Self::key(&opts.server, &opts.room)?;
+        banter_protocol::rules::check_join(
+            &opts.username,
+            &room,
+            banter_protocol::rules::MAX_USERNAME_CHARS,
+            banter_protocol::rules::MAX_ROOM_CHARS,
+        )
+        .map_err(|e| ClientError::InvalidInput(e.to_string()))?;
+        {
+            let rooms = self.rooms.lock().map_err(|_| ClientError::Closed)?;
+            if rooms.get(&(server.clone(), room.clone())).is_some_and(|tx| !tx.is_closed()) {
+                return Err(ClientError::AlreadyJoined { server: server.to_string(), room });
+            }
+        }
+        let spec = RoomSpec {
+            server: server.clone(),
+            room: room.clone(),
+            username: opts.username,
+            token: opts.token,
+            config: self.config.clone(),
+        };
+        let (tx, info) = room::start(spec, self.sink.clone(), self.acks.clone()).await?;
+        self.rooms.lock().map_err(|_| ClientError::Closed)?.insert((server, room), tx);
+        Ok(info)
+    }
+
+    /// Leaves a room and closes its connection. Its outbox stays on disk for a later join.
+    pub async fn leave(&self, server: &str, room: &str) -> Result<()> {
+        let tx = self.handle(server, room)?;
+        let (reply, rx) = oneshot::channel();
+        tx.send(Command::Leave { reply }).map_err(|_| ClientError::Closed)?;
+        let r = rx.await.map_err(|_| ClientError::Closed)?;
+        if let Ok(key) = Self::key(server, room) {
+            if let Ok(mut rooms) = self.rooms.lock() {
+                rooms.remove(&key);
+            }
+        }
+        r
+    }
+
+    /// Queues a message: it is stored in the outbox (on disk) before this returns, then sent
+    /// as soon as the room is joined. Returns its id (UUIDv7); the outcome comes as an
+    /// [`ClientEvent::Ack`].
+    pub async fn send(&self, server: &str, room: &str, text: &str) -> Result<String> {
+        let id = uuid::Uuid::now_v7().to_string();
+        self.send_with_id(server, room, &id, text).await?;
+        Ok(id)
+    }
+
+    /// [`Client::send`] with a caller-chosen id (1–64 of `A-Za-z0-9-_`).
+    pub async fn send_with_id(&self, server: &str, room: &str, id: &str, text: &str) -> Result<()> {
+        let tx = self.handle(server, room)?;
+        let (reply, rx) = oneshot::channel();
+        tx.send(Command::Send { id: id.to_owned(), text: text.to_owned(), reply }).map_err(|_| ClientError::Closed)?;
+        rx.await.map_err(|_| ClientError::Closed)?
+    }
+
+    /// Sends a failed message again, with the same id.
+    pub async fn retry(&self, server: &str, room: &str, id: &str) -> Result<()> {
+        let tx = self.handle(server, room)?;
+        let (reply, rx) = oneshot::channel();
+        tx.send(Command::Retry { id: id.to_owned(), reply }).map_err(|_| ClientError::Closed)?;
+        rx.await.map_err(|_| ClientError::Closed)?
+    }
+
+    /// Tells the room we are (not) typing. Call it on every keystroke: repeats are throttled
+    /// to one every 3 s. A no-op on classic servers.
+    pub fn set_typing(&self, server: &str, room: &str, typing: bool) -> Result<()> {
+        self.handle(server, room)?.send(Command::Typing(typing)).map_err(|_| ClientError::Closed)
+    }
+
+    /// The state of a message sent through this client (this process).
+    pub fn message_state(&self, id: &str) -> Option<MessageState> {
+        self.acks.get(id)
+    }
+
+    /// How many messages sent through this client still wait for an outcome.
+    pub fn unresolved(&self) -> usize {
+        self.acks.pending()
+    }
+
+    /// The rooms currently subscribed, as `(server, room)`.
+    pub fn rooms(&self) -> Vec<(String, String)> {
+        self.rooms
+            .lock()
+            .map(|r| r.iter().filter(|(_, tx)| !tx.is_closed()).map(|((s, r), _)| (s.to_string(), r.clone())).collect())
+            .unwrap_or_default()
+    }
+
+    /// Leaves every room.
+    pub async fn shutdown(&self) {
+        for (server, room) in self.rooms() {
+            let _ = self.leave(&server, &room).await;
+        }
+    }
+}

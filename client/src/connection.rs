@@ -1,0 +1,300 @@
+//! One Socket.IO connection (rust_socketio, async API), wrapped so that nothing of
+//! rust_socketio's quirks leaks out (see shared/docs/socketio-notes.md):
+//! - every incoming packet becomes a [`Raw`] item on an unbounded channel, so the socket's
+//!   reader never waits for us;
+//! - `connect()` returns before the server confirmed: [`Connection::open`] waits for
+//!   `Event::Connect` (or the `CONNECT_ERROR`) itself;
+//! - acks are handed out through a oneshot channel and timed by our own timer; the caller
+//!   keeps at most one ack in flight per connection (rust_socketio picks ack ids at random
+//!   in 0..999, so two in flight may collide);
+//! - rust_socketio's own reconnection is off: [`crate::room`] reconnects with its own backoff
+//!   (rust_socketio issue 374: a manual `disconnect()` may not stop its auto-reconnect).
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::FutureExt;
+use rust_socketio::asynchronous::{Client as SioClient, ClientBuilder};
+use rust_socketio::{Event, Payload};
+use serde_json::Value;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::error::ClientError;
+use crate::url::ServerUrl;
+
+/// What the socket reported, in order.
+#[derive(Debug, Clone)]
+pub(crate) enum Raw {
+    /// The server confirmed the (re)connection.
+    Connected,
+    /// A server event with its (spread) arguments.
+    Event { name: String, args: Vec<Value> },
+    /// A binary event: we have no use for it (reported as a protocol error).
+    Binary { name: String, bytes: usize },
+    /// An error rust_socketio reported.
+    Error(String),
+    /// The server closed the socket.
+    Closed,
+}
+
+impl Raw {
+    /// Whether an error means the transport is gone (as opposed to one bad packet).
+    pub(crate) fn is_fatal_error(text: &str) -> bool {
+        text.contains("EngineIO") || text.contains("closed") || text.contains("IO-Error")
+    }
+}
+
+/// Why a request got no usable answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum RequestError {
+    /// Our own timer fired first.
+    Timeout,
+    /// The packet could not be written (the transport is gone).
+    Emit(String),
+}
+
+/// A live Socket.IO connection.
+#[derive(Clone)]
+pub(crate) struct Connection {
+    client: SioClient,
+}
+
+impl Connection {
+    /// Connects and waits until the server confirms (or refuses) the connection.
+    pub(crate) async fn open(
+        server: &ServerUrl,
+        token: Option<&str>,
+        connect_timeout: Duration,
+    ) -> Result<(Connection, mpsc::UnboundedReceiver<Raw>), ClientError> {
+        let (tx, mut rx) = mpsc::unbounded_channel::<Raw>();
+        let mut builder = ClientBuilder::new(format!("{}/", server.as_str()))
+            .reconnect(false)
+            .reconnect_on_disconnect(false);
+        if let Some(token) = token {
+            builder = builder.auth(serde_json::json!({ "token": token }));
+        }
+        let t = tx.clone();
+        builder = builder.on(Event::Connect, move |_, _| {
+            let _ = t.send(Raw::Connected);
+            async {}.boxed()
+        });
+        let t = tx.clone();
+        builder = builder.on(Event::Error, move |payload, _| {
+            let _ = t.send(Raw::Error(payload_text(&payload)));
+            async {}.boxed()
+        });
+        let t = tx.clone();
+        builder = builder.on(Event::Close, move |_, _| {
+            let _ = t.send(Raw::Closed);
+            async {}.boxed()
+        });
+        let t = tx;
+        builder = builder.on_any(move |event, payload, _| {
+            let name = match event {
+                Event::Message => "message".to_owned(),
+                Event::Custom(name) => name,
+                other => String::from(other),
+            };
+            let raw = match payload {
+                Payload::Text(args) => Raw::Event { name, args },
+                #[allow(deprecated)]
+                Payload::String(s) => Raw::Event {
+                    name,
+                    args: vec![serde_json::from_str(&s).unwrap_or(Value::String(s))],
+                },
+                Payload::Binary(b) => Raw::Binary { name, bytes: b.len() },
+            };
+            let _ = t.send(raw);
+            async {}.boxed()
+        });
+
+        let fut = builder.connect();
+        let client = match tokio::time::timeout(connect_timeout, fut).await {
+            Err(_) => return Err(ClientError::ConnectTimeout { server: server.to_string(), seconds: connect_timeout.as_secs() }),
+            Ok(Err(e)) => return Err(classify_connect_error(server, &e)),
+            Ok(Ok(c)) => c,
+        };
+        let conn = Connection { client };
+        // Wait for the server's CONNECT (or CONNECT_ERROR). Events before it are kept.
+        let mut early = Vec::new();
+        let deadline = tokio::time::Instant::now() + connect_timeout;
+        loop {
+            match tokio::time::timeout_at(deadline, rx.recv()).await {
+                Err(_) => {
+                    conn.close().await;
+                    return Err(ClientError::ConnectTimeout { server: server.to_string(), seconds: connect_timeout.as_secs() });
+                }
+                Ok(None) => {
+                    return Err(ClientError::Unreachable { server: server.to_string(), detail: "connection closed".into() })
+                }
+                Ok(Some(Raw::Connected)) => break,
+                Ok(Some(Raw::Error(text))) if text.contains("ConnectError") => {
+                    conn.close().await;
+                    return Err(classify_connect_refusal(server, &text));
+                }
+                Ok(Some(Raw::Error(text))) if Raw::is_fatal_error(&text) => {
+                    conn.close().await;
+                    return Err(ClientError::Unreachable { server: server.to_string(), detail: text });
+                }
+                Ok(Some(Raw::Closed)) => {
+                    conn.close().await;
+                    return Err(ClientError::ConnectRefused { server: server.to_string(), message: "the server closed the socket".into() });
+                }
+                Ok(Some(other)) => early.push(other),
+            }
+        }
+        // Put the early events back in front of what comes next.
+        let (tx2, rx2) = mpsc::unbounded_channel();
+        for e in early {
+            let _ = tx2.send(e);
+        }
+        tokio::spawn(forward(rx, tx2));
+        Ok((conn, rx2))
+    }
+
+    /// Emits an event without an ack.
+    pub(crate) async fn emit(&self, event: &str, payload: Value) -> Result<(), RequestError> {
+        self.client
+            .emit(event, Payload::Text(vec![payload]))
+            .await
+            .map_err(|e| RequestError::Emit(e.to_string()))
+    }
+
+    /// Emits an event with an ack and waits, on our own timer, for the ack's arguments.
+    /// rust_socketio's own timeout is set far longer so it never decides for us.
+    pub(crate) async fn request(&self, event: &str, payload: Value, timeout: Duration) -> Result<Vec<Value>, RequestError> {
+        let (tx, rx) = oneshot::channel::<Vec<Value>>();
+        let slot = Arc::new(Mutex::new(Some(tx)));
+        let callback = move |payload: Payload, _: SioClient| {
+            // Runs while rust_socketio holds its ack lock: only hand the answer over.
+            if let Ok(mut guard) = slot.lock() {
+                if let Some(tx) = guard.take() {
+                    let _ = tx.send(ack_args(payload));
+                }
+            }
+            async {}.boxed()
+        };
+        self.client
+            .emit_with_ack(event, Payload::Text(vec![payload]), timeout * 4 + Duration::from_secs(60), callback)
+            .await
+            .map_err(|e| RequestError::Emit(e.to_string()))?;
+        match tokio::time::timeout(timeout, rx).await {
+            Ok(Ok(args)) => Ok(args),
+            Ok(Err(_)) | Err(_) => Err(RequestError::Timeout),
+        }
+    }
+
+    /// Closes the connection (best effort, bounded in time).
+    pub(crate) async fn close(&self) {
+        let _ = tokio::time::timeout(Duration::from_secs(2), self.client.disconnect()).await;
+    }
+}
+
+async fn forward(mut from: mpsc::UnboundedReceiver<Raw>, to: mpsc::UnboundedSender<Raw>) {
+    while let Some(item) = from.recv().await {
+        if to.send(item).is_err() {
+            break;
+        }
+    }
+}
+
+/// An ack's arguments: rust_socketio wraps them in one array (`cb(a, b)` → `[[a, b]]`).
+fn ack_args(payload: Payload) -> Vec<Value> {
+    match payload {
+        Payload::Text(mut v) => {
+            if v.len() == 1 {
+                if let Some(Value::Array(_)) = v.first() {
+                    if let Some(Value::Array(inner)) = v.pop() {
+                        return inner;
+                    }
+                }
+            }
+            v
+        }
+        #[allow(deprecated)]
+        Payload::String(s) => match serde_json::from_str(&s) {
+            Ok(Value::Array(inner)) => inner,
+            Ok(other) => vec![other],
+            Err(_) => vec![Value::String(s)],
+        },
+        Payload::Binary(_) => vec![Value::String("<binary ack>".into())],
+    }
+}
+
+fn payload_text(p: &Payload) -> String {
+    match p {
+        Payload::Text(v) => v
+            .iter()
+            .map(|x| match x {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(" "),
+        #[allow(deprecated)]
+        Payload::String(s) => s.clone(),
+        Payload::Binary(b) => format!("<{} bytes>", b.len()),
+    }
+}
+
+/// Turns the text of a `CONNECT_ERROR` into an error; token refusals are recognised.
+fn classify_connect_refusal(server: &ServerUrl, text: &str) -> ClientError {
+    let data = text.split_once(':').map(|(_, d)| d.trim()).unwrap_or(text);
+    let message = match serde_json::from_str::<Value>(data) {
+        Ok(Value::Object(o)) => o.get("message").and_then(Value::as_str).map(str::to_owned).unwrap_or_else(|| data.to_owned()),
+        Ok(Value::String(s)) => s,
+        _ => data.to_owned(),
+    };
+    let lower = message.to_lowercase();
+    if lower.contains("unauthorized") || lower.contains("token") || lower.contains("auth") {
+        ClientError::Unauthorized { server: server.to_string(), message }
+    } else {
+        ClientError::ConnectRefused { server: server.to_string(), message }
+    }
+}
+
+/// Turns a failed transport connect into an error, with the whole error chain as detail.
+fn classify_connect_error(server: &ServerUrl, e: &rust_socketio::Error) -> ClientError {
+    let mut detail = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        detail.push_str(": ");
+        detail.push_str(&s.to_string());
+        source = s.source();
+    }
+    let debug = format!("{e:?}").to_lowercase();
+    let lower = detail.to_lowercase();
+    let tls_words = ["certificate", "tls", "ssl", "handshake", "wrong version number", "x509"];
+    if server.is_tls() && tls_words.iter().any(|w| lower.contains(w) || debug.contains(w)) {
+        ClientError::Tls { server: server.to_string(), detail }
+    } else {
+        ClientError::Unreachable { server: server.to_string(), detail }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn ack_args_unwrap_the_array() {
+        assert_eq!(ack_args(Payload::Text(vec![json!([])])), Vec::<Value>::new());
+        assert_eq!(ack_args(Payload::Text(vec![json!(["err"])])), vec![json!("err")]);
+        assert_eq!(ack_args(Payload::Text(vec![json!([null, {"a": 1}])])), vec![json!(null), json!({"a": 1})]);
+        assert_eq!(ack_args(Payload::Text(vec![])), Vec::<Value>::new());
+    }
+
+    #[test]
+    fn refusals_are_classified() {
+        let s = ServerUrl::parse("http://x:1").unwrap();
+        let e = classify_connect_refusal(
+            &s,
+            r#"Received an ConnectError frame: {"message":"Unauthorized: this server requires a valid access token"}"#,
+        );
+        assert_eq!(e.code(), "unauthorized");
+        assert!(e.to_string().contains("requires a valid access token"));
+        let e = classify_connect_refusal(&s, r#"Received an ConnectError frame: {"message":"server full"}"#);
+        assert_eq!(e.code(), "connect_refused");
+    }
+}

@@ -1,0 +1,131 @@
+//! The one error type of `banter-client`. Every variant has a stable [`ClientError::code`]
+//! so that the desktop app can serialise errors to its UI as `{code, message}`.
+
+use serde::Serialize;
+
+/// Everything that can go wrong in `banter-client`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClientError {
+    /// The server URL cannot be used (wrong scheme, no host, credentials, query…).
+    #[error("invalid server URL {url:?}: {reason}")]
+    InvalidUrl { url: String, reason: String },
+    /// Nothing answered at that address (DNS failure, connection refused, wrong path…).
+    #[error("cannot reach {server}: {detail}")]
+    Unreachable { server: String, detail: String },
+    /// The TLS handshake failed (bad certificate, plain HTTP on an https URL…).
+    #[error("TLS failure talking to {server}: {detail}")]
+    Tls { server: String, detail: String },
+    /// The server refused the connection because of the token.
+    #[error("{server} refused the connection: {message}")]
+    Unauthorized { server: String, message: String },
+    /// The server refused the Socket.IO connection for another reason.
+    #[error("{server} refused the connection: {message}")]
+    ConnectRefused { server: String, message: String },
+    /// The server did not confirm the connection in time.
+    #[error("{server} did not confirm the connection within {seconds} s")]
+    ConnectTimeout { server: String, seconds: u64 },
+    /// The server refused to let us into a room (its reason, e.g. "Username is in use!").
+    #[error("joining {room} refused: {reason}")]
+    JoinRefused { room: String, reason: String },
+    /// What the caller gave breaks a protocol rule (empty message, name too long…).
+    #[error("{0}")]
+    InvalidInput(String),
+    /// The operation names a room this client has not joined.
+    #[error("not subscribed to room {room} on {server}")]
+    NotJoined { server: String, room: String },
+    /// Already subscribed to this room on this server.
+    #[error("already subscribed to room {room} on {server}")]
+    AlreadyJoined { server: String, room: String },
+    /// No message with that id is waiting for a retry.
+    #[error("no failed message with id {0}")]
+    UnknownMessage(String),
+    /// A request got no acknowledgement in time.
+    #[error("no acknowledgement for {what} within {seconds} s")]
+    Timeout { what: String, seconds: u64 },
+    /// The connection was lost while a request was in flight.
+    #[error("connection lost: {0}")]
+    ConnectionLost(String),
+    /// The server sent data that breaks the protocol. The connection stays usable.
+    #[error("malformed data from the server: {0}")]
+    Protocol(String),
+    /// Reading or writing the data directory failed.
+    #[error("storage error at {path}: {detail}")]
+    Storage { path: String, detail: String },
+    /// No keyring service could be reached (no Secret Service on the session bus, locked…).
+    #[error("no keyring service is reachable: {0}")]
+    KeyringUnavailable(String),
+    /// The keyring answered with an error.
+    #[error("keyring error: {0}")]
+    Keyring(String),
+    /// The client (or that room's subscription) has shut down.
+    #[error("the client has shut down")]
+    Closed,
+}
+
+impl ClientError {
+    /// A stable machine-readable code, one per variant.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ClientError::InvalidUrl { .. } => "invalid_url",
+            ClientError::Unreachable { .. } => "unreachable",
+            ClientError::Tls { .. } => "tls",
+            ClientError::Unauthorized { .. } => "unauthorized",
+            ClientError::ConnectRefused { .. } => "connect_refused",
+            ClientError::ConnectTimeout { .. } => "connect_timeout",
+            ClientError::JoinRefused { .. } => "join_refused",
+            ClientError::InvalidInput(_) => "invalid_input",
+            ClientError::NotJoined { .. } => "not_joined",
+            ClientError::AlreadyJoined { .. } => "already_joined",
+            ClientError::UnknownMessage(_) => "unknown_message",
+            ClientError::Timeout { .. } => "timeout",
+            ClientError::ConnectionLost(_) => "connection_lost",
+            ClientError::Protocol(_) => "protocol",
+            ClientError::Storage { .. } => "storage",
+            ClientError::KeyringUnavailable(_) => "keyring_unavailable",
+            ClientError::Keyring(_) => "keyring",
+            ClientError::Closed => "closed",
+        }
+    }
+
+    /// The `{code, message}` form the UI receives.
+    pub fn to_payload(&self) -> ErrorPayload {
+        ErrorPayload { code: self.code().to_owned(), message: self.to_string() }
+    }
+
+    pub(crate) fn storage(path: &std::path::Path, err: impl std::fmt::Display) -> Self {
+        ClientError::Storage { path: path.display().to_string(), detail: err.to_string() }
+    }
+}
+
+/// An error as the UI gets it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ErrorPayload {
+    pub code: String,
+    pub message: String,
+}
+
+impl Serialize for ClientError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.to_payload().serialize(s)
+    }
+}
+
+/// `Result` with [`ClientError`].
+pub type Result<T, E = ClientError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_stable_and_serialised_with_the_message() {
+        let e = ClientError::JoinRefused { room: "lobby".into(), reason: "Username is in use!".into() };
+        assert_eq!(e.code(), "join_refused");
+        assert_eq!(
+            serde_json::to_string(&e).unwrap(),
+            r#"{"code":"join_refused","message":"joining lobby refused: Username is in use!"}"#
+        );
+        assert_eq!(ClientError::Closed.code(), "closed");
+        assert_eq!(ClientError::KeyringUnavailable("x".into()).code(), "keyring_unavailable");
+    }
+}

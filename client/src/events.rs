@@ -1,0 +1,198 @@
+//! The one typed event stream. Every event names its server and room, and serialises as a
+//! JSON object with a `type` field (`snake_case`), ready for a web UI.
+
+use serde::Serialize;
+use tokio::sync::mpsc;
+
+use crate::error::ClientError;
+
+/// What kind of server a room subscription talks to, learnt from the join's ack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ServerKind {
+    /// The classic chat tutorial: one room per socket, no ids, no history.
+    Classic,
+    /// A Banter server: ids, history, presence, typing, receipts.
+    Banter,
+}
+
+/// The final state of a sent message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AckStatus {
+    /// The server acknowledged it (on a Banter server: stored, with a `seq`).
+    Delivered,
+    /// The server refused it; `reason` is the server's text.
+    Refused,
+    /// No acknowledgement came (timeout, connection lost). Kept for [`crate::Client::retry`].
+    Failed,
+}
+
+/// Everything a consumer of [`crate::Client`] is told.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientEvent {
+    /// A Socket.IO connection for this room is up (first connect and every reconnect).
+    Connected { server: String, room: String, attempt: u32 },
+    /// The connection was lost; the next attempt comes after `delay_ms`.
+    Reconnecting { server: String, room: String, attempt: u32, delay_ms: u64, reason: String },
+    /// The subscription has ended for good (left, or a permanent refusal).
+    Disconnected { server: String, room: String, reason: String },
+    /// The room was joined (first time and after every reconnect).
+    Joined {
+        server: String,
+        room: String,
+        username: String,
+        kind: ServerKind,
+        /// True for a re-join after a reconnect.
+        rejoin: bool,
+        /// Newest sequence number of the room (Banter servers only).
+        latest_seq: Option<u64>,
+        features: Vec<String>,
+    },
+    /// The room was left on request.
+    Left { server: String, room: String },
+    /// A chat message (or, with `system`, an Admin notice of a classic server).
+    Message {
+        server: String,
+        room: String,
+        /// The message id (Banter servers only).
+        id: Option<String>,
+        /// The per-room sequence number (Banter servers only).
+        seq: Option<u64>,
+        username: String,
+        text: String,
+        /// `text` or `location` (then `text` is the map URL).
+        kind: String,
+        /// Milliseconds since the Unix epoch (UTC), as the server sent it.
+        created_at: i64,
+        /// Sent by this subscription's user name.
+        mine: bool,
+        /// An Admin notice (`Welcome!`, `X has joined!`) of a classic server.
+        system: bool,
+        /// Fetched as history (on join or to fill a gap), not live.
+        history: bool,
+    },
+    /// Someone joined the room.
+    UserJoined { server: String, room: String, username: String },
+    /// Someone left the room.
+    UserLeft { server: String, room: String, username: String },
+    /// The room's member list changed.
+    Users { server: String, room: String, users: Vec<String> },
+    /// Someone started or stopped typing (Banter servers only).
+    Typing { server: String, room: String, username: String, typing: bool },
+    /// A message was queued or (re)sent and waits for its acknowledgement.
+    Pending { server: String, room: String, id: String, text: String, attempt: u32 },
+    /// A sent message reached its outcome.
+    Ack {
+        server: String,
+        room: String,
+        id: String,
+        status: AckStatus,
+        reason: Option<String>,
+        /// The server's sequence number (Banter servers only).
+        seq: Option<u64>,
+    },
+    /// How many members have confirmed one of our messages (Banter servers only).
+    Receipt { server: String, room: String, id: String, seq: u64, received_by: u32, recipients: u32 },
+    /// Something went wrong; the subscription goes on unless a `disconnected` follows.
+    Error { server: Option<String>, room: Option<String>, code: String, message: String },
+}
+
+impl ClientEvent {
+    /// An `error` event from a [`ClientError`].
+    pub fn error(server: Option<&str>, room: Option<&str>, err: &ClientError) -> Self {
+        ClientEvent::Error {
+            server: server.map(str::to_owned),
+            room: room.map(str::to_owned),
+            code: err.code().to_owned(),
+            message: err.to_string(),
+        }
+    }
+
+    /// The `type` tag of this event (`"message"`, `"ack"`, …).
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            ClientEvent::Connected { .. } => "connected",
+            ClientEvent::Reconnecting { .. } => "reconnecting",
+            ClientEvent::Disconnected { .. } => "disconnected",
+            ClientEvent::Joined { .. } => "joined",
+            ClientEvent::Left { .. } => "left",
+            ClientEvent::Message { .. } => "message",
+            ClientEvent::UserJoined { .. } => "user_joined",
+            ClientEvent::UserLeft { .. } => "user_left",
+            ClientEvent::Users { .. } => "users",
+            ClientEvent::Typing { .. } => "typing",
+            ClientEvent::Pending { .. } => "pending",
+            ClientEvent::Ack { .. } => "ack",
+            ClientEvent::Receipt { .. } => "receipt",
+            ClientEvent::Error { .. } => "error",
+        }
+    }
+}
+
+/// The receiving end of the event stream. Unbounded: a slow consumer never blocks a socket
+/// and nothing is dropped; memory grows instead (the consumer must keep up on average).
+pub struct EventStream {
+    rx: mpsc::UnboundedReceiver<ClientEvent>,
+}
+
+impl EventStream {
+    /// The next event; `None` once the client and every subscription are gone.
+    pub async fn recv(&mut self) -> Option<ClientEvent> {
+        self.rx.recv().await
+    }
+
+    /// An event if one is ready, without waiting.
+    pub fn try_recv(&mut self) -> Option<ClientEvent> {
+        self.rx.try_recv().ok()
+    }
+
+    /// How many events wait to be read.
+    pub fn backlog(&self) -> usize {
+        self.rx.len()
+    }
+}
+
+/// The sending end, cloned into every subscription.
+#[derive(Clone)]
+pub(crate) struct EventSink {
+    tx: mpsc::UnboundedSender<ClientEvent>,
+}
+
+impl EventSink {
+    pub(crate) fn channel() -> (EventSink, EventStream) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        (EventSink { tx }, EventStream { rx })
+    }
+
+    /// Sends an event. A consumer that dropped its stream no longer wants events.
+    pub(crate) fn emit(&self, event: ClientEvent) {
+        let _ = self.tx.send(event);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_are_tagged_snake_case() {
+        let e = ClientEvent::UserJoined { server: "http://x".into(), room: "r".into(), username: "bob".into() };
+        let v = serde_json::to_value(&e).unwrap();
+        assert_eq!(v["type"], "user_joined");
+        assert_eq!(v["type"], e.type_name());
+        let a = ClientEvent::Ack {
+            server: "s".into(),
+            room: "r".into(),
+            id: "i".into(),
+            status: AckStatus::Refused,
+            reason: Some("Profanity is not allowed!".into()),
+            seq: None,
+        };
+        let v = serde_json::to_value(&a).unwrap();
+        assert_eq!(v["type"], "ack");
+        assert_eq!(v["status"], "refused");
+        assert_eq!(v["reason"], "Profanity is not allowed!");
+    }
+}

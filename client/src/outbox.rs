@@ -1,0 +1,372 @@
+//! The outbox: messages not yet acknowledged, kept on disk so that they survive a reconnect
+//! and a restart, plus the last sequence number seen in the room.
+//!
+//! One append-only JSON-lines file per (server, room) in `<data dir>/rooms/`. Each line is
+//! one record (`room`, `queued`, `sent`, `resolved`, `retry`, `seq`); loading replays them.
+//! A torn last line (a crash mid-write) is ignored. When the log grows well beyond what is
+//! live, it is compacted: rewritten to a temporary file, synced, and renamed over the log
+//! (atomic on POSIX). `queued` records are synced to disk before `send` returns.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{ClientError, Result};
+
+/// Where a message stands in the outbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntryState {
+    /// Waiting to be sent or for its acknowledgement.
+    Pending,
+    /// Given up on (no acknowledgement); re-sent only by an explicit retry.
+    Failed,
+}
+
+/// One unacknowledged message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxEntry {
+    pub id: String,
+    pub text: String,
+    /// When it was queued, milliseconds since the epoch.
+    pub queued_at: i64,
+    /// How many times it was put on the wire.
+    pub attempts: u32,
+    pub state: EntryState,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+enum Record {
+    Room { server: String, room: String },
+    Queued { id: String, text: String, queued_at: i64 },
+    Sent { id: String },
+    Resolved { id: String, keep: bool },
+    Retry { id: String },
+    Seq { last_seq: u64 },
+}
+
+/// The persistent outbox of one room on one server.
+pub struct Outbox {
+    path: PathBuf,
+    file: File,
+    server: String,
+    room: String,
+    entries: Vec<OutboxEntry>,
+    last_seq: u64,
+    lines: usize,
+    fsync: bool,
+}
+
+impl Outbox {
+    /// Opens (or creates) the outbox of `room` on `server` under `data_dir`.
+    pub fn open(data_dir: &Path, server: &str, room: &str, fsync: bool) -> Result<Self> {
+        let dir = data_dir.join("rooms");
+        fs::create_dir_all(&dir).map_err(|e| ClientError::storage(&dir, e))?;
+        let path = dir.join(file_name(server, room));
+        let (entries, last_seq, lines) = if path.exists() { replay(&path, server, room)? } else { (Vec::new(), 0, 0) };
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(|e| ClientError::storage(&path, e))?;
+        let mut outbox = Outbox {
+            path,
+            file,
+            server: server.to_owned(),
+            room: room.to_owned(),
+            entries,
+            last_seq,
+            lines,
+            fsync,
+        };
+        outbox.compact()?;
+        Ok(outbox)
+    }
+
+    /// The file behind this outbox.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Every unacknowledged message, oldest first.
+    pub fn entries(&self) -> &[OutboxEntry] {
+        &self.entries
+    }
+
+    /// One entry by id.
+    pub fn get(&self, id: &str) -> Option<&OutboxEntry> {
+        self.entries.iter().find(|e| e.id == id)
+    }
+
+    /// The last sequence number seen without a gap (0 = nothing yet).
+    pub fn last_seq(&self) -> u64 {
+        self.last_seq
+    }
+
+    /// Adds a message (state pending, no attempt yet), durably.
+    pub fn queue(&mut self, id: &str, text: &str, queued_at: i64) -> Result<()> {
+        self.append(&Record::Queued { id: id.to_owned(), text: text.to_owned(), queued_at }, self.fsync)?;
+        self.entries.push(OutboxEntry {
+            id: id.to_owned(),
+            text: text.to_owned(),
+            queued_at,
+            attempts: 0,
+            state: EntryState::Pending,
+        });
+        Ok(())
+    }
+
+    /// Records that a message goes on the wire; returns the attempt number (from 1).
+    pub fn mark_sent(&mut self, id: &str) -> Result<u32> {
+        self.append(&Record::Sent { id: id.to_owned() }, false)?;
+        let entry = self.entries.iter_mut().find(|e| e.id == id);
+        Ok(entry.map(|e| {
+            e.attempts += 1;
+            e.attempts
+        })
+        .unwrap_or(0))
+    }
+
+    /// Removes an acknowledged (delivered or refused) message.
+    pub fn remove(&mut self, id: &str) -> Result<()> {
+        if self.get(id).is_none() {
+            return Ok(());
+        }
+        self.append(&Record::Resolved { id: id.to_owned(), keep: false }, false)?;
+        self.entries.retain(|e| e.id != id);
+        self.maybe_compact()
+    }
+
+    /// Marks a message failed: kept, re-sent only by [`Outbox::retry`].
+    pub fn fail(&mut self, id: &str) -> Result<()> {
+        if self.get(id).is_none() {
+            return Ok(());
+        }
+        self.append(&Record::Resolved { id: id.to_owned(), keep: true }, false)?;
+        if let Some(e) = self.entries.iter_mut().find(|e| e.id == id) {
+            e.state = EntryState::Failed;
+        }
+        Ok(())
+    }
+
+    /// Puts a failed message back to pending (attempts reset); false if there is none.
+    pub fn retry(&mut self, id: &str) -> Result<bool> {
+        match self.entries.iter().position(|e| e.id == id && e.state == EntryState::Failed) {
+            None => Ok(false),
+            Some(i) => {
+                self.append(&Record::Retry { id: id.to_owned() }, self.fsync)?;
+                self.entries[i].state = EntryState::Pending;
+                self.entries[i].attempts = 0;
+                Ok(true)
+            }
+        }
+    }
+
+    /// Records the last gap-free sequence number of the room.
+    pub fn set_last_seq(&mut self, last_seq: u64) -> Result<()> {
+        if last_seq == self.last_seq {
+            return Ok(());
+        }
+        self.append(&Record::Seq { last_seq }, false)?;
+        self.last_seq = last_seq;
+        self.maybe_compact()
+    }
+
+    fn append(&mut self, record: &Record, sync: bool) -> Result<()> {
+        let mut line = serde_json::to_string(record).map_err(|e| ClientError::storage(&self.path, e))?;
+        line.push('\n');
+        self.file.write_all(line.as_bytes()).map_err(|e| ClientError::storage(&self.path, e))?;
+        if sync {
+            self.file.sync_data().map_err(|e| ClientError::storage(&self.path, e))?;
+        }
+        self.lines += 1;
+        Ok(())
+    }
+
+    fn maybe_compact(&mut self) -> Result<()> {
+        if self.lines > 1_000 && self.lines > 4 * (self.entries.len() + 2) {
+            self.compact()?;
+        }
+        Ok(())
+    }
+
+    /// Rewrites the log with only what is live, atomically (temp file, sync, rename).
+    fn compact(&mut self) -> Result<()> {
+        let tmp = self.path.with_extension("jsonl.tmp");
+        let mut records = vec![Record::Room { server: self.server.clone(), room: self.room.clone() }];
+        if self.last_seq > 0 {
+            records.push(Record::Seq { last_seq: self.last_seq });
+        }
+        for e in &self.entries {
+            records.push(Record::Queued { id: e.id.clone(), text: e.text.clone(), queued_at: e.queued_at });
+            for _ in 0..e.attempts {
+                records.push(Record::Sent { id: e.id.clone() });
+            }
+            if e.state == EntryState::Failed {
+                records.push(Record::Resolved { id: e.id.clone(), keep: true });
+            }
+        }
+        let mut text = String::new();
+        for r in &records {
+            text.push_str(&serde_json::to_string(r).map_err(|e| ClientError::storage(&tmp, e))?);
+            text.push('\n');
+        }
+        {
+            let mut f = File::create(&tmp).map_err(|e| ClientError::storage(&tmp, e))?;
+            f.write_all(text.as_bytes()).map_err(|e| ClientError::storage(&tmp, e))?;
+            f.sync_all().map_err(|e| ClientError::storage(&tmp, e))?;
+        }
+        fs::rename(&tmp, &self.path).map_err(|e| ClientError::storage(&self.path, e))?;
+        self.file = OpenOptions::new()
+            .append(true)
+            .open(&self.path)
+            .map_err(|e| ClientError::storage(&self.path, e))?;
+        self.lines = records.len();
+        Ok(())
+    }
+}
+
+type Replayed = (Vec<OutboxEntry>, u64, usize);
+
+fn replay(path: &Path, server: &str, room: &str) -> Result<Replayed> {
+    let file = File::open(path).map_err(|e| ClientError::storage(path, e))?;
+    let mut entries: Vec<OutboxEntry> = Vec::new();
+    let mut last_seq = 0;
+    let mut lines = 0;
+    for line in BufReader::new(file).lines() {
+        let line = line.map_err(|e| ClientError::storage(path, e))?;
+        lines += 1;
+        // A line that does not parse is a torn write from a crash: skip it.
+        let Ok(record) = serde_json::from_str::<Record>(&line) else { continue };
+        match record {
+            Record::Room { server: s, room: r } => {
+                if s != server || r != room {
+                    return Err(ClientError::storage(path, format!("file belongs to {s} / {r}")));
+                }
+            }
+            Record::Queued { id, text, queued_at } => {
+                if !entries.iter().any(|e| e.id == id) {
+                    entries.push(OutboxEntry { id, text, queued_at, attempts: 0, state: EntryState::Pending });
+                }
+            }
+            Record::Sent { id } => {
+                if let Some(e) = entries.iter_mut().find(|e| e.id == id) {
+                    e.attempts += 1;
+                }
+            }
+            Record::Resolved { id, keep } => {
+                if keep {
+                    if let Some(e) = entries.iter_mut().find(|e| e.id == id) {
+                        e.state = EntryState::Failed;
+                    }
+                } else {
+                    entries.retain(|e| e.id != id);
+                }
+            }
+            Record::Retry { id } => {
+                if let Some(e) = entries.iter_mut().find(|e| e.id == id) {
+                    e.state = EntryState::Pending;
+                    e.attempts = 0;
+                }
+            }
+            Record::Seq { last_seq: s } => last_seq = s,
+        }
+    }
+    Ok((entries, last_seq, lines))
+}
+
+/// A readable, collision-safe file name: a sanitised prefix plus a 64-bit FNV-1a hash.
+fn file_name(server: &str, room: &str) -> String {
+    let key = format!("{server}\n{room}");
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in key.bytes() {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    let readable: String = format!("{}_{}", server.split("://").nth(1).unwrap_or(server), room)
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' })
+        .take(60)
+        .collect();
+    format!("{readable}-{hash:016x}.jsonl")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn survives_reopen_and_tracks_states() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let mut o = Outbox::open(dir.path(), "http://x:1", "lobby", true).unwrap();
+            o.queue("a", "one", 1).unwrap();
+            o.queue("b", "two", 2).unwrap();
+            o.queue("c", "three", 3).unwrap();
+            assert_eq!(o.mark_sent("a").unwrap(), 1);
+            assert_eq!(o.mark_sent("a").unwrap(), 2);
+            o.remove("b").unwrap();
+            o.fail("c").unwrap();
+            o.set_last_seq(42).unwrap();
+        }
+        let mut o = Outbox::open(dir.path(), "http://x:1", "lobby", true).unwrap();
+        assert_eq!(o.last_seq(), 42);
+        let ids: Vec<_> = o.entries().iter().map(|e| (e.id.as_str(), e.attempts, e.state)).collect();
+        assert_eq!(ids, vec![("a", 2, EntryState::Pending), ("c", 0, EntryState::Failed)]);
+        assert!(o.retry("c").unwrap());
+        assert!(!o.retry("a").unwrap());
+        drop(o);
+        let o = Outbox::open(dir.path(), "http://x:1", "lobby", true).unwrap();
+        assert_eq!(o.get("c").unwrap().state, EntryState::Pending);
+        // Another room on the same server has its own file.
+        let other = Outbox::open(dir.path(), "http://x:1", "other", true).unwrap();
+        assert!(other.entries().is_empty());
+        assert_ne!(other.path(), o.path());
+    }
+
+    #[test]
+    fn torn_last_line_is_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = {
+            let mut o = Outbox::open(dir.path(), "http://x:1", "r", false).unwrap();
+            o.queue("a", "one", 1).unwrap();
+            o.path().to_owned()
+        };
+        let mut f = OpenOptions::new().append(true).open(&path).unwrap();
+        f.write_all(br#"{"op":"queued","id":"b","te"#).unwrap();
+        drop(f);
+        let o = Outbox::open(dir.path(), "http://x:1", "r", false).unwrap();
+        assert_eq!(o.entries().len(), 1);
+    }
+
+    #[test]
+    fn compaction_keeps_only_live_entries() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut o = Outbox::open(dir.path(), "http://x:1", "r", false).unwrap();
+        for i in 0..2_000 {
+            let id = format!("m{i}");
+            o.queue(&id, "x", i).unwrap();
+            o.mark_sent(&id).unwrap();
+            if i != 7 {
+                o.remove(&id).unwrap();
+            }
+        }
+        let size = fs::metadata(o.path()).unwrap().len();
+        assert!(size < 200_000, "log was not compacted: {size} bytes");
+        drop(o);
+        let o = Outbox::open(dir.path(), "http://x:1", "r", false).unwrap();
+        assert_eq!(o.entries().len(), 1);
+        assert_eq!(o.entries()[0].id, "m7");
+        assert_eq!(o.entries()[0].attempts, 1);
+    }
+
+    #[test]
+    fn file_names_are_safe() {
+        let n = file_name("http://127.0.0.1:3000", "../../etc");
+        assert!(!n.contains('/'), "{n}");
+        assert_ne!(file_name("http://a", "b"), file_name("http://a", "c"));
+    }
+}
