@@ -1,0 +1,13 @@
+fn main() {
+    // App commands get their own permissions (allow-connect, …) so the capability file can
+    // grant exactly the ones the main window uses.
+    let commands = &[
+        "app_info", "connect", "disconnect", "join", "leave", "send", "retry", "history",
+        "get_settings", "save_settings", "token_set", "token_clear", "set_typing",
+        "open_link", "start_local_server", "subscribe",
+    ];
+    tauri_build::try_build(
+        tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(commands)),
+    )
+    .expect("tauri-build failed");
+}

@@ -1,0 +1,51 @@
+//! The one error type of the desktop glue. The UI receives it as `{code, message}`: `code`
+//! is stable (the UI may branch on it), `message` says what happened and what to do.
+
+use serde::Serialize;
+use ts_rs::TS;
+
+/// Stable error codes the UI can branch on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// An input failed validation (bad URL, empty name, message too long, …).
+    Invalid,
+    /// The server could not be reached.
+    Unreachable,
+    /// The server requires a (valid) access token.
+    Unauthorized,
+    /// The server refused the request; `message` is its reason.
+    Refused,
+    /// Not connected to that server, or not in that room.
+    NotConnected,
+    /// The system keyring failed.
+    Keyring,
+    /// Settings could not be read or written.
+    Settings,
+    /// The local server could not be started.
+    LocalServer,
+    /// Anything else.
+    Internal,
+}
+
+/// What a command returns on failure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, thiserror::Error)]
+#[error("{message}")]
+pub struct CommandError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl CommandError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self { code, message: message.into() }
+    }
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Invalid, message)
+    }
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Internal, message)
+    }
+}
+
+pub type CmdResult<T> = Result<T, CommandError>;

@@ -1,0 +1,293 @@
+//! Every type that crosses the IPC boundary. The TypeScript side (`ui/src/generated/ipc.ts`)
+//! is generated from these with ts-rs (`cargo test -p banter-desktop bindings`); a test
+//! fails when the committed file is out of date, so nothing is typed twice by hand.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+pub use crate::error::{CommandError, ErrorCode};
+pub use crate::settings::{NotificationPrefs, RoomRef, ServerEntry, Settings};
+
+/// `connect` input.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectRequest {
+    pub url: String,
+    pub display_name: String,
+    /// A token typed in the connect screen; `None` uses the remembered one, if any.
+    pub token: Option<String>,
+    /// Store the typed token in the system keyring.
+    pub remember_token: bool,
+}
+
+/// `connect` result.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectInfo {
+    /// The normalised URL: the server's key in every other command.
+    pub server: String,
+    pub display_name: String,
+    /// Whether a token is remembered in the keyring for this server.
+    pub token_remembered: bool,
+}
+
+/// `join` / `leave` / `mark_read` input.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RoomRequest {
+    pub server: String,
+    pub room: String,
+}
+
+/// What a room looks like right after joining (history comes with it, in one reply).
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RoomSnapshot {
+    pub server: String,
+    pub room: String,
+    /// Your name in this room, as the server normalised it.
+    pub username: String,
+    pub users: Vec<String>,
+    pub messages: Vec<MessageView>,
+    /// Older history exists.
+    pub more: bool,
+    pub max_message_chars: u32,
+    /// The server speaks Banter's extensions (ids, history, receipts, typing).
+    pub banter: bool,
+}
+
+/// `send` input.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SendRequest {
+    pub server: String,
+    pub room: String,
+    pub text: String,
+}
+
+/// `retry` input.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RetryRequest {
+    pub server: String,
+    pub room: String,
+    pub id: String,
+}
+
+/// `history` input: the page of messages before `before_seq`.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryRequest {
+    pub server: String,
+    pub room: String,
+    pub before_seq: u64,
+    pub limit: u32,
+}
+
+/// `history` result.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryPage {
+    pub messages: Vec<MessageView>,
+    pub more: bool,
+}
+
+/// `set_typing` input.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TypingRequest {
+    pub server: String,
+    pub room: String,
+    pub typing: bool,
+}
+
+/// `token_set` input.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenRequest {
+    pub server: String,
+    pub token: String,
+}
+
+/// `token_clear` input (and anything else that names a server only).
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ServerRequest {
+    pub server: String,
+}
+
+/// What kind of line a message is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum MessageKind {
+    Text,
+    Location,
+    /// A system notice (welcome, joins and leaves on classic servers).
+    Notice,
+}
+
+/// Delivery state of one of your own messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum DeliveryState {
+    Pending,
+    Delivered,
+    Refused,
+    Failed,
+}
+
+/// Delivery of one of your own messages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Delivery {
+    pub state: DeliveryState,
+    /// Why it was refused or failed.
+    pub reason: Option<String>,
+    /// Receipts: how many other members confirmed it, of how many.
+    pub received_by: Option<u32>,
+    pub recipients: Option<u32>,
+}
+
+impl Delivery {
+    pub fn pending() -> Self {
+        Self { state: DeliveryState::Pending, reason: None, received_by: None, recipients: None }
+    }
+    pub fn delivered() -> Self {
+        Self { state: DeliveryState::Delivered, ..Self::pending() }
+    }
+    pub fn with(state: DeliveryState, reason: impl Into<String>) -> Self {
+        Self { state, reason: Some(reason.into()), ..Self::pending() }
+    }
+}
+
+/// One line of a room's timeline, ready to show: times are formatted on the Rust side.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageView {
+    pub id: String,
+    pub room: String,
+    /// Server order; `None` while one of your messages is pending.
+    pub seq: Option<u64>,
+    pub username: String,
+    pub kind: MessageKind,
+    /// Plain text: the UI shows it with `textContent` only.
+    pub text: String,
+    /// Milliseconds since the Unix epoch.
+    pub created_at: i64,
+    /// Local time of day, e.g. "14:05".
+    pub time: String,
+    /// Local calendar day, e.g. "2026-11-25": messages are grouped by it.
+    pub day: String,
+    /// The day as a heading: "Today", "Yesterday", "Monday 23 November 2026".
+    pub day_label: String,
+    /// Sent by you.
+    pub own: bool,
+    /// Only for your own messages.
+    pub delivery: Option<Delivery>,
+}
+
+/// Connection state of one server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum ConnectionState {
+    Connecting,
+    Connected,
+    Reconnecting,
+    Disconnected,
+}
+
+/// What the core reports; forwarded to the UI in batches over a Channel.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum UiEvent {
+    Connection { server: String, state: ConnectionState, detail: Option<String> },
+    Message { server: String, message: MessageView },
+    Delivery { server: String, room: String, id: String, seq: Option<u64>, delivery: Delivery },
+    Presence { server: String, room: String, username: String, joined: bool, users: Vec<String> },
+    Typing { server: String, room: String, username: String, typing: bool },
+    /// The app re-joined a room on its own (start-up, reconnect): here is its state.
+    Room { snapshot: RoomSnapshot },
+    Error { error: CommandError },
+}
+
+/// `app_info` result: what the UI needs at start.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AppInfo {
+    pub version: String,
+    pub settings: Settings,
+    /// A `banter-server` binary was found, so "host rooms on this machine" is offered.
+    pub local_server_available: bool,
+    /// Servers with a remembered token (never the token itself).
+    pub remembered_tokens: Vec<String>,
+}
+
+/// `start_local_server` result.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct LocalServerInfo {
+    pub url: String,
+}
+
+/// The generated TypeScript file.
+pub fn typescript() -> String {
+    use ts_rs::Config;
+    let cfg = Config::new().with_large_int("number");
+    let decls = [
+        ErrorCode::decl(&cfg),
+        CommandError::decl(&cfg),
+        ConnectRequest::decl(&cfg),
+        ConnectInfo::decl(&cfg),
+        RoomRequest::decl(&cfg),
+        RoomSnapshot::decl(&cfg),
+        SendRequest::decl(&cfg),
+        RetryRequest::decl(&cfg),
+        HistoryRequest::decl(&cfg),
+        HistoryPage::decl(&cfg),
+        TypingRequest::decl(&cfg),
+        TokenRequest::decl(&cfg),
+        ServerRequest::decl(&cfg),
+        MessageKind::decl(&cfg),
+        DeliveryState::decl(&cfg),
+        Delivery::decl(&cfg),
+        MessageView::decl(&cfg),
+        ConnectionState::decl(&cfg),
+        UiEvent::decl(&cfg),
+        AppInfo::decl(&cfg),
+        LocalServerInfo::decl(&cfg),
+        Settings::decl(&cfg),
+        ServerEntry::decl(&cfg),
+        RoomRef::decl(&cfg),
+        NotificationPrefs::decl(&cfg),
+    ];
+    let mut out = String::from(
+        "// Generated from src-tauri/src/ipc.rs by ts-rs. Do not edit by hand:\n\
+         // run `BANTER_UPDATE_BINDINGS=1 cargo test -p banter-desktop --lib bindings`.\n\n",
+    );
+    for d in decls {
+        out.push_str("export ");
+        out.push_str(d.trim());
+        out.push_str("\n\n");
+    }
+    out.truncate(out.trim_end().len());
+    out.push('\n');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn bindings_are_up_to_date() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/generated/ipc.ts");
+        let want = super::typescript();
+        if std::env::var_os("BANTER_UPDATE_BINDINGS").is_some() {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, &want).unwrap();
+        }
+        let have = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            have == want,
+            "ui/src/generated/ipc.ts is out of date: run BANTER_UPDATE_BINDINGS=1 cargo test -p banter-desktop --lib bindings"
+        );
+    }
+}

@@ -1,0 +1,416 @@
+//! Banter's desktop app: thin Tauri glue. Commands validate their input, call the core and
+//! map errors to `{code, message}`; the core's events go to the UI in batches over a
+//! Channel; notifications go through `notify_policy`.
+
+pub mod conn;
+pub mod error;
+pub mod format;
+pub mod ipc;
+pub mod local_server;
+pub mod notify_policy;
+pub mod secrets;
+pub mod settings;
+pub mod validate;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tauri::ipc::Channel;
+use tauri::{Manager, State};
+use tokio::sync::mpsc;
+
+use conn::{Conn, CoreEvent};
+use error::{CmdResult, CommandError, ErrorCode};
+use ipc::*;
+
+/// How often queued UI events are flushed to the page (one batch per tick at most).
+const FLUSH_EVERY: Duration = Duration::from_millis(40);
+/// Largest batch sent at once.
+const MAX_BATCH: usize = 500;
+
+pub struct AppState {
+    settings: Mutex<Settings>,
+    settings_path: Option<PathBuf>,
+    conns: tokio::sync::Mutex<HashMap<String, Arc<Conn>>>,
+    tx: conn::EventTx,
+    sink: Mutex<Option<Channel<Vec<UiEvent>>>>,
+    policy: Mutex<notify_policy::Policy>,
+    focused: AtomicBool,
+    local: tokio::sync::Mutex<Option<local_server::LocalServer>>,
+}
+
+impl AppState {
+    fn settings(&self) -> Settings {
+        self.settings.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    fn update_settings(&self, f: impl FnOnce(&mut Settings)) -> CmdResult<()> {
+        let snapshot = {
+            let mut s = self.settings.lock().map_err(|_| CommandError::internal("settings poisoned"))?;
+            f(&mut s);
+            s.clone()
+        };
+        if let Ok(mut p) = self.policy.lock() {
+            p.prefs = snapshot.notifications.to_policy();
+        }
+        match &self.settings_path {
+            Some(path) => settings::save(path, &snapshot),
+            None => Ok(()),
+        }
+    }
+
+    async fn conn(&self, server: &str) -> CmdResult<Arc<Conn>> {
+        let server = validate::server_url(server)?;
+        self.conns
+            .lock()
+            .await
+            .get(&server)
+            .cloned()
+            .ok_or_else(|| CommandError::new(ErrorCode::NotConnected, format!("Not connected to {server}: connect first.")))
+    }
+}
+
+fn data_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("BANTER_DATA_DIR") {
+        return PathBuf::from(d);
+    }
+    directories::ProjectDirs::from("chat", "banter", "banter")
+        .map(|d| d.data_dir().to_path_buf())
+        .unwrap_or_else(std::env::temp_dir)
+}
+
+#[tauri::command]
+async fn subscribe(state: State<'_, AppState>, channel: Channel<Vec<UiEvent>>) -> CmdResult<()> {
+    *state.sink.lock().map_err(|_| CommandError::internal("poisoned"))? = Some(channel);
+    Ok(())
+}
+
+#[tauri::command]
+async fn app_info(state: State<'_, AppState>) -> CmdResult<AppInfo> {
+    let settings = state.settings();
+    let remembered_tokens = settings
+        .servers
+        .iter()
+        .filter(|s| matches!(secrets::get(&s.url), Ok(Some(_))))
+        .map(|s| s.url.clone())
+        .collect();
+    Ok(AppInfo {
+        version: env!("CARGO_PKG_VERSION").into(),
+        settings,
+        local_server_available: local_server::find().is_some(),
+        remembered_tokens,
+    })
+}
+
+#[tauri::command]
+async fn get_settings(state: State<'_, AppState>) -> CmdResult<Settings> {
+    Ok(state.settings())
+}
+
+#[tauri::command]
+async fn save_settings(state: State<'_, AppState>, settings: Settings) -> CmdResult<Settings> {
+    let settings = settings.validated()?;
+    state.update_settings(|s| *s = settings.clone())?;
+    Ok(settings)
+}
+
+async fn connect_inner(state: &AppState, req: ConnectRequest, local: bool) -> CmdResult<ConnectInfo> {
+    let server = validate::server_url(&req.url)?;
+    let display_name = validate::display_name(&req.display_name)?;
+    let typed = req.token.as_deref().filter(|t| !t.trim().is_empty()).map(validate::token).transpose()?;
+    let token = match &typed {
+        Some(t) => Some(t.clone()),
+        None => secrets::get(&server).unwrap_or_else(|e| {
+            tracing::warn!(code = ?e.code, "keyring read failed");
+            None
+        }),
+    };
+    if let Some(old) = state.conns.lock().await.remove(&server) {
+        old.disconnect().await;
+    }
+    let conn = Conn::connect(server.clone(), display_name.clone(), token, state.tx.clone()).await?;
+    state.conns.lock().await.insert(server.clone(), conn);
+    if let (Some(t), true) = (&typed, req.remember_token) {
+        secrets::set(&server, t)?;
+    }
+    state.update_settings(|s| s.remember_server(&server, &display_name, local))?;
+    let token_remembered = matches!(secrets::get(&server), Ok(Some(_)));
+    Ok(ConnectInfo { server, display_name, token_remembered })
+}
+
+#[tauri::command]
+async fn connect(state: State<'_, AppState>, request: ConnectRequest) -> CmdResult<ConnectInfo> {
+    connect_inner(&state, request, false).await
+}
+
+#[tauri::command]
+async fn disconnect(state: State<'_, AppState>, request: ServerRequest) -> CmdResult<()> {
+    let server = validate::server_url(&request.server)?;
+    if let Some(c) = state.conns.lock().await.remove(&server) {
+        c.disconnect().await;
+    }
+    state.update_settings(|s| {
+        s.rooms.retain(|r| r.server != server);
+        s.servers.retain(|e| e.url != server);
+    })
+}
+
+#[tauri::command]
+async fn join(state: State<'_, AppState>, request: RoomRequest) -> CmdResult<RoomSnapshot> {
+    let room = validate::room(&request.room)?;
+    let conn = state.conn(&request.server).await?;
+    let snap = conn.join(&room).await?;
+    state.update_settings(|s| s.remember_room(&snap.server, &snap.room))?;
+    Ok(snap)
+}
+
+#[tauri::command]
+async fn leave(state: State<'_, AppState>, request: RoomRequest) -> CmdResult<()> {
+    let room = validate::room(&request.room)?;
+    let conn = state.conn(&request.server).await?;
+    conn.leave(&room).await?;
+    let server = conn.server.clone();
+    state.update_settings(|s| s.forget_room(&server, &room))
+}
+
+#[tauri::command]
+async fn send(state: State<'_, AppState>, request: SendRequest) -> CmdResult<MessageView> {
+    let room = validate::room(&request.room)?;
+    let conn = state.conn(&request.server).await?;
+    validate::message(&request.text, conn.max_chars(&room)?)?;
+    conn.send(&room, &request.text)
+}
+
+#[tauri::command]
+async fn retry(state: State<'_, AppState>, request: RetryRequest) -> CmdResult<()> {
+    let room = validate::room(&request.room)?;
+    validate::message_id(&request.id)?;
+    state.conn(&request.server).await?.retry(&room, &request.id)
+}
+
+#[tauri::command]
+async fn history(state: State<'_, AppState>, request: HistoryRequest) -> CmdResult<HistoryPage> {
+    let room = validate::room(&request.room)?;
+    let limit = validate::limit(request.limit, 500);
+    state.conn(&request.server).await?.history(&room, request.before_seq, limit).await
+}
+
+#[tauri::command]
+async fn set_typing(state: State<'_, AppState>, request: TypingRequest) -> CmdResult<()> {
+    let room = validate::room(&request.room)?;
+    state.conn(&request.server).await?.set_typing(&room, request.typing).await;
+    Ok(())
+}
+
+#[tauri::command]
+async fn token_set(state: State<'_, AppState>, request: TokenRequest) -> CmdResult<()> {
+    let server = validate::server_url(&request.server)?;
+    let token = validate::token(&request.token)?;
+    secrets::set(&server, &token)?;
+    let _ = state;
+    Ok(())
+}
+
+#[tauri::command]
+async fn token_clear(request: ServerRequest) -> CmdResult<()> {
+    let server = validate::server_url(&request.server)?;
+    secrets::clear(&server)
+}
+
+#[tauri::command]
+async fn open_link(app: tauri::AppHandle, url: String) -> CmdResult<()> {
+    use tauri_plugin_opener::OpenerExt;
+    let url = validate::link(&url)?;
+    app.opener()
+        .open_url(url.as_str(), None::<&str>)
+        .map_err(|e| CommandError::internal(format!("Could not open the browser: {e}")))
+}
+
+async fn start_local(state: &AppState, port: u16) -> CmdResult<String> {
+    let mut local = state.local.lock().await;
+    if let Some(l) = local.as_ref() {
+        return Ok(l.url.clone());
+    }
+    let bin = local_server::find().ok_or_else(|| {
+        CommandError::new(
+            ErrorCode::LocalServer,
+            "banter-server was not found next to the app or on PATH (or set BANTER_SERVER_BIN).",
+        )
+    })?;
+    let started = match local_server::start(&bin, port, &data_dir()).await {
+        Ok(s) => s,
+        Err(_) if port != 0 => local_server::start(&bin, 0, &data_dir()).await?,
+        Err(e) => return Err(e),
+    };
+    let url = started.url.clone();
+    *local = Some(started);
+    Ok(url)
+}
+
+#[tauri::command]
+async fn start_local_server(state: State<'_, AppState>) -> CmdResult<LocalServerInfo> {
+    Ok(LocalServerInfo { url: start_local(&state, 0).await? })
+}
+
+/// At start: reconnect to every saved server that has rooms, and re-join them.
+async fn resume(app: tauri::AppHandle) {
+    let state = app.state::<AppState>();
+    let settings = state.settings();
+    for server in settings.servers {
+        let rooms: Vec<String> = settings.rooms.iter().filter(|r| r.server == server.url).map(|r| r.room.clone()).collect();
+        if rooms.is_empty() {
+            continue;
+        }
+        let mut url = server.url.clone();
+        if server.local {
+            let port = url::Url::parse(&url).ok().and_then(|u| u.port()).unwrap_or(0);
+            match start_local(&state, port).await {
+                Ok(u) => url = u,
+                Err(error) => {
+                    let _ = state.tx.send(CoreEvent { ui: UiEvent::Error { error }, notify: None });
+                    continue;
+                }
+            }
+        }
+        let name = if server.display_name.is_empty() { settings.display_name.clone() } else { server.display_name.clone() };
+        let req = ConnectRequest { url: url.clone(), display_name: name, token: None, remember_token: false };
+        match connect_inner(&state, req, server.local).await {
+            Ok(info) => {
+                let Ok(conn) = state.conn(&info.server).await else { continue };
+                for room in rooms {
+                    let ui = match conn.join(&room).await {
+                        Ok(snapshot) => UiEvent::Room { snapshot },
+                        Err(error) => UiEvent::Error { error },
+                    };
+                    let _ = state.tx.send(CoreEvent { ui, notify: None });
+                }
+            }
+            Err(error) => {
+                let _ = state.tx.send(CoreEvent {
+                    ui: UiEvent::Connection { server: server.url.clone(), state: ConnectionState::Disconnected, detail: Some(error.message) },
+                    notify: None,
+                });
+            }
+        }
+    }
+}
+
+/// Forwards core events to the page in batches and feeds the notification policy.
+async fn pump(app: tauri::AppHandle, mut rx: mpsc::UnboundedReceiver<CoreEvent>) {
+    let mut buf: Vec<UiEvent> = Vec::new();
+    let mut tick = tokio::time::interval(FLUSH_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            ev = rx.recv() => {
+                let Some(ev) = ev else { break };
+                let state = app.state::<AppState>();
+                if let Some(n) = ev.notify {
+                    let focused = state.focused.load(Ordering::Relaxed);
+                    if let Ok(mut p) = state.policy.lock() {
+                        if let Err(skip) = p.offer(n, focused, now_ms()) {
+                            tracing::debug!(?skip, "no notification");
+                        }
+                    }
+                }
+                buf.push(ev.ui);
+            }
+            _ = tick.tick() => {
+                let state = app.state::<AppState>();
+                if !buf.is_empty() {
+                    if let Ok(sink) = state.sink.lock() {
+                        if let Some(ch) = sink.as_ref() {
+                            while !buf.is_empty() {
+                                let rest = buf.split_off(buf.len().min(MAX_BATCH));
+                                let batch = std::mem::replace(&mut buf, rest);
+                                if ch.send(batch).is_err() {
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                }
+                let due = state.policy.lock().map(|mut p| p.take_due(now_ms())).unwrap_or_default();
+                for n in due {
+                    show_notification(&app, n);
+                }
+            }
+        }
+    }
+}
+
+fn now_ms() -> u64 {
+    u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap_or(0)
+}
+
+fn show_notification(app: &tauri::AppHandle, n: notify_policy::Notice) {
+    use tauri_plugin_notification::NotificationExt;
+    let app = app.clone();
+    // The D-Bus call is blocking: keep it off the async workers.
+    tauri::async_runtime::spawn_blocking(move || {
+        if let Err(e) = app.notification().builder().title(&n.summary).body(&n.body).show() {
+            tracing::warn!("notification failed: {e}");
+        }
+    });
+}
+
+pub fn run() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("BANTER_LOG").unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .try_init();
+
+    let settings_path = settings::settings_path();
+    let loaded = settings_path.as_deref().map(settings::load).unwrap_or_default();
+    let policy = notify_policy::Policy::new(loaded.notifications.to_policy());
+    let (tx, rx) = mpsc::unbounded_channel();
+    let state = AppState {
+        settings: Mutex::new(loaded),
+        settings_path,
+        conns: tokio::sync::Mutex::new(HashMap::new()),
+        tx,
+        sink: Mutex::new(None),
+        policy: Mutex::new(policy),
+        focused: AtomicBool::new(true),
+        local: tokio::sync::Mutex::new(None),
+    };
+
+    tauri::Builder::default()
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_opener::init())
+        .manage(state)
+        .setup(move |app| {
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(pump(handle.clone(), rx));
+            tauri::async_runtime::spawn(resume(handle));
+            Ok(())
+        })
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::Focused(f) = event {
+                window.state::<AppState>().focused.store(*f, Ordering::Relaxed);
+            }
+        })
+        .invoke_handler(tauri::generate_handler![
+            subscribe,
+            app_info,
+            get_settings,
+            save_settings,
+            connect,
+            disconnect,
+            join,
+            leave,
+            send,
+            retry,
+            history,
+            set_typing,
+            token_set,
+            token_clear,
+            open_link,
+            start_local_server,
+        ])
+        .run(tauri::generate_context!())
+        .expect("error while running Banter");
+}

@@ -1,0 +1,84 @@
+//! "Host rooms on this machine": starts `banter-server` on loopback as a child process.
+//! The binary is `BANTER_SERVER_BIN` if set, else `banter-server` next to the app's own
+//! binary, else `banter-server` on PATH.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+use crate::error::{CommandError, ErrorCode};
+
+const NAME: &str = "banter-server";
+
+/// Finds the server binary.
+pub fn find() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("BANTER_SERVER_BIN") {
+        let p = PathBuf::from(p);
+        return p.is_file().then_some(p);
+    }
+    if let Some(dir) = std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_path_buf)) {
+        let p = dir.join(NAME);
+        if p.is_file() {
+            return Some(p);
+        }
+    }
+    std::env::var_os("PATH").and_then(|paths| std::env::split_paths(&paths).map(|d| d.join(NAME)).find(|p| p.is_file()))
+}
+
+/// A running local server; killed when dropped (and so when the app exits).
+pub struct LocalServer {
+    pub url: String,
+    _child: Child,
+}
+
+/// Parses the server's first stdout line: `banter-server listening on 127.0.0.1:PORT`.
+pub fn parse_listening(line: &str) -> Option<String> {
+    let addr = line.trim().strip_prefix("banter-server listening on ")?;
+    let sock: std::net::SocketAddr = addr.trim().parse().ok()?;
+    sock.ip().is_loopback().then(|| format!("http://{sock}"))
+}
+
+/// Starts the server on `127.0.0.1:port` (0: any free port) with its database in `data_dir`.
+pub async fn start(bin: &Path, port: u16, data_dir: &Path) -> Result<LocalServer, CommandError> {
+    let err = |m: String| CommandError::new(ErrorCode::LocalServer, m);
+    std::fs::create_dir_all(data_dir).map_err(|e| err(format!("Could not create {}: {e}", data_dir.display())))?;
+    let mut child = Command::new(bin)
+        .arg("--listen")
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("--db")
+        .arg(data_dir.join("local-server.db"))
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| err(format!("Could not start {}: {e}", bin.display())))?;
+    let stdout = child.stdout.take().ok_or_else(|| err("no stdout".into()))?;
+    let mut lines = BufReader::new(stdout).lines();
+    let first = tokio::time::timeout(Duration::from_secs(10), lines.next_line()).await;
+    let url = match first {
+        Ok(Ok(Some(line))) => parse_listening(&line).ok_or_else(|| err(format!("Unexpected output from the server: {line}")))?,
+        _ => {
+            let _ = child.start_kill();
+            return Err(err("The local server did not start (no address printed within 10 s).".into()));
+        }
+    };
+    // Keep draining stdout so the server never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    Ok(LocalServer { url, _child: child })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_address_line() {
+        assert_eq!(parse_listening("banter-server listening on 127.0.0.1:4242\n").as_deref(), Some("http://127.0.0.1:4242"));
+        assert_eq!(parse_listening("banter-server listening on [::1]:80").as_deref(), Some("http://[::1]:80"));
+        assert_eq!(parse_listening("banter-server listening on 0.0.0.0:80"), None, "loopback only");
+        assert_eq!(parse_listening("hello"), None);
+    }
+}

@@ -1,0 +1,157 @@
+//! Validation of every input the UI sends over IPC. Nothing from the page is trusted: each
+//! command calls these before touching the core, the keyring, the disk or the opener.
+
+use banter_protocol::rules;
+use url::Url;
+
+use crate::error::CommandError;
+
+/// Longest token we accept (a server token is a short shared secret).
+pub const MAX_TOKEN_LEN: usize = 4096;
+/// Longest server URL.
+pub const MAX_URL_LEN: usize = 2048;
+/// Longest link the opener accepts.
+pub const MAX_LINK_LEN: usize = 4096;
+
+/// A server URL: http(s) with a host, no credentials in it. Returns the normalised form
+/// (no trailing slash), which is also the server's key in settings and the keyring.
+pub fn server_url(raw: &str) -> Result<String, CommandError> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Err(CommandError::invalid("Enter the server URL, for example http://localhost:3000."));
+    }
+    if raw.len() > MAX_URL_LEN {
+        return Err(CommandError::invalid("The server URL is too long."));
+    }
+    let with_scheme = if raw.contains("://") { raw.to_owned() } else { format!("http://{raw}") };
+    let url = Url::parse(&with_scheme)
+        .map_err(|e| CommandError::invalid(format!("The server URL is not valid ({e}). Use a form like http://localhost:3000.")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(CommandError::invalid("The server URL must start with http:// or https://."));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(CommandError::invalid("The server URL needs a host name, for example http://localhost:3000."));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(CommandError::invalid("Do not put a user name or password in the URL: use the Token field."));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(CommandError::invalid("The server URL cannot have a query (?) or fragment (#)."));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+/// A display name: normalised as the server will (trimmed, lower-cased) and within limits.
+pub fn display_name(raw: &str) -> Result<String, CommandError> {
+    let name = rules::normalise_name(raw);
+    if name.is_empty() {
+        return Err(CommandError::invalid("Enter a display name."));
+    }
+    rules::check_join(&name, "x", rules::MAX_USERNAME_CHARS, rules::MAX_ROOM_CHARS)
+        .map(|(n, _)| n)
+        .map_err(|e| CommandError::invalid(e.to_string()))
+}
+
+/// A room name: normalised as the server will and within limits.
+pub fn room(raw: &str) -> Result<String, CommandError> {
+    let room = rules::normalise_name(raw);
+    if room.is_empty() {
+        return Err(CommandError::invalid("Enter a room name, for example lobby."));
+    }
+    rules::check_join("x", &room, rules::MAX_USERNAME_CHARS, rules::MAX_ROOM_CHARS)
+        .map(|(_, r)| r)
+        .map_err(|e| CommandError::invalid(e.to_string()))
+}
+
+/// A message text: not blank, within the server's limit (characters, not bytes).
+pub fn message(text: &str, max_chars: usize) -> Result<(), CommandError> {
+    rules::check_message(text, max_chars).map_err(|e| CommandError::invalid(e.to_string()))
+}
+
+/// A message id chosen by this client (retry passes one back from the UI).
+pub fn message_id(id: &str) -> Result<(), CommandError> {
+    rules::check_message_id(id).map_err(|e| CommandError::invalid(e.to_string()))
+}
+
+/// An access token: non-empty, bounded, printable.
+pub fn token(raw: &str) -> Result<String, CommandError> {
+    let t = raw.trim();
+    if t.is_empty() {
+        return Err(CommandError::invalid("The token is empty."));
+    }
+    if t.len() > MAX_TOKEN_LEN {
+        return Err(CommandError::invalid("The token is too long."));
+    }
+    if t.chars().any(char::is_control) {
+        return Err(CommandError::invalid("The token cannot contain control characters."));
+    }
+    Ok(t.to_owned())
+}
+
+/// A link to open in the system browser: absolute http(s) only, with a host.
+pub fn link(raw: &str) -> Result<Url, CommandError> {
+    if raw.len() > MAX_LINK_LEN {
+        return Err(CommandError::invalid("The link is too long."));
+    }
+    let url = Url::parse(raw.trim()).map_err(|_| CommandError::invalid("Not a valid link."))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
+        return Err(CommandError::invalid("Only http and https links can be opened."));
+    }
+    Ok(url)
+}
+
+/// A bounded count from the UI (history page sizes and the like).
+pub fn limit(n: u32, max: u32) -> u32 {
+    n.clamp(1, max)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_urls() {
+        assert_eq!(server_url(" http://localhost:3000/ ").unwrap(), "http://localhost:3000");
+        assert_eq!(server_url("localhost:3000").unwrap(), "http://localhost:3000");
+        assert_eq!(server_url("https://chat.example.org").unwrap(), "https://chat.example.org");
+        assert!(server_url("").is_err());
+        assert!(server_url("file:///etc/passwd").is_err());
+        assert!(server_url("javascript:alert(1)").is_err());
+        assert!(server_url("http://user:pw@host").is_err());
+        assert!(server_url("http://host/?x=1").is_err());
+        assert!(server_url(&format!("http://{}", "a".repeat(3000))).is_err());
+    }
+
+    #[test]
+    fn names_and_rooms() {
+        assert_eq!(display_name("  Ann ").unwrap(), "ann");
+        assert!(display_name("   ").is_err());
+        assert!(display_name(&"a".repeat(33)).is_err());
+        assert!(display_name("a\u{7}b").is_err());
+        assert_eq!(room(" LoBBy").unwrap(), "lobby");
+        assert!(room("").is_err());
+        assert!(room(&"r".repeat(65)).is_err());
+    }
+
+    #[test]
+    fn messages_ids_tokens() {
+        assert!(message("hi", 2000).is_ok());
+        assert!(message("  \n", 2000).is_err());
+        assert!(message(&"é".repeat(2001), 2000).is_err());
+        assert!(message_id("0193-abc_D").is_ok());
+        assert!(message_id("../x").is_err());
+        assert_eq!(token(" s3cret ").unwrap(), "s3cret");
+        assert!(token("").is_err());
+        assert!(token("a\nb").is_err());
+        assert!(token(&"x".repeat(5000)).is_err());
+    }
+
+    #[test]
+    fn links_only_http() {
+        assert!(link("https://example.org/a?b#c").is_ok());
+        assert!(link("http://example.org").is_ok());
+        for bad in ["javascript:alert(1)", "file:///etc/passwd", "data:text/html,x", "ftp://x", "mailto:a@b", "notaurl", "http://"] {
+            assert!(link(bad).is_err(), "{bad}");
+        }
+    }
+}

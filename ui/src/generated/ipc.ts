@@ -1,0 +1,140 @@
+// Generated from src-tauri/src/ipc.rs by ts-rs. Do not edit by hand:
+// run `BANTER_UPDATE_BINDINGS=1 cargo test -p banter-desktop --lib bindings`.
+
+export type ErrorCode = "invalid" | "unreachable" | "unauthorized" | "refused" | "not_connected" | "keyring" | "settings" | "local_server" | "internal";
+
+export type CommandError = { code: ErrorCode, message: string, };
+
+export type ConnectRequest = { url: string, displayName: string, 
+/**
+ * A token typed in the connect screen; `None` uses the remembered one, if any.
+ */
+token: string | null, 
+/**
+ * Store the typed token in the system keyring.
+ */
+rememberToken: boolean, };
+
+export type ConnectInfo = { 
+/**
+ * The normalised URL: the server's key in every other command.
+ */
+server: string, displayName: string, 
+/**
+ * Whether a token is remembered in the keyring for this server.
+ */
+tokenRemembered: boolean, };
+
+export type RoomRequest = { server: string, room: string, };
+
+export type RoomSnapshot = { server: string, room: string, 
+/**
+ * Your name in this room, as the server normalised it.
+ */
+username: string, users: Array<string>, messages: Array<MessageView>, 
+/**
+ * Older history exists.
+ */
+more: boolean, maxMessageChars: number, 
+/**
+ * The server speaks Banter's extensions (ids, history, receipts, typing).
+ */
+banter: boolean, };
+
+export type SendRequest = { server: string, room: string, text: string, };
+
+export type RetryRequest = { server: string, room: string, id: string, };
+
+export type HistoryRequest = { server: string, room: string, beforeSeq: number, limit: number, };
+
+export type HistoryPage = { messages: Array<MessageView>, more: boolean, };
+
+export type TypingRequest = { server: string, room: string, typing: boolean, };
+
+export type TokenRequest = { server: string, token: string, };
+
+export type ServerRequest = { server: string, };
+
+export type MessageKind = "text" | "location" | "notice";
+
+export type DeliveryState = "pending" | "delivered" | "refused" | "failed";
+
+export type Delivery = { state: DeliveryState, 
+/**
+ * Why it was refused or failed.
+ */
+reason: string | null, 
+/**
+ * Receipts: how many other members confirmed it, of how many.
+ */
+receivedBy: number | null, recipients: number | null, };
+
+export type MessageView = { id: string, room: string, 
+/**
+ * Server order; `None` while one of your messages is pending.
+ */
+seq: number | null, username: string, kind: MessageKind, 
+/**
+ * Plain text: the UI shows it with `textContent` only.
+ */
+text: string, 
+/**
+ * Milliseconds since the Unix epoch.
+ */
+createdAt: number, 
+/**
+ * Local time of day, e.g. "14:05".
+ */
+time: string, 
+/**
+ * Local calendar day, e.g. "2026-11-25": messages are grouped by it.
+ */
+day: string, 
+/**
+ * The day as a heading: "Today", "Yesterday", "Monday 23 November 2026".
+ */
+dayLabel: string, 
+/**
+ * Sent by you.
+ */
+own: boolean, 
+/**
+ * Only for your own messages.
+ */
+delivery: Delivery | null, };
+
+export type ConnectionState = "connecting" | "connected" | "reconnecting" | "disconnected";
+
+export type UiEvent = { "type": "connection", server: string, state: ConnectionState, detail: string | null, } | { "type": "message", server: string, message: MessageView, } | { "type": "delivery", server: string, room: string, id: string, seq: number | null, delivery: Delivery, } | { "type": "presence", server: string, room: string, username: string, joined: boolean, users: Array<string>, } | { "type": "typing", server: string, room: string, username: string, typing: boolean, } | { "type": "room", snapshot: RoomSnapshot, } | { "type": "error", error: CommandError, };
+
+export type AppInfo = { version: string, settings: Settings, 
+/**
+ * A `banter-server` binary was found, so "host rooms on this machine" is offered.
+ */
+localServerAvailable: boolean, 
+/**
+ * Servers with a remembered token (never the token itself).
+ */
+rememberedTokens: Array<string>, };
+
+export type LocalServerInfo = { url: string, };
+
+export type Settings = { servers: Array<ServerEntry>, 
+/**
+ * The display name last used.
+ */
+displayName: string, 
+/**
+ * Rooms to re-join at start.
+ */
+rooms: Array<RoomRef>, notifications: NotificationPrefs, };
+
+export type ServerEntry = { url: string, displayName: string, 
+/**
+ * Started by the app on this machine ("host rooms here").
+ */
+local: boolean, };
+
+export type RoomRef = { server: string, room: string, };
+
+export type NotificationPrefs = { doNotDisturb: boolean, onJoin: boolean, onMessage: boolean, muted: Array<RoomRef>, };
