@@ -53,6 +53,8 @@ pub async fn serve(
     let (layer, io) = SocketIo::builder()
         .max_buffer_size(config.socket_buffer)
         .max_payload(MAX_PAYLOAD_BYTES)
+        .ws_max_message_size(MAX_PAYLOAD_BYTES as usize)
+        .ws_max_frame_size(MAX_PAYLOAD_BYTES as usize)
         .build_layer();
     let st: Shared = Arc::new(AppState {
         rooms: Rooms::new(store.clone()),

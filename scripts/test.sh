@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Runs every test of the project on a fresh machine: installs what is missing, builds, then
+# runs the Rust tests (inside a private D-Bus session with a real, unlocked gnome-keyring),
+# the Node interop tests against the real server binary, the end-to-end tests of the
+# desktop app, and a quick run of the benchmarks so they cannot rot.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+source scripts/env.sh
+
+log_dir="${BANTER_TEST_LOG_DIR:-$(mktemp -d /tmp/banter-tests.XXXXXX)}"
+mkdir -p "$log_dir"
+summary() {
+  # Totals over every runner: cargo's "test result:" lines and node's "# pass N" / "# fail N".
+  cat "$log_dir"/*.log 2>/dev/null | awk '
+    /^test result: / { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed;?$/) p += $i; if ($(i+1) ~ /^failed;?$/) f += $i } }
+    /^# pass [0-9]+$/ { p += $3 }
+    /^# fail [0-9]+$/ { f += $3 }
+    END { printf "%d passed, %d failed\n", p, f }'
+}
+
+step() { echo; echo "=== $1"; }
+
+step "build"
+cargo build --workspace --bins --quiet
+
+step "rust tests (protocol, server, client, cli)"
+scripts/with-session.sh cargo test --workspace 2>&1 | tee "$log_dir/cargo.log"
+
+step "node interop tests (official socket.io / socket.io-client against banter-server)"
+BANTER_SERVER_BIN="$CARGO_TARGET_DIR/debug/banter-server" \
+  node --test --test-concurrency=1 tests/node/ 2>&1 | tee "$log_dir/node.log"
+
+for extra in scripts/e2e.sh scripts/bench-quick.sh; do
+  if [ -x "$extra" ]; then
+    step "$extra"
+    "$extra" 2>&1 | tee "$log_dir/$(basename "$extra" .sh).log"
+  fi
+done
+
+echo
+summary
