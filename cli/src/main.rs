@@ -1,1 +1,104 @@
-fn main() {}
+//! `banter-cli`: Banter on the command line, for scripts and bots.
+//!
+//! - `banter-cli chat --server URL --name NAME --room ROOM [--room ROOM…] [--token T] [--json]
+//!   [--data-dir DIR]` sends each stdin line to the first room, prints every event, and exits
+//!   once stdin has ended and every message sent has an outcome.
+//! - `banter-cli token set|clear --server URL` stores (from stdin) or removes a server's token
+//!   in the platform keyring.
+
+mod chat;
+mod output;
+mod token;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "banter-cli", version, about = "Banter chat on the command line")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Join rooms, send stdin lines to the first one, print events.
+    Chat(ChatArgs),
+    /// Store or remove a server's access token in the keyring.
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
+}
+
+#[derive(clap::Args)]
+pub struct ChatArgs {
+    /// Server URL (http:// or https://).
+    #[arg(long)]
+    pub server: String,
+    /// Your user name.
+    #[arg(long)]
+    pub name: String,
+    /// A room to join; repeat for several. Lines from stdin go to the first.
+    #[arg(long = "room", required = true)]
+    pub rooms: Vec<String>,
+    /// Access token (default: the token stored for this server, if any).
+    #[arg(long)]
+    pub token: Option<String>,
+    /// One JSON object per line on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Where the outbox is kept (default: the platform's data directory).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Seconds to wait, after stdin ends, for the last outcomes before giving up.
+    #[arg(long, default_value_t = 120)]
+    pub outcome_timeout: u64,
+    /// Seconds an acknowledgement may take before the connection is presumed dead.
+    #[arg(long, default_value_t = 10)]
+    pub ack_timeout: u64,
+}
+
+#[derive(Subcommand)]
+enum TokenAction {
+    /// Read a token from stdin and store it for the server.
+    Set {
+        #[arg(long)]
+        server: String,
+    },
+    /// Remove the server's token.
+    Clear {
+        #[arg(long)]
+        server: String,
+    },
+}
+
+/// Exit codes.
+pub mod exit {
+    pub const USAGE: u8 = 1;
+    pub const CONNECT: u8 = 2;
+    pub const JOIN_REFUSED: u8 = 3;
+    pub const NO_OUTCOME: u8 = 4;
+    pub const KEYRING: u8 = 5;
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("banter-cli: cannot start the async runtime: {e}");
+            return ExitCode::from(exit::USAGE);
+        }
+    };
+    let code = match cli.command {
+        Command::Chat(args) => runtime.block_on(chat::run(args)),
+        Command::Token { action: TokenAction::Set { server } } => token::set(&server),
+        Command::Token { action: TokenAction::Clear { server } } => token::clear(&server),
+    };
+    // Do not wait for background tasks (closing sockets) longer than needed.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(500));
+    ExitCode::from(code)
+}

@@ -68,6 +68,10 @@ pub(crate) async fn start(spec: RoomSpec, sink: EventSink, acks: AckTable) -> Re
     let (join_tx, join_rx) = oneshot::channel();
     let server = spec.server.to_string();
     let last_seq = outbox.last_seq();
+    // Messages left from an earlier run wait for an outcome too.
+    for e in outbox.entries().iter().filter(|e| e.state == EntryState::Pending) {
+        acks.set_pending(&e.id);
+    }
     sink.emit(ClientEvent::Connected { server: server.clone(), room: spec.room.clone(), attempt: 0 });
     let mut actor = Actor {
         server,
@@ -87,6 +91,7 @@ pub(crate) async fn start(spec: RoomSpec, sink: EventSink, acks: AckTable) -> Re
         timeline: SeqTracker::starting_at(last_seq),
         users: BTreeSet::new(),
         users_known: false,
+        users_reported: None,
         outbox,
         queue: VecDeque::new(),
         in_flight: None,
@@ -152,6 +157,8 @@ struct Actor {
     timeline: SeqTracker,
     users: BTreeSet<String>,
     users_known: bool,
+    /// The member list last reported in a `users` event.
+    users_reported: Option<BTreeSet<String>>,
     outbox: Outbox,
     queue: VecDeque<Req>,
     in_flight: Option<Req>,
@@ -855,6 +862,9 @@ impl Actor {
                     self.stop_typing(name);
                 }
             }
+            if self.users_known {
+                self.report_users();
+            }
         }
         let mine = notice.is_none() && m.username == self.username;
         self.emit(ClientEvent::Message {
@@ -937,10 +947,15 @@ impl Actor {
                 self.emit(ClientEvent::UserLeft { server: self.server.clone(), room: self.spec.room.clone(), username: u.clone() });
             }
         }
-        let changed = !self.users_known || users != self.users;
         self.users = users;
         self.users_known = true;
-        if changed {
+        self.report_users();
+    }
+
+    /// Emits a `users` event if the list differs from the one last reported.
+    fn report_users(&mut self) {
+        if self.users_reported.as_ref() != Some(&self.users) {
+            self.users_reported = Some(self.users.clone());
             self.emit(ClientEvent::Users { server: self.server.clone(), room: self.spec.room.clone(), users: self.users.iter().cloned().collect() });
         }
     }

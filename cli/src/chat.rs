@@ -1,0 +1,119 @@
+//! `banter-cli chat`: join, send stdin lines, print events, wait for every outcome.
+
+use std::io::Write;
+use std::time::Duration;
+
+use banter_client::{Client, ClientConfig, ClientError, ClientEvent, JoinOptions, ServerUrl};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::sync::mpsc;
+
+use crate::output::{json_line, Printer};
+use crate::{exit, token, ChatArgs};
+
+fn fail(code: u8, e: &ClientError) -> u8 {
+    eprintln!("banter-cli: {e}");
+    code
+}
+
+pub async fn run(args: ChatArgs) -> u8 {
+    let server = match ServerUrl::parse(&args.server) {
+        Ok(s) => s,
+        Err(e) => return fail(exit::USAGE, &e),
+    };
+    // Without --token, the stored token if any; no reachable keyring means no token.
+    let token = match args.token.clone() {
+        Some(t) => Some(t),
+        None => {
+            let s = server.clone();
+            tokio::task::spawn_blocking(move || token::store().get(&s)).await.ok().and_then(Result::ok).flatten()
+        }
+    };
+    let data_dir = args.data_dir.clone().unwrap_or_else(|| {
+        directories::ProjectDirs::from("org", "banter", "banter-cli")
+            .map(|d| d.data_dir().to_owned())
+            .unwrap_or_else(|| std::env::temp_dir().join("banter-cli"))
+    });
+    let mut config = ClientConfig::new(data_dir);
+    config.request_timeout = Duration::from_secs(args.ack_timeout.max(1));
+    let (client, mut events) = Client::new(config);
+
+    // Print every event as it comes; hand acks to the main task.
+    let printer = Printer { json: args.json, multi_room: args.rooms.len() > 1 };
+    let (ack_tx, mut ack_rx) = mpsc::unbounded_channel::<()>();
+    let print_task = tokio::spawn(async move {
+        let stdout = std::io::stdout();
+        while let Some(event) = events.recv().await {
+            let mut out = stdout.lock();
+            let _ = printer.print(&mut out, &event);
+            let _ = out.flush();
+            if matches!(event, ClientEvent::Ack { .. }) {
+                let _ = ack_tx.send(());
+            }
+        }
+    });
+
+    let server_str = server.to_string();
+    for room in &args.rooms {
+        let opts = JoinOptions::new(&server_str, room, &args.name).token(token.clone());
+        if let Err(e) = client.join(opts).await {
+            client.shutdown().await;
+            let code = match e {
+                ClientError::JoinRefused { .. } | ClientError::InvalidInput(_) => exit::JOIN_REFUSED,
+                _ => exit::CONNECT,
+            };
+            return fail(code, &e);
+        }
+    }
+    let first_room = args.rooms[0].clone();
+
+    let mut lines = BufReader::new(tokio::io::stdin()).lines();
+    loop {
+        match lines.next_line().await {
+            Ok(Some(line)) => {
+                let line = line.trim_end_matches('\r');
+                if line.trim().is_empty() {
+                    continue;
+                }
+                if let Err(e) = client.send(&server_str, &first_room, line).await {
+                    print_error(args.json, &e);
+                }
+            }
+            Ok(None) => break,
+            Err(e) => {
+                eprintln!("banter-cli: cannot read stdin: {e}");
+                break;
+            }
+        }
+    }
+
+    // Wait until every message has an outcome.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(args.outcome_timeout);
+    let mut code = 0;
+    while client.unresolved() > 0 {
+        tokio::select! {
+            _ = ack_rx.recv() => {}
+            _ = tokio::time::sleep(Duration::from_millis(100)) => {}
+            _ = tokio::time::sleep_until(deadline) => {
+                eprintln!("banter-cli: {} message(s) still without an outcome after {} s", client.unresolved(), args.outcome_timeout);
+                code = exit::NO_OUTCOME;
+                break;
+            }
+        }
+    }
+    client.shutdown().await;
+    drop(client);
+    let _ = tokio::time::timeout(Duration::from_secs(2), print_task).await;
+    code
+}
+
+fn print_error(json: bool, e: &ClientError) {
+    let event = ClientEvent::error(None, None, e);
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if json {
+        let _ = writeln!(out, "{}", json_line(&event));
+    } else {
+        let _ = writeln!(out, "! error ({}): {e}", e.code());
+    }
+    let _ = out.flush();
+}
