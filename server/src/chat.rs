@@ -23,7 +23,7 @@ use socketioxide::ParserError;
 use crate::emit::{self, banter_room, classic_room};
 use crate::metrics::{now_ms, Metrics};
 use crate::profanity::is_profane;
-use crate::room::{Accepted, JoinError, SocketKind};
+use crate::room::{Accepted, Draft, JoinError, SocketKind};
 use crate::rooms::lock;
 use crate::session::SessionRef;
 use crate::state::{AppState, Shared};
@@ -96,8 +96,10 @@ fn unknown_event(st: &AppState, s: &SocketRef, name: &str) {
         return;
     }
     Metrics::inc(&st.metrics.dropped_events, 1);
-    let name: String = name.chars().take(64).collect();
-    tracing::debug!(sid = %s.id, event = %name, "unknown event dropped");
+    if st.metrics.may_warn() {
+        let name: String = name.chars().take(64).collect();
+        tracing::info!(sid = %s.id, event = %name, "unknown event dropped (logged at most once a second)");
+    }
 }
 
 // ---- acks -------------------------------------------------------------------------------
@@ -303,23 +305,14 @@ fn vet_text(st: &AppState, s: &SocketRef, text: &str) -> Result<(), String> {
 }
 
 /// Accepts a message into a room and sends it to every member, the sender included.
-fn publish(
-    st: &AppState,
-    s: &SocketRef,
-    room_name: &str,
-    username: &str,
-    id: String,
-    kind: MessageKind,
-    text: String,
-    stored: Option<Message>,
-) -> Result<Accepted, &'static str> {
+fn publish(st: &AppState, s: &SocketRef, room_name: &str, draft: Draft, stored: Option<Message>) -> Result<Accepted, &'static str> {
     let room = st.rooms.get(room_name).ok_or(ERR_NOT_JOINED)?;
     let sid = s.id.to_string();
     let mut g = lock(&room);
     if g.member(&sid).is_none() {
         return Err(ERR_NOT_JOINED);
     }
-    let accepted = g.accept(id, &sid, username, kind, text, now_ms(), stored);
+    let accepted = g.accept(draft, &sid, now_ms(), stored);
     if let Accepted::New(m) = &accepted {
         let croom = classic_room(room_name);
         match m.kind {
@@ -350,8 +343,8 @@ fn send_message(st: &AppState, s: &SocketRef, data: Payload, ack: AckSender) {
     if let Err(reason) = vet_text(st, s, &text) {
         return ack_err(st, ack, reason);
     }
-    let id = uuid::Uuid::now_v7().to_string();
-    match publish(st, s, &room, &username, id, MessageKind::Text, text, None) {
+    let draft = Draft { id: uuid::Uuid::now_v7().to_string(), username, kind: MessageKind::Text, text };
+    match publish(st, s, &room, draft, None) {
         Ok(_) => ack_ok(ack),
         Err(reason) => ack_err(st, ack, reason),
     }
@@ -371,8 +364,8 @@ fn send_location(st: &AppState, s: &SocketRef, data: Payload, ack: AckSender) {
     if !session(s).lock().messages.try_take() {
         return ack_err(st, ack, ERR_SLOW_DOWN);
     }
-    let id = uuid::Uuid::now_v7().to_string();
-    match publish(st, s, &room, &username, id, MessageKind::Location, location.maps_url(), None) {
+    let draft = Draft { id: uuid::Uuid::now_v7().to_string(), username, kind: MessageKind::Location, text: location.maps_url() };
+    match publish(st, s, &room, draft, None) {
         Ok(_) => ack_ok(ack),
         Err(reason) => ack_err(st, ack, reason),
     }
@@ -401,7 +394,8 @@ fn banter_send(st: &AppState, s: &SocketRef, data: Payload, ack: AckSender) {
             return ack_err(st, ack, reason);
         }
     }
-    match publish(st, s, &room_name, &username, req.id, MessageKind::Text, req.text, stored) {
+    let draft = Draft { id: req.id, username, kind: MessageKind::Text, text: req.text };
+    match publish(st, s, &room_name, draft, stored) {
         Ok(Accepted::New(m)) => ack_data(
             ack,
             &SendAccepted { id: m.id, room: m.room, seq: m.seq, created_at: m.created_at, duplicate: false },

@@ -48,6 +48,15 @@ pub enum JoinError {
     AlreadyMember,
 }
 
+/// A message before the room numbers it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Draft {
+    pub id: String,
+    pub username: String,
+    pub kind: MessageKind,
+    pub text: String,
+}
+
 /// The outcome of accepting a message.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Accepted {
@@ -176,27 +185,18 @@ impl RoomState {
 
     /// Assigns the next seq and remembers the message. `stored` is what the store knows
     /// of this id when memory does not (the caller looks it up), for dedupe.
-    pub fn accept(
-        &mut self,
-        id: String,
-        sender_sid: &str,
-        username: &str,
-        kind: MessageKind,
-        text: String,
-        created_at: i64,
-        stored: Option<Message>,
-    ) -> Accepted {
-        if let Some(m) = self.find_recent_id(&id).or(stored) {
+    pub fn accept(&mut self, draft: Draft, sender_sid: &str, created_at: i64, stored: Option<Message>) -> Accepted {
+        if let Some(m) = self.find_recent_id(&draft.id).or(stored) {
             return Accepted::Duplicate(m);
         }
         self.latest_seq += 1;
         let message = Message {
-            id,
+            id: draft.id,
             room: self.name.clone(),
             seq: self.latest_seq,
-            username: username.to_owned(),
-            kind,
-            text,
+            username: draft.username,
+            kind: draft.kind,
+            text: draft.text,
             created_at,
         };
         let recipients = self.members.iter().filter(|m| m.sid != sender_sid).count() as u32;
@@ -301,8 +301,12 @@ impl RoomState {
 mod tests {
     use super::*;
 
+    fn draft(id: &str) -> Draft {
+        Draft { id: id.into(), username: "ann".into(), kind: MessageKind::Text, text: format!("t-{id}") }
+    }
+
     fn text(room: &mut RoomState, id: &str, sid: &str) -> Accepted {
-        room.accept(id.into(), sid, "ann", MessageKind::Text, format!("t-{id}"), 0, None)
+        room.accept(draft(id), sid, 0, None)
     }
 
     fn seqs(ms: &[Message]) -> Vec<u64> {
@@ -332,7 +336,7 @@ mod tests {
         assert_eq!(r.latest_seq(), 9);
         // a duplicate the store knows of, though memory does not
         let old = Message { seq: 3, ..a.clone() };
-        let got = r.accept("old".into(), "s1", "ann", MessageKind::Text, "x".into(), 0, Some(old.clone()));
+        let got = r.accept(draft("old"), "s1", 0, Some(old.clone()));
         assert_eq!(got, Accepted::Duplicate(old));
     }
 

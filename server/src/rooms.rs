@@ -43,6 +43,10 @@ impl Rooms {
         self.map().len()
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.map().is_empty()
+    }
+
     /// The room, loading it from the store when it is not in memory. Loading blocks this
     /// worker briefly (one indexed read), inside `block_in_place` so tokio moves other
     /// tasks away; it happens only for the first join of an idle room.
