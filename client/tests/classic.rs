@@ -1,0 +1,189 @@
+//! banter-client against the classic chat-tutorial server on the official Node `socket.io`.
+
+mod support;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use banter_client::{AckStatus, Client, ClientEvent, JoinOptions, ServerKind};
+use support::*;
+
+#[tokio::test]
+async fn join_send_ack_refusal_and_presence_on_a_classic_server() {
+    let server = start_classic(0);
+    let url = server.url();
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (ann, mut ann_ev) = Client::new(config(dir_a.path()));
+    let (bob, mut bob_ev) = Client::new(config(dir_b.path()));
+
+    let info = ann.join(JoinOptions::new(&url, " Lobby ", "Ann")).await.unwrap();
+    assert_eq!(info.kind, ServerKind::Classic);
+    assert_eq!((info.room.as_str(), info.username.as_str()), ("lobby", "ann"));
+    assert_eq!(info.users, vec!["ann".to_string()]);
+
+    bob.join(JoinOptions::new(&url, "lobby", "bob")).await.unwrap();
+    let (e, _) = wait_for(&mut ann_ev, 5, |e| matches!(e, ClientEvent::UserJoined { .. })).await;
+    assert!(matches!(e, ClientEvent::UserJoined { ref username, .. } if username == "bob"));
+    let (e, _) = wait_for(&mut ann_ev, 5, |e| matches!(e, ClientEvent::Users { .. })).await;
+    assert!(matches!(e, ClientEvent::Users { ref users, .. } if users == &["ann", "bob"]));
+
+    let ok = ann.send(&url, "lobby", "hello bob").await.unwrap();
+    let bad = ann.send(&url, "lobby", "you are a shit").await.unwrap();
+    assert!(banter_protocol::rules::check_message_id(&ok).is_ok());
+    let mut outcomes = HashMap::new();
+    while outcomes.len() < 2 {
+        let (e, _) = wait_for(&mut ann_ev, 5, |e| matches!(e, ClientEvent::Ack { .. })).await;
+        if let ClientEvent::Ack { id, status, reason, .. } = e {
+            outcomes.insert(id, (status, reason));
+        }
+    }
+    assert_eq!(outcomes[&ok], (AckStatus::Delivered, None));
+    assert_eq!(outcomes[&bad], (AckStatus::Refused, Some("Profanity is not allowed!".into())));
+    assert_eq!(ann.unresolved(), 0);
+
+    let (e, _) = wait_for(&mut bob_ev, 5, |e| matches!(e, ClientEvent::Message { system: false, .. })).await;
+    match e {
+        ClientEvent::Message { username, text, mine, .. } => {
+            assert_eq!((username.as_str(), text.as_str(), mine), ("ann", "hello bob", false));
+        }
+        _ => unreachable!(),
+    }
+    // The refused message never reached bob.
+    let later = drain(&mut bob_ev, 300).await;
+    assert!(texts(&later, "lobby").is_empty(), "{later:?}");
+
+    ann.leave(&url, "lobby").await.unwrap();
+    let (e, _) = wait_for(&mut bob_ev, 5, |e| matches!(e, ClientEvent::UserLeft { .. })).await;
+    assert!(matches!(e, ClientEvent::UserLeft { ref username, .. } if username == "ann"));
+}
+
+#[tokio::test]
+async fn several_rooms_at_once_stay_separate() {
+    let server = start_classic(0);
+    let url = server.url();
+    let dir = tempfile::tempdir().unwrap();
+    let (ann, mut ev) = Client::new(config(dir.path()));
+    for room in ["one", "two", "three"] {
+        ann.join(JoinOptions::new(&url, room, "ann")).await.unwrap();
+    }
+    assert_eq!(ann.rooms().len(), 3);
+    let dir_b = tempfile::tempdir().unwrap();
+    let (bob, mut bob_ev) = Client::new(config(dir_b.path()));
+    bob.join(JoinOptions::new(&url, "two", "bob")).await.unwrap();
+    for room in ["one", "two", "three"] {
+        ann.send(&url, room, &format!("to {room}")).await.unwrap();
+    }
+    let mut delivered = 0;
+    let mut seen = Vec::new();
+    while delivered < 3 {
+        let (e, before) = wait_for(&mut ev, 5, |e| matches!(e, ClientEvent::Ack { status: AckStatus::Delivered, .. })).await;
+        seen.extend(before);
+        seen.push(e);
+        delivered += 1;
+    }
+    seen.extend(drain(&mut ev, 300).await);
+    for room in ["one", "two", "three"] {
+        assert_eq!(texts(&seen, room), vec![format!("to {room}")], "room {room}");
+    }
+    let bob_seen = drain(&mut bob_ev, 500).await;
+    assert_eq!(texts(&bob_seen, "two"), vec!["to two".to_string()]);
+    assert!(texts(&bob_seen, "one").is_empty() && texts(&bob_seen, "three").is_empty());
+}
+
+#[tokio::test]
+async fn join_refused_and_connection_errors_are_clear() {
+    let server = start_classic(0);
+    let url = server.url();
+    let dir = tempfile::tempdir().unwrap();
+    let (c, _ev) = Client::new(config(dir.path()));
+    c.join(JoinOptions::new(&url, "lobby", "ann")).await.unwrap();
+    let (c2, _ev2) = Client::new(config(dir.path()));
+    let err = c2.join(JoinOptions::new(&url, "lobby", "ANN")).await.unwrap_err();
+    assert_eq!(err.code(), "join_refused");
+    assert!(err.to_string().contains("Username is in use!"), "{err}");
+    let err = c.join(JoinOptions::new(&url, "lobby", "ann")).await.unwrap_err();
+    assert_eq!(err.code(), "already_joined");
+
+    let err = c2.join(JoinOptions::new("ftp://x", "lobby", "a")).await.unwrap_err();
+    assert_eq!(err.code(), "invalid_url");
+
+    // A port where nothing listens.
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = free.local_addr().unwrap().port();
+    drop(free);
+    let err = c2.join(JoinOptions::new(&format!("http://127.0.0.1:{port}"), "lobby", "a")).await.unwrap_err();
+    assert_eq!(err.code(), "unreachable", "{err}");
+
+    // https to a plain-HTTP server: the TLS handshake fails.
+    let err = c2.join(JoinOptions::new(&format!("https://127.0.0.1:{}", server.port), "lobby", "a")).await.unwrap_err();
+    assert_eq!(err.code(), "tls", "{err}");
+
+    let err = c2.send(&url, "nowhere", "hi").await.unwrap_err();
+    assert_eq!(err.code(), "not_joined");
+    let err = c.send(&url, "lobby", "   ").await.unwrap_err();
+    assert_eq!(err.code(), "invalid_input");
+}
+
+/// The classic server is killed in the middle of a burst and restarted on the same port. A
+/// classic server cannot deduplicate, so nothing is re-sent by itself: every message ends
+/// delivered or failed, and the failed ones are delivered by an explicit retry.
+#[tokio::test]
+async fn classic_server_killed_mid_burst() {
+    let mut server = start_classic(0);
+    let port = server.port;
+    let url = server.url();
+    let dir = tempfile::tempdir().unwrap();
+    let (ann, mut ev) = Client::new(config(dir.path()));
+    ann.join(JoinOptions::new(&url, "lobby", "ann")).await.unwrap();
+
+    const N: usize = 200;
+    let mut ids = Vec::new();
+    for i in 0..N {
+        ids.push(ann.send(&url, "lobby", &format!("m{i}")).await.unwrap());
+    }
+    // Kill once some are delivered.
+    let mut outcomes: HashMap<String, AckStatus> = HashMap::new();
+    while outcomes.len() < 40 {
+        let (e, _) = wait_for(&mut ev, 10, |e| matches!(e, ClientEvent::Ack { .. })).await;
+        if let ClientEvent::Ack { id, status, .. } = e {
+            outcomes.insert(id, status);
+        }
+    }
+    server.kill();
+    let record = |outcomes: &mut HashMap<String, AckStatus>, events: &[ClientEvent]| {
+        for e in events {
+            if let ClientEvent::Ack { id, status, .. } = e {
+                assert!(outcomes.insert(id.clone(), *status).is_none(), "two outcomes for one message");
+            }
+        }
+    };
+    let (_e, before) = wait_for(&mut ev, 10, |e| matches!(e, ClientEvent::Reconnecting { .. })).await;
+    record(&mut outcomes, &before);
+    let _server2 = start_classic(port);
+    let (_e, before) = wait_for(&mut ev, 20, |e| matches!(e, ClientEvent::Joined { rejoin: true, .. })).await;
+    record(&mut outcomes, &before);
+    while outcomes.len() < N {
+        let (e, _) = wait_for(&mut ev, 20, |e| matches!(e, ClientEvent::Ack { .. })).await;
+        if let ClientEvent::Ack { id, status, .. } = e {
+            assert!(outcomes.insert(id, status).is_none(), "two outcomes for one message");
+        }
+    }
+    let failed: Vec<&String> = ids.iter().filter(|id| outcomes[*id] == AckStatus::Failed).collect();
+    let delivered = outcomes.values().filter(|s| **s == AckStatus::Delivered).count();
+    println!("classic kill mid-burst: {N} sent, {delivered} delivered, {} failed (retry needed)", failed.len());
+    assert_eq!(delivered + failed.len(), N);
+    assert!(failed.len() <= 2, "at most the in-flight message fails: {}", failed.len());
+    for id in &failed {
+        ann.retry(&url, "lobby", id).await.unwrap();
+    }
+    let mut retried = 0;
+    while retried < failed.len() {
+        let (e, _) = wait_for(&mut ev, 10, |e| matches!(e, ClientEvent::Ack { .. })).await;
+        if let ClientEvent::Ack { status, .. } = e {
+            assert_eq!(status, AckStatus::Delivered);
+            retried += 1;
+        }
+    }
+    assert_eq!(ann.unresolved(), 0);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+}

@@ -1,0 +1,179 @@
+//! Test support: real peers (the banter-server binary, the Node classic server, the hostile
+//! Node server) on loopback, and helpers to read the event stream.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use banter_client::{ClientEvent, EventStream};
+
+/// The repository root (the workspace).
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("client/ has a parent").to_owned()
+}
+
+/// A child process killed on drop.
+pub struct Proc {
+    pub child: Child,
+    pub port: u16,
+}
+
+impl Proc {
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Kills the process hard (SIGKILL) and waits for it.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn first_line(child: &mut Child) -> String {
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut reader = BufReader::new(stdout);
+    let mut line = String::new();
+    reader.read_line(&mut line).expect("read the first line");
+    // Keep draining stdout so the child never blocks on a full pipe.
+    std::thread::spawn(move || {
+        let mut sink = String::new();
+        while reader.read_line(&mut sink).map(|n| n > 0).unwrap_or(false) {
+            sink.clear();
+        }
+    });
+    line
+}
+
+/// Starts a Node script from the repository root; it prints `{"port": N}` first.
+pub fn start_node(script: &Path, port: u16) -> Proc {
+    let mut child = Command::new("node")
+        .arg(script)
+        .arg(port.to_string())
+        .current_dir(repo_root())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start node");
+    let line = first_line(&mut child);
+    let v: serde_json::Value = serde_json::from_str(line.trim()).unwrap_or_else(|e| panic!("bad first line {line:?}: {e}"));
+    let port = v["port"].as_u64().expect("port") as u16;
+    Proc { child, port }
+}
+
+/// The classic chat-tutorial server on the official Node `socket.io`.
+pub fn start_classic(port: u16) -> Proc {
+    start_node(&repo_root().join("tests/node/support/classic-server.cjs"), port)
+}
+
+/// The hostile server of `client/tests/support/hostile-server.cjs`.
+pub fn start_hostile() -> Proc {
+    start_node(&repo_root().join("client/tests/support/hostile-server.cjs"), 0)
+}
+
+/// The `banter-server` binary, built on demand.
+pub fn banter_server_bin() -> PathBuf {
+    // Test binaries live in <target>/debug/deps/.
+    let exe = std::env::current_exe().expect("current exe");
+    let debug_dir = exe.parent().and_then(Path::parent).expect("target/debug").to_owned();
+    let bin = debug_dir.join("banter-server");
+    if !bin.exists() {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .args(["build", "-p", "banter-server"])
+            .current_dir(repo_root())
+            .status()
+            .expect("run cargo build -p banter-server");
+        assert!(status.success(), "cargo build -p banter-server failed");
+    }
+    assert!(bin.exists(), "no banter-server at {}", bin.display());
+    bin
+}
+
+/// Starts `banter-server` on `port` (0 = any) with its database in `db_dir`.
+pub fn start_banter(db_dir: &Path, port: u16, token: Option<&str>) -> Proc {
+    let mut cmd = Command::new(banter_server_bin());
+    cmd.arg("--listen")
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("--db")
+        .arg(db_dir.join("x.db"))
+        .arg("--rate-limit")
+        .arg("0")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    if let Some(t) = token {
+        cmd.arg("--token").arg(t);
+    }
+    // The port may still be held for a moment after a kill: retry.
+    for _ in 0..50 {
+        let mut child = cmd.spawn().expect("start banter-server");
+        let line = first_line(&mut child);
+        if let Some(p) = line.trim().strip_prefix("banter-server listening on 127.0.0.1:") {
+            let port = p.parse().expect("port");
+            return Proc { child, port };
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("banter-server did not start on port {port}");
+}
+
+/// Waits for the first event matching `pred`, returning it and everything before it.
+pub async fn wait_for(events: &mut EventStream, secs: u64, mut pred: impl FnMut(&ClientEvent) -> bool) -> (ClientEvent, Vec<ClientEvent>) {
+    let mut seen = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        match tokio::time::timeout_at(deadline, events.recv()).await {
+            Ok(Some(e)) => {
+                if pred(&e) {
+                    return (e, seen);
+                }
+                seen.push(e);
+            }
+            Ok(None) => panic!("event stream ended; seen: {seen:#?}"),
+            Err(_) => panic!("timed out after {secs} s; last events: {:#?}", &seen[seen.len().saturating_sub(15)..]),
+        }
+    }
+}
+
+/// Collects events for `ms` milliseconds.
+pub async fn drain(events: &mut EventStream, ms: u64) -> Vec<ClientEvent> {
+    let mut seen = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(ms);
+    while let Ok(Some(e)) = tokio::time::timeout_at(deadline, events.recv()).await {
+        seen.push(e);
+    }
+    seen
+}
+
+/// Texts of the non-system messages among `events`, for one room.
+pub fn texts(events: &[ClientEvent], room: &str) -> Vec<String> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            ClientEvent::Message { room: r, text, system: false, .. } if r == room => Some(text.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A fast-failing configuration for tests.
+pub fn config(dir: &Path) -> banter_client::ClientConfig {
+    let mut c = banter_client::ClientConfig::new(dir);
+    c.request_timeout = Duration::from_secs(5);
+    c.connect_timeout = Duration::from_secs(5);
+    c.reconnect_min = Duration::from_millis(100);
+    c.reconnect_max = Duration::from_millis(800);
+    c.fsync = false;
+    c
+}
