@@ -56,6 +56,9 @@ struct Args {
     /// program was started by `cargo run` and no --server-bin was given).
     #[arg(long)]
     no_build: bool,
+    /// Sockets that take turns sending in each room (default: every member).
+    #[arg(long)]
+    senders: Option<usize>,
     /// Worker threads of the load generator.
     #[arg(long, default_value_t = 1)]
     gen_threads: usize,
@@ -69,6 +72,7 @@ struct Config {
     inflight: Vec<usize>,
     idle: usize,
     idle_room_size: usize,
+    senders: Option<usize>,
     duration: Duration,
     warmup: Duration,
     kinds: Vec<Kind>,
@@ -85,8 +89,13 @@ struct Scenario {
     p999: Option<u64>,
     server_cpu: f64,
     gen_cpu: f64,
+    machine_cpu: f64,
     lost: u64,
     ack_errors: u64,
+    /// Sends never acknowledged (dropped by the server), and times the watchdog had to
+    /// restart a stalled send loop.
+    unanswered: u64,
+    stalls: u64,
     peak_rss: u64,
 }
 
@@ -94,6 +103,8 @@ struct Scenario {
 struct Report {
     rss_idle: u64,
     rss_peak: u64,
+    /// Busy CPU of the whole machine while the server sat idle before the run (cores).
+    background_cpu: f64,
     join_secs: Vec<(usize, f64)>,
     scenarios: Vec<Scenario>,
     idle_base: u64,
@@ -131,6 +142,7 @@ fn main() -> ExitCode {
         inflight: args.inflight.clone().unwrap_or(vec![1, 16]),
         idle: args.idle.unwrap_or(if quick { 300 } else { 5000 }),
         idle_room_size: args.idle_room_size.max(1),
+        senders: args.senders,
         duration,
         warmup: if quick { Duration::from_millis(300) } else { Duration::from_secs(1) },
         kinds,
@@ -236,7 +248,7 @@ async fn open_clients(
     addr: std::net::SocketAddr,
     n: usize,
     room_of: impl Fn(usize) -> String,
-    with_sender: bool,
+    senders: Option<&Arc<load::Senders>>,
     sh: &Arc<Shared>,
 ) -> Result<(Vec<JoinHandle<()>>, f64), String> {
     let t0 = Instant::now();
@@ -250,7 +262,7 @@ async fn open_clients(
             addr,
             format!("u{i}"),
             room_of(i),
-            with_sender && i == 0,
+            senders.filter(|s| i < s.len()).map(|s| (s.clone(), i)),
             sh.clone(),
             permit,
         )));
@@ -305,7 +317,15 @@ async fn settle(sh: &Shared, max: Duration) {
 async fn throughput(kind: Kind, cfg: &Config, launch: &Launch, rep: &mut Report) -> Result<(), String> {
     let srv = Server::start(kind, launch).map_err(|e| e.to_string())?;
     let sampler = RssSampler::start(srv.pid);
+    let busy0 = procs::cpu_busy_machine();
     tokio::time::sleep(Duration::from_secs(1)).await;
+    rep.background_cpu = procs::cpu_busy_machine() - busy0;
+    if rep.background_cpu > 0.3 {
+        eprintln!(
+            "   warning: {:.0}% of a core busy before the run (other processes): figures will be low and noisy",
+            rep.background_cpu * 100.0
+        );
+    }
     let pids = procs::tree(srv.pid);
     rep.rss_idle = procs::rss_tree(&pids);
     eprintln!("   listening on {} (pid {}), idle RSS {}", srv.addr, srv.pid, fmt_bytes(rep.rss_idle as f64));
@@ -313,7 +333,8 @@ async fn throughput(kind: Kind, cfg: &Config, launch: &Launch, rep: &mut Report)
     let mut result = Ok(());
     for &n in &cfg.sizes {
         let room = format!("room{n}");
-        let (handles, join_secs) = match open_clients(srv.addr, n, |_| room.clone(), true, &sh).await {
+        let senders = load::Senders::new(cfg.senders.unwrap_or(n).clamp(1, n));
+        let (handles, join_secs) = match open_clients(srv.addr, n, |_| room.clone(), Some(&senders), &sh).await {
             Ok(x) => x,
             Err(e) => {
                 result = Err(format!("{n} clients: {e}"));
@@ -324,16 +345,17 @@ async fn throughput(kind: Kind, cfg: &Config, launch: &Launch, rep: &mut Report)
         rep.join_secs.push((n, join_secs));
         eprintln!("   {n} clients joined in {join_secs:.1} s");
         for &k in &cfg.inflight {
-            let s = scenario(&sh, &pids, &sampler, n, k, cfg).await;
+            let s = scenario(&sh, &senders, &pids, &sampler, n, k, cfg).await;
             eprintln!(
-                "   {n} clients, {k} in flight: {} deliveries/s, p50 {}, p99 {}, server CPU {:.0}%, generator CPU {:.0}%, lost {}, ack errors {}",
+                "   {n} clients, {k} in flight: {} deliveries/s, p50 {}, p99 {}, server CPU {:.0}%, generator CPU {:.0}%, lost {}, ack errors {}, unanswered {}",
                 fmt_int(s.deliveries_per_s),
                 fmt_ns(s.p50),
                 fmt_ns(s.p99),
                 s.server_cpu * 100.0,
                 s.gen_cpu * 100.0,
                 s.lost,
-                s.ack_errors
+                s.ack_errors,
+                s.unanswered
             );
             rep.scenarios.push(s);
             if let Some(e) = sh.take_error() {
@@ -356,8 +378,31 @@ async fn throughput(kind: Kind, cfg: &Config, launch: &Launch, rep: &mut Report)
     result
 }
 
+/// Sleeps `d`, restarting the send loop when no ack at all has come for a second (the
+/// server dropped every message in flight without answering). Returns the restarts.
+async fn run_for(d: Duration, sh: &Shared, senders: &load::Senders, k: usize) -> u64 {
+    let end = Instant::now() + d;
+    let mut stalls = 0;
+    let mut last = (0, Instant::now());
+    while Instant::now() < end {
+        tokio::time::sleep(Duration::from_millis(50).min(end.saturating_duration_since(Instant::now()))).await;
+        let answered = sh.acked.load(Relaxed) + sh.ack_errors.load(Relaxed);
+        if answered != last.0 {
+            last = (answered, Instant::now());
+        } else if last.1.elapsed() > Duration::from_secs(1) {
+            stalls += 1;
+            for _ in 0..k {
+                senders.give_turn();
+            }
+            last = (answered, Instant::now());
+        }
+    }
+    stalls
+}
+
 async fn scenario(
     sh: &Shared,
+    senders: &load::Senders,
     pids: &[u32],
     sampler: &RssSampler,
     n: usize,
@@ -369,26 +414,27 @@ async fn scenario(
         c.store(0, Relaxed);
     }
     sh.hist.reset();
-    sh.inflight.store(k, Relaxed);
     sh.sending.store(true, Relaxed);
-    sh.start.notify_one();
-    tokio::time::sleep(cfg.warmup).await;
+    for _ in 0..k {
+        senders.give_turn();
+    }
+    let mut stalls = run_for(cfg.warmup, sh, senders, k).await;
 
-    let (srv0, gen0) = (procs::cpu_tree(pids), procs::cpu_self());
+    let (srv0, gen0, all0) = (procs::cpu_tree(pids), procs::cpu_self(), procs::cpu_busy_machine());
     let sent0 = sh.sent.load(Relaxed);
     sampler.peak_window.store(0, Relaxed);
     sh.measuring.store(true, Relaxed);
     let t0 = Instant::now();
-    tokio::time::sleep(cfg.duration).await;
+    stalls += run_for(cfg.duration, sh, senders, k).await;
     sh.measuring.store(false, Relaxed);
     let dt = t0.elapsed().as_secs_f64();
-    let (srv1, gen1) = (procs::cpu_tree(pids), procs::cpu_self());
+    let (srv1, gen1, all1) = (procs::cpu_tree(pids), procs::cpu_self(), procs::cpu_busy_machine());
     let sent1 = sh.sent.load(Relaxed);
     let peak = sampler.peak_window.load(Relaxed);
     sh.sending.store(false, Relaxed);
 
     // Drain: every acknowledged message must reach all n members (the sender included).
-    let deadline = Instant::now() + Duration::from_secs(10);
+    let deadline = Instant::now() + Duration::from_secs(5);
     loop {
         let answered = sh.acked.load(Relaxed) + sh.ack_errors.load(Relaxed);
         let done = answered >= sh.sent.load(Relaxed)
@@ -400,6 +446,7 @@ async fn scenario(
     }
     let expected = sh.acked.load(Relaxed) * n as u64;
     let got = sh.deliveries.load(Relaxed);
+    let answered = sh.acked.load(Relaxed) + sh.ack_errors.load(Relaxed);
     Scenario {
         clients: n,
         inflight: k,
@@ -410,8 +457,11 @@ async fn scenario(
         p999: sh.hist.quantile(0.999),
         server_cpu: (srv1 - srv0) / dt,
         gen_cpu: (gen1 - gen0) / dt,
+        machine_cpu: (all1 - all0) / dt,
         lost: expected.saturating_sub(got),
         ack_errors: sh.ack_errors.load(Relaxed),
+        unanswered: sh.sent.load(Relaxed).saturating_sub(answered),
+        stalls,
         peak_rss: peak,
     }
 }
@@ -423,7 +473,7 @@ async fn idle_memory(kind: Kind, cfg: &Config, launch: &Launch, rep: &mut Report
     rep.idle_base = median_rss(&pids).await;
     let sh = Arc::new(Shared::new());
     let size = cfg.idle_room_size;
-    let r = open_clients(srv.addr, cfg.idle, |i| format!("idle{}", i / size), false, &sh).await;
+    let r = open_clients(srv.addr, cfg.idle, |i| format!("idle{}", i / size), None, &sh).await;
     let (handles, secs) = match r {
         Ok(x) => x,
         Err(e) => {
@@ -626,14 +676,14 @@ fn render(cfg: &Config, reports: &[(Kind, Report)], took: Duration, gen_threads:
     let _ = writeln!(o, "\n### Details\n");
     let _ = writeln!(
         o,
-        "| server | clients | in flight | deliveries/s | messages/s | p50 | p99 | p99.9 | server CPU | generator CPU | peak RSS | lost | ack errors |"
+        "| server | clients | in flight | deliveries/s | messages/s | p50 | p99 | p99.9 | server CPU | generator CPU | machine CPU | peak RSS | lost | ack errors | unanswered |"
     );
     let _ = writeln!(o, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     for (kind, r) in reports {
         for s in &r.scenarios {
             let _ = writeln!(
                 o,
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {:.0}% | {:.0}% | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {:.0}% | {:.0}% | {:.0}% | {} | {} | {} | {}{} |",
                 kind.name(),
                 s.clients,
                 s.inflight,
@@ -644,9 +694,12 @@ fn render(cfg: &Config, reports: &[(Kind, Report)], took: Duration, gen_threads:
                 fmt_ns(s.p999),
                 s.server_cpu * 100.0,
                 s.gen_cpu * 100.0,
+                s.machine_cpu * 100.0,
                 fmt_bytes(s.peak_rss as f64),
                 s.lost,
-                s.ack_errors
+                s.ack_errors,
+                s.unanswered,
+                if s.stalls > 0 { format!(" ({} stalls)", s.stalls) } else { String::new() }
             );
         }
     }
@@ -655,13 +708,15 @@ fn render(cfg: &Config, reports: &[(Kind, Report)], took: Duration, gen_threads:
         let joins: Vec<String> = r.join_secs.iter().map(|(n, s)| format!("{n} clients {s:.1} s")).collect();
         let _ = writeln!(
             o,
-            "- {}: joining took {}; {} idle connections: RSS {} → {} (joined in {:.1} s)",
+            "- {}: joining took {}; {} idle connections: RSS {} → {} (joined in {:.1} s); \
+             CPU busy before the run (background): {:.0}% of a core",
             kind.name(),
             joins.join(", "),
             fmt_int(r.idle_conns as f64),
             fmt_bytes(r.idle_base as f64),
             fmt_bytes(r.idle_loaded as f64),
-            r.idle_join_secs
+            r.idle_join_secs,
+            r.background_cpu * 100.0
         );
         for e in &r.errors {
             let _ = writeln!(o, "  - ERROR: {e}");

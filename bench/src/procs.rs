@@ -51,7 +51,13 @@ impl Server {
                     .arg("--db")
                     .arg(dir.path().join("bench.db"))
                     .arg("--rate-limit")
-                    .arg("0");
+                    .arg("0")
+                    // Warnings and errors only (the Node server logs nothing at all), no
+                    // colours (the log is scanned for problems).
+                    .env("NO_COLOR", "1");
+                if std::env::var_os("RUST_LOG").is_none() {
+                    c.env("RUST_LOG", "warn");
+                }
                 c
             }
             Kind::Node => {
@@ -105,10 +111,14 @@ impl Server {
         if let Ok(mut f) = fs::File::open(&self.log_path) {
             let _ = f.read_to_string(&mut s);
         }
+        // banter-server logs with tracing (levels in capitals); the Node server prints only
+        // on trouble, so any line from it counts.
+        let tracing_levels = [" WARN ", " ERROR ", "panicked", "InternalChannelFull"];
         s.lines()
+            .filter(|l| !l.trim().is_empty())
             .filter(|l| {
-                let u = l.to_ascii_lowercase();
-                u.contains("error") || u.contains("warn") || u.contains("full") || u.contains("panic")
+                let is_tracing = l.contains(" INFO ") || l.contains(" DEBUG ") || l.contains(" TRACE ");
+                tracing_levels.iter().any(|t| l.contains(t)) || (!is_tracing && !l.contains(" WARN "))
             })
             .map(|l| l.to_string())
             .collect()
@@ -186,6 +196,18 @@ pub fn cpu_tree(pids: &[u32]) -> f64 {
             Some((u + s) / tick)
         })
         .sum()
+}
+
+/// Busy CPU time of the whole machine (all cores, everything but idle and iowait), in
+/// seconds: to see whether something besides the benchmark was using the CPU.
+pub fn cpu_busy_machine() -> f64 {
+    let tick = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+    let s = fs::read_to_string("/proc/stat").unwrap_or_default();
+    let Some(line) = s.lines().next() else { return 0.0 };
+    let v: Vec<f64> = line.split_whitespace().skip(1).filter_map(|x| x.parse().ok()).collect();
+    // user nice system idle iowait irq softirq steal
+    let busy: f64 = v.iter().take(8).enumerate().filter(|(i, _)| *i != 3 && *i != 4).map(|(_, x)| x).sum();
+    busy / tick
 }
 
 /// CPU time of this process (all threads), in seconds.
