@@ -1,9 +1,11 @@
 //! `banter-cli chat`: join, send stdin lines, print events, wait for every outcome.
 
+use std::collections::HashSet;
 use std::io::Write;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use banter_client::{Client, ClientConfig, ClientError, ClientEvent, JoinOptions, ServerUrl};
+use banter_client::{AckStatus, Client, ClientConfig, ClientError, ClientEvent, JoinOptions, ServerUrl};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::sync::mpsc;
 
@@ -40,14 +42,32 @@ pub async fn run(args: ChatArgs) -> u8 {
     // Print every event as it comes; hand acks to the main task.
     let printer = Printer { json: args.json, multi_room: args.rooms.len() > 1 };
     let (ack_tx, mut ack_rx) = mpsc::unbounded_channel::<()>();
+    // Ids of our delivered messages whose own `message` event has not been shown yet (a
+    // Banter server may send the ack before the broadcast).
+    let echoes = Arc::new(Mutex::new(Echoes::default()));
+    let echoes2 = echoes.clone();
     let print_task = tokio::spawn(async move {
         let stdout = std::io::stdout();
         while let Some(event) = events.recv().await {
             let mut out = stdout.lock();
             let _ = printer.print(&mut out, &event);
             let _ = out.flush();
-            if matches!(event, ClientEvent::Ack { .. }) {
-                let _ = ack_tx.send(());
+            match &event {
+                ClientEvent::Ack { id, status: AckStatus::Delivered, seq: Some(_), .. } => {
+                    if let Ok(mut e) = echoes2.lock() {
+                        e.acked(id);
+                    }
+                    let _ = ack_tx.send(());
+                }
+                ClientEvent::Ack { .. } => {
+                    let _ = ack_tx.send(());
+                }
+                ClientEvent::Message { id: Some(id), mine: true, .. } => {
+                    if let Ok(mut e) = echoes2.lock() {
+                        e.shown(id);
+                    }
+                }
+                _ => {}
             }
         }
     });
@@ -100,10 +120,37 @@ pub async fn run(args: ChatArgs) -> u8 {
             }
         }
     }
+    // Give our own last messages a moment to come back from the room (bounded).
+    let echo_deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+    while echoes.lock().map(|e| !e.waiting.is_empty()).unwrap_or(false) && tokio::time::Instant::now() < echo_deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     client.shutdown().await;
     drop(client);
-    let _ = tokio::time::timeout(Duration::from_secs(2), print_task).await;
+    // Every event already queued is printed: the stream ends once every room has stopped.
+    let _ = print_task.await;
     code
+}
+
+/// Delivered messages (Banter) waiting for their own `message` event.
+#[derive(Default)]
+struct Echoes {
+    waiting: HashSet<String>,
+    shown: HashSet<String>,
+}
+
+impl Echoes {
+    fn acked(&mut self, id: &str) {
+        if !self.shown.remove(id) {
+            self.waiting.insert(id.to_owned());
+        }
+    }
+
+    fn shown(&mut self, id: &str) {
+        if !self.waiting.remove(id) {
+            self.shown.insert(id.to_owned());
+        }
+    }
 }
 
 fn print_error(json: bool, e: &ClientError) {
