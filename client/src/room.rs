@@ -295,7 +295,7 @@ impl Actor {
         let generation = self.generation;
         let done_tx = self.done_tx.clone();
         self.in_flight = Some(req.clone());
-        if std::env::var("BANTER_DEBUG").is_ok() { eprintln!("pump gen={generation} {req:?} q={}", self.queue.len()); }
+        tracing::trace!(room = %self.spec.room, generation, ?req, queued = self.queue.len(), "request");
         tokio::spawn(async move {
             let result = conn.request(event, payload, timeout).await;
             let _ = done_tx.send(Done { generation, req, result });
@@ -303,7 +303,7 @@ impl Actor {
     }
 
     fn done(&mut self, d: Done) {
-        if std::env::var("BANTER_DEBUG").is_ok() { eprintln!("done gen={} cur={} {:?} {:?}", d.generation, self.generation, d.req, d.result); }
+        tracing::trace!(room = %self.spec.room, generation = d.generation, current = self.generation, req = ?d.req, result = ?d.result, "answer");
         if d.generation != self.generation {
             return; // an answer for a connection already abandoned
         }
