@@ -373,7 +373,7 @@ async fn throughput(kind: Kind, cfg: &Config, launch: &Launch, rep: &mut Report)
         sh.closed.store(0, Relaxed);
     }
     rep.rss_peak = sampler.peak_total.load(Relaxed);
-    rep.problems.extend(srv.problems().into_iter().take(20));
+    rep.problems.extend(log_notes("throughput server", srv.problems()));
     srv.stop();
     result
 }
@@ -477,7 +477,7 @@ async fn idle_memory(kind: Kind, cfg: &Config, launch: &Launch, rep: &mut Report
     let (handles, secs) = match r {
         Ok(x) => x,
         Err(e) => {
-            rep.problems.extend(srv.problems().into_iter().take(20));
+            rep.problems.extend(log_notes("idle-memory server", srv.problems()));
             srv.stop();
             return Err(format!("idle connections: {e}"));
         }
@@ -498,12 +498,32 @@ async fn idle_memory(kind: Kind, cfg: &Config, launch: &Launch, rep: &mut Report
     if closed > 0 {
         rep.problems.push(format!("{closed} idle connections were closed by the server"));
     }
-    rep.problems.extend(srv.problems().into_iter().take(20));
+    rep.problems.extend(log_notes("idle-memory server", srv.problems()));
     // Stop the server first: closing 5,000 clients one by one would make it broadcast
     // thousands of "has left" notices for nothing.
     srv.stop();
     abort(&handles);
     Ok(())
+}
+
+/// Sums up the server's log: warnings about deliveries to sockets that were already
+/// closing come from the benchmark closing its clients between phases and are expected;
+/// anything else is worth a look. (banter-server logs each kind of warning at most once a
+/// second, so the counts are lower bounds.)
+fn log_notes(what: &str, lines: Vec<String>) -> Vec<String> {
+    let (closed, other): (Vec<_>, Vec<_>) = lines.into_iter().partition(|l| l.contains("Some(Closed)"));
+    let mut v = Vec::new();
+    if !closed.is_empty() {
+        v.push(format!(
+            "{what}: {} log warning(s) about deliveries to sockets that were closing (the benchmark closing its clients; expected)",
+            closed.len()
+        ));
+    }
+    if !other.is_empty() {
+        let first: Vec<&str> = other.iter().take(3).map(|l| l.trim()).collect();
+        v.push(format!("{what}: {} other warning/error line(s) in the log; first: {}", other.len(), first.join(" // ")));
+    }
+    v
 }
 
 /// Median of 5 RSS samples 100 ms apart (a GC or allocator trim can move one sample).
@@ -654,6 +674,13 @@ fn render(cfg: &Config, reports: &[(Kind, Report)], took: Duration, gen_threads:
         Aim::None,
     );
     row(
+        "server RSS peak while sending (max over scenarios)".into(),
+        b.map(|r| r.scenarios.iter().map(|s| s.peak_rss).max().unwrap_or(0) as f64),
+        n.map(|r| r.scenarios.iter().map(|s| s.peak_rss).max().unwrap_or(0) as f64),
+        &bytes,
+        Aim::None,
+    );
+    row(
         format!("memory per idle connection ({} joined)", fmt_int(cfg.idle as f64)),
         b.and_then(|r| r.per_conn()),
         n.and_then(|r| r.per_conn()),
@@ -721,8 +748,21 @@ fn render(cfg: &Config, reports: &[(Kind, Report)], took: Duration, gen_threads:
         for e in &r.errors {
             let _ = writeln!(o, "  - ERROR: {e}");
         }
+        for s in &r.scenarios {
+            let other = s.machine_cpu - s.server_cpu - s.gen_cpu;
+            if other > 0.5 {
+                let _ = writeln!(
+                    o,
+                    "  - note: {} clients, {} in flight: {:.0}% of a core busy outside the server and the generator \
+                     (other processes, or the kernel's loopback work): the figures may be low",
+                    s.clients,
+                    s.inflight,
+                    other * 100.0
+                );
+            }
+        }
         for p in r.problems.iter().take(10) {
-            let _ = writeln!(o, "  - server/generator note: {}", p.chars().take(300).collect::<String>());
+            let _ = writeln!(o, "  - note: {}", p.chars().take(400).collect::<String>());
         }
     }
     let _ = writeln!(
