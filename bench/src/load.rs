@@ -204,10 +204,10 @@ async fn wait_for(
 }
 
 /// The stamp is `bench <scenario> <send time in ns>` with the numbers written in CJK
-/// numerals (〇一二…九). Plain digits will not do: banter-server's profanity filter
-/// (rustrict, which reads digits as leetspeak) refuses most long numbers as profanity
-/// (measured: ~87% of `"<n> <14 digits>"` texts); CJK numerals pass both servers' filters
-/// (see the test below, which runs the server's own filter).
+/// numerals (〇一二…九). Digits will not do: rustrict, banter-server's profanity filter,
+/// reads digits as leetspeak, so a stamp like `bx12-1234567890123` is refused as profanity
+/// (and, before server commit dc944bb, many all-digit texts too). CJK numerals pass both
+/// servers' filters (checked by the test below against the server's own filter).
 const NUMERALS: [&str; 10] = ["〇", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
 
 static STAMP: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\"text\":\"bench "));
