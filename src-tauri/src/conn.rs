@@ -68,7 +68,6 @@ struct Room {
 struct Outgoing {
     id: String,
     text: String,
-    created_at: i64,
     state: DeliveryState,
 }
 
@@ -78,6 +77,16 @@ fn args(p: Payload) -> Vec<Value> {
         Payload::Text(v) => v,
         Payload::String(s) => vec![serde_json::from_str(&s).unwrap_or(Value::String(s))],
         Payload::Binary(_) => Vec::new(),
+    }
+}
+
+/// rust_socketio 0.6 hands an ack's argument list over as one JSON array inside the
+/// payload (`[[null, {...}]]`), where events get the arguments themselves: unwrap it.
+fn ack_args(a: Vec<Value>) -> Vec<Value> {
+    match <[Value; 1]>::try_from(a) {
+        Ok([Value::Array(inner)]) => inner,
+        Ok([one]) => vec![one],
+        Err(a) => a,
     }
 }
 
@@ -305,7 +314,7 @@ impl Conn {
             .map_err(|e| CommandError::new(ErrorCode::NotConnected, format!("Not connected ({e}).")))?;
         drop(guard);
         match tokio::time::timeout(ACK_TIMEOUT, rx).await {
-            Ok(Ok(a)) => Ok(AckReply::from_args(&a)),
+            Ok(Ok(a)) => Ok(AckReply::from_args(&ack_args(a))),
             _ => Err(CommandError::new(ErrorCode::Unreachable, "The server did not answer in time.")),
         }
     }
@@ -448,7 +457,7 @@ impl Conn {
             let mut st = self.st.lock().map_err(|_| CommandError::internal("state poisoned"))?;
             st.local_ids += 1;
             let r = st.rooms.get_mut(room).ok_or_else(|| CommandError::new(ErrorCode::NotConnected, format!("Join {room} first.")))?;
-            r.outbox.push(Outgoing { id: id.clone(), text: text.to_owned(), created_at, state: DeliveryState::Pending });
+            r.outbox.push(Outgoing { id: id.clone(), text: text.to_owned(), state: DeliveryState::Pending });
             r.username.clone()
         };
         let (time, day, day_label) = crate::format::stamp(created_at);

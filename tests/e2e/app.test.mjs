@@ -1,0 +1,195 @@
+// End to end through the real window: Xvfb + tauri-driver + WebKitWebDriver, inside a
+// private D-Bus session with an unlocked gnome-keyring and a notification witness
+// (scripts/e2e.sh sets all of that up), against real banter-server processes.
+import { describe, it, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { execFileSync, spawn } from 'node:child_process'
+import {
+  APP_BIN, SERVER_BIN, CLI_BIN, tmp, startServer, launchApp, shot, waitFor, notifications, keyringLookup, filesContaining,
+} from './support/harness.mjs'
+import { peer } from './support/peer.mjs'
+
+const NOTIFY_LOG = process.env.BANTER_NOTIFY_LOG
+assert.ok(NOTIFY_LOG, 'run through scripts/e2e.sh (BANTER_NOTIFY_LOG is not set)')
+assert.ok(existsSync(APP_BIN), `app binary missing: ${APP_BIN}`)
+assert.ok(existsSync(SERVER_BIN), `server binary missing: ${SERVER_BIN}`)
+
+const dirs = { config: tmp('config'), data: tmp('data'), db: tmp('db') }
+const appEnv = {
+  BANTER_CONFIG_DIR: dirs.config,
+  BANTER_DATA_DIR: dirs.data,
+  BANTER_SERVER_BIN: SERVER_BIN,
+  BANTER_LOG: 'info',
+}
+let server
+let app
+let b
+
+const $ = (sel) => b.$(sel)
+async function fill(label, value) {
+  const el = await $(`aria/${label}`)
+  await el.waitForDisplayed({ timeout: 10000 })
+  await el.clearValue()
+  if (value) await el.setValue(value)
+}
+async function timelineText() {
+  return (await $('[role="log"]')).getText()
+}
+async function ownStatus(text) {
+  return b.execute((t) => {
+    const rows = [...document.querySelectorAll('.msg.own')].filter((r) => r.querySelector('.text')?.textContent === t)
+    return rows.map((r) => r.querySelector('.delivery')?.textContent ?? '')
+  }, text)
+}
+async function sendFromComposer(text) {
+  const box = await $('aria/Message')
+  await box.click()
+  await box.setValue(text)
+  await b.keys('Enter')
+}
+function cliAvailable() {
+  if (!existsSync(CLI_BIN)) return false
+  try {
+    return execFileSync(CLI_BIN, ['--help'], { encoding: 'utf8' }).length > 0
+  } catch {
+    return false
+  }
+}
+
+describe('Banter desktop, end to end', { concurrency: false }, () => {
+  before(async () => {
+    server = await startServer({ db: join(dirs.db, 'main.db') })
+    ;({ browser: b, close: app } = await launchApp(appEnv))
+  })
+  after(async () => {
+    await app?.()
+    await server?.stop()
+  })
+
+  it('connects, joins and shows "delivered" for a sent message', async () => {
+    await (await $('aria/Server URL')).waitForDisplayed({ timeout: 15000 })
+    await shot(b, '01-connect-screen')
+    await fill('Server URL', server.url)
+    await fill('Display name', 'Ann')
+    await fill('Room', 'lobby')
+    await (await $('aria/Join')).click()
+    const log = await $('[role="log"]')
+    await log.waitForDisplayed({ timeout: 15000 })
+    await sendFromComposer('hello from the desktop app')
+    await waitFor('"delivered"', async () => (await ownStatus('hello from the desktop app'))[0]?.startsWith('delivered'))
+    assert.match(await timelineText(), /hello from the desktop app/)
+    await shot(b, '02-room-delivered')
+  })
+
+  it('notifies "NAME joined ROOM" when someone else joins', async () => {
+    const before = notifications(NOTIFY_LOG).length
+    let other
+    if (cliAvailable()) {
+      // banter-cli joins and stays a moment
+      other = spawn(CLI_BIN, ['--server', server.url, '--name', 'bob', '--room', 'lobby'], { stdio: ['pipe', 'ignore', 'inherit'] })
+    } else {
+      other = await peer(server.url, { username: 'bob', room: 'lobby' })
+    }
+    try {
+      const n = await waitFor('a Notify on D-Bus', () => notifications(NOTIFY_LOG).slice(before).find((x) => /bob joined lobby/.test(x.summary)))
+      assert.equal(n.summary, 'bob joined lobby')
+      await waitFor('bob in the member list', async () => (await (await $('aria/Members')).getText()).includes('bob'))
+      await shot(b, '03-bob-joined')
+    } finally {
+      if (other.kill) other.kill()
+      else other.close()
+    }
+    // our own join never notified
+    assert.ok(!notifications(NOTIFY_LOG).some((x) => /^ann joined/.test(x.summary)))
+  })
+
+  it('shows HTML in messages as text and runs nothing', async () => {
+    const evil = '<img src=x onerror=alert(1)>'
+    const carol = await peer(server.url, { username: 'carol', room: 'lobby' })
+    try {
+      await carol.send(evil)
+      await carol.send('<script>window.__pwned = 1</script> and a link https://example.org/x')
+      await sendFromComposer('<b onmouseover="window.__pwned=2">bold?</b>')
+      await waitFor('the text shown', async () => (await timelineText()).includes(evil))
+      const probe = await b.execute(() => ({
+        imgs: document.querySelectorAll('[role="log"] img, [role="log"] script, [role="log"] b').length,
+        pwned: window.__pwned ?? null,
+        link: [...document.querySelectorAll('[role="log"] a')].map((a) => a.getAttribute('href')),
+      }))
+      assert.deepEqual(probe.imgs, 0)
+      assert.equal(probe.pwned, null)
+      assert.deepEqual(probe.link, ['https://example.org/x'])
+      // no alert is open
+      await assert.rejects(() => b.getAlertText())
+      await shot(b, '04-html-as-text')
+    } finally {
+      carol.close()
+    }
+  })
+
+  it('remembers a token in the keyring only', async () => {
+    const secret = `tok-${Date.now()}-s3cret`
+    const guarded = await startServer({ db: join(dirs.db, 'guarded.db'), token: secret })
+    try {
+      await (await $('button=+ Join a room')).click()
+      await fill('Server URL', guarded.url)
+      await fill('Display name', 'Ann')
+      await fill('Room', 'private')
+      await (await $('aria/Join')).click()
+      const alert = await $('.form-error')
+      await waitFor('the token error', async () => /token/i.test(await alert.getText()))
+      await shot(b, '05-token-required')
+      await fill('Token', secret)
+      const remember = await $('#remember')
+      if (!(await remember.isSelected())) await remember.click()
+      await (await $('aria/Join')).click()
+      await waitFor('the private room', async () => (await (await $('h1')).getText()).includes('private'))
+      // read back by another process, from the Secret Service
+      assert.equal(keyringLookup('banter', guarded.url), secret)
+      // and in no file the app wrote, nor in the page's storage
+      assert.deepEqual(filesContaining(dirs.config, secret), [])
+      assert.deepEqual(filesContaining(dirs.data, secret), [])
+      const storage = await b.execute(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }))
+      assert.ok(!storage.includes(secret))
+      assert.ok(!(await b.execute(() => document.body.innerText)).includes(secret))
+      await shot(b, '06-private-room')
+      // back to the lobby for the next test
+      await (await $('button[data-room="lobby"]')).click()
+    } finally {
+      await guarded.stop()
+    }
+  })
+
+  it('reconnects after the server restarts and delivers a message sent meanwhile once', async () => {
+    const port = server.port
+    await server.stop('SIGKILL')
+    await waitFor('"Reconnecting"', async () => /Reconnecting/.test(await (await $('.sidebar')).getText()))
+    const text = `sent while the server was down ${Date.now()}`
+    await sendFromComposer(text)
+    await waitFor('pending', async () => (await ownStatus(text))[0] === 'pending')
+    await shot(b, '07-offline-pending')
+    server = await startServer({ port, db: join(dirs.db, 'main.db') })
+    await waitFor('delivered after reconnect', async () => (await ownStatus(text))[0]?.startsWith('delivered'), { timeout: 30000 })
+    const dave = await peer(server.url, { username: 'dave', room: 'lobby' })
+    try {
+      const hist = await dave.history()
+      assert.equal(hist.filter((m) => m.text === text).length, 1, 'stored exactly once')
+    } finally {
+      dave.close()
+    }
+    assert.equal((await ownStatus(text)).length, 1, 'shown once')
+    await shot(b, '08-reconnected')
+  })
+
+  it('re-joins saved rooms at start', async () => {
+    await app()
+    ;({ browser: b, close: app } = await launchApp(appEnv))
+    await waitFor('the lobby after restart', async () => (await (await $('h1')).getText()).includes('lobby'), { timeout: 20000 })
+    await waitFor('history', async () => (await timelineText()).includes('hello from the desktop app'))
+    const settings = JSON.parse(readFileSync(join(dirs.config, 'settings.json'), 'utf8'))
+    assert.ok(settings.rooms.some((r) => r.room === 'lobby'))
+    await shot(b, '09-restarted')
+  })
+})

@@ -1,0 +1,133 @@
+// End-to-end harness: real banter-server processes, tauri-driver (one per app launch, so the
+// app gets its own environment), WebdriverIO sessions on the real window, screenshots.
+import { spawn, execFileSync } from 'node:child_process'
+import { createInterface } from 'node:readline'
+import { mkdirSync, mkdtempSync, readFileSync, existsSync } from 'node:fs'
+import { tmpdir, homedir } from 'node:os'
+import { join, resolve } from 'node:path'
+import net from 'node:net'
+import { remote } from 'webdriverio'
+
+export const ROOT = resolve(import.meta.dirname, '../../..')
+const TARGET = process.env.CARGO_TARGET_DIR || join(homedir(), '.cache/banter/target')
+export const APP_BIN = process.env.BANTER_APP_BIN || join(TARGET, 'debug/banter')
+export const SERVER_BIN = process.env.BANTER_SERVER_BIN || join(TARGET, 'debug/banter-server')
+export const CLI_BIN = process.env.BANTER_CLI_BIN || join(TARGET, 'debug/banter-cli')
+export const ARTIFACTS = join(ROOT, 'test-artifacts/e2e')
+mkdirSync(ARTIFACTS, { recursive: true })
+
+export const tmp = (prefix) => mkdtempSync(join(tmpdir(), `banter-e2e-${prefix}-`))
+
+export function freePort() {
+  return new Promise((res, rej) => {
+    const s = net.createServer()
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address()
+      s.close(() => res(port))
+    })
+    s.on('error', rej)
+  })
+}
+
+export async function waitFor(what, fn, { timeout = 15000, every = 100 } = {}) {
+  const until = Date.now() + timeout
+  let last
+  while (Date.now() < until) {
+    try {
+      const v = await fn()
+      if (v) return v
+    } catch (e) {
+      last = e
+    }
+    await new Promise((r) => setTimeout(r, every))
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`)
+}
+
+/** Starts banter-server; resolves with {url, port, proc, stop()} once it printed its address. */
+export async function startServer({ port = 0, db, token } = {}) {
+  const env = { ...process.env, RUST_LOG: 'warn' }
+  delete env.BANTER_TOKEN
+  if (token) env.BANTER_TOKEN = token
+  const proc = spawn(SERVER_BIN, ['--listen', `127.0.0.1:${port}`, '--db', db], { env, stdio: ['ignore', 'pipe', 'inherit'] })
+  const line = await new Promise((res, rej) => {
+    const rl = createInterface({ input: proc.stdout })
+    rl.once('line', res)
+    proc.once('exit', (c) => rej(new Error(`banter-server exited with ${c}`)))
+  })
+  const m = line.match(/listening on (\S+)/)
+  if (!m) throw new Error(`unexpected server output: ${line}`)
+  const url = `http://${m[1]}`
+  return {
+    url,
+    port: Number(m[1].split(':').pop()),
+    proc,
+    stop(signal = 'SIGTERM') {
+      return new Promise((res) => {
+        if (proc.exitCode !== null) return res()
+        proc.once('exit', () => res())
+        proc.kill(signal)
+      })
+    },
+  }
+}
+
+/** Launches the app through its own tauri-driver with `env`; returns a WebdriverIO browser. */
+export async function launchApp(env, { args = [] } = {}) {
+  const port = await freePort()
+  const nativePort = await freePort()
+  const driver = spawn('tauri-driver', ['--port', String(port), '--native-port', String(nativePort), '--native-driver', '/usr/bin/WebKitWebDriver'], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
+  await waitFor('tauri-driver', () => new Promise((res) => net.connect(port, '127.0.0.1').once('connect', function () { this.end(); res(true) }).once('error', () => res(false))), { timeout: 10000 })
+  const browser = await remote({
+    hostname: '127.0.0.1',
+    port,
+    logLevel: 'error',
+    connectionRetryCount: 0,
+    capabilities: { 'tauri:options': { application: APP_BIN, args } },
+  })
+  const close = async () => {
+    try {
+      await browser.deleteSession()
+    } catch {}
+    driver.kill()
+    await new Promise((r) => (driver.exitCode !== null ? r() : driver.once('exit', r)))
+  }
+  return { browser, close }
+}
+
+/** Saves a screenshot of the app's page as test-artifacts/e2e/NAME.png. */
+export async function shot(browser, name) {
+  const path = join(ARTIFACTS, `${name}.png`)
+  await browser.saveScreenshot(path)
+  return path
+}
+
+export function notifications(log) {
+  if (!existsSync(log)) return []
+  return readFileSync(log, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l))
+}
+
+/** Reads a secret back from the Secret Service in a separate process. */
+export function keyringLookup(service, username) {
+  try {
+    return execFileSync('secret-tool', ['lookup', 'service', service, 'username', username], { encoding: 'utf8' })
+  } catch {
+    return null
+  }
+}
+
+/** Every file under `dir` that contains `needle`. */
+export function filesContaining(dir, needle) {
+  try {
+    const out = execFileSync('grep', ['-rlF', '--', needle, dir], { encoding: 'utf8' })
+    return out.split('\n').filter(Boolean)
+  } catch {
+    return []
+  }
+}

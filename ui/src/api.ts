@@ -1,0 +1,44 @@
+// Typed wrappers over the Rust commands. Every type comes from generated/ipc.ts (ts-rs).
+import { invoke, Channel } from '@tauri-apps/api/core'
+import type {
+  AppInfo,
+  CommandError,
+  ConnectInfo,
+  ConnectRequest,
+  HistoryPage,
+  LocalServerInfo,
+  MessageView,
+  RoomSnapshot,
+  Settings,
+  UiEvent,
+} from './generated/ipc'
+
+export const api = {
+  subscribe(onBatch: (events: UiEvent[]) => void): Promise<void> {
+    const channel = new Channel<UiEvent[]>()
+    channel.onmessage = onBatch
+    return invoke('subscribe', { channel })
+  },
+  appInfo: () => invoke<AppInfo>('app_info'),
+  saveSettings: (settings: Settings) => invoke<Settings>('save_settings', { settings }),
+  connect: (request: ConnectRequest) => invoke<ConnectInfo>('connect', { request }),
+  disconnect: (server: string) => invoke<void>('disconnect', { request: { server } }),
+  join: (server: string, room: string) => invoke<RoomSnapshot>('join', { request: { server, room } }),
+  leave: (server: string, room: string) => invoke<void>('leave', { request: { server, room } }),
+  send: (server: string, room: string, text: string) => invoke<MessageView>('send', { request: { server, room, text } }),
+  retry: (server: string, room: string, id: string) => invoke<void>('retry', { request: { server, room, id } }),
+  history: (server: string, room: string, beforeSeq: number, limit: number) =>
+    invoke<HistoryPage>('history', { request: { server, room, beforeSeq, limit } }),
+  setTyping: (server: string, room: string, typing: boolean) =>
+    invoke<void>('set_typing', { request: { server, room, typing } }),
+  tokenSet: (server: string, token: string) => invoke<void>('token_set', { request: { server, token } }),
+  tokenClear: (server: string) => invoke<void>('token_clear', { request: { server } }),
+  openLink: (url: string) => invoke<void>('open_link', { url }),
+  startLocalServer: () => invoke<LocalServerInfo>('start_local_server'),
+}
+
+/** The text of a command's failure: `{code, message}` from Rust, or anything else. */
+export function errorMessage(e: unknown): string {
+  if (e && typeof e === 'object' && 'message' in e) return String((e as CommandError).message)
+  return String(e)
+}

@@ -1,0 +1,434 @@
+// Banter's UI: connect screen, sidebar (servers, rooms, unread, connection state), the room
+// (virtualised timeline, members, typing), the composer. State lives in store.ts; the Rust
+// side does all I/O and validation.
+import { api, errorMessage } from './api'
+import { h, clear } from './dom'
+import { Store, roomKey, toRows, typingText, charCount, type RoomState, type Row } from './store'
+import { VirtualList, type Item } from './vlist'
+import { connectView, type ConnectValues } from './views/connect'
+import { renderRow, rowEstimate, rowSig } from './views/message'
+import type { AppInfo, MessageView, Settings } from './generated/ipc'
+
+type RowItem = Item & { row: Row }
+
+const store = new Store()
+let info: AppInfo | null = null
+let settings: Settings | null = null
+let showConnect = false
+let connectPrefill: Partial<ConnectValues> = {}
+let mainMode: 'connect' | 'reconnecting' | 'room' | '' = ''
+
+const app = document.getElementById('app')!
+const sidebar = h('aside', { class: 'sidebar', attrs: { 'aria-label': 'Servers and rooms' } })
+const main = h('main', { class: 'main' })
+app.append(sidebar, main)
+
+// ---------- room view (kept across renders, rebuilt when the active room changes) -------
+let roomView: { key: string; el: HTMLElement; list: VirtualList<RowItem>; update: () => void } | null = null
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host
+  } catch {
+    return url
+  }
+}
+
+function stateText(s: string): string {
+  return { connecting: 'Connecting…', connected: 'Connected', reconnecting: 'Reconnecting…', disconnected: 'Offline' }[s] ?? s
+}
+
+function renderSidebar(): void {
+  clear(sidebar)
+  sidebar.append(h('div', { class: 'brand' }, h('div', { class: 'logo', attrs: { 'aria-hidden': 'true' } }), h('span', { text: 'Banter' })))
+  const nav = h('nav', { class: 'servers', attrs: { 'aria-label': 'Rooms' } })
+  for (const s of store.servers.values()) {
+    const rooms = [...store.rooms.values()].filter((r) => r.server === s.url)
+    const list = h('ul', { class: 'rooms' })
+    for (const r of rooms) {
+      const key = roomKey(r.server, r.room)
+      const active = key === store.active && !showConnect
+      const muted = isMuted(r)
+      const btn = h(
+        'button',
+        {
+          class: `room${active ? ' active' : ''}${r.unread ? ' has-unread' : ''}`,
+          attrs: { type: 'button', 'aria-current': active ? 'page' : undefined, 'data-room': r.room },
+          on: { click: () => openRoom(key) },
+        },
+        h('span', { class: 'hash', text: '#', attrs: { 'aria-hidden': 'true' } }),
+        h('span', { class: 'room-name', text: r.room }),
+        muted ? h('span', { class: 'muted-icon', text: 'muted', attrs: { title: 'Muted' } }) : null,
+        r.unread ? h('span', { class: 'badge', text: r.unread > 99 ? '99+' : String(r.unread), attrs: { 'aria-label': `${r.unread} unread` } }) : null,
+      )
+      list.append(h('li', {}, btn))
+    }
+    nav.append(
+      h(
+        'section',
+        { class: 'server' },
+        h(
+          'div',
+          { class: 'server-head' },
+          h('span', { class: 'server-name', text: hostOf(s.url), attrs: { title: s.url } }),
+          h('span', { class: `conn conn-${s.state}`, attrs: { role: 'status', title: s.detail ?? '' } }, h('span', { class: 'dot', attrs: { 'aria-hidden': 'true' } }), stateText(s.state)),
+        ),
+        list,
+      ),
+    )
+  }
+  sidebar.append(nav)
+  const dnd = settings?.notifications.doNotDisturb ?? false
+  sidebar.append(
+    h(
+      'div',
+      { class: 'sidebar-foot' },
+      h('button', { class: 'secondary wide', text: '+ Join a room', attrs: { type: 'button' }, on: { click: () => openConnect() } }),
+      h('button', {
+        class: `toggle${dnd ? ' on' : ''}`,
+        text: dnd ? 'Do not disturb: on' : 'Do not disturb: off',
+        attrs: { type: 'button', 'aria-pressed': dnd ? 'true' : 'false', 'aria-label': 'Do not disturb' },
+        on: { click: () => toggleDnd() },
+      }),
+    ),
+  )
+}
+
+function isMuted(r: RoomState): boolean {
+  return settings?.notifications.muted.some((m) => m.server === r.server && m.room === r.room) ?? false
+}
+
+async function updateSettings(f: (s: Settings) => void): Promise<void> {
+  if (!settings) return
+  const next = structuredClone(settings)
+  f(next)
+  try {
+    settings = await api.saveSettings(next)
+  } catch (e) {
+    store.errors.push(errorMessage(e))
+  }
+  render()
+}
+
+const toggleDnd = () => updateSettings((s) => (s.notifications.doNotDisturb = !s.notifications.doNotDisturb))
+function toggleMute(r: RoomState): Promise<void> {
+  return updateSettings((s) => {
+    const i = s.notifications.muted.findIndex((m) => m.server === r.server && m.room === r.room)
+    if (i >= 0) s.notifications.muted.splice(i, 1)
+    else s.notifications.muted.push({ server: r.server, room: r.room })
+  })
+}
+
+function openRoom(key: string): void {
+  showConnect = false
+  store.setActive(key)
+  render()
+  focusComposer()
+}
+
+function openConnect(prefill: Partial<ConnectValues> = {}): void {
+  showConnect = true
+  const last = store.active ? store.rooms.get(store.active) : undefined
+  connectPrefill = {
+    url: last?.server ?? settings?.servers[0]?.url ?? '',
+    displayName: last?.username ?? settings?.displayName ?? '',
+    room: '',
+    ...prefill,
+  }
+  mainMode = ''
+  render()
+}
+
+function focusComposer(): void {
+  queueMicrotask(() => roomView?.el.querySelector<HTMLTextAreaElement>('textarea')?.focus())
+}
+
+async function connectAndJoin(v: ConnectValues, local = false): Promise<string | null> {
+  try {
+    let server = v.url
+    if (local) {
+      server = (await api.startLocalServer()).url
+    }
+    const token = v.token.trim() ? v.token : null
+    const known = [...store.servers.values()].find((s) => s.url === server.replace(/\/+$/, '') && s.state === 'connected')
+    if (!known || token || known.displayName !== v.displayName.trim().toLowerCase()) {
+      const c = await api.connect({ url: server, displayName: v.displayName, token, rememberToken: v.remember })
+      server = c.server
+      store.upsertServer(c.server, c.displayName, 'connected')
+    } else {
+      server = known.url
+    }
+    const snap = await api.join(server, v.room)
+    store.addSnapshot(snap)
+    info = await api.appInfo()
+    settings = info.settings
+    openRoom(roomKey(snap.server, snap.room))
+    return null
+  } catch (e) {
+    return errorMessage(e)
+  }
+}
+
+function render(): void {
+  renderSidebar()
+  const active = store.active ? store.rooms.get(store.active) : undefined
+  if (showConnect || !active) {
+    roomView = null
+    const failed = [...store.servers.values()].some((s) => s.state === 'disconnected')
+    const reconnecting = !showConnect && (settings?.rooms.length ?? 0) > 0 && store.rooms.size === 0 && !failed
+    const mode = reconnecting ? 'reconnecting' : 'connect'
+    if (mainMode === mode) return // keep what the user typed
+    mainMode = mode
+    clear(main)
+    if (reconnecting) {
+      main.append(
+        h(
+          'section',
+          { class: 'empty' },
+          h('div', { class: 'spinner', attrs: { 'aria-hidden': 'true' } }),
+          h('p', { text: 'Reconnecting to your rooms…' }),
+          h('button', { class: 'ghost small', text: 'Join another room', attrs: { type: 'button' }, on: { click: () => openConnect() } }),
+        ),
+      )
+      return
+    }
+    main.append(
+      connectView({
+        initial: showConnect ? connectPrefill : { url: settings?.servers[0]?.url ?? '', displayName: settings?.displayName ?? '' },
+        offerLocal: !!info?.localServerAvailable && (settings?.servers.length ?? 0) === 0,
+        tokenRemembered: false,
+        canCancel: store.rooms.size > 0,
+        onSubmit: (v) => connectAndJoin(v),
+        onHostLocal: (v) => connectAndJoin({ ...v, displayName: v.displayName || 'me', room: v.room || 'lobby' }, true),
+        onCancel: () => {
+          showConnect = false
+          render()
+        },
+      }),
+    )
+    return
+  }
+  mainMode = 'room'
+  const key = roomKey(active.server, active.room)
+  if (!roomView || roomView.key !== key) {
+    roomView = buildRoomView(active)
+    clear(main)
+    main.append(roomView.el)
+  }
+  roomView.update()
+}
+
+// ---------- the room ---------------------------------------------------------------------
+function buildRoomView(r: RoomState): NonNullable<typeof roomView> {
+  const key = roomKey(r.server, r.room)
+  const title = h('h1', { text: `# ${r.room}` })
+  const sub = h('span', { class: 'sub' })
+  const muteBtn = h('button', { class: 'ghost small', attrs: { type: 'button' }, on: { click: () => void toggleMute(r) } })
+  const leaveBtn = h('button', {
+    class: 'ghost small',
+    text: 'Leave',
+    attrs: { type: 'button' },
+    on: {
+      click: async () => {
+        try {
+          await api.leave(r.server, r.room)
+        } catch (e) {
+          store.errors.push(errorMessage(e))
+        }
+        store.removeRoom(r.server, r.room)
+        render()
+      },
+    },
+  })
+  const header = h('header', { class: 'room-head' }, h('div', { class: 'titles' }, title, sub), h('div', { class: 'tools' }, muteBtn, leaveBtn))
+  const log = h('div', { class: 'timeline', attrs: { role: 'log', 'aria-label': `Messages in ${r.room}`, tabindex: 0, 'aria-live': 'polite' } })
+  const list = new VirtualList<RowItem>(log, (it) =>
+    renderRow(it.row, {
+      openLink: (url) => void api.openLink(url).catch((e) => flash(errorMessage(e))),
+      retry: (m: MessageView) => void api.retry(r.server, r.room, m.id).catch((e) => flash(errorMessage(e))),
+    }),
+  )
+  const older = h('button', { class: 'ghost small older', text: 'Load older messages', attrs: { type: 'button' } })
+  older.addEventListener('click', () => void loadOlder(r))
+  log.addEventListener('scroll', () => {
+    if (log.scrollTop < 80 && r.more && !loadingOlder) void loadOlder(r)
+  })
+  const members = h('ul', { class: 'member-list' })
+  const membersHead = h('h2', {})
+  const aside = h('aside', { class: 'members', attrs: { 'aria-label': 'Members' } }, membersHead, members)
+  const typing = h('div', { class: 'typing', attrs: { 'aria-live': 'polite' } })
+  const empty = h(
+    'div',
+    { class: 'room-empty' },
+    h('div', { class: 'logo big', attrs: { 'aria-hidden': 'true' } }),
+    h('p', { class: 'room-empty-title', text: `Welcome to #${r.room}` }),
+    h('p', { text: 'No messages yet. Say hello!' }),
+  )
+  const banner = h('div', { class: 'banner', attrs: { role: 'status' } })
+
+  // composer
+  const input = h('textarea', { attrs: { 'aria-label': 'Message', rows: 1, placeholder: `Message #${r.room}`, spellcheck: 'true' } })
+  const counter = h('span', { class: 'counter', attrs: { 'aria-live': 'off' } })
+  const sendBtn = h('button', { class: 'primary', text: 'Send', attrs: { type: 'submit' } })
+  const composerError = h('div', { class: 'composer-error', attrs: { role: 'alert' } })
+  const form = h('form', { class: 'composer', attrs: { 'aria-label': 'Write a message' } }, input, h('div', { class: 'composer-side' }, counter, sendBtn))
+  let lastTyping = 0
+  const refreshComposer = () => {
+    const n = charCount(input.value)
+    counter.textContent = `${n} / ${r.maxChars}`
+    counter.classList.toggle('over', n > r.maxChars)
+    counter.classList.toggle('near', n > r.maxChars * 0.9)
+    sendBtn.disabled = n > r.maxChars || input.value.trim() === ''
+    if (input.isConnected) {
+      input.style.height = 'auto'
+      input.style.height = `${Math.min(Math.max(input.scrollHeight, 22), 180)}px`
+    }
+  }
+  const send = async () => {
+    const text = input.value
+    if (!text.trim() || charCount(text) > r.maxChars) return
+    composerError.textContent = ''
+    try {
+      const m = await api.send(r.server, r.room, text)
+      input.value = ''
+      refreshComposer()
+      lastTyping = 0
+      store.addOwn(r.server, m)
+      list.scrollToBottom()
+    } catch (e) {
+      composerError.textContent = errorMessage(e)
+    }
+  }
+  input.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
+      ev.preventDefault()
+      void send()
+    }
+  })
+  input.addEventListener('input', () => {
+    refreshComposer()
+    const now = Date.now()
+    if (input.value.trim() && now - lastTyping > 3000) {
+      lastTyping = now
+      void api.setTyping(r.server, r.room, true).catch(() => {})
+    } else if (!input.value.trim() && lastTyping) {
+      lastTyping = 0
+      void api.setTyping(r.server, r.room, false).catch(() => {})
+    }
+  })
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault()
+    void send()
+  })
+  refreshComposer()
+
+  const el = h(
+    'section',
+    { class: 'room-view', attrs: { 'aria-label': `Room ${r.room}` } },
+    header,
+    banner,
+    h('div', { class: 'room-body' }, h('div', { class: 'timeline-wrap' }, older, empty, log, typing), aside),
+    composerError,
+    form,
+  )
+  let first = true
+  const update = () => {
+    const room = store.rooms.get(key)
+    if (!room) return
+    const server = store.servers.get(room.server)
+    sub.textContent = `${hostOf(room.server)} · ${room.users.length} ${room.users.length === 1 ? 'member' : 'members'}${room.banter ? '' : ' · classic server'}`
+    const muted = isMuted(room)
+    muteBtn.textContent = muted ? 'Unmute room' : 'Mute room'
+    muteBtn.setAttribute('aria-pressed', muted ? 'true' : 'false')
+    older.hidden = !room.more
+    membersHead.textContent = `Members — ${room.users.length}`
+    clear(members)
+    for (const u of room.users) {
+      members.append(h('li', { class: u === room.username ? 'me' : '' }, h('span', { class: 'presence-dot', attrs: { 'aria-hidden': 'true' } }), u === room.username ? `${u} (you)` : u))
+    }
+    typing.textContent = typingText(store.typingNames(key))
+    if (server && server.state !== 'connected') {
+      banner.textContent = server.detail ?? stateText(server.state)
+      banner.hidden = false
+    } else {
+      banner.hidden = true
+    }
+    empty.hidden = room.messages.length > 0
+    const rows = toRows(room.messages)
+    list.setItems(
+      rows.map((row) => ({ key: row.key, sig: rowSig(row), estimate: rowEstimate(row), row })),
+      { forceBottom: first },
+    )
+    first = false
+  }
+  return { key, el, list, update }
+}
+
+let loadingOlder = false
+async function loadOlder(r: RoomState): Promise<void> {
+  const firstSeq = r.messages.find((m) => m.seq !== null)?.seq
+  if (loadingOlder || !firstSeq || firstSeq <= 1) {
+    r.more = false
+    render()
+    return
+  }
+  loadingOlder = true
+  try {
+    const page = await api.history(r.server, r.room, firstSeq, 100)
+    store.prependHistory(r.server, r.room, page.messages, page.more)
+  } catch (e) {
+    flash(errorMessage(e))
+  } finally {
+    loadingOlder = false
+  }
+  render()
+}
+
+const toast = h('div', { class: 'toast', attrs: { role: 'alert' } })
+document.body.append(toast)
+let toastTimer = 0
+function flash(text: string): void {
+  toast.textContent = text
+  toast.classList.add('show')
+  clearTimeout(toastTimer)
+  toastTimer = window.setTimeout(() => toast.classList.remove('show'), 6000)
+}
+
+// ---------- keyboard ---------------------------------------------------------------------
+document.addEventListener('keydown', (ev) => {
+  if (ev.altKey && (ev.key === 'ArrowUp' || ev.key === 'ArrowDown')) {
+    const keys = [...store.rooms.keys()]
+    if (!keys.length) return
+    const i = Math.max(0, keys.indexOf(store.active ?? ''))
+    const next = keys[(i + (ev.key === 'ArrowDown' ? 1 : keys.length - 1)) % keys.length]
+    ev.preventDefault()
+    openRoom(next)
+  } else if ((ev.ctrlKey || ev.metaKey) && ev.key.toLowerCase() === 'n') {
+    ev.preventDefault()
+    openConnect()
+  }
+})
+
+// ---------- start --------------------------------------------------------------------------
+store.subscribe(() => {
+  while (store.errors.length) flash(store.errors.shift()!)
+  render()
+})
+setInterval(() => {
+  if (roomView && store.active) {
+    const r = store.rooms.get(store.active)
+    if (r && r.typing.size) render()
+  }
+}, 1000)
+
+async function start(): Promise<void> {
+  await api.subscribe((batch) => store.apply(batch, Date.now(), document.hasFocus()))
+  try {
+    info = await api.appInfo()
+    settings = info.settings
+  } catch (e) {
+    flash(errorMessage(e))
+  }
+  render()
+}
+void start()

@@ -1,0 +1,311 @@
+// The UI's state and the pure logic over it: applying the core's event batches, unread
+// counts, delivery states, typing, and turning a timeline into display rows. No DOM here.
+
+import type {
+  ConnectionState,
+  Delivery,
+  MessageView,
+  RoomSnapshot,
+  UiEvent,
+} from './generated/ipc'
+
+export const TYPING_EXPIRY_MS = 6000
+
+export type RoomKey = string
+export const roomKey = (server: string, room: string): RoomKey => `${server}\u0000${room}`
+
+export interface RoomState {
+  server: string
+  room: string
+  username: string
+  users: string[]
+  /** Timeline in display order: history first, then live lines in arrival order. */
+  messages: MessageView[]
+  more: boolean
+  maxChars: number
+  banter: boolean
+  unread: number
+  /** user → expiry time (ms) of their typing indicator */
+  typing: Map<string, number>
+}
+
+export interface ServerState {
+  url: string
+  displayName: string
+  state: ConnectionState
+  detail: string | null
+}
+
+export class Store {
+  servers = new Map<string, ServerState>()
+  rooms = new Map<RoomKey, RoomState>()
+  active: RoomKey | null = null
+  errors: string[] = []
+  private localIds = 0
+  private listeners = new Set<() => void>()
+
+  subscribe(fn: () => void): () => void {
+    this.listeners.add(fn)
+    return () => this.listeners.delete(fn)
+  }
+  changed(): void {
+    for (const fn of this.listeners) fn()
+  }
+
+  upsertServer(url: string, displayName: string, state: ConnectionState = 'connected'): ServerState {
+    let s = this.servers.get(url)
+    if (!s) {
+      s = { url, displayName, state, detail: null }
+      this.servers.set(url, s)
+    } else {
+      s.displayName = displayName || s.displayName
+      s.state = state
+    }
+    return s
+  }
+
+  /** A room joined (or re-joined): merge its snapshot. */
+  addSnapshot(snap: RoomSnapshot): RoomState {
+    const key = roomKey(snap.server, snap.room)
+    let r = this.rooms.get(key)
+    if (!r) {
+      r = {
+        server: snap.server,
+        room: snap.room,
+        username: snap.username,
+        users: snap.users,
+        messages: [],
+        more: snap.more,
+        maxChars: snap.maxMessageChars,
+        banter: snap.banter,
+        unread: 0,
+        typing: new Map(),
+      }
+      this.rooms.set(key, r)
+    } else {
+      r.username = snap.username
+      if (snap.users.length) r.users = snap.users
+      r.maxChars = snap.maxMessageChars
+      r.banter = snap.banter
+    }
+    for (const m of snap.messages) upsertMessage(r, m)
+    if (!this.servers.has(snap.server)) this.upsertServer(snap.server, snap.username)
+    if (this.active === null) this.active = key
+    return r
+  }
+
+  removeRoom(server: string, room: string): void {
+    const key = roomKey(server, room)
+    this.rooms.delete(key)
+    if (this.active === key) this.active = this.rooms.keys().next().value ?? null
+  }
+
+  /** Older history: goes before everything we have. */
+  prependHistory(server: string, room: string, messages: MessageView[], more: boolean): number {
+    const r = this.rooms.get(roomKey(server, room))
+    if (!r) return 0
+    const have = new Set(r.messages.map((m) => m.id))
+    const fresh = messages.filter((m) => !have.has(m.id))
+    r.messages = [...fresh, ...r.messages]
+    r.more = more
+    return fresh.length
+  }
+
+  setActive(key: RoomKey): void {
+    this.active = key
+    const r = this.rooms.get(key)
+    if (r) r.unread = 0
+  }
+
+  /** Applies one batch from the core. `focused`: the window has focus. */
+  apply(events: UiEvent[], now = Date.now(), focused = true): void {
+    for (const ev of events) this.applyOne(ev, now, focused)
+    this.changed()
+  }
+
+  private applyOne(ev: UiEvent, now: number, focused: boolean): void {
+    switch (ev.type) {
+      case 'connection': {
+        const s = this.servers.get(ev.server) ?? this.upsertServer(ev.server, '', ev.state)
+        s.state = ev.state
+        s.detail = ev.detail
+        break
+      }
+      case 'room':
+        this.addSnapshot(ev.snapshot)
+        break
+      case 'message': {
+        const r = this.rooms.get(roomKey(ev.server, ev.message.room))
+        if (!r) break
+        const isNew = upsertMessage(r, ev.message)
+        r.typing.delete(ev.message.username)
+        const here = this.active === roomKey(r.server, r.room) && focused
+        if (isNew && !ev.message.own && ev.message.kind !== 'notice' && !here) r.unread += 1
+        break
+      }
+      case 'delivery': {
+        const r = this.rooms.get(roomKey(ev.server, ev.room))
+        const m = r?.messages.find((x) => x.id === ev.id)
+        if (m) {
+          m.delivery = mergeDelivery(m.delivery, ev.delivery)
+          if (ev.seq !== null) m.seq = ev.seq
+        }
+        break
+      }
+      case 'presence': {
+        const r = this.rooms.get(roomKey(ev.server, ev.room))
+        if (!r) break
+        r.users = ev.users
+        if (ev.username) {
+          r.typing.delete(ev.username)
+          const last = r.messages[r.messages.length - 1]
+          upsertMessage(r, {
+            id: `local-presence-${++this.localIds}`,
+            room: r.room,
+            seq: null,
+            username: ev.username,
+            kind: 'notice',
+            text: `${ev.username} ${ev.joined ? 'joined' : 'left'}`,
+            createdAt: now,
+            time: formatTime(now),
+            day: last?.day ?? '',
+            dayLabel: last?.dayLabel ?? '',
+            own: false,
+            delivery: null,
+          })
+        }
+        break
+      }
+      case 'typing': {
+        const r = this.rooms.get(roomKey(ev.server, ev.room))
+        if (!r || ev.username === r.username) break
+        if (ev.typing) r.typing.set(ev.username, now + TYPING_EXPIRY_MS)
+        else r.typing.delete(ev.username)
+        break
+      }
+      case 'error':
+        this.errors.push(ev.error.message)
+        break
+    }
+  }
+
+  /** Our own message, shown at once as pending. */
+  addOwn(server: string, m: MessageView): void {
+    const r = this.rooms.get(roomKey(server, m.room))
+    if (r) upsertMessage(r, m)
+    this.changed()
+  }
+
+  typingNames(key: RoomKey, now = Date.now()): string[] {
+    const r = this.rooms.get(key)
+    if (!r) return []
+    const names: string[] = []
+    for (const [name, until] of r.typing) {
+      if (until > now) names.push(name)
+      else r.typing.delete(name)
+    }
+    return names.sort()
+  }
+}
+
+/** Adds or updates a message by id; returns true when it was new. */
+export function upsertMessage(r: RoomState, m: MessageView): boolean {
+  const i = r.messages.findIndex((x) => x.id === m.id)
+  if (i === -1) {
+    r.messages.push(m)
+    return true
+  }
+  const old = r.messages[i]
+  r.messages[i] = { ...m, delivery: m.own ? mergeDelivery(old.delivery, m.delivery) : m.delivery }
+  return false
+}
+
+const RANK: Record<string, number> = { pending: 0, failed: 1, refused: 2, delivered: 3 }
+
+/** A later event never makes a delivered message pending again, nor loses receipt counts. */
+export function mergeDelivery(old: Delivery | null, next: Delivery | null): Delivery | null {
+  if (!old) return next
+  if (!next) return old
+  if (old.state === 'delivered' && next.state !== 'delivered') return old
+  const state = next.state === 'pending' && RANK[old.state] > 0 && old.state !== 'failed' ? old.state : next.state
+  return {
+    state,
+    reason: state === next.state ? next.reason : old.reason,
+    receivedBy: maxOpt(old.receivedBy, next.receivedBy),
+    recipients: next.recipients ?? old.recipients,
+  }
+}
+
+function maxOpt(a: number | null, b: number | null): number | null {
+  if (a === null) return b
+  if (b === null) return a
+  return Math.max(a, b)
+}
+
+function formatTime(ms: number): string {
+  const d = new Date(ms)
+  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`
+}
+
+/** The readable delivery text of one of your messages. */
+export function deliveryText(d: Delivery | null): string {
+  if (!d) return ''
+  switch (d.state) {
+    case 'pending':
+      return 'pending'
+    case 'delivered':
+      if (d.recipients !== null && d.recipients > 0 && d.receivedBy !== null)
+        return `delivered · received by ${d.receivedBy} of ${d.recipients}`
+      return 'delivered'
+    case 'refused':
+      return d.reason ? `refused: ${d.reason}` : 'refused'
+    case 'failed':
+      return d.reason ? `failed: ${d.reason}` : 'failed'
+  }
+}
+
+// ---- display rows --------------------------------------------------------------------
+
+export type Row =
+  | { kind: 'day'; key: string; label: string }
+  | { kind: 'notice'; key: string; msg: MessageView }
+  | { kind: 'msg'; key: string; msg: MessageView; head: boolean }
+
+/** A new sender group starts after this many ms of silence. */
+export const GROUP_GAP_MS = 5 * 60 * 1000
+
+/** Messages → rows: a day heading when the day changes, sender groups, notices apart. */
+export function toRows(messages: MessageView[]): Row[] {
+  const rows: Row[] = []
+  let day: string | null = null
+  let prev: MessageView | null = null
+  for (const m of messages) {
+    if (m.day && m.day !== day) {
+      day = m.day
+      rows.push({ kind: 'day', key: `day-${m.day}`, label: m.dayLabel })
+      prev = null
+    }
+    if (m.kind === 'notice') {
+      rows.push({ kind: 'notice', key: m.id, msg: m })
+      prev = null
+      continue
+    }
+    const head = !prev || prev.username !== m.username || m.createdAt - prev.createdAt > GROUP_GAP_MS
+    rows.push({ kind: 'msg', key: m.id, msg: m, head })
+    prev = m
+  }
+  return rows
+}
+
+/** "ann is typing…", "ann and bob are typing…", "3 people are typing…" */
+export function typingText(names: string[]): string {
+  if (names.length === 0) return ''
+  if (names.length === 1) return `${names[0]} is typing…`
+  if (names.length === 2) return `${names[0]} and ${names[1]} are typing…`
+  return `${names.length} people are typing…`
+}
+
+/** Composer counter: characters (not UTF-16 units) as the server counts them. */
+export function charCount(text: string): number {
+  return [...text].length
+}
