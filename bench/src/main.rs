@@ -697,15 +697,16 @@ fn render(cfg: &Config, reports: &[(Kind, Report)], took: Duration, gen_threads:
             .map(|r| fmt_int(lost(r)))
             .collect::<Vec<_>>()
             .join(" | "),
-        if both { " | | 0 |" } else { "" }
+        if both { " – | 0 |" } else { "" }
     );
 
     let _ = writeln!(o, "\n### Details\n");
-    let _ = writeln!(
-        o,
-        "| server | clients | in flight | deliveries/s | messages/s | p50 | p99 | p99.9 | server CPU | generator CPU | machine CPU | peak RSS | lost | ack errors | unanswered |"
-    );
-    let _ = writeln!(o, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    let header = [
+        "server", "clients", "in flight", "deliveries/s", "messages/s", "p50", "p99", "p99.9", "server CPU",
+        "generator CPU", "machine CPU", "peak RSS", "lost", "ack errors", "unanswered",
+    ];
+    let _ = writeln!(o, "| {} |", header.join(" | "));
+    let _ = writeln!(o, "| --- |{}", " ---: |".repeat(header.len() - 1));
     for (kind, r) in reports {
         for s in &r.scenarios {
             let _ = writeln!(
