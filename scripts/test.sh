@@ -22,10 +22,10 @@ summary() {
 step() { echo; echo "=== $1"; }
 
 step "build"
-cargo build --workspace --bins --quiet
+cargo build --bins --quiet   # the default members: protocol, server, client, cli
 
 step "rust tests (protocol, server, client, cli)"
-scripts/with-session.sh cargo test --workspace 2>&1 | tee "$log_dir/cargo.log"
+scripts/with-session.sh cargo test 2>&1 | tee "$log_dir/cargo.log"
 
 step "node interop tests (official socket.io / socket.io-client against banter-server)"
 BANTER_SERVER_BIN="$CARGO_TARGET_DIR/debug/banter-server" \
