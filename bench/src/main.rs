@@ -734,16 +734,22 @@ fn render(cfg: &Config, reports: &[(Kind, Report)], took: Duration, gen_threads:
     let _ = writeln!(o);
     for (kind, r) in reports {
         let joins: Vec<String> = r.join_secs.iter().map(|(n, s)| format!("{n} clients {s:.1} s")).collect();
+        let idle = if r.idle_conns > 0 {
+            format!(
+                "; {} idle connections: RSS {} → {} (joined in {:.1} s)",
+                fmt_int(r.idle_conns as f64),
+                fmt_bytes(r.idle_base as f64),
+                fmt_bytes(r.idle_loaded as f64),
+                r.idle_join_secs
+            )
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             o,
-            "- {}: joining took {}; {} idle connections: RSS {} → {} (joined in {:.1} s); \
-             CPU busy before the run (background): {:.0}% of a core",
+            "- {}: joining took {}{idle}; CPU busy before the run (background): {:.0}% of a core",
             kind.name(),
             joins.join(", "),
-            fmt_int(r.idle_conns as f64),
-            fmt_bytes(r.idle_base as f64),
-            fmt_bytes(r.idle_loaded as f64),
-            r.idle_join_secs,
             r.background_cpu * 100.0
         );
         for e in &r.errors {
