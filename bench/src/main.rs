@@ -166,9 +166,14 @@ fn main() -> ExitCode {
         None => {
             if cfg.kinds.contains(&Kind::Banter) && !args.no_build {
                 if let Some(cargo) = std::env::var_os("CARGO") {
-                    eprintln!("building banter-server (cargo build --release -p banter-server)…");
+                    // The same profile as this binary, so the server is found next to it.
+                    let mut build = vec!["build", "-p", "banter-server"];
+                    if !cfg!(debug_assertions) {
+                        build.push("--release");
+                    }
+                    eprintln!("building banter-server (cargo {})…", build.join(" "));
                     let ok = Command::new(cargo)
-                        .args(["build", "--release", "-p", "banter-server"])
+                        .args(&build)
                         .current_dir(&repo)
                         .status()
                         .map(|s| s.success())
@@ -218,7 +223,21 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
-    let failed = reports.iter().any(|(_, r)| !r.errors.is_empty());
+    let mut failed = reports.iter().any(|(_, r)| !r.errors.is_empty());
+    // A smoke run (CI) also fails when a server lost deliveries or left sends unanswered.
+    if quick {
+        for (kind, r) in &reports {
+            let unanswered: u64 = r.scenarios.iter().map(|s| s.unanswered).sum();
+            if r.lost() > 0 || unanswered > 0 {
+                eprintln!(
+                    "error: {}: {} lost deliveries, {unanswered} unanswered sends",
+                    kind.name(),
+                    r.lost()
+                );
+                failed = true;
+            }
+        }
+    }
     // Keep the runtime's tasks from outliving the report noisily.
     rt.shutdown_timeout(Duration::from_millis(200));
     if failed {

@@ -235,8 +235,10 @@ impl RssSampler {
             let mut pids = tree(pid);
             let mut n = 0u64;
             while !st.load(Relaxed) {
-                if n % 20 == 0 {
+                // Look for new child processes once a second.
+                if n == 20 {
                     pids = tree(pid);
+                    n = 0;
                 }
                 n += 1;
                 let r = rss_tree(&pids);
