@@ -2,7 +2,6 @@
 //! the real banter-server.
 
 #[path = "../../client/tests/support/mod.rs"]
-#[allow(dead_code)]
 mod support;
 
 use std::collections::HashMap;

@@ -4,7 +4,6 @@
 //! others.
 
 #[path = "../../client/tests/support/mod.rs"]
-#[allow(dead_code)]
 mod support;
 
 use std::io::Write;

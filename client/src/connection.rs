@@ -10,14 +10,13 @@
 //! - rust_socketio's own reconnection is off: [`crate::room`] reconnects with its own backoff
 //!   (rust_socketio issue 374: a manual `disconnect()` may not stop its auto-reconnect).
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::FutureExt;
 use rust_socketio::asynchronous::{Client as SioClient, ClientBuilder};
 use rust_socketio::{Event, Payload};
 use serde_json::Value;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 
 use crate::error::ClientError;
 use crate::url::ServerUrl;
@@ -31,6 +30,10 @@ pub(crate) enum Raw {
     Event { name: String, args: Vec<Value> },
     /// A binary event: we have no use for it (reported as a protocol error).
     Binary { name: String, bytes: usize },
+    /// The acknowledgement of our request `token`, with its arguments.
+    Ack { token: u64, args: Vec<Value> },
+    /// Request `token` could not be written (the transport is gone).
+    SendFailed { token: u64, error: String },
     /// An error rust_socketio reported.
     Error(String),
     /// The server closed the socket.
@@ -44,19 +47,13 @@ impl Raw {
     }
 }
 
-/// Why a request got no usable answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum RequestError {
-    /// Our own timer fired first.
-    Timeout,
-    /// The packet could not be written (the transport is gone).
-    Emit(String),
-}
-
 /// A live Socket.IO connection.
 #[derive(Clone)]
 pub(crate) struct Connection {
     client: SioClient,
+    /// The sending end of the connection's [`Raw`] channel: acks go through it too, so they
+    /// are seen in exactly the order the socket delivered them, between the events.
+    tx: mpsc::UnboundedSender<Raw>,
 }
 
 impl Connection {
@@ -88,7 +85,7 @@ impl Connection {
             let _ = t.send(Raw::Closed);
             async {}.boxed()
         });
-        let t = tx;
+        let t = tx.clone();
         builder = builder.on_any(move |event, payload, _| {
             let name = match event {
                 Event::Message => "message".to_owned(),
@@ -114,7 +111,7 @@ impl Connection {
             Ok(Err(e)) => return Err(classify_connect_error(server, &e)),
             Ok(Ok(c)) => c,
         };
-        let conn = Connection { client };
+        let conn = Connection { client, tx };
         // Wait for the server's CONNECT (or CONNECT_ERROR). Events before it are kept.
         let mut early = Vec::new();
         let deadline = tokio::time::Instant::now() + connect_timeout;
@@ -153,35 +150,28 @@ impl Connection {
     }
 
     /// Emits an event without an ack.
-    pub(crate) async fn emit(&self, event: &str, payload: Value) -> Result<(), RequestError> {
-        self.client
-            .emit(event, Payload::Text(vec![payload]))
-            .await
-            .map_err(|e| RequestError::Emit(e.to_string()))
+    pub(crate) async fn emit(&self, event: &str, payload: Value) -> Result<(), String> {
+        self.client.emit(event, Payload::Text(vec![payload])).await.map_err(|e| e.to_string())
     }
 
-    /// Emits an event with an ack and waits, on our own timer, for the ack's arguments.
-    /// rust_socketio's own timeout is set far longer so it never decides for us.
-    pub(crate) async fn request(&self, event: &str, payload: Value, timeout: Duration) -> Result<Vec<Value>, RequestError> {
-        let (tx, rx) = oneshot::channel::<Vec<Value>>();
-        let slot = Arc::new(Mutex::new(Some(tx)));
-        let callback = move |payload: Payload, _: SioClient| {
+    /// Emits an event with an ack. The answer arrives as [`Raw::Ack`] with `token` (or
+    /// [`Raw::SendFailed`]) on the connection's channel; the caller times it itself.
+    /// rust_socketio's own timeout is set far longer so that it never decides for us.
+    pub(crate) fn request(&self, event: &'static str, payload: Value, token: u64, timeout: Duration) {
+        let client = self.client.clone();
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            let ack_tx = tx.clone();
             // Runs while rust_socketio holds its ack lock: only hand the answer over.
-            if let Ok(mut guard) = slot.lock() {
-                if let Some(tx) = guard.take() {
-                    let _ = tx.send(ack_args(payload));
-                }
+            let callback = move |payload: Payload, _: SioClient| {
+                let _ = ack_tx.send(Raw::Ack { token, args: ack_args(payload) });
+                async {}.boxed()
+            };
+            let long = timeout * 4 + Duration::from_secs(60);
+            if let Err(e) = client.emit_with_ack(event, Payload::Text(vec![payload]), long, callback).await {
+                let _ = tx.send(Raw::SendFailed { token, error: e.to_string() });
             }
-            async {}.boxed()
-        };
-        self.client
-            .emit_with_ack(event, Payload::Text(vec![payload]), timeout * 4 + Duration::from_secs(60), callback)
-            .await
-            .map_err(|e| RequestError::Emit(e.to_string()))?;
-        match tokio::time::timeout(timeout, rx).await {
-            Ok(Ok(args)) => Ok(args),
-            Ok(Err(_)) | Err(_) => Err(RequestError::Timeout),
-        }
+        });
     }
 
     /// Closes the connection (best effort, bounded in time).

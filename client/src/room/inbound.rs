@@ -1,0 +1,250 @@
+//! What the server sends to a room: classic events (`message`, `locationMessage`,
+//! `roomData` and its Admin notices) and Banter events (`banter:message`, `banter:presence`,
+//! `banter:typing`, `banter:receipt`, `banter:hello`). Every payload is checked (types,
+//! sizes, room); anything malformed becomes an `error` event and is otherwise ignored.
+
+use std::collections::BTreeSet;
+
+use banter_protocol::classic::{self, ChatMessage, LocationMessage, Notice, RoomData};
+use banter_protocol::ext::{self, Message, MessageKind, Presence, PresenceEvent, Receipt, Typing};
+use serde_json::Value;
+use tokio::time::Instant;
+
+use super::{check_text, clip, parse, Actor, RequestError, MAX_NAME_BYTES, MAX_TEXT_BYTES, MAX_USERS};
+use crate::connection::Raw;
+use crate::events::ClientEvent;
+
+impl Actor {
+    // ----- server events ----------------------------------------------------------------
+
+    pub(super) fn raw(&mut self, r: Raw) {
+        match r {
+            Raw::Connected => {}
+            Raw::Closed => self.connection_lost("the server closed the connection"),
+            Raw::Error(text) if Raw::is_fatal_error(&text) => self.connection_lost(&clip(&text, 300)),
+            Raw::Error(text) => self.protocol_error(clip(&text, 300)),
+            Raw::Binary { name, bytes } => self.protocol_error(format!("unexpected binary event {} ({bytes} bytes)", clip(&name, 64))),
+            Raw::Event { name, args } => self.event(&name, args),
+            Raw::Ack { token, args } => self.ack(token, Ok(args)),
+            Raw::SendFailed { token, error } => self.ack(token, Err(RequestError::Emit(error))),
+        }
+    }
+
+    fn event(&mut self, name: &str, mut args: Vec<Value>) {
+        let first = if args.is_empty() { Value::Null } else { args.swap_remove(0) };
+        match name {
+            classic::MESSAGE => match parse::<ChatMessage>(name, first) {
+                Ok(m) => self.classic_message(m),
+                Err(e) => self.protocol_error(e),
+            },
+            classic::LOCATION_MESSAGE => match parse::<LocationMessage>(name, first) {
+                Ok(m) => {
+                    if let Err(e) = check_text(&m.username, MAX_NAME_BYTES, "username").and(check_text(&m.url, MAX_TEXT_BYTES, "url")) {
+                        return self.protocol_error(e);
+                    }
+                    let mine = m.username == self.username;
+                    self.emit(ClientEvent::Message {
+                        server: self.server.clone(),
+                        room: self.spec.room.clone(),
+                        id: None,
+                        seq: None,
+                        username: m.username,
+                        text: m.url,
+                        kind: "location".into(),
+                        created_at: m.created_at,
+                        mine,
+                        system: false,
+                        history: false,
+                    });
+                }
+                Err(e) => self.protocol_error(e),
+            },
+            classic::ROOM_DATA => match parse::<RoomData>(name, first) {
+                Ok(d) => {
+                    if d.users.len() > MAX_USERS {
+                        return self.protocol_error(format!("roomData with {} users", d.users.len()));
+                    }
+                    if let Err(e) = d.users.iter().try_for_each(|u| check_text(&u.username, MAX_NAME_BYTES, "username")) {
+                        return self.protocol_error(e);
+                    }
+                    let users: BTreeSet<String> = d.users.into_iter().map(|u| u.username).collect();
+                    let diff = self.users_known;
+                    self.set_users(users, diff);
+                }
+                Err(e) => self.protocol_error(e),
+            },
+            ext::HELLO => match parse::<ext::Hello>(name, first) {
+                Ok(h) => self.features = h.features.into_iter().take(64).map(|f| clip(&f, 64)).collect(),
+                Err(e) => self.protocol_error(e),
+            },
+            ext::MESSAGE => match parse::<Message>(name, first) {
+                Ok(m) => self.banter_message(m, false),
+                Err(e) => self.protocol_error(e),
+            },
+            ext::PRESENCE => match parse::<Presence>(name, first) {
+                Ok(p) => self.presence(p),
+                Err(e) => self.protocol_error(e),
+            },
+            ext::TYPING => match parse::<Typing>(name, first) {
+                Ok(t) => {
+                    if t.room != self.spec.room || check_text(&t.username, MAX_NAME_BYTES, "username").is_err() {
+                        return self.protocol_error("typing for another room or with a bad name".into());
+                    }
+                    if t.username == self.username {
+                        return;
+                    }
+                    if t.typing {
+                        let new = self.typing.insert(t.username.clone(), Instant::now()).is_none();
+                        if new {
+                            self.emit(ClientEvent::Typing { server: self.server.clone(), room: self.spec.room.clone(), username: t.username, typing: true });
+                        }
+                    } else {
+                        self.stop_typing(&t.username);
+                    }
+                }
+                Err(e) => self.protocol_error(e),
+            },
+            ext::RECEIPT => match parse::<Receipt>(name, first) {
+                Ok(r) => {
+                    if r.room != self.spec.room || check_text(&r.id, 128, "id").is_err() {
+                        return self.protocol_error("receipt for another room or with a bad id".into());
+                    }
+                    self.emit(ClientEvent::Receipt {
+                        server: self.server.clone(),
+                        room: r.room,
+                        id: r.id,
+                        seq: r.seq,
+                        received_by: r.received_by,
+                        recipients: r.recipients,
+                    });
+                }
+                Err(e) => self.protocol_error(e),
+            },
+            other => self.protocol_error(format!("unknown event {:?}", clip(other, 64))),
+        }
+    }
+
+    fn classic_message(&mut self, m: ChatMessage) {
+        if let Err(e) = check_text(&m.username, MAX_NAME_BYTES, "username").and(check_text(&m.text, MAX_TEXT_BYTES, "text")) {
+            return self.protocol_error(e);
+        }
+        let notice = m.notice();
+        if let Some(n) = &notice {
+            match n {
+                Notice::Welcome => {}
+                Notice::Joined(name) => {
+                    if self.users.insert(name.clone()) {
+                        self.emit(ClientEvent::UserJoined { server: self.server.clone(), room: self.spec.room.clone(), username: name.clone() });
+                    }
+                }
+                Notice::Left(name) => {
+                    if self.users.remove(name) {
+                        self.emit(ClientEvent::UserLeft { server: self.server.clone(), room: self.spec.room.clone(), username: name.clone() });
+                    }
+                    self.stop_typing(name);
+                }
+            }
+            if self.users_known {
+                self.report_users();
+            }
+        }
+        let mine = notice.is_none() && m.username == self.username;
+        self.emit(ClientEvent::Message {
+            server: self.server.clone(),
+            room: self.spec.room.clone(),
+            id: None,
+            seq: None,
+            username: m.username,
+            text: m.text,
+            kind: "text".into(),
+            created_at: m.created_at,
+            mine,
+            system: notice.is_some(),
+            history: false,
+        });
+    }
+
+    pub(super) fn banter_message(&mut self, m: Message, history: bool) {
+        if m.room != self.spec.room {
+            return self.protocol_error(format!("message for room {:?} on the socket of {:?}", clip(&m.room, 64), self.spec.room));
+        }
+        if let Err(e) = check_text(&m.username, MAX_NAME_BYTES, "username")
+            .and(check_text(&m.text, MAX_TEXT_BYTES, "text"))
+            .and(check_text(&m.id, 128, "id"))
+        {
+            return self.protocol_error(e);
+        }
+        if !self.timeline.insert(m.seq) {
+            return; // already shown
+        }
+        self.stop_typing(&m.username);
+        let mine = m.username == self.username;
+        self.emit(ClientEvent::Message {
+            server: self.server.clone(),
+            room: m.room,
+            id: Some(m.id),
+            seq: Some(m.seq),
+            username: m.username,
+            text: m.text,
+            kind: match m.kind {
+                MessageKind::Text => "text".into(),
+                MessageKind::Location => "location".into(),
+            },
+            created_at: m.created_at,
+            mine,
+            system: false,
+            history,
+        });
+    }
+
+    fn presence(&mut self, p: Presence) {
+        if p.room != self.spec.room || p.users.len() > MAX_USERS || check_text(&p.username, MAX_NAME_BYTES, "username").is_err() {
+            return self.protocol_error("presence for another room, or oversized".into());
+        }
+        let changed = match p.event {
+            PresenceEvent::Joined => self.users.insert(p.username.clone()),
+            PresenceEvent::Left => self.users.remove(&p.username),
+        };
+        if changed {
+            let (server, room, username) = (self.server.clone(), self.spec.room.clone(), p.username.clone());
+            self.emit(match p.event {
+                PresenceEvent::Joined => ClientEvent::UserJoined { server, room, username },
+                PresenceEvent::Left => ClientEvent::UserLeft { server, room, username },
+            });
+        }
+        if p.event == PresenceEvent::Left {
+            self.stop_typing(&p.username);
+        }
+        // The list after the change is authoritative.
+        self.set_users(p.users.into_iter().collect(), true);
+    }
+
+    /// Replaces the member list; with `diff`, reports who appeared or vanished.
+    pub(super) fn set_users(&mut self, users: BTreeSet<String>, diff: bool) {
+        if diff && self.users_known {
+            for u in users.difference(&self.users) {
+                self.emit(ClientEvent::UserJoined { server: self.server.clone(), room: self.spec.room.clone(), username: u.clone() });
+            }
+            for u in self.users.difference(&users) {
+                self.emit(ClientEvent::UserLeft { server: self.server.clone(), room: self.spec.room.clone(), username: u.clone() });
+            }
+        }
+        self.users = users;
+        self.users_known = true;
+        self.report_users();
+    }
+
+    /// Emits a `users` event if the list differs from the one last reported.
+    fn report_users(&mut self) {
+        if self.users_reported.as_ref() != Some(&self.users) {
+            self.users_reported = Some(self.users.clone());
+            self.emit(ClientEvent::Users { server: self.server.clone(), room: self.spec.room.clone(), users: self.users.iter().cloned().collect() });
+        }
+    }
+
+    pub(super) fn stop_typing(&mut self, username: &str) {
+        if self.typing.remove(username).is_some() {
+            self.emit(ClientEvent::Typing { server: self.server.clone(), room: self.spec.room.clone(), username: username.to_owned(), typing: false });
+        }
+    }
+}

@@ -1,0 +1,557 @@
+//! One room subscription: an actor task that owns one Socket.IO connection to one server for
+//! one room, and everything about that room (server kind, outbox, timeline, members, typing,
+//! receipts, reconnection).
+//!
+//! Why one connection per room: a classic server holds one room per socket, and a Banter
+//! server accepts that too, so the same code works on both and a fault in one room (a
+//! refused re-join, a hostile flood) never touches another. The price is one socket per room.
+//!
+//! Requests that need an ack (join, send, history) go out one at a time per connection, in
+//! order, each timed by our own timer; events keep flowing meanwhile.
+
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::Duration;
+
+use banter_protocol::ext::{self, Received, TypingRequest};
+use banter_protocol::rules;
+use serde_json::Value;
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
+
+use crate::acks::AckTable;
+use crate::connection::{Connection, Raw};
+use crate::error::{ClientError, Result};
+use crate::events::{ClientEvent, EventSink, ServerKind};
+use crate::outbox::{EntryState, Outbox};
+use crate::timeline::SeqTracker;
+use crate::url::ServerUrl;
+use crate::{ClientConfig, JoinInfo};
+
+mod inbound;
+mod requests;
+
+/// Longest text or URL accepted from a server, in bytes (the protocol allows 2,000
+/// characters; classic servers have no limit, this keeps a hostile one from flooding memory).
+pub(crate) const MAX_TEXT_BYTES: usize = 64 * 1024;
+/// Longest user or room name accepted from a server, in bytes.
+pub(crate) const MAX_NAME_BYTES: usize = 1024;
+/// Most members accepted in one list.
+pub(crate) const MAX_USERS: usize = 10_000;
+/// Error events per room per second; beyond that they are counted and reported together.
+const ERRORS_PER_SECOND: u32 = 20;
+/// Re-joins refused with "Username is in use!" (the server still holds our old socket)
+/// before giving up.
+const MAX_IN_USE_REJOINS: u32 = 8;
+
+/// Commands from [`crate::Client`] to a room.
+pub(crate) enum Command {
+    Send { id: String, text: String, reply: oneshot::Sender<Result<()>> },
+    Retry { id: String, reply: oneshot::Sender<Result<()>> },
+    Typing(bool),
+    Leave { reply: oneshot::Sender<Result<()>> },
+}
+
+/// What a room needs to start.
+pub(crate) struct RoomSpec {
+    pub server: ServerUrl,
+    pub room: String,
+    pub username: String,
+    pub token: Option<String>,
+    pub config: Arc<ClientConfig>,
+}
+
+/// Opens the outbox and the connection, joins, and returns once the join is answered.
+pub(crate) async fn start(spec: RoomSpec, sink: EventSink, acks: AckTable) -> Result<(mpsc::UnboundedSender<Command>, JoinInfo)> {
+    let outbox = Outbox::open(&spec.config.data_dir, spec.server.as_str(), &spec.room, spec.config.fsync)?;
+    let (conn, raw_rx) = Connection::open(&spec.server, spec.token.as_deref(), spec.config.connect_timeout).await?;
+    let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
+    let (join_tx, join_rx) = oneshot::channel();
+    let server = spec.server.to_string();
+    let last_seq = outbox.last_seq();
+    // Messages left from an earlier run wait for an outcome too.
+    for e in outbox.entries().iter().filter(|e| e.state == EntryState::Pending) {
+        acks.set_pending(&e.id);
+    }
+    sink.emit(ClientEvent::Connected { server: server.clone(), room: spec.room.clone(), attempt: 0 });
+    let mut actor = Actor {
+        server,
+        username: rules::normalise_name(&spec.username),
+        spec,
+        sink,
+        acks,
+        cmd_rx,
+        conn: Some(conn),
+        raw_rx: Some(raw_rx),
+        next_token: 0,
+        kind: None,
+        joined: false,
+        ever_joined: false,
+        timeline: SeqTracker::starting_at(last_seq),
+        users: BTreeSet::new(),
+        users_known: false,
+        users_reported: None,
+        outbox,
+        queue: VecDeque::new(),
+        in_flight: None,
+        reconnect_at: None,
+        attempt: 0,
+        in_use_rejoins: 0,
+        received_sent: 0,
+        typing: HashMap::new(),
+        typing_sent: None,
+        max_message_chars: rules::MAX_MESSAGE_CHARS,
+        features: Vec::new(),
+        errors: ErrorBudget::default(),
+        join_reply: Some(join_tx),
+        stopped: false,
+    };
+    let since = (last_seq > 0).then_some(last_seq);
+    actor.queue.push_back(Req::Join { since });
+    tokio::spawn(actor.run());
+    match join_rx.await {
+        Ok(Ok(info)) => Ok((cmd_tx, info)),
+        Ok(Err(e)) => Err(e),
+        Err(_) => Err(ClientError::Closed),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Req {
+    Join { since: Option<u64> },
+    Send { id: String },
+    History { since: u64 },
+}
+
+/// The request on the wire, waiting for its ack.
+struct InFlight {
+    req: Req,
+    token: u64,
+    deadline: Instant,
+}
+
+/// Why a request got no usable answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum RequestError {
+    /// Our own timer fired first.
+    Timeout,
+    /// The packet could not be written (the transport is gone).
+    Emit(String),
+}
+
+enum Step {
+    Cmd(Option<Command>),
+    Raw(Option<Raw>),
+    AckTimeout,
+    Reconnect,
+    Tick,
+}
+
+struct Actor {
+    spec: RoomSpec,
+    server: String,
+    username: String,
+    sink: EventSink,
+    acks: AckTable,
+    cmd_rx: mpsc::UnboundedReceiver<Command>,
+    conn: Option<Connection>,
+    raw_rx: Option<mpsc::UnboundedReceiver<Raw>>,
+    /// Tags each request; an ack is matched to the request in flight by it.
+    next_token: u64,
+    kind: Option<ServerKind>,
+    joined: bool,
+    ever_joined: bool,
+    timeline: SeqTracker,
+    users: BTreeSet<String>,
+    users_known: bool,
+    /// The member list last reported in a `users` event.
+    users_reported: Option<BTreeSet<String>>,
+    outbox: Outbox,
+    queue: VecDeque<Req>,
+    in_flight: Option<InFlight>,
+    reconnect_at: Option<Instant>,
+    attempt: u32,
+    in_use_rejoins: u32,
+    received_sent: u64,
+    typing: HashMap<String, Instant>,
+    typing_sent: Option<Instant>,
+    max_message_chars: usize,
+    features: Vec<String>,
+    errors: ErrorBudget,
+    join_reply: Option<oneshot::Sender<Result<JoinInfo>>>,
+    stopped: bool,
+}
+
+impl Actor {
+    async fn run(mut self) {
+        let mut tick = tokio::time::interval(self.spec.config.receipt_interval);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        while !self.stopped {
+            self.pump();
+            let reconnect_at = self.reconnect_at;
+            let ack_deadline = self.in_flight.as_ref().map(|f| f.deadline);
+            let step = {
+                let raw_rx = &mut self.raw_rx;
+                let raw = async {
+                    match raw_rx {
+                        Some(rx) => rx.recv().await,
+                        None => std::future::pending().await,
+                    }
+                };
+                let reconnect = async {
+                    match reconnect_at {
+                        Some(t) => tokio::time::sleep_until(t).await,
+                        None => std::future::pending().await,
+                    }
+                };
+                let ack_timer = async {
+                    match ack_deadline {
+                        Some(t) => tokio::time::sleep_until(t).await,
+                        None => std::future::pending().await,
+                    }
+                };
+                tokio::select! {
+                    biased;
+                    c = self.cmd_rx.recv() => Step::Cmd(c),
+                    r = raw => Step::Raw(r),
+                    _ = ack_timer => Step::AckTimeout,
+                    _ = reconnect => Step::Reconnect,
+                    _ = tick.tick() => Step::Tick,
+                }
+            };
+            match step {
+                Step::Cmd(None) => self.stop(None, "the client shut down").await,
+                Step::Cmd(Some(c)) => self.command(c).await,
+                Step::Raw(None) => self.connection_lost("the socket closed"),
+                Step::Raw(Some(r)) => self.raw(r),
+                Step::AckTimeout => {
+                    if let Some(f) = self.in_flight.take() {
+                        self.answer(f.req, Err(RequestError::Timeout));
+                    }
+                }
+                Step::Reconnect => self.reconnect().await,
+                Step::Tick => self.tick(),
+            }
+        }
+    }
+
+    // ----- emitting ---------------------------------------------------------------------
+
+    fn emit(&self, e: ClientEvent) {
+        self.sink.emit(e);
+    }
+
+    fn error(&mut self, err: ClientError) {
+        if self.errors.allow() {
+            self.sink.emit(ClientEvent::error(Some(&self.server), Some(&self.spec.room), &err));
+        }
+    }
+
+    fn protocol_error(&mut self, detail: String) {
+        self.error(ClientError::Protocol(detail));
+    }
+
+    // ----- connection -------------------------------------------------------------------
+
+    fn close_connection(&mut self) {
+        self.raw_rx = None;
+        self.joined = false;
+        self.in_flight = None;
+        self.queue.clear();
+        if let Some(conn) = self.conn.take() {
+            tokio::spawn(async move { conn.close().await });
+        }
+    }
+
+    fn connection_lost(&mut self, reason: &str) {
+        if self.conn.is_none() {
+            return;
+        }
+        if let Some(reply) = self.join_reply.take() {
+            let _ = reply.send(Err(ClientError::ConnectionLost(reason.to_owned())));
+            self.stopped = true;
+            self.close_connection();
+            return;
+        }
+        let in_flight = self.in_flight.take().map(|f| f.req);
+        self.close_connection();
+        if let Some(Req::Send { id }) = in_flight {
+            if self.kind != Some(ServerKind::Banter) {
+                self.fail(&id, &format!("connection lost before the acknowledgement ({reason}); retry to resend"));
+            }
+        }
+        self.typing_sent = None;
+        self.schedule_reconnect(reason);
+    }
+
+    fn schedule_reconnect(&mut self, reason: &str) {
+        self.attempt += 1;
+        let delay = backoff_delay(self.attempt, self.spec.config.reconnect_min, self.spec.config.reconnect_max);
+        self.reconnect_at = Some(Instant::now() + delay);
+        self.emit(ClientEvent::Reconnecting {
+            server: self.server.clone(),
+            room: self.spec.room.clone(),
+            attempt: self.attempt,
+            delay_ms: delay.as_millis() as u64,
+            reason: reason.to_owned(),
+        });
+    }
+
+    async fn reconnect(&mut self) {
+        self.reconnect_at = None;
+        match Connection::open(&self.spec.server, self.spec.token.as_deref(), self.spec.config.connect_timeout).await {
+            Ok((conn, raw_rx)) => {
+                self.conn = Some(conn);
+                self.raw_rx = Some(raw_rx);
+                self.emit(ClientEvent::Connected { server: self.server.clone(), room: self.spec.room.clone(), attempt: self.attempt });
+                let since = self.timeline.contiguous();
+                self.queue.push_front(Req::Join { since: (since > 0).then_some(since) });
+            }
+            Err(e @ ClientError::Unauthorized { .. }) => {
+                self.error(e.clone());
+                self.stopped = true;
+                self.fail_pending_in_memory("the server refused our token");
+                self.emit(ClientEvent::Disconnected { server: self.server.clone(), room: self.spec.room.clone(), reason: e.to_string() });
+            }
+            Err(e) => {
+                let reason = e.to_string();
+                self.schedule_reconnect(&reason);
+            }
+        }
+    }
+
+    // ----- commands ---------------------------------------------------------------------
+
+    async fn command(&mut self, c: Command) {
+        match c {
+            Command::Send { id, text, reply } => {
+                let _ = reply.send(self.queue_send(id, text));
+            }
+            Command::Retry { id, reply } => {
+                let r = match self.outbox.retry(&id) {
+                    Ok(true) => {
+                        self.acks.set_pending(&id);
+                        let text = self.outbox.get(&id).map(|e| e.text.clone()).unwrap_or_default();
+                        self.emit(ClientEvent::Pending { server: self.server.clone(), room: self.spec.room.clone(), id: id.clone(), text, attempt: 0 });
+                        if self.joined {
+                            self.queue.push_back(Req::Send { id });
+                        }
+                        Ok(())
+                    }
+                    Ok(false) => Err(ClientError::UnknownMessage(id)),
+                    Err(e) => Err(e),
+                };
+                let _ = reply.send(r);
+            }
+            Command::Typing(typing) => self.send_typing(typing),
+            Command::Leave { reply } => {
+                self.stop(Some(reply), "left").await;
+            }
+        }
+    }
+
+    fn queue_send(&mut self, id: String, text: String) -> Result<()> {
+        rules::check_message(&text, self.max_message_chars).map_err(|e| ClientError::InvalidInput(e.to_string()))?;
+        rules::check_message_id(&id).map_err(|e| ClientError::InvalidInput(e.to_string()))?;
+        self.outbox.queue(&id, &text, chrono::Utc::now().timestamp_millis())?;
+        self.acks.set_pending(&id);
+        self.emit(ClientEvent::Pending { server: self.server.clone(), room: self.spec.room.clone(), id: id.clone(), text, attempt: 0 });
+        self.typing_sent = None;
+        if self.joined {
+            self.queue.push_back(Req::Send { id });
+        }
+        Ok(())
+    }
+
+    fn send_typing(&mut self, typing: bool) {
+        if self.kind != Some(ServerKind::Banter) || !self.joined {
+            return;
+        }
+        let now = Instant::now();
+        let due = match (typing, self.typing_sent) {
+            (true, Some(t)) => now.duration_since(t) >= Duration::from_secs(3),
+            (true, None) => true,
+            (false, Some(_)) => true,
+            (false, None) => false,
+        };
+        if !due {
+            return;
+        }
+        self.typing_sent = typing.then_some(now);
+        let payload = serde_json::to_value(TypingRequest { room: self.spec.room.clone(), typing }).unwrap_or(Value::Null);
+        self.fire(ext::TYPING, payload);
+    }
+
+    /// Emits without an ack, off the actor's path.
+    fn fire(&self, event: &'static str, payload: Value) {
+        if let Some(conn) = self.conn.clone() {
+            tokio::spawn(async move {
+                let _ = conn.emit(event, payload).await;
+            });
+        }
+    }
+
+    async fn stop(&mut self, reply: Option<oneshot::Sender<Result<()>>>, reason: &str) {
+        if let Some(Req::Send { id }) = self.in_flight.take().map(|f| f.req) {
+            if self.kind != Some(ServerKind::Banter) {
+                self.fail(&id, "left the room before the acknowledgement");
+            }
+        }
+        if let Some(conn) = self.conn.take() {
+            conn.close().await;
+        }
+        self.close_connection();
+        if let Err(e) = self.outbox.set_last_seq(self.timeline.contiguous()) {
+            self.error(e);
+        }
+        self.stopped = true;
+        if reply.is_some() {
+            self.emit(ClientEvent::Left { server: self.server.clone(), room: self.spec.room.clone() });
+        }
+        self.emit(ClientEvent::Disconnected { server: self.server.clone(), room: self.spec.room.clone(), reason: reason.to_owned() });
+        if let Some(reply) = reply {
+            let _ = reply.send(Ok(()));
+        }
+    }
+
+    // ----- periodic work ----------------------------------------------------------------
+
+    fn tick(&mut self) {
+        if let Some(n) = self.errors.tick() {
+            self.sink.emit(ClientEvent::error(
+                Some(&self.server),
+                Some(&self.spec.room),
+                &ClientError::Protocol(format!("{n} more errors in this room were not reported one by one in the last second")),
+            ));
+        }
+        // Cumulative delivery confirmation, batched: one per tick at most.
+        let contiguous = self.timeline.contiguous();
+        if self.kind == Some(ServerKind::Banter) && self.joined && contiguous > self.received_sent {
+            self.received_sent = contiguous;
+            let payload = serde_json::to_value(Received { room: self.spec.room.clone(), seq: contiguous }).unwrap_or(Value::Null);
+            self.fire(ext::RECEIVED, payload);
+        }
+        let now = Instant::now();
+        let expired: Vec<String> = self
+            .typing
+            .iter()
+            .filter(|(_, t)| now.duration_since(**t) >= Duration::from_millis(ext::TYPING_EXPIRY_MS))
+            .map(|(u, _)| u.clone())
+            .collect();
+        for u in expired {
+            self.stop_typing(&u);
+        }
+        if let Err(e) = self.outbox.set_last_seq(contiguous) {
+            self.error(e);
+        }
+    }
+}
+
+/// Counts error events so that a flood of bad data gives a bounded number of events, the rest
+/// reported as one count per second (nothing silently dropped).
+struct ErrorBudget {
+    window_start: Instant,
+    in_window: u32,
+    suppressed: u64,
+}
+
+impl Default for ErrorBudget {
+    fn default() -> Self {
+        ErrorBudget { window_start: Instant::now(), in_window: 0, suppressed: 0 }
+    }
+}
+
+impl ErrorBudget {
+    fn allow(&mut self) -> bool {
+        if self.in_window < ERRORS_PER_SECOND {
+            self.in_window += 1;
+            true
+        } else {
+            self.suppressed += 1;
+            false
+        }
+    }
+
+    /// Called every tick; once a second the window is reset and the count of suppressed
+    /// errors returned.
+    fn tick(&mut self) -> Option<u64> {
+        if self.window_start.elapsed() < Duration::from_secs(1) {
+            return None;
+        }
+        self.window_start = Instant::now();
+        self.in_window = 0;
+        let n = std::mem::take(&mut self.suppressed);
+        (n > 0).then_some(n)
+    }
+}
+
+fn parse<T: serde::de::DeserializeOwned>(event: &str, v: Value) -> std::result::Result<T, String> {
+    let shown = banter_protocol::ack::truncate_for_log(&v);
+    serde_json::from_value(v).map_err(|e| format!("bad {event} payload ({e}): {shown}"))
+}
+
+fn check_text(s: &str, max: usize, what: &str) -> std::result::Result<(), String> {
+    if s.len() > max {
+        Err(format!("{what} of {} bytes is over the limit of {max}", s.len()))
+    } else {
+        Ok(())
+    }
+}
+
+/// At most `max` bytes of `s`, cut on a character boundary.
+pub(crate) fn clip(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_owned();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
+}
+
+/// Exponential backoff with jitter: the n-th delay is uniform in [base/2, base] where base is
+/// `min · 2^(n-1)` capped at `max`.
+pub(crate) fn backoff_delay(attempt: u32, min: Duration, max: Duration) -> Duration {
+    let exp = attempt.saturating_sub(1).min(20);
+    let base = min.saturating_mul(1u32 << exp).min(max).max(Duration::from_millis(1));
+    let half = base / 2;
+    let jitter = fastrand::u64(0..=half.as_millis() as u64);
+    half + Duration::from_millis(jitter)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_with_jitter_and_is_capped() {
+        let (min, max) = (Duration::from_millis(200), Duration::from_secs(5));
+        for attempt in 1..40 {
+            let d = backoff_delay(attempt, min, max);
+            let base = (min * 2u32.pow(attempt.saturating_sub(1).min(20))).min(max);
+            assert!(d >= base / 2 && d <= base, "attempt {attempt}: {d:?} vs {base:?}");
+        }
+        let spread: BTreeSet<u128> = (0..50).map(|_| backoff_delay(6, min, max).as_millis()).collect();
+        assert!(spread.len() > 5, "no jitter: {spread:?}");
+    }
+
+    #[test]
+    fn clip_is_char_safe() {
+        assert_eq!(clip("héllo", 2), "h…");
+        assert_eq!(clip("abc", 10), "abc");
+    }
+
+    #[test]
+    fn error_budget_counts_what_it_suppresses() {
+        let mut b = ErrorBudget::default();
+        let allowed = (0..100).filter(|_| b.allow()).count();
+        assert_eq!(allowed, ERRORS_PER_SECOND as usize);
+        assert_eq!(b.tick(), None, "the window is one second");
+        b.window_start -= Duration::from_secs(2);
+        assert_eq!(b.tick(), Some(80));
+        assert!(b.allow());
+        b.window_start -= Duration::from_secs(2);
+        assert_eq!(b.tick(), None);
+    }
+}

@@ -1,0 +1,333 @@
+//! Requests that need an acknowledgement (join, send, history), one in flight per
+//! connection, and what their answers mean: the server's kind, the outcome of each message
+//! (delivered, refused, failed), history pages.
+
+use banter_protocol::classic;
+use banter_protocol::ext::{self, HistoryPage, HistoryRequest, JoinAccepted, JoinExtension, SendRequest};
+use banter_protocol::AckReply;
+use serde_json::Value;
+
+use tokio::time::Instant;
+
+use super::{clip, Actor, InFlight, Req, RequestError, MAX_IN_USE_REJOINS};
+use crate::acks::{read_send_ack, MessageState, SendOutcome};
+use crate::error::ClientError;
+use crate::events::{AckStatus, ClientEvent, ServerKind};
+use crate::outbox::EntryState;
+use crate::timeline::SeqTracker;
+use crate::JoinInfo;
+
+impl Actor {
+    // ----- requests ---------------------------------------------------------------------
+
+    /// Starts the next request if none is in flight (joins first, sends only once joined).
+    pub(super) fn pump(&mut self) {
+        if self.in_flight.is_some() || self.stopped {
+            return;
+        }
+        let Some(conn) = self.conn.clone() else { return };
+        let next = match self.queue.front() {
+            Some(Req::Join { .. }) => self.queue.pop_front(),
+            Some(_) if self.joined => self.queue.pop_front(),
+            _ => None,
+        };
+        let Some(req) = next else { return };
+        let room = self.spec.room.clone();
+        let (event, payload) = match &req {
+            Req::Join { since } => (
+                classic::JOIN,
+                serde_json::json!({
+                    "username": self.spec.username,
+                    "room": room,
+                    "banter": JoinExtension { v: ext::PROTOCOL_VERSION, since: *since },
+                }),
+            ),
+            Req::History { since } => (
+                ext::HISTORY,
+                serde_json::to_value(HistoryRequest { room, since: *since, limit: Some(500) }).unwrap_or(Value::Null),
+            ),
+            Req::Send { id } => {
+                let Some(entry) = self.outbox.get(id).filter(|e| e.state == EntryState::Pending).cloned() else {
+                    return self.pump(); // resolved meanwhile (e.g. failed, or queued twice)
+                };
+                let attempt = match self.outbox.mark_sent(id) {
+                    Ok(a) => a,
+                    Err(e) => {
+                        self.error(e);
+                        entry.attempts + 1
+                    }
+                };
+                if attempt > 1 {
+                    self.emit(ClientEvent::Pending {
+                        server: self.server.clone(),
+                        room: room.clone(),
+                        id: id.clone(),
+                        text: entry.text.clone(),
+                        attempt,
+                    });
+                }
+                if self.kind == Some(ServerKind::Banter) {
+                    (
+                        ext::SEND,
+                        serde_json::to_value(SendRequest { id: id.clone(), room, text: entry.text }).unwrap_or(Value::Null),
+                    )
+                } else {
+                    (classic::SEND_MESSAGE, Value::String(entry.text))
+                }
+            }
+        };
+        let timeout = self.spec.config.request_timeout;
+        self.next_token += 1;
+        let token = self.next_token;
+        tracing::trace!(room = %self.spec.room, token, ?req, queued = self.queue.len(), "request");
+        conn.request(event, payload, token, timeout);
+        self.in_flight = Some(InFlight { req, token, deadline: Instant::now() + timeout });
+    }
+
+    /// An ack (or a write failure) for request `token`; stale tokens are ignored.
+    pub(super) fn ack(&mut self, token: u64, result: Result<Vec<Value>, RequestError>) {
+        if self.in_flight.as_ref().map(|f| f.token) != Some(token) {
+            tracing::trace!(room = %self.spec.room, token, "stale ack ignored");
+            return;
+        }
+        if let Some(f) = self.in_flight.take() {
+            self.answer(f.req, result);
+        }
+    }
+
+    /// What a request's answer (or its absence) means.
+    pub(super) fn answer(&mut self, req: Req, result: Result<Vec<Value>, RequestError>) {
+        tracing::trace!(room = %self.spec.room, ?req, ?result, "answer");
+        let secs = self.spec.config.request_timeout.as_secs();
+        match (req, result) {
+            (_, Err(RequestError::Emit(e))) => self.connection_lost(&format!("cannot write to the socket: {e}")),
+            (req, Err(RequestError::Timeout)) => {
+                let what = match &req {
+                    Req::Join { .. } => "join".to_owned(),
+                    Req::Send { id } => format!("message {id}"),
+                    Req::History { .. } => "history".to_owned(),
+                };
+                let err = ClientError::Timeout { what, seconds: secs };
+                if let Some(reply) = self.join_reply.take() {
+                    let _ = reply.send(Err(err));
+                    self.stopped = true;
+                    self.close_connection();
+                    return;
+                }
+                // No answer at all: the connection is presumed dead. Banter sends are re-sent
+                // with the same id after the reconnect; classic ones fail (see connection_lost).
+                if let Req::Send { id } = &req {
+                    if self.kind != Some(ServerKind::Banter) {
+                        self.fail(id, &err.to_string());
+                    } else if self.outbox.get(id).map(|e| e.attempts).unwrap_or(0) >= self.spec.config.max_send_attempts {
+                        self.fail(id, &format!("no acknowledgement after {} attempts", self.spec.config.max_send_attempts));
+                    }
+                }
+                self.connection_lost(&err.to_string());
+            }
+            (Req::Join { since }, Ok(args)) => self.joined_reply(args, since),
+            (Req::Send { id }, Ok(args)) => self.send_reply(&id, &args),
+            (Req::History { .. }, Ok(args)) => self.history_reply(args),
+        }
+    }
+
+    pub(super) fn joined_reply(&mut self, args: Vec<Value>, since: Option<u64>) {
+        let rejoin = self.ever_joined;
+        let reply = AckReply::from_args(&args);
+        let accepted = match reply {
+            AckReply::Refused(reason) => return self.join_refused(clip(&reason, 500)),
+            AckReply::Ok => None,
+            AckReply::Malformed(d) => {
+                self.protocol_error(format!("join ack: {d}"));
+                None
+            }
+            AckReply::OkWith(v) => match serde_json::from_value::<JoinAccepted>(v) {
+                Ok(a) => Some(a),
+                Err(e) => {
+                    self.protocol_error(format!("join ack is not a JoinAccepted: {e}"));
+                    None
+                }
+            },
+        };
+        self.joined = true;
+        self.ever_joined = true;
+        self.attempt = 0;
+        self.in_use_rejoins = 0;
+        let mut latest_seq = None;
+        match accepted {
+            None => {
+                self.kind = Some(ServerKind::Classic);
+                // A classic server cannot deduplicate: what went out without an ack fails
+                // (re-sent only on retry); what never went out is sent now.
+                let ids: Vec<(String, u32)> = self
+                    .outbox
+                    .entries()
+                    .iter()
+                    .filter(|e| e.state == EntryState::Pending)
+                    .map(|e| (e.id.clone(), e.attempts))
+                    .collect();
+                for (id, attempts) in ids {
+                    if attempts > 0 {
+                        self.fail(&id, "no acknowledgement before the connection was lost (a classic server cannot deduplicate: retry to resend)");
+                    } else {
+                        self.queue.push_back(Req::Send { id });
+                    }
+                }
+            }
+            Some(a) => {
+                self.kind = Some(ServerKind::Banter);
+                self.username = a.username.clone();
+                self.max_message_chars = a.limits.max_message_chars as usize;
+                self.features = a.features.clone();
+                latest_seq = Some(a.latest_seq);
+                if since.is_none() {
+                    // A fresh join shows the recent history only: older messages are skipped.
+                    let first = a.history.first().map(|m| m.seq.saturating_sub(1)).unwrap_or(a.latest_seq);
+                    self.timeline.skip_to(first);
+                } else if a.latest_seq < self.timeline.contiguous() {
+                    // The server lost messages (new database?): start over from what it has.
+                    self.protocol_error(format!(
+                        "the server's latest seq {} is below ours {}; its history was reset",
+                        a.latest_seq,
+                        self.timeline.contiguous()
+                    ));
+                    self.timeline = SeqTracker::starting_at(0);
+                    self.timeline.skip_to(a.history.first().map(|m| m.seq.saturating_sub(1)).unwrap_or(a.latest_seq));
+                }
+                for m in a.history {
+                    self.banter_message(m, true);
+                }
+                if a.more && since.is_some() {
+                    self.queue.push_front(Req::History { since: self.timeline.contiguous() });
+                }
+                self.set_users(a.users.into_iter().collect(), rejoin);
+                let ids: Vec<String> = self
+                    .outbox
+                    .entries()
+                    .iter()
+                    .filter(|e| e.state == EntryState::Pending)
+                    .map(|e| e.id.clone())
+                    .collect();
+                for id in ids {
+                    if !self.queue.contains(&Req::Send { id: id.clone() }) {
+                        self.queue.push_back(Req::Send { id });
+                    }
+                }
+            }
+        }
+        let kind = self.kind.unwrap_or(ServerKind::Classic);
+        self.emit(ClientEvent::Joined {
+            server: self.server.clone(),
+            room: self.spec.room.clone(),
+            username: self.username.clone(),
+            kind,
+            rejoin,
+            latest_seq,
+            features: self.features.clone(),
+        });
+        if let Some(reply) = self.join_reply.take() {
+            let _ = reply.send(Ok(JoinInfo {
+                server: self.server.clone(),
+                room: self.spec.room.clone(),
+                username: self.username.clone(),
+                kind,
+                users: self.users.iter().cloned().collect(),
+                latest_seq,
+                features: self.features.clone(),
+            }));
+        }
+    }
+
+    pub(super) fn join_refused(&mut self, reason: String) {
+        let err = ClientError::JoinRefused { room: self.spec.room.clone(), reason: reason.clone() };
+        if let Some(reply) = self.join_reply.take() {
+            let _ = reply.send(Err(err));
+            self.stopped = true;
+            self.close_connection();
+            return;
+        }
+        self.error(err);
+        if reason == classic::ERR_IN_USE && self.in_use_rejoins < MAX_IN_USE_REJOINS {
+            // The server may still hold our previous socket: try again shortly.
+            self.in_use_rejoins += 1;
+            self.connection_lost("re-join refused while the server still holds our old connection");
+        } else {
+            self.stopped = true;
+            self.close_connection();
+            self.fail_pending_in_memory("the room could not be re-joined");
+            self.emit(ClientEvent::Disconnected {
+                server: self.server.clone(),
+                room: self.spec.room.clone(),
+                reason: format!("re-join refused: {reason}"),
+            });
+        }
+    }
+
+    pub(super) fn send_reply(&mut self, id: &str, args: &[Value]) {
+        match read_send_ack(args, id) {
+            SendOutcome::Delivered { seq, .. } => self.resolve(id, AckStatus::Delivered, None, seq),
+            SendOutcome::Refused(reason) => self.resolve(id, AckStatus::Refused, Some(reason), None),
+            SendOutcome::Malformed(detail) => {
+                self.protocol_error(format!("send ack: {detail}"));
+                self.fail(id, &format!("malformed acknowledgement: {detail}"));
+            }
+        }
+    }
+
+    pub(super) fn history_reply(&mut self, args: Vec<Value>) {
+        match AckReply::from_args(&args) {
+            AckReply::OkWith(v) => match serde_json::from_value::<HistoryPage>(v) {
+                Ok(page) => {
+                    let progressed = !page.messages.is_empty();
+                    for m in page.messages {
+                        self.banter_message(m, true);
+                    }
+                    if page.more && progressed {
+                        self.queue.push_front(Req::History { since: self.timeline.contiguous() });
+                    }
+                }
+                Err(e) => self.protocol_error(format!("history ack is not a HistoryPage: {e}")),
+            },
+            AckReply::Refused(r) => self.error(ClientError::Protocol(format!("history refused: {}", clip(&r, 500)))),
+            AckReply::Ok => self.protocol_error("history ack without a page".into()),
+            AckReply::Malformed(d) => self.protocol_error(format!("history ack: {d}")),
+        }
+    }
+
+    // ----- outcomes ---------------------------------------------------------------------
+
+    pub(super) fn resolve(&mut self, id: &str, status: AckStatus, reason: Option<String>, seq: Option<u64>) {
+        let state = match status {
+            AckStatus::Delivered => MessageState::Delivered { seq },
+            AckStatus::Refused => MessageState::Refused { reason: reason.clone().unwrap_or_default() },
+            AckStatus::Failed => MessageState::Failed { reason: reason.clone().unwrap_or_default() },
+        };
+        let stored = if status == AckStatus::Failed { self.outbox.fail(id) } else { self.outbox.remove(id) };
+        if let Err(e) = stored {
+            self.error(e);
+        }
+        if self.acks.resolve(id, state) {
+            self.emit(ClientEvent::Ack {
+                server: self.server.clone(),
+                room: self.spec.room.clone(),
+                id: id.to_owned(),
+                status,
+                reason,
+                seq,
+            });
+        }
+    }
+
+    pub(super) fn fail(&mut self, id: &str, reason: &str) {
+        if self.outbox.get(id).is_some_and(|e| e.state == EntryState::Pending) {
+            self.resolve(id, AckStatus::Failed, Some(reason.to_owned()), None);
+        }
+    }
+
+    pub(super) fn fail_pending_in_memory(&mut self, reason: &str) {
+        let ids: Vec<String> = self.outbox.entries().iter().filter(|e| e.state == EntryState::Pending).map(|e| e.id.clone()).collect();
+        for id in ids {
+            self.fail(&id, reason);
+        }
+    }
+}
