@@ -23,6 +23,7 @@ use serde_json::Value;
 use socketioxide::extract::{SocketRef, TryData};
 use socketioxide::handler::ConnectHandler;
 use socketioxide::SocketIo;
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 
 use crate::config::Config;
@@ -104,6 +105,14 @@ pub async fn serve(
         // Long-lived WebSockets would keep the graceful shutdown waiting: close them first.
         close_io.close().await;
     };
+    // Nagle's algorithm would hold a small frame written while an earlier one is still
+    // unacknowledged until the peer's delayed ACK (40 ms on Linux): chat frames are small
+    // and latency matters, so every accepted connection gets TCP_NODELAY (as Node sets it).
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+        }
+    });
     axum::serve(listener, app).with_graceful_shutdown(graceful).await?;
     receipts.abort();
     st.store.flush().await;
