@@ -27,6 +27,7 @@ pub mod credentials;
 pub mod error;
 pub mod events;
 pub mod outbox;
+pub mod pacing;
 mod room;
 pub mod time;
 pub mod timeline;

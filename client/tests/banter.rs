@@ -345,3 +345,25 @@ async fn catch_up_after_being_away_pages_history() {
     assert!(got.values().all(|n| *n == 1));
     assert!(!texts.contains(&"first".to_string()), "already seen before leaving");
 }
+
+/// Sends are paced to the server's advertised rate: 100 messages piped at once to a server
+/// that allows 20 a second (bursts of 40) are all delivered, none refused "Slow down!".
+#[tokio::test]
+async fn sends_are_paced_to_the_advertised_rate() {
+    let db = tempfile::tempdir().unwrap();
+    let server = start_banter_limited(db.path(), 0, None, 20);
+    let url = server.url();
+    let d = tempfile::tempdir().unwrap();
+    let (c, mut ev) = Client::new(config(d.path()));
+    c.join(JoinOptions::new(&url, "lobby", "ann")).await.unwrap();
+    let start = std::time::Instant::now();
+    for i in 0..100 {
+        c.send(&url, "lobby", &format!("paced {i}")).await.unwrap();
+    }
+    let mut seen = Vec::new();
+    let out = acks_until(&mut ev, 100, 30, &mut seen).await;
+    let refused = out.values().filter(|(s, _)| *s != AckStatus::Delivered).count();
+    println!("pacing: 100 messages at 20/s delivered in {:?}, {refused} refused", start.elapsed());
+    assert_eq!(refused, 0);
+    assert!(start.elapsed() >= Duration::from_secs(3), "paced: {:?}", start.elapsed());
+}

@@ -24,6 +24,7 @@ use crate::connection::{Connection, Raw};
 use crate::error::{ClientError, Result};
 use crate::events::{ClientEvent, EventSink, ServerKind};
 use crate::outbox::{EntryState, Outbox};
+use crate::pacing::Pacer;
 use crate::timeline::SeqTracker;
 use crate::url::ServerUrl;
 use crate::{ClientConfig, JoinInfo};
@@ -101,6 +102,8 @@ pub(crate) async fn start(spec: RoomSpec, sink: EventSink, acks: AckTable) -> Re
         typing: HashMap::new(),
         typing_sent: None,
         max_message_chars: rules::MAX_MESSAGE_CHARS,
+        pacer: None,
+        paced_until: None,
         features: Vec::new(),
         errors: ErrorBudget::default(),
         join_reply: Some(join_tx),
@@ -143,6 +146,7 @@ enum Step {
     Cmd(Option<Command>),
     Raw(Option<Raw>),
     AckTimeout,
+    Paced,
     Reconnect,
     Tick,
 }
@@ -176,6 +180,10 @@ struct Actor {
     typing: HashMap<String, Instant>,
     typing_sent: Option<Instant>,
     max_message_chars: usize,
+    /// Paces sends to the server's advertised rate (Banter servers only).
+    pacer: Option<Pacer>,
+    /// When the pacer allows the next send.
+    paced_until: Option<Instant>,
     features: Vec<String>,
     errors: ErrorBudget,
     join_reply: Option<oneshot::Sender<Result<JoinInfo>>>,
@@ -190,6 +198,7 @@ impl Actor {
             self.pump();
             let reconnect_at = self.reconnect_at;
             let ack_deadline = self.in_flight.as_ref().map(|f| f.deadline);
+            let paced_until = self.paced_until;
             let step = {
                 let raw_rx = &mut self.raw_rx;
                 let raw = async {
@@ -210,11 +219,18 @@ impl Actor {
                         None => std::future::pending().await,
                     }
                 };
+                let pace = async {
+                    match paced_until {
+                        Some(t) => tokio::time::sleep_until(t).await,
+                        None => std::future::pending().await,
+                    }
+                };
                 tokio::select! {
                     biased;
                     c = self.cmd_rx.recv() => Step::Cmd(c),
                     r = raw => Step::Raw(r),
                     _ = ack_timer => Step::AckTimeout,
+                    _ = pace => Step::Paced,
                     _ = reconnect => Step::Reconnect,
                     _ = tick.tick() => Step::Tick,
                 }
@@ -224,6 +240,7 @@ impl Actor {
                 Step::Cmd(Some(c)) => self.command(c).await,
                 Step::Raw(None) => self.connection_lost("the socket closed"),
                 Step::Raw(Some(r)) => self.raw(r),
+                Step::Paced => self.paced_until = None,
                 Step::AckTimeout => {
                     if let Some(f) = self.in_flight.take() {
                         self.answer(f.req, Err(RequestError::Timeout));

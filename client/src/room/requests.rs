@@ -9,6 +9,8 @@ use serde_json::Value;
 
 use tokio::time::Instant;
 
+use crate::pacing::Pacer;
+
 use super::{clip, Actor, InFlight, Req, RequestError, MAX_IN_USE_REJOINS};
 use crate::acks::{read_send_ack, MessageState, SendOutcome};
 use crate::error::ClientError;
@@ -22,10 +24,16 @@ impl Actor {
 
     /// Starts the next request if none is in flight (joins first, sends only once joined).
     pub(super) fn pump(&mut self) {
-        if self.in_flight.is_some() || self.stopped {
+        if self.in_flight.is_some() || self.stopped || self.paced_until.is_some() {
             return;
         }
         let Some(conn) = self.conn.clone() else { return };
+        if let (Some(Req::Send { .. }), true, Some(pacer)) = (self.queue.front(), self.joined, self.pacer.as_mut()) {
+            if let Err(wait) = pacer.take(Instant::now()) {
+                self.paced_until = Some(Instant::now() + wait);
+                return;
+            }
+        }
         let next = match self.queue.front() {
             Some(Req::Join { .. }) => self.queue.pop_front(),
             Some(_) if self.joined => self.queue.pop_front(),
@@ -178,6 +186,9 @@ impl Actor {
                 self.kind = Some(ServerKind::Banter);
                 self.username = a.username.clone();
                 self.max_message_chars = a.limits.max_message_chars as usize;
+                if self.pacer.is_none() {
+                    self.pacer = Pacer::new(a.limits.messages_per_second);
+                }
                 self.features = a.features.clone();
                 latest_seq = Some(a.latest_seq);
                 if since.is_none() {

@@ -98,15 +98,20 @@ pub fn banter_server_bin() -> PathBuf {
     bin
 }
 
-/// Starts `banter-server` on `port` (0 = any) with its database in `db_dir`.
+/// Starts `banter-server` on `port` (0 = any) with its database in `db_dir`, no rate limit.
 pub fn start_banter(db_dir: &Path, port: u16, token: Option<&str>) -> Proc {
+    start_banter_limited(db_dir, port, token, 0)
+}
+
+/// [`start_banter`] with a rate limit (messages per second per socket; 0 = none).
+pub fn start_banter_limited(db_dir: &Path, port: u16, token: Option<&str>, rate_limit: u32) -> Proc {
     let mut cmd = Command::new(banter_server_bin());
     cmd.arg("--listen")
         .arg(format!("127.0.0.1:{port}"))
         .arg("--db")
         .arg(db_dir.join("x.db"))
         .arg("--rate-limit")
-        .arg("0")
+        .arg(rate_limit.to_string())
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
