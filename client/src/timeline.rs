@@ -1,7 +1,7 @@
 //! Deduplication of a room's messages by sequence number, robust to pages arriving out of
 //! order (a live message may overtake the history page that fills a gap before it).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 
 /// Which sequence numbers of a room have been seen.
 #[derive(Debug, Default, Clone)]
@@ -58,9 +58,79 @@ impl SeqTracker {
     }
 }
 
+/// Which message id each recent seq carried, to notice a server that hands one seq to two
+/// different messages (it lost messages it had acknowledged, e.g. killed before a commit).
+#[derive(Debug, Default, Clone)]
+pub struct RecentIds {
+    by_seq: HashMap<u64, String>,
+    ids: HashSet<String>,
+    order: VecDeque<u64>,
+}
+
+/// What [`RecentIds::check`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdCheck {
+    /// Never seen: show it.
+    New,
+    /// This id was already shown: drop it.
+    Duplicate,
+    /// The seq was shown with another id: the server reused it. Show it, and report.
+    Conflict { previous_id: String },
+}
+
+impl RecentIds {
+    /// How many recent seqs are remembered.
+    pub const CAPACITY: usize = 20_000;
+
+    /// Classifies a message; `seq_seen` is whether its seq was already seen.
+    pub fn check(&mut self, seq: u64, id: &str, seq_seen: bool) -> IdCheck {
+        if self.ids.contains(id) {
+            return IdCheck::Duplicate;
+        }
+        let verdict = match (seq_seen, self.by_seq.get(&seq)) {
+            (false, _) => IdCheck::New,
+            (true, Some(prev)) if prev != id => IdCheck::Conflict { previous_id: prev.clone() },
+            // Seen before we kept ids (an earlier run, or skipped history): a duplicate.
+            (true, _) => return IdCheck::Duplicate,
+        };
+        self.remember(seq, id);
+        verdict
+    }
+
+    fn remember(&mut self, seq: u64, id: &str) {
+        if let Some(old) = self.by_seq.insert(seq, id.to_owned()) {
+            self.ids.remove(&old);
+        } else {
+            self.order.push_back(seq);
+        }
+        self.ids.insert(id.to_owned());
+        while self.order.len() > Self::CAPACITY {
+            if let Some(s) = self.order.pop_front() {
+                if let Some(old) = self.by_seq.remove(&s) {
+                    self.ids.remove(&old);
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reused_seqs_are_noticed() {
+        let mut r = RecentIds::default();
+        assert_eq!(r.check(5, "a", false), IdCheck::New);
+        assert_eq!(r.check(5, "a", true), IdCheck::Duplicate);
+        assert_eq!(r.check(5, "b", true), IdCheck::Conflict { previous_id: "a".into() });
+        assert_eq!(r.check(5, "b", true), IdCheck::Duplicate);
+        assert_eq!(r.check(3, "c", true), IdCheck::Duplicate, "seen before ids were kept");
+        for i in 10..(10 + RecentIds::CAPACITY as u64 + 5) {
+            r.check(i, &format!("m{i}"), false);
+        }
+        assert!(r.by_seq.len() <= RecentIds::CAPACITY && r.ids.len() <= RecentIds::CAPACITY);
+    }
 
     #[test]
     fn dedupes_and_fills_gaps_in_any_order() {

@@ -13,6 +13,7 @@ use tokio::time::Instant;
 use super::{check_text, clip, parse, Actor, RequestError, MAX_NAME_BYTES, MAX_TEXT_BYTES, MAX_USERS};
 use crate::connection::Raw;
 use crate::events::ClientEvent;
+use crate::timeline::IdCheck;
 
 impl Actor {
     // ----- server events ----------------------------------------------------------------
@@ -174,8 +175,15 @@ impl Actor {
         {
             return self.protocol_error(e);
         }
-        if !self.timeline.insert(m.seq) {
-            return; // already shown
+        let seq_seen = !self.timeline.insert(m.seq);
+        match self.recent_ids.check(m.seq, &m.id, seq_seen) {
+            IdCheck::New => {}
+            IdCheck::Duplicate => return, // already shown
+            IdCheck::Conflict { previous_id } => self.protocol_error(format!(
+                "the server gave seq {} to message {} after giving it to {previous_id} (it lost acknowledged messages?)",
+                m.seq,
+                clip(&m.id, 64)
+            )),
         }
         self.stop_typing(&m.username);
         let mine = m.username == self.username;

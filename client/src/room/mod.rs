@@ -25,7 +25,7 @@ use crate::error::{ClientError, Result};
 use crate::events::{ClientEvent, EventSink, ServerKind};
 use crate::outbox::{EntryState, Outbox};
 use crate::pacing::Pacer;
-use crate::timeline::SeqTracker;
+use crate::timeline::{RecentIds, SeqTracker};
 use crate::url::ServerUrl;
 use crate::{ClientConfig, JoinInfo};
 
@@ -89,6 +89,7 @@ pub(crate) async fn start(spec: RoomSpec, sink: EventSink, acks: AckTable) -> Re
         joined: false,
         ever_joined: false,
         timeline: SeqTracker::starting_at(last_seq),
+        recent_ids: RecentIds::default(),
         users: BTreeSet::new(),
         users_known: false,
         users_reported: None,
@@ -166,6 +167,7 @@ struct Actor {
     joined: bool,
     ever_joined: bool,
     timeline: SeqTracker,
+    recent_ids: RecentIds,
     users: BTreeSet<String>,
     users_known: bool,
     /// The member list last reported in a `users` event.
