@@ -5,7 +5,9 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use banter_client::{AckStatus, Client, ClientConfig, ClientError, ClientEvent, JoinOptions, ServerUrl};
+use banter_client::{
+    AckStatus, Client, ClientConfig, ClientError, ClientEvent, JoinOptions, ServerUrl,
+};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::sync::mpsc;
 
@@ -27,7 +29,11 @@ pub async fn run(args: ChatArgs) -> u8 {
         Some(t) => Some(t),
         None => {
             let s = server.clone();
-            tokio::task::spawn_blocking(move || token::store().get(&s)).await.ok().and_then(Result::ok).flatten()
+            tokio::task::spawn_blocking(move || token::store().get(&s))
+                .await
+                .ok()
+                .and_then(Result::ok)
+                .flatten()
         }
     };
     let data_dir = args.data_dir.clone().unwrap_or_else(|| {
@@ -40,7 +46,10 @@ pub async fn run(args: ChatArgs) -> u8 {
     let (client, mut events) = Client::new(config);
 
     // Print every event as it comes; hand acks to the main task.
-    let printer = Printer { json: args.json, multi_room: args.rooms.len() > 1 };
+    let printer = Printer {
+        json: args.json,
+        multi_room: args.rooms.len() > 1,
+    };
     let (ack_tx, mut ack_rx) = mpsc::unbounded_channel::<()>();
     // Ids of our delivered messages whose own `message` event has not been shown yet (a
     // Banter server may send the ack before the broadcast).
@@ -53,7 +62,12 @@ pub async fn run(args: ChatArgs) -> u8 {
             let _ = printer.print(&mut out, &event);
             let _ = out.flush();
             match &event {
-                ClientEvent::Ack { id, status: AckStatus::Delivered, seq: Some(_), .. } => {
+                ClientEvent::Ack {
+                    id,
+                    status: AckStatus::Delivered,
+                    seq: Some(_),
+                    ..
+                } => {
                     if let Ok(mut e) = echoes2.lock() {
                         e.acked(id);
                     }
@@ -62,7 +76,11 @@ pub async fn run(args: ChatArgs) -> u8 {
                 ClientEvent::Ack { .. } => {
                     let _ = ack_tx.send(());
                 }
-                ClientEvent::Message { id: Some(id), mine: true, .. } => {
+                ClientEvent::Message {
+                    id: Some(id),
+                    mine: true,
+                    ..
+                } => {
                     if let Ok(mut e) = echoes2.lock() {
                         e.shown(id);
                     }
@@ -78,7 +96,9 @@ pub async fn run(args: ChatArgs) -> u8 {
         if let Err(e) = client.join(opts).await {
             client.shutdown().await;
             let code = match e {
-                ClientError::JoinRefused { .. } | ClientError::InvalidInput(_) => exit::JOIN_REFUSED,
+                ClientError::JoinRefused { .. } | ClientError::InvalidInput(_) => {
+                    exit::JOIN_REFUSED
+                }
                 _ => exit::CONNECT,
             };
             return fail(code, &e);
@@ -122,7 +142,12 @@ pub async fn run(args: ChatArgs) -> u8 {
     }
     // Give our own last messages a moment to come back from the room (bounded).
     let echo_deadline = tokio::time::Instant::now() + Duration::from_secs(2);
-    while echoes.lock().map(|e| !e.waiting.is_empty()).unwrap_or(false) && tokio::time::Instant::now() < echo_deadline {
+    while echoes
+        .lock()
+        .map(|e| !e.waiting.is_empty())
+        .unwrap_or(false)
+        && tokio::time::Instant::now() < echo_deadline
+    {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     client.shutdown().await;

@@ -16,7 +16,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "banter-cli", version, about = "Banter chat on the command line")]
+#[command(
+    name = "banter-cli",
+    version,
+    about = "Banter chat on the command line"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -86,7 +90,10 @@ pub mod exit {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("banter-cli: cannot start the async runtime: {e}");
@@ -95,8 +102,12 @@ fn main() -> ExitCode {
     };
     let code = match cli.command {
         Command::Chat(args) => runtime.block_on(chat::run(args)),
-        Command::Token { action: TokenAction::Set { server } } => token::set(&server),
-        Command::Token { action: TokenAction::Clear { server } } => token::clear(&server),
+        Command::Token {
+            action: TokenAction::Set { server },
+        } => token::set(&server),
+        Command::Token {
+            action: TokenAction::Clear { server },
+        } => token::clear(&server),
     };
     // Do not wait for background tasks (closing sockets) longer than needed.
     runtime.shutdown_timeout(std::time::Duration::from_millis(500));

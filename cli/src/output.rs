@@ -28,20 +28,51 @@ impl Printer {
     }
 
     fn text_line(&self, event: &ClientEvent) -> Option<String> {
-        let prefix = |room: &str| if self.multi_room { format!("#{room} ") } else { String::new() };
-        Some(match event {
-            ClientEvent::Connected { server, room, .. } => format!("{}* connected to {server}", prefix(room)),
-            ClientEvent::Reconnecting { room, delay_ms, reason, .. } => {
-                format!("{}* connection lost ({reason}); reconnecting in {delay_ms} ms", prefix(room))
+        let prefix = |room: &str| {
+            if self.multi_room {
+                format!("#{room} ")
+            } else {
+                String::new()
             }
-            ClientEvent::Disconnected { room, reason, .. } => format!("{}* disconnected: {reason}", prefix(room)),
-            ClientEvent::Joined { room, username, kind, rejoin, .. } => format!(
+        };
+        Some(match event {
+            ClientEvent::Connected { server, room, .. } => {
+                format!("{}* connected to {server}", prefix(room))
+            }
+            ClientEvent::Reconnecting {
+                room,
+                delay_ms,
+                reason,
+                ..
+            } => {
+                format!(
+                    "{}* connection lost ({reason}); reconnecting in {delay_ms} ms",
+                    prefix(room)
+                )
+            }
+            ClientEvent::Disconnected { room, reason, .. } => {
+                format!("{}* disconnected: {reason}", prefix(room))
+            }
+            ClientEvent::Joined {
+                room,
+                username,
+                kind,
+                rejoin,
+                ..
+            } => format!(
                 "{}* {} {room} as {username} ({kind:?} server)",
                 prefix(room),
                 if *rejoin { "re-joined" } else { "joined" }
             ),
             ClientEvent::Left { room, .. } => format!("{}* left {room}", prefix(room)),
-            ClientEvent::Message { room, username, text, created_at, system, .. } => {
+            ClientEvent::Message {
+                room,
+                username,
+                text,
+                created_at,
+                system,
+                ..
+            } => {
                 let at = time::clock_millis(*created_at, &Local);
                 if *system {
                     format!("{}[{at}] * {text}", prefix(room))
@@ -50,15 +81,44 @@ impl Printer {
                 }
             }
             ClientEvent::UserJoined { .. } | ClientEvent::UserLeft { .. } => return None, // the notice says it
-            ClientEvent::Users { room, users, .. } => format!("{}* in the room: {}", prefix(room), users.join(", ")),
-            ClientEvent::Typing { room, username, typing, .. } => {
-                format!("{}* {username} {}", prefix(room), if *typing { "is typing…" } else { "stopped typing" })
+            ClientEvent::Users { room, users, .. } => {
+                format!("{}* in the room: {}", prefix(room), users.join(", "))
+            }
+            ClientEvent::Typing {
+                room,
+                username,
+                typing,
+                ..
+            } => {
+                format!(
+                    "{}* {username} {}",
+                    prefix(room),
+                    if *typing {
+                        "is typing…"
+                    } else {
+                        "stopped typing"
+                    }
+                )
             }
             ClientEvent::Pending { .. } | ClientEvent::Receipt { .. } => return None,
-            ClientEvent::Ack { room, id, status, reason, .. } => match status {
+            ClientEvent::Ack {
+                room,
+                id,
+                status,
+                reason,
+                ..
+            } => match status {
                 AckStatus::Delivered => return None,
-                AckStatus::Refused => format!("{}! message {id} refused: {}", prefix(room), reason.as_deref().unwrap_or("")),
-                AckStatus::Failed => format!("{}! message {id} failed: {}", prefix(room), reason.as_deref().unwrap_or("")),
+                AckStatus::Refused => format!(
+                    "{}! message {id} refused: {}",
+                    prefix(room),
+                    reason.as_deref().unwrap_or("")
+                ),
+                AckStatus::Failed => format!(
+                    "{}! message {id} failed: {}",
+                    prefix(room),
+                    reason.as_deref().unwrap_or("")
+                ),
             },
             ClientEvent::Error { code, message, .. } => format!("! error ({code}): {message}"),
         })
@@ -68,10 +128,20 @@ impl Printer {
 /// The event as JSON; a `message` also gets `time` (RFC 3339, local zone) and
 /// `time_formatted` (`h:mm a`, local zone).
 pub fn json_line(event: &ClientEvent) -> String {
-    let mut v = serde_json::to_value(event).unwrap_or_else(|e| serde_json::json!({"type": "error", "code": "internal", "message": e.to_string()}));
+    let mut v = serde_json::to_value(event).unwrap_or_else(
+        |e| serde_json::json!({"type": "error", "code": "internal", "message": e.to_string()}),
+    );
     if let (ClientEvent::Message { created_at, .. }, Value::Object(map)) = (event, &mut v) {
-        map.insert("time".into(), time::rfc3339(*created_at, &Local).map(Value::String).unwrap_or(Value::Null));
-        map.insert("time_formatted".into(), Value::String(time::clock_millis(*created_at, &Local)));
+        map.insert(
+            "time".into(),
+            time::rfc3339(*created_at, &Local)
+                .map(Value::String)
+                .unwrap_or(Value::Null),
+        );
+        map.insert(
+            "time_formatted".into(),
+            Value::String(time::clock_millis(*created_at, &Local)),
+        );
     }
     v.to_string()
 }

@@ -18,13 +18,24 @@ fn cli(args: &[&str], data: &std::path::Path) -> Command {
     let mut c = Command::new(BIN);
     c.arg("chat").args(args).arg("--data-dir").arg(data);
     // No keyring in these tests: the CLI must tolerate that without a token flag.
-    c.env_remove("DBUS_SESSION_BUS_ADDRESS").env("TZ", "America/New_York");
+    c.env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .env("TZ", "America/New_York");
     c
 }
 
 fn run_with_stdin(mut cmd: Command, input: &str) -> Output {
-    let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
     wait_output(child, 60)
 }
 
@@ -58,7 +69,11 @@ fn wait_output(mut child: Child, secs: u64) -> Output {
         }
         std::thread::sleep(Duration::from_millis(20));
     };
-    Output { status, stdout: t_out.join().unwrap(), stderr: t_err.join().unwrap() }
+    Output {
+        status,
+        stdout: t_out.join().unwrap(),
+        stderr: t_err.join().unwrap(),
+    }
 }
 
 fn json_lines(out: &Output) -> Vec<Value> {
@@ -80,7 +95,12 @@ struct Watcher {
 
 impl Watcher {
     fn start(mut cmd: Command) -> Watcher {
-        let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().unwrap();
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
         let out = child.stdout.take().unwrap();
         let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let l2 = lines.clone();
@@ -119,12 +139,34 @@ impl Watcher {
 fn chat_on_a_classic_server_json() {
     let server = start_classic(0);
     let data = tempfile::tempdir().unwrap();
-    let watcher = Watcher::start(cli(&["--server", &server.url(), "--name", "bob", "--room", "lobby", "--json"], data.path()));
+    let watcher = Watcher::start(cli(
+        &[
+            "--server",
+            &server.url(),
+            "--name",
+            "bob",
+            "--room",
+            "lobby",
+            "--json",
+        ],
+        data.path(),
+    ));
     watcher.wait_until(10, |l| l.iter().any(|v| v["type"] == "joined"));
 
     let data2 = tempfile::tempdir().unwrap();
     let out = run_with_stdin(
-        cli(&["--server", &server.url(), "--name", "Ann", "--room", "lobby", "--json"], data2.path()),
+        cli(
+            &[
+                "--server",
+                &server.url(),
+                "--name",
+                "Ann",
+                "--room",
+                "lobby",
+                "--json",
+            ],
+            data2.path(),
+        ),
         "hello bob\nyou are a shit\n\nlast one\n",
     );
     assert!(out.status.success(), "{out:?}");
@@ -138,19 +180,32 @@ fn chat_on_a_classic_server_json() {
     assert_eq!(statuses.iter().filter(|s| **s == "delivered").count(), 2);
     let refused = acks.iter().find(|a| a["status"] == "refused").unwrap();
     assert_eq!(refused["reason"], "Profanity is not allowed!");
-    let msg = of_type(&lines, "message").into_iter().find(|m| m["text"] == "hello bob").unwrap();
+    let msg = of_type(&lines, "message")
+        .into_iter()
+        .find(|m| m["text"] == "hello bob")
+        .unwrap();
     assert_eq!(msg["room"], "lobby");
     assert_eq!(msg["username"], "ann");
     let time = msg["time"].as_str().unwrap();
     assert!(chrono::DateTime::parse_from_rfc3339(time).is_ok(), "{time}");
-    assert!(time.ends_with("-05:00") || time.ends_with("-04:00"), "local zone (TZ=America/New_York): {time}");
+    assert!(
+        time.ends_with("-05:00") || time.ends_with("-04:00"),
+        "local zone (TZ=America/New_York): {time}"
+    );
     let formatted = msg["time_formatted"].as_str().unwrap();
-    assert!(formatted.ends_with(" am") || formatted.ends_with(" pm"), "{formatted}");
+    assert!(
+        formatted.ends_with(" am") || formatted.ends_with(" pm"),
+        "{formatted}"
+    );
 
     let seen = watcher.wait_until(10, |l| l.iter().any(|v| v["type"] == "user_left"));
     assert_eq!(of_type(&seen, "user_joined")[0]["username"], "ann");
     assert_eq!(of_type(&seen, "user_left")[0]["username"], "ann");
-    let texts: Vec<&str> = of_type(&seen, "message").iter().filter(|m| m["system"] == false).map(|m| m["text"].as_str().unwrap()).collect();
+    let texts: Vec<&str> = of_type(&seen, "message")
+        .iter()
+        .filter(|m| m["system"] == false)
+        .map(|m| m["text"].as_str().unwrap())
+        .collect();
     assert_eq!(texts, vec!["hello bob", "last one"]);
     watcher.finish();
 }
@@ -161,14 +216,35 @@ fn chat_readable_output_and_several_rooms_on_banter() {
     let server = start_banter(db.path(), 0, None);
     let data = tempfile::tempdir().unwrap();
     let out = run_with_stdin(
-        cli(&["--server", &server.url(), "--name", "ann", "--room", "one", "--room", "two"], data.path()),
+        cli(
+            &[
+                "--server",
+                &server.url(),
+                "--name",
+                "ann",
+                "--room",
+                "one",
+                "--room",
+                "two",
+            ],
+            data.path(),
+        ),
         "hi all\n",
     );
     assert!(out.status.success(), "{out:?}");
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("#one [") && text.contains("] ann: hi all"), "{text}");
-    assert!(text.contains("#two * joined two as ann (Banter server)"), "{text}");
-    assert!(!text.contains("#two [") , "the line went to the first room only: {text}");
+    assert!(
+        text.contains("#one [") && text.contains("] ann: hi all"),
+        "{text}"
+    );
+    assert!(
+        text.contains("#two * joined two as ann (Banter server)"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("#two ["),
+        "the line went to the first room only: {text}"
+    );
 }
 
 #[test]
@@ -177,29 +253,83 @@ fn cannot_connect_or_join_refused_exit_non_zero_with_one_line() {
     let port = free.local_addr().unwrap().port();
     drop(free);
     let data = tempfile::tempdir().unwrap();
-    let out = run_with_stdin(cli(&["--server", &format!("http://127.0.0.1:{port}"), "--name", "a", "--room", "r"], data.path()), "x\n");
+    let out = run_with_stdin(
+        cli(
+            &[
+                "--server",
+                &format!("http://127.0.0.1:{port}"),
+                "--name",
+                "a",
+                "--room",
+                "r",
+            ],
+            data.path(),
+        ),
+        "x\n",
+    );
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.starts_with("banter-cli: cannot reach"), "{err}");
 
     let server = start_classic(0);
-    let w = Watcher::start(cli(&["--server", &server.url(), "--name", "ann", "--room", "r", "--json"], data.path()));
+    let w = Watcher::start(cli(
+        &[
+            "--server",
+            &server.url(),
+            "--name",
+            "ann",
+            "--room",
+            "r",
+            "--json",
+        ],
+        data.path(),
+    ));
     w.wait_until(10, |l| l.iter().any(|v| v["type"] == "joined"));
     let data2 = tempfile::tempdir().unwrap();
-    let out = run_with_stdin(cli(&["--server", &server.url(), "--name", "ann", "--room", "r"], data2.path()), "x\n");
+    let out = run_with_stdin(
+        cli(
+            &["--server", &server.url(), "--name", "ann", "--room", "r"],
+            data2.path(),
+        ),
+        "x\n",
+    );
     assert_eq!(out.status.code(), Some(3));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(err.trim(), "banter-cli: joining r refused: Username is in use!");
+    assert_eq!(
+        err.trim(),
+        "banter-cli: joining r refused: Username is in use!"
+    );
     w.finish();
 
     let db = tempfile::tempdir().unwrap();
     let locked = start_banter(db.path(), 0, Some("tok"));
-    let out = run_with_stdin(cli(&["--server", &locked.url(), "--name", "a", "--room", "r"], data2.path()), "x\n");
+    let out = run_with_stdin(
+        cli(
+            &["--server", &locked.url(), "--name", "a", "--room", "r"],
+            data2.path(),
+        ),
+        "x\n",
+    );
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("requires a valid access token"), "{err}");
-    let out = run_with_stdin(cli(&["--server", &locked.url(), "--name", "a", "--room", "r", "--token", "tok"], data2.path()), "x\n");
+    let out = run_with_stdin(
+        cli(
+            &[
+                "--server",
+                &locked.url(),
+                "--name",
+                "a",
+                "--room",
+                "r",
+                "--token",
+                "tok",
+            ],
+            data2.path(),
+        ),
+        "x\n",
+    );
     assert!(out.status.success(), "{out:?}");
 }
 
@@ -229,8 +359,18 @@ fn cli_killed_mid_burst_resends_its_outbox_exactly_once() {
     let url = server.url();
     let data = tempfile::tempdir().unwrap();
     const N: usize = 400;
-    let mut cmd = cli(&["--server", &url, "--name", "ann", "--room", "lobby", "--json"], data.path());
-    let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let mut cmd = cli(
+        &[
+            "--server", &url, "--name", "ann", "--room", "lobby", "--json",
+        ],
+        data.path(),
+    );
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
     let mut stdin = child.stdin.take().unwrap();
     let input: String = (0..N).map(|i| format!("line {i}\n")).collect();
     stdin.write_all(input.as_bytes()).unwrap();
@@ -251,10 +391,24 @@ fn cli_killed_mid_burst_resends_its_outbox_exactly_once() {
     let before = history(&url, "lobby");
     let outbox_lines: usize = std::fs::read_dir(data.path().join("rooms"))
         .unwrap()
-        .map(|f| std::fs::read_to_string(f.unwrap().path()).unwrap().lines().filter(|l| l.contains(r#""op":"queued""#)).count())
+        .map(|f| {
+            std::fs::read_to_string(f.unwrap().path())
+                .unwrap()
+                .lines()
+                .filter(|l| l.contains(r#""op":"queued""#))
+                .count()
+        })
         .sum();
 
-    let out = run_with_stdin(cli(&["--server", &url, "--name", "ann", "--room", "lobby", "--json"], data.path()), "");
+    let out = run_with_stdin(
+        cli(
+            &[
+                "--server", &url, "--name", "ann", "--room", "lobby", "--json",
+            ],
+            data.path(),
+        ),
+        "",
+    );
     assert!(out.status.success(), "{out:?}");
     let lines = json_lines(&out);
     let resent = of_type(&lines, "ack").len();
@@ -267,7 +421,9 @@ fn cli_killed_mid_burst_resends_its_outbox_exactly_once() {
         after.len(),
         after.values().sum::<usize>()
     );
-    assert!(of_type(&lines, "ack").iter().all(|a| a["status"] == "delivered"));
+    assert!(of_type(&lines, "ack")
+        .iter()
+        .all(|a| a["status"] == "delivered"));
     assert!(resent > 0, "the restarted CLI re-sent its outbox");
     // Every line the first process had read into its outbox is in the room exactly once.
     assert_eq!(twice, 0);

@@ -23,7 +23,12 @@ fn token_cmd(action: &str, server: &str, service: &str, stdin: &str) -> std::pro
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
     child.wait_with_output().unwrap()
 }
 
@@ -36,12 +41,20 @@ fn token_roundtrip_across_processes() {
     }
     let out = Command::new(repo_root().join("scripts/with-session.sh"))
         .arg(std::env::current_exe().unwrap())
-        .args(["--exact", "inner_token_roundtrip_across_processes", "--ignored", "--nocapture"])
+        .args([
+            "--exact",
+            "inner_token_roundtrip_across_processes",
+            "--ignored",
+            "--nocapture",
+        ])
         .output()
         .expect("run scripts/with-session.sh");
     let text = String::from_utf8_lossy(&out.stdout);
     println!("{text}{}", String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "keyring test failed inside the session");
+    assert!(
+        out.status.success(),
+        "keyring test failed inside the session"
+    );
     assert!(text.contains("1 passed"), "the inner test did not run");
 }
 
@@ -63,7 +76,17 @@ fn inner_token_roundtrip_across_processes() {
     // A third process (chat without --token) uses the stored token to get in.
     let data = tempfile::tempdir().unwrap();
     let mut child = Command::new(BIN)
-        .args(["chat", "--server", &server.url(), "--name", "ann", "--room", "r", "--json", "--data-dir"])
+        .args([
+            "chat",
+            "--server",
+            &server.url(),
+            "--name",
+            "ann",
+            "--room",
+            "r",
+            "--json",
+            "--data-dir",
+        ])
         .arg(data.path())
         .env("BANTER_KEYRING_SERVICE", &service)
         .stdin(Stdio::piped())
@@ -71,7 +94,12 @@ fn inner_token_roundtrip_across_processes() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(b"with the stored token\n").unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"with the stored token\n")
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stdout).contains(r#""status":"delivered""#));
@@ -84,7 +112,10 @@ fn inner_token_roundtrip_across_processes() {
     assert_eq!(store.get(&url).unwrap(), None);
     assert!(!store.clear(&url).unwrap());
     // The token is never taken from argv: `token set` has no such argument.
-    let out = Command::new(BIN).args(["token", "set", "--server", &server.url(), "--token", "x"]).output().unwrap();
+    let out = Command::new(BIN)
+        .args(["token", "set", "--server", &server.url(), "--token", "x"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
 }
 
@@ -107,5 +138,8 @@ fn no_keyring_service_is_a_clear_error() {
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(5), "{err}");
-    assert!(err.starts_with("banter-cli: no keyring service is reachable"), "{err}");
+    assert!(
+        err.starts_with("banter-cli: no keyring service is reachable"),
+        "{err}"
+    );
 }

@@ -22,7 +22,10 @@ const PIPELINE: usize = 350;
 const ROUNDS: usize = 3;
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("repo root").to_owned()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("repo root")
+        .to_owned()
 }
 
 struct Proc(Child, u16);
@@ -48,7 +51,13 @@ fn first_line(child: &mut Child) -> String {
 }
 
 fn node_server(script: &str) -> Proc {
-    let mut c = Command::new("node").arg(root().join(script)).arg("0").current_dir(root()).stdout(Stdio::piped()).spawn().expect("node");
+    let mut c = Command::new("node")
+        .arg(root().join(script))
+        .arg("0")
+        .current_dir(root())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("node");
     let l = first_line(&mut c);
     let v: serde_json::Value = serde_json::from_str(l.trim()).expect("port line");
     let port = v["port"].as_u64().expect("port") as u16;
@@ -57,9 +66,23 @@ fn node_server(script: &str) -> Proc {
 
 fn banter_server(db: &Path) -> Proc {
     let exe = std::env::current_exe().expect("exe");
-    let profile = exe.parent().and_then(Path::parent).expect("target/<profile>").to_owned();
-    let candidates = [profile.join("banter-server"), profile.parent().map(|t| t.join("debug/banter-server")).unwrap_or_default()];
-    let bin = candidates.iter().find(|p| p.exists()).expect("build banter-server first (cargo build --release -p banter-server)").clone();
+    let profile = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>")
+        .to_owned();
+    let candidates = [
+        profile.join("banter-server"),
+        profile
+            .parent()
+            .map(|t| t.join("debug/banter-server"))
+            .unwrap_or_default(),
+    ];
+    let bin = candidates
+        .iter()
+        .find(|p| p.exists())
+        .expect("build banter-server first (cargo build --release -p banter-server)")
+        .clone();
     println!("banter-server: {}", bin.display());
     let mut c = Command::new(bin)
         .args(["--listen", "127.0.0.1:0", "--rate-limit", "0", "--db"])
@@ -70,13 +93,27 @@ fn banter_server(db: &Path) -> Proc {
         .spawn()
         .expect("banter-server");
     let l = first_line(&mut c);
-    let port = l.trim().rsplit(':').next().and_then(|p| p.parse().ok()).expect("listening line");
+    let port = l
+        .trim()
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("listening line");
     Proc(c, port)
 }
 
 fn node_client(args: &[&str]) -> serde_json::Value {
-    let out = Command::new("node").arg(root().join("client/examples/bench_node_client.cjs")).args(args).current_dir(root()).output().expect("node client");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new("node")
+        .arg(root().join("client/examples/bench_node_client.cjs"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("node client");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("json")
 }
 
@@ -99,7 +136,13 @@ async fn rust_client(dir: &Path) -> (Client, banter_client::EventStream) {
 /// Events per second: time from the trigger to the 10,000th burst message in the stream.
 async fn rust_burst(url: &str, dir: &Path) -> f64 {
     let (c, mut ev) = rust_client(dir).await;
-    c.join(JoinOptions::new(url, &format!("burst{}", fastrand::u32(..)), "rust")).await.expect("join");
+    c.join(JoinOptions::new(
+        url,
+        &format!("burst{}", fastrand::u32(..)),
+        "rust",
+    ))
+    .await
+    .expect("join");
     let t0 = Instant::now();
     c.send(url, &c.rooms()[0].1, "burst").await.expect("send");
     let mut got = 0;
@@ -119,11 +162,16 @@ async fn rust_burst(url: &str, dir: &Path) -> f64 {
 async fn rust_acks(url: &str, dir: &Path) -> (f64, f64) {
     let (c, mut ev) = rust_client(dir).await;
     let room = format!("acks{}", fastrand::u32(..));
-    c.join(JoinOptions::new(url, &room, "rust")).await.expect("join");
+    c.join(JoinOptions::new(url, &room, "rust"))
+        .await
+        .expect("join");
     let mut lat = Vec::with_capacity(ACKS);
     for i in 0..ACKS {
         let t = Instant::now();
-        let id = c.send(url, &room, &format!("bench message {i}")).await.expect("send");
+        let id = c
+            .send(url, &room, &format!("bench message {i}"))
+            .await
+            .expect("send");
         loop {
             match tokio::time::timeout(Duration::from_secs(30), ev.recv()).await {
                 Ok(Some(ClientEvent::Ack { id: a, .. })) if a == id => break,
@@ -141,10 +189,14 @@ async fn rust_acks(url: &str, dir: &Path) -> (f64, f64) {
 async fn rust_pipeline(url: &str, dir: &Path) -> f64 {
     let (c, mut ev) = rust_client(dir).await;
     let room = format!("pipe{}", fastrand::u32(..));
-    c.join(JoinOptions::new(url, &room, "rust")).await.expect("join");
+    c.join(JoinOptions::new(url, &room, "rust"))
+        .await
+        .expect("join");
     let t0 = Instant::now();
     for i in 0..PIPELINE {
-        c.send(url, &room, &format!("bench pipeline {i}")).await.expect("send");
+        c.send(url, &room, &format!("bench pipeline {i}"))
+            .await
+            .expect("send");
     }
     let mut acks = 0;
     while acks < PIPELINE {
@@ -165,7 +217,11 @@ async fn main() {
     let hostile = node_server("client/tests/support/hostile-server.cjs");
     let classic = node_server("tests/node/support/classic-server.cjs");
     let banter = banter_server(tmp.path());
-    let (h, cl, b) = (format!("http://127.0.0.1:{}", hostile.1), format!("http://127.0.0.1:{}", classic.1), format!("http://127.0.0.1:{}", banter.1));
+    let (h, cl, b) = (
+        format!("http://127.0.0.1:{}", hostile.1),
+        format!("http://127.0.0.1:{}", classic.1),
+        format!("http://127.0.0.1:{}", banter.1),
+    );
 
     let mut rows: Vec<(String, String, String)> = Vec::new();
 
@@ -176,10 +232,18 @@ async fn main() {
         let v = node_client(&["burst", &h]);
         n.push(10_000.0 / (v["ms"].as_f64().expect("ms") / 1e3));
     }
-    rows.push(("events/s into the stream (10k burst, Node server)".into(), format!("{:.0}", median(r)), format!("{:.0}", median(n))));
+    rows.push((
+        "events/s into the stream (10k burst, Node server)".into(),
+        format!("{:.0}", median(r)),
+        format!("{:.0}", median(n)),
+    ));
 
-    for (label, url, kind) in [("banter-server", &b, "banter"), ("classic Node server", &cl, "classic")] {
-        let (mut p50s, mut p99s, mut np50, mut np99) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (label, url, kind) in [
+        ("banter-server", &b, "banter"),
+        ("classic Node server", &cl, "classic"),
+    ] {
+        let (mut p50s, mut p99s, mut np50, mut np99) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for _ in 0..ROUNDS {
             let (a, z) = rust_acks(url, tmp.path()).await;
             p50s.push(a);
@@ -188,15 +252,27 @@ async fn main() {
             np50.push(v["p50"].as_f64().expect("p50"));
             np99.push(v["p99"].as_f64().expect("p99"));
         }
-        rows.push((format!("ack round trip p50 ms ({label})"), format!("{:.3}", median(p50s)), format!("{:.3}", median(np50))));
-        rows.push((format!("ack round trip p99 ms ({label})"), format!("{:.3}", median(p99s)), format!("{:.3}", median(np99))));
+        rows.push((
+            format!("ack round trip p50 ms ({label})"),
+            format!("{:.3}", median(p50s)),
+            format!("{:.3}", median(np50)),
+        ));
+        rows.push((
+            format!("ack round trip p99 ms ({label})"),
+            format!("{:.3}", median(p99s)),
+            format!("{:.3}", median(np99)),
+        ));
         let (mut rp, mut np) = (Vec::new(), Vec::new());
         for _ in 0..ROUNDS {
             rp.push(rust_pipeline(url, tmp.path()).await);
             let v = node_client(&["pipeline", url, &PIPELINE.to_string(), kind]);
             np.push(PIPELINE as f64 / (v["ms"].as_f64().expect("ms") / 1e3));
         }
-        rows.push((format!("msgs/s, {PIPELINE} sent at once, until last ack ({label})"), format!("{:.0}", median(rp)), format!("{:.0}", median(np))));
+        rows.push((
+            format!("msgs/s, {PIPELINE} sent at once, until last ack ({label})"),
+            format!("{:.0}", median(rp)),
+            format!("{:.0}", median(np)),
+        ));
     }
 
     println!();

@@ -33,7 +33,10 @@ impl MessageState {
 /// What a `sendMessage` / `banter:send` acknowledgement said.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum SendOutcome {
-    Delivered { seq: Option<u64>, duplicate: bool },
+    Delivered {
+        seq: Option<u64>,
+        duplicate: bool,
+    },
     Refused(String),
     /// The ack broke the protocol; the detail says how.
     Malformed(String),
@@ -42,12 +45,21 @@ pub(crate) enum SendOutcome {
 /// Reads a send acknowledgement (classic `cb()` / `cb(err)` or Banter `cb(null, SendAccepted)`).
 pub(crate) fn read_send_ack(args: &[Value], expected_id: &str) -> SendOutcome {
     match AckReply::from_args(args) {
-        AckReply::Ok => SendOutcome::Delivered { seq: None, duplicate: false },
+        AckReply::Ok => SendOutcome::Delivered {
+            seq: None,
+            duplicate: false,
+        },
         AckReply::Refused(reason) => SendOutcome::Refused(crate::room::clip(&reason, 500)),
         AckReply::Malformed(detail) => SendOutcome::Malformed(detail),
         AckReply::OkWith(v) => match serde_json::from_value::<SendAccepted>(v) {
-            Ok(a) if a.id == expected_id => SendOutcome::Delivered { seq: Some(a.seq), duplicate: a.duplicate },
-            Ok(a) => SendOutcome::Malformed(format!("ack for id {:?} answered a send of {expected_id:?}", a.id)),
+            Ok(a) if a.id == expected_id => SendOutcome::Delivered {
+                seq: Some(a.seq),
+                duplicate: a.duplicate,
+            },
+            Ok(a) => SendOutcome::Malformed(format!(
+                "ack for id {:?} answered a send of {expected_id:?}",
+                a.id
+            )),
             Err(e) => SendOutcome::Malformed(format!("bad SendAccepted: {e}")),
         },
     }
@@ -68,7 +80,9 @@ impl AckTable {
 
     /// Records an outcome; false (and nothing changes) if the message already had one.
     pub(crate) fn resolve(&self, id: &str, state: MessageState) -> bool {
-        let Ok(mut m) = self.inner.lock() else { return false };
+        let Ok(mut m) = self.inner.lock() else {
+            return false;
+        };
         match m.get(id) {
             Some(s) if s.is_final() => false,
             _ => {
@@ -83,7 +97,10 @@ impl AckTable {
     }
 
     pub(crate) fn pending(&self) -> usize {
-        self.inner.lock().map(|m| m.values().filter(|s| !s.is_final()).count()).unwrap_or(0)
+        self.inner
+            .lock()
+            .map(|m| m.values().filter(|s| !s.is_final()).count())
+            .unwrap_or(0)
     }
 }
 
@@ -94,16 +111,37 @@ mod tests {
 
     #[test]
     fn reads_every_ack_shape() {
-        assert_eq!(read_send_ack(&[], "a"), SendOutcome::Delivered { seq: None, duplicate: false });
+        assert_eq!(
+            read_send_ack(&[], "a"),
+            SendOutcome::Delivered {
+                seq: None,
+                duplicate: false
+            }
+        );
         assert_eq!(
             read_send_ack(&[json!("Profanity is not allowed!")], "a"),
             SendOutcome::Refused("Profanity is not allowed!".into())
         );
         let ok = json!({"id": "a", "room": "r", "seq": 4, "createdAt": 1, "duplicate": true});
-        assert_eq!(read_send_ack(&[json!(null), ok.clone()], "a"), SendOutcome::Delivered { seq: Some(4), duplicate: true });
-        assert!(matches!(read_send_ack(&[json!(null), ok], "b"), SendOutcome::Malformed(_)));
-        assert!(matches!(read_send_ack(&[json!(null), json!({"id": 3})], "a"), SendOutcome::Malformed(_)));
-        assert!(matches!(read_send_ack(&[json!(17)], "a"), SendOutcome::Malformed(_)));
+        assert_eq!(
+            read_send_ack(&[json!(null), ok.clone()], "a"),
+            SendOutcome::Delivered {
+                seq: Some(4),
+                duplicate: true
+            }
+        );
+        assert!(matches!(
+            read_send_ack(&[json!(null), ok], "b"),
+            SendOutcome::Malformed(_)
+        ));
+        assert!(matches!(
+            read_send_ack(&[json!(null), json!({"id": 3})], "a"),
+            SendOutcome::Malformed(_)
+        ));
+        assert!(matches!(
+            read_send_ack(&[json!(17)], "a"),
+            SendOutcome::Malformed(_)
+        ));
     }
 
     #[test]
@@ -112,7 +150,12 @@ mod tests {
         t.set_pending("a");
         assert_eq!(t.pending(), 1);
         assert!(t.resolve("a", MessageState::Delivered { seq: Some(1) }));
-        assert!(!t.resolve("a", MessageState::Failed { reason: "late".into() }));
+        assert!(!t.resolve(
+            "a",
+            MessageState::Failed {
+                reason: "late".into()
+            }
+        ));
         assert_eq!(t.get("a"), Some(MessageState::Delivered { seq: Some(1) }));
         assert_eq!(t.pending(), 0);
     }

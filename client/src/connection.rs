@@ -99,7 +99,10 @@ impl Connection {
                     name,
                     args: vec![serde_json::from_str(&s).unwrap_or(Value::String(s))],
                 },
-                Payload::Binary(b) => Raw::Binary { name, bytes: b.len() },
+                Payload::Binary(b) => Raw::Binary {
+                    name,
+                    bytes: b.len(),
+                },
             };
             let _ = t.send(raw);
             async {}.boxed()
@@ -107,7 +110,12 @@ impl Connection {
 
         let fut = builder.connect();
         let client = match tokio::time::timeout(connect_timeout, fut).await {
-            Err(_) => return Err(ClientError::ConnectTimeout { server: server.to_string(), seconds: connect_timeout.as_secs() }),
+            Err(_) => {
+                return Err(ClientError::ConnectTimeout {
+                    server: server.to_string(),
+                    seconds: connect_timeout.as_secs(),
+                })
+            }
             Ok(Err(e)) => return Err(classify_connect_error(server, &e)),
             Ok(Ok(c)) => c,
         };
@@ -119,10 +127,16 @@ impl Connection {
             match tokio::time::timeout_at(deadline, rx.recv()).await {
                 Err(_) => {
                     conn.close().await;
-                    return Err(ClientError::ConnectTimeout { server: server.to_string(), seconds: connect_timeout.as_secs() });
+                    return Err(ClientError::ConnectTimeout {
+                        server: server.to_string(),
+                        seconds: connect_timeout.as_secs(),
+                    });
                 }
                 Ok(None) => {
-                    return Err(ClientError::Unreachable { server: server.to_string(), detail: "connection closed".into() })
+                    return Err(ClientError::Unreachable {
+                        server: server.to_string(),
+                        detail: "connection closed".into(),
+                    })
                 }
                 Ok(Some(Raw::Connected)) => break,
                 Ok(Some(Raw::Error(text))) if text.contains("ConnectError") => {
@@ -131,11 +145,17 @@ impl Connection {
                 }
                 Ok(Some(Raw::Error(text))) if Raw::is_fatal_error(&text) => {
                     conn.close().await;
-                    return Err(ClientError::Unreachable { server: server.to_string(), detail: text });
+                    return Err(ClientError::Unreachable {
+                        server: server.to_string(),
+                        detail: text,
+                    });
                 }
                 Ok(Some(Raw::Closed)) => {
                     conn.close().await;
-                    return Err(ClientError::ConnectRefused { server: server.to_string(), message: "the server closed the socket".into() });
+                    return Err(ClientError::ConnectRefused {
+                        server: server.to_string(),
+                        message: "the server closed the socket".into(),
+                    });
                 }
                 Ok(Some(other)) => early.push(other),
             }
@@ -151,25 +171,43 @@ impl Connection {
 
     /// Emits an event without an ack.
     pub(crate) async fn emit(&self, event: &str, payload: Value) -> Result<(), String> {
-        self.client.emit(event, Payload::Text(vec![payload])).await.map_err(|e| e.to_string())
+        self.client
+            .emit(event, Payload::Text(vec![payload]))
+            .await
+            .map_err(|e| e.to_string())
     }
 
     /// Emits an event with an ack. The answer arrives as [`Raw::Ack`] with `token` (or
     /// [`Raw::SendFailed`]) on the connection's channel; the caller times it itself.
     /// rust_socketio's own timeout is set far longer so that it never decides for us.
-    pub(crate) fn request(&self, event: &'static str, payload: Value, token: u64, timeout: Duration) {
+    pub(crate) fn request(
+        &self,
+        event: &'static str,
+        payload: Value,
+        token: u64,
+        timeout: Duration,
+    ) {
         let client = self.client.clone();
         let tx = self.tx.clone();
         tokio::spawn(async move {
             let ack_tx = tx.clone();
             // Runs while rust_socketio holds its ack lock: only hand the answer over.
             let callback = move |payload: Payload, _: SioClient| {
-                let _ = ack_tx.send(Raw::Ack { token, args: ack_args(payload) });
+                let _ = ack_tx.send(Raw::Ack {
+                    token,
+                    args: ack_args(payload),
+                });
                 async {}.boxed()
             };
             let long = timeout * 4 + Duration::from_secs(60);
-            if let Err(e) = client.emit_with_ack(event, Payload::Text(vec![payload]), long, callback).await {
-                let _ = tx.send(Raw::SendFailed { token, error: e.to_string() });
+            if let Err(e) = client
+                .emit_with_ack(event, Payload::Text(vec![payload]), long, callback)
+                .await
+            {
+                let _ = tx.send(Raw::SendFailed {
+                    token,
+                    error: e.to_string(),
+                });
             }
         });
     }
@@ -231,15 +269,25 @@ fn payload_text(p: &Payload) -> String {
 fn classify_connect_refusal(server: &ServerUrl, text: &str) -> ClientError {
     let data = text.split_once(':').map(|(_, d)| d.trim()).unwrap_or(text);
     let message = match serde_json::from_str::<Value>(data) {
-        Ok(Value::Object(o)) => o.get("message").and_then(Value::as_str).map(str::to_owned).unwrap_or_else(|| data.to_owned()),
+        Ok(Value::Object(o)) => o
+            .get("message")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .unwrap_or_else(|| data.to_owned()),
         Ok(Value::String(s)) => s,
         _ => data.to_owned(),
     };
     let lower = message.to_lowercase();
     if lower.contains("unauthorized") || lower.contains("token") || lower.contains("auth") {
-        ClientError::Unauthorized { server: server.to_string(), message }
+        ClientError::Unauthorized {
+            server: server.to_string(),
+            message,
+        }
     } else {
-        ClientError::ConnectRefused { server: server.to_string(), message }
+        ClientError::ConnectRefused {
+            server: server.to_string(),
+            message,
+        }
     }
 }
 
@@ -254,11 +302,28 @@ fn classify_connect_error(server: &ServerUrl, e: &rust_socketio::Error) -> Clien
     }
     let debug = format!("{e:?}").to_lowercase();
     let lower = detail.to_lowercase();
-    let tls_words = ["certificate", "tls", "ssl", "handshake", "wrong version number", "x509"];
-    if server.is_tls() && tls_words.iter().any(|w| lower.contains(w) || debug.contains(w)) {
-        ClientError::Tls { server: server.to_string(), detail }
+    let tls_words = [
+        "certificate",
+        "tls",
+        "ssl",
+        "handshake",
+        "wrong version number",
+        "x509",
+    ];
+    if server.is_tls()
+        && tls_words
+            .iter()
+            .any(|w| lower.contains(w) || debug.contains(w))
+    {
+        ClientError::Tls {
+            server: server.to_string(),
+            detail,
+        }
     } else {
-        ClientError::Unreachable { server: server.to_string(), detail }
+        ClientError::Unreachable {
+            server: server.to_string(),
+            detail,
+        }
     }
 }
 
@@ -269,9 +334,18 @@ mod tests {
 
     #[test]
     fn ack_args_unwrap_the_array() {
-        assert_eq!(ack_args(Payload::Text(vec![json!([])])), Vec::<Value>::new());
-        assert_eq!(ack_args(Payload::Text(vec![json!(["err"])])), vec![json!("err")]);
-        assert_eq!(ack_args(Payload::Text(vec![json!([null, {"a": 1}])])), vec![json!(null), json!({"a": 1})]);
+        assert_eq!(
+            ack_args(Payload::Text(vec![json!([])])),
+            Vec::<Value>::new()
+        );
+        assert_eq!(
+            ack_args(Payload::Text(vec![json!(["err"])])),
+            vec![json!("err")]
+        );
+        assert_eq!(
+            ack_args(Payload::Text(vec![json!([null, {"a": 1}])])),
+            vec![json!(null), json!({"a": 1})]
+        );
         assert_eq!(ack_args(Payload::Text(vec![])), Vec::<Value>::new());
     }
 
@@ -284,7 +358,10 @@ mod tests {
         );
         assert_eq!(e.code(), "unauthorized");
         assert!(e.to_string().contains("requires a valid access token"));
-        let e = classify_connect_refusal(&s, r#"Received an ConnectError frame: {"message":"server full"}"#);
+        let e = classify_connect_refusal(
+            &s,
+            r#"Received an ConnectError frame: {"message":"server full"}"#,
+        );
         assert_eq!(e.code(), "connect_refused");
     }
 }

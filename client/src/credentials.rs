@@ -18,7 +18,9 @@ pub struct CredentialStore {
 
 impl Default for CredentialStore {
     fn default() -> Self {
-        CredentialStore { service: SERVICE.to_owned() }
+        CredentialStore {
+            service: SERVICE.to_owned(),
+        }
     }
 }
 
@@ -30,7 +32,9 @@ impl CredentialStore {
 
     /// A store under another service name (tests use one of their own).
     pub fn with_service(service: &str) -> Self {
-        CredentialStore { service: service.to_owned() }
+        CredentialStore {
+            service: service.to_owned(),
+        }
     }
 
     fn entry(&self, server: &ServerUrl) -> Result<keyring::Entry> {
@@ -72,8 +76,14 @@ fn map_err(e: keyring::Error) -> ClientError {
         keyring::Error::PlatformFailure(inner) => {
             let text = inner.to_string();
             let lower = text.to_lowercase();
-            if lower.contains("dbus") || lower.contains("d-bus") || lower.contains("autolaunch") || lower.contains("secret") {
-                ClientError::KeyringUnavailable(format!("{text} (no Secret Service on the session bus?)"))
+            if lower.contains("dbus")
+                || lower.contains("d-bus")
+                || lower.contains("autolaunch")
+                || lower.contains("secret")
+            {
+                ClientError::KeyringUnavailable(format!(
+                    "{text} (no Secret Service on the session bus?)"
+                ))
             } else {
                 ClientError::Keyring(text)
             }

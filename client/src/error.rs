@@ -89,11 +89,17 @@ impl ClientError {
 
     /// The `{code, message}` form the UI receives.
     pub fn to_payload(&self) -> ErrorPayload {
-        ErrorPayload { code: self.code().to_owned(), message: self.to_string() }
+        ErrorPayload {
+            code: self.code().to_owned(),
+            message: self.to_string(),
+        }
     }
 
     pub(crate) fn storage(path: &std::path::Path, err: impl std::fmt::Display) -> Self {
-        ClientError::Storage { path: path.display().to_string(), detail: err.to_string() }
+        ClientError::Storage {
+            path: path.display().to_string(),
+            detail: err.to_string(),
+        }
     }
 }
 
@@ -119,13 +125,19 @@ mod tests {
 
     #[test]
     fn codes_are_stable_and_serialised_with_the_message() {
-        let e = ClientError::JoinRefused { room: "lobby".into(), reason: "Username is in use!".into() };
+        let e = ClientError::JoinRefused {
+            room: "lobby".into(),
+            reason: "Username is in use!".into(),
+        };
         assert_eq!(e.code(), "join_refused");
         assert_eq!(
             serde_json::to_string(&e).unwrap(),
             r#"{"code":"join_refused","message":"joining lobby refused: Username is in use!"}"#
         );
         assert_eq!(ClientError::Closed.code(), "closed");
-        assert_eq!(ClientError::KeyringUnavailable("x".into()).code(), "keyring_unavailable");
+        assert_eq!(
+            ClientError::KeyringUnavailable("x".into()).code(),
+            "keyring_unavailable"
+        );
     }
 }

@@ -33,11 +33,25 @@ pub enum AckStatus {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientEvent {
     /// A Socket.IO connection for this room is up (first connect and every reconnect).
-    Connected { server: String, room: String, attempt: u32 },
+    Connected {
+        server: String,
+        room: String,
+        attempt: u32,
+    },
     /// The connection was lost; the next attempt comes after `delay_ms`.
-    Reconnecting { server: String, room: String, attempt: u32, delay_ms: u64, reason: String },
+    Reconnecting {
+        server: String,
+        room: String,
+        attempt: u32,
+        delay_ms: u64,
+        reason: String,
+    },
     /// The subscription has ended for good (left, or a permanent refusal).
-    Disconnected { server: String, room: String, reason: String },
+    Disconnected {
+        server: String,
+        room: String,
+        reason: String,
+    },
     /// The room was joined (first time and after every reconnect).
     Joined {
         server: String,
@@ -74,15 +88,38 @@ pub enum ClientEvent {
         history: bool,
     },
     /// Someone joined the room.
-    UserJoined { server: String, room: String, username: String },
+    UserJoined {
+        server: String,
+        room: String,
+        username: String,
+    },
     /// Someone left the room.
-    UserLeft { server: String, room: String, username: String },
+    UserLeft {
+        server: String,
+        room: String,
+        username: String,
+    },
     /// The room's member list changed.
-    Users { server: String, room: String, users: Vec<String> },
+    Users {
+        server: String,
+        room: String,
+        users: Vec<String>,
+    },
     /// Someone started or stopped typing (Banter servers only).
-    Typing { server: String, room: String, username: String, typing: bool },
+    Typing {
+        server: String,
+        room: String,
+        username: String,
+        typing: bool,
+    },
     /// A message was queued or (re)sent and waits for its acknowledgement.
-    Pending { server: String, room: String, id: String, text: String, attempt: u32 },
+    Pending {
+        server: String,
+        room: String,
+        id: String,
+        text: String,
+        attempt: u32,
+    },
     /// A sent message reached its outcome.
     Ack {
         server: String,
@@ -94,9 +131,21 @@ pub enum ClientEvent {
         seq: Option<u64>,
     },
     /// How many members have confirmed one of our messages (Banter servers only).
-    Receipt { server: String, room: String, id: String, seq: u64, received_by: u32, recipients: u32 },
+    Receipt {
+        server: String,
+        room: String,
+        id: String,
+        seq: u64,
+        received_by: u32,
+        recipients: u32,
+    },
     /// Something went wrong; the subscription goes on unless a `disconnected` follows.
-    Error { server: Option<String>, room: Option<String>, code: String, message: String },
+    Error {
+        server: Option<String>,
+        room: Option<String>,
+        code: String,
+        message: String,
+    },
 }
 
 impl ClientEvent {
@@ -178,7 +227,11 @@ mod tests {
 
     #[test]
     fn events_are_tagged_snake_case() {
-        let e = ClientEvent::UserJoined { server: "http://x".into(), room: "r".into(), username: "bob".into() };
+        let e = ClientEvent::UserJoined {
+            server: "http://x".into(),
+            room: "r".into(),
+            username: "bob".into(),
+        };
         let v = serde_json::to_value(&e).unwrap();
         assert_eq!(v["type"], "user_joined");
         assert_eq!(v["type"], e.type_name());

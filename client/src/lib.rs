@@ -106,7 +106,12 @@ pub struct JoinOptions {
 
 impl JoinOptions {
     pub fn new(server: &str, room: &str, username: &str) -> Self {
-        JoinOptions { server: server.to_owned(), room: room.to_owned(), username: username.to_owned(), token: None }
+        JoinOptions {
+            server: server.to_owned(),
+            room: room.to_owned(),
+            username: username.to_owned(),
+            token: None,
+        }
     }
 
     pub fn token(mut self, token: Option<String>) -> Self {
@@ -144,7 +149,12 @@ impl Client {
     /// A client and its event stream. Needs a tokio runtime when rooms are joined.
     pub fn new(config: ClientConfig) -> (Client, EventStream) {
         let (sink, stream) = EventSink::channel();
-        let client = Client { config: Arc::new(config), sink, acks: AckTable::default(), rooms: Arc::default() };
+        let client = Client {
+            config: Arc::new(config),
+            sink,
+            acks: AckTable::default(),
+            rooms: Arc::default(),
+        };
         (client, stream)
     }
 
@@ -159,7 +169,10 @@ impl Client {
         let rooms = self.rooms.lock().map_err(|_| ClientError::Closed)?;
         match rooms.get(&key) {
             Some(tx) if !tx.is_closed() => Ok(tx.clone()),
-            _ => Err(ClientError::NotJoined { server: key.0.to_string(), room: key.1 }),
+            _ => Err(ClientError::NotJoined {
+                server: key.0.to_string(),
+                room: key.1,
+            }),
         }
     }
 
@@ -177,8 +190,14 @@ impl Client {
         .map_err(|e| ClientError::InvalidInput(e.to_string()))?;
         {
             let rooms = self.rooms.lock().map_err(|_| ClientError::Closed)?;
-            if rooms.get(&(server.clone(), room.clone())).is_some_and(|tx| !tx.is_closed()) {
-                return Err(ClientError::AlreadyJoined { server: server.to_string(), room });
+            if rooms
+                .get(&(server.clone(), room.clone()))
+                .is_some_and(|tx| !tx.is_closed())
+            {
+                return Err(ClientError::AlreadyJoined {
+                    server: server.to_string(),
+                    room,
+                });
             }
         }
         let spec = RoomSpec {
@@ -189,7 +208,10 @@ impl Client {
             config: self.config.clone(),
         };
         let (tx, info) = room::start(spec, self.sink.clone(), self.acks.clone()).await?;
-        self.rooms.lock().map_err(|_| ClientError::Closed)?.insert((server, room), tx);
+        self.rooms
+            .lock()
+            .map_err(|_| ClientError::Closed)?
+            .insert((server, room), tx);
         Ok(info)
     }
 
@@ -197,7 +219,8 @@ impl Client {
     pub async fn leave(&self, server: &str, room: &str) -> Result<()> {
         let tx = self.handle(server, room)?;
         let (reply, rx) = oneshot::channel();
-        tx.send(Command::Leave { reply }).map_err(|_| ClientError::Closed)?;
+        tx.send(Command::Leave { reply })
+            .map_err(|_| ClientError::Closed)?;
         let r = rx.await.map_err(|_| ClientError::Closed)?;
         if let Ok(key) = Self::key(server, room) {
             if let Ok(mut rooms) = self.rooms.lock() {
@@ -220,7 +243,12 @@ impl Client {
     pub async fn send_with_id(&self, server: &str, room: &str, id: &str, text: &str) -> Result<()> {
         let tx = self.handle(server, room)?;
         let (reply, rx) = oneshot::channel();
-        tx.send(Command::Send { id: id.to_owned(), text: text.to_owned(), reply }).map_err(|_| ClientError::Closed)?;
+        tx.send(Command::Send {
+            id: id.to_owned(),
+            text: text.to_owned(),
+            reply,
+        })
+        .map_err(|_| ClientError::Closed)?;
         rx.await.map_err(|_| ClientError::Closed)?
     }
 
@@ -228,14 +256,20 @@ impl Client {
     pub async fn retry(&self, server: &str, room: &str, id: &str) -> Result<()> {
         let tx = self.handle(server, room)?;
         let (reply, rx) = oneshot::channel();
-        tx.send(Command::Retry { id: id.to_owned(), reply }).map_err(|_| ClientError::Closed)?;
+        tx.send(Command::Retry {
+            id: id.to_owned(),
+            reply,
+        })
+        .map_err(|_| ClientError::Closed)?;
         rx.await.map_err(|_| ClientError::Closed)?
     }
 
     /// Tells the room we are (not) typing. Call it on every keystroke: repeats are throttled
     /// to one every 3 s. A no-op on classic servers.
     pub fn set_typing(&self, server: &str, room: &str, typing: bool) -> Result<()> {
-        self.handle(server, room)?.send(Command::Typing(typing)).map_err(|_| ClientError::Closed)
+        self.handle(server, room)?
+            .send(Command::Typing(typing))
+            .map_err(|_| ClientError::Closed)
     }
 
     /// The state of a message sent through this client (this process).
@@ -252,7 +286,12 @@ impl Client {
     pub fn rooms(&self) -> Vec<(String, String)> {
         self.rooms
             .lock()
-            .map(|r| r.iter().filter(|(_, tx)| !tx.is_closed()).map(|((s, r), _)| (s.to_string(), r.clone())).collect())
+            .map(|r| {
+                r.iter()
+                    .filter(|(_, tx)| !tx.is_closed())
+                    .map(|((s, r), _)| (s.to_string(), r.clone()))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 

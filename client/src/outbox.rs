@@ -40,12 +40,28 @@ pub struct OutboxEntry {
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 enum Record {
-    Room { server: String, room: String },
-    Queued { id: String, text: String, queued_at: i64 },
-    Sent { id: String },
-    Resolved { id: String, keep: bool },
-    Retry { id: String },
-    Seq { last_seq: u64 },
+    Room {
+        server: String,
+        room: String,
+    },
+    Queued {
+        id: String,
+        text: String,
+        queued_at: i64,
+    },
+    Sent {
+        id: String,
+    },
+    Resolved {
+        id: String,
+        keep: bool,
+    },
+    Retry {
+        id: String,
+    },
+    Seq {
+        last_seq: u64,
+    },
 }
 
 /// The persistent outbox of one room on one server.
@@ -66,7 +82,11 @@ impl Outbox {
         let dir = data_dir.join("rooms");
         fs::create_dir_all(&dir).map_err(|e| ClientError::storage(&dir, e))?;
         let path = dir.join(file_name(server, room));
-        let (entries, last_seq, lines) = if path.exists() { replay(&path, server, room)? } else { (Vec::new(), 0, 0) };
+        let (entries, last_seq, lines) = if path.exists() {
+            replay(&path, server, room)?
+        } else {
+            (Vec::new(), 0, 0)
+        };
         let file = OpenOptions::new()
             .create(true)
             .append(true)
@@ -108,7 +128,14 @@ impl Outbox {
 
     /// Adds a message (state pending, no attempt yet), durably.
     pub fn queue(&mut self, id: &str, text: &str, queued_at: i64) -> Result<()> {
-        self.append(&Record::Queued { id: id.to_owned(), text: text.to_owned(), queued_at }, self.fsync)?;
+        self.append(
+            &Record::Queued {
+                id: id.to_owned(),
+                text: text.to_owned(),
+                queued_at,
+            },
+            self.fsync,
+        )?;
         self.entries.push(OutboxEntry {
             id: id.to_owned(),
             text: text.to_owned(),
@@ -123,11 +150,12 @@ impl Outbox {
     pub fn mark_sent(&mut self, id: &str) -> Result<u32> {
         self.append(&Record::Sent { id: id.to_owned() }, false)?;
         let entry = self.entries.iter_mut().find(|e| e.id == id);
-        Ok(entry.map(|e| {
-            e.attempts += 1;
-            e.attempts
-        })
-        .unwrap_or(0))
+        Ok(entry
+            .map(|e| {
+                e.attempts += 1;
+                e.attempts
+            })
+            .unwrap_or(0))
     }
 
     /// Removes an acknowledged (delivered or refused) message.
@@ -135,7 +163,13 @@ impl Outbox {
         if self.get(id).is_none() {
             return Ok(());
         }
-        self.append(&Record::Resolved { id: id.to_owned(), keep: false }, false)?;
+        self.append(
+            &Record::Resolved {
+                id: id.to_owned(),
+                keep: false,
+            },
+            false,
+        )?;
         self.entries.retain(|e| e.id != id);
         self.maybe_compact()
     }
@@ -145,7 +179,13 @@ impl Outbox {
         if self.get(id).is_none() {
             return Ok(());
         }
-        self.append(&Record::Resolved { id: id.to_owned(), keep: true }, false)?;
+        self.append(
+            &Record::Resolved {
+                id: id.to_owned(),
+                keep: true,
+            },
+            false,
+        )?;
         if let Some(e) = self.entries.iter_mut().find(|e| e.id == id) {
             e.state = EntryState::Failed;
         }
@@ -154,7 +194,11 @@ impl Outbox {
 
     /// Puts a failed message back to pending (attempts reset); false if there is none.
     pub fn retry(&mut self, id: &str) -> Result<bool> {
-        match self.entries.iter().position(|e| e.id == id && e.state == EntryState::Failed) {
+        match self
+            .entries
+            .iter()
+            .position(|e| e.id == id && e.state == EntryState::Failed)
+        {
             None => Ok(false),
             Some(i) => {
                 self.append(&Record::Retry { id: id.to_owned() }, self.fsync)?;
@@ -176,11 +220,16 @@ impl Outbox {
     }
 
     fn append(&mut self, record: &Record, sync: bool) -> Result<()> {
-        let mut line = serde_json::to_string(record).map_err(|e| ClientError::storage(&self.path, e))?;
+        let mut line =
+            serde_json::to_string(record).map_err(|e| ClientError::storage(&self.path, e))?;
         line.push('\n');
-        self.file.write_all(line.as_bytes()).map_err(|e| ClientError::storage(&self.path, e))?;
+        self.file
+            .write_all(line.as_bytes())
+            .map_err(|e| ClientError::storage(&self.path, e))?;
         if sync {
-            self.file.sync_data().map_err(|e| ClientError::storage(&self.path, e))?;
+            self.file
+                .sync_data()
+                .map_err(|e| ClientError::storage(&self.path, e))?;
         }
         self.lines += 1;
         Ok(())
@@ -196,17 +245,29 @@ impl Outbox {
     /// Rewrites the log with only what is live, atomically (temp file, sync, rename).
     fn compact(&mut self) -> Result<()> {
         let tmp = self.path.with_extension("jsonl.tmp");
-        let mut records = vec![Record::Room { server: self.server.clone(), room: self.room.clone() }];
+        let mut records = vec![Record::Room {
+            server: self.server.clone(),
+            room: self.room.clone(),
+        }];
         if self.last_seq > 0 {
-            records.push(Record::Seq { last_seq: self.last_seq });
+            records.push(Record::Seq {
+                last_seq: self.last_seq,
+            });
         }
         for e in &self.entries {
-            records.push(Record::Queued { id: e.id.clone(), text: e.text.clone(), queued_at: e.queued_at });
+            records.push(Record::Queued {
+                id: e.id.clone(),
+                text: e.text.clone(),
+                queued_at: e.queued_at,
+            });
             for _ in 0..e.attempts {
                 records.push(Record::Sent { id: e.id.clone() });
             }
             if e.state == EntryState::Failed {
-                records.push(Record::Resolved { id: e.id.clone(), keep: true });
+                records.push(Record::Resolved {
+                    id: e.id.clone(),
+                    keep: true,
+                });
             }
         }
         let mut text = String::new();
@@ -216,7 +277,8 @@ impl Outbox {
         }
         {
             let mut f = File::create(&tmp).map_err(|e| ClientError::storage(&tmp, e))?;
-            f.write_all(text.as_bytes()).map_err(|e| ClientError::storage(&tmp, e))?;
+            f.write_all(text.as_bytes())
+                .map_err(|e| ClientError::storage(&tmp, e))?;
             f.sync_all().map_err(|e| ClientError::storage(&tmp, e))?;
         }
         fs::rename(&tmp, &self.path).map_err(|e| ClientError::storage(&self.path, e))?;
@@ -240,16 +302,31 @@ fn replay(path: &Path, server: &str, room: &str) -> Result<Replayed> {
         let line = line.map_err(|e| ClientError::storage(path, e))?;
         lines += 1;
         // A line that does not parse is a torn write from a crash: skip it.
-        let Ok(record) = serde_json::from_str::<Record>(&line) else { continue };
+        let Ok(record) = serde_json::from_str::<Record>(&line) else {
+            continue;
+        };
         match record {
             Record::Room { server: s, room: r } => {
                 if s != server || r != room {
-                    return Err(ClientError::storage(path, format!("file belongs to {s} / {r}")));
+                    return Err(ClientError::storage(
+                        path,
+                        format!("file belongs to {s} / {r}"),
+                    ));
                 }
             }
-            Record::Queued { id, text, queued_at } => {
+            Record::Queued {
+                id,
+                text,
+                queued_at,
+            } => {
                 if !entries.iter().any(|e| e.id == id) {
-                    entries.push(OutboxEntry { id, text, queued_at, attempts: 0, state: EntryState::Pending });
+                    entries.push(OutboxEntry {
+                        id,
+                        text,
+                        queued_at,
+                        attempts: 0,
+                        state: EntryState::Pending,
+                    });
                 }
             }
             Record::Sent { id } => {
@@ -288,7 +365,13 @@ fn file_name(server: &str, room: &str) -> String {
     }
     let readable: String = format!("{}_{}", server.split("://").nth(1).unwrap_or(server), room)
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
         .take(60)
         .collect();
     format!("{readable}-{hash:016x}.jsonl")
@@ -314,8 +397,15 @@ mod tests {
         }
         let mut o = Outbox::open(dir.path(), "http://x:1", "lobby", true).unwrap();
         assert_eq!(o.last_seq(), 42);
-        let ids: Vec<_> = o.entries().iter().map(|e| (e.id.as_str(), e.attempts, e.state)).collect();
-        assert_eq!(ids, vec![("a", 2, EntryState::Pending), ("c", 0, EntryState::Failed)]);
+        let ids: Vec<_> = o
+            .entries()
+            .iter()
+            .map(|e| (e.id.as_str(), e.attempts, e.state))
+            .collect();
+        assert_eq!(
+            ids,
+            vec![("a", 2, EntryState::Pending), ("c", 0, EntryState::Failed)]
+        );
         assert!(o.retry("c").unwrap());
         assert!(!o.retry("a").unwrap());
         drop(o);

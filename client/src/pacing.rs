@@ -21,7 +21,12 @@ impl Pacer {
     pub fn new(per_second: u32) -> Option<Pacer> {
         (per_second > 0).then(|| {
             let rate = f64::from(per_second);
-            Pacer { rate, burst: rate * 2.0, tokens: rate, last: Instant::now() }
+            Pacer {
+                rate,
+                burst: rate * 2.0,
+                tokens: rate,
+                last: Instant::now(),
+            }
         })
     }
 
@@ -55,7 +60,10 @@ mod tests {
         let sent = (0..100).filter(|_| p.take(t0).is_ok()).count();
         assert_eq!(sent, 20, "half a burst at first");
         let wait = p.take(t0).unwrap_err();
-        assert!(wait <= Duration::from_millis(50) && wait > Duration::ZERO, "{wait:?}");
+        assert!(
+            wait <= Duration::from_millis(50) && wait > Duration::ZERO,
+            "{wait:?}"
+        );
         // One second later: 20 more.
         let t1 = t0 + Duration::from_secs(1);
         assert_eq!((0..100).filter(|_| p.take(t1).is_ok()).count(), 20);

@@ -36,7 +36,9 @@ pub fn clock_millis<Tz: TimeZone>(created_at_ms: i64, tz: &Tz) -> String
 where
     Tz::Offset: std::fmt::Display,
 {
-    to_zone(created_at_ms, tz).map(|t| clock(&t)).unwrap_or_else(|| "?".to_owned())
+    to_zone(created_at_ms, tz)
+        .map(|t| clock(&t))
+        .unwrap_or_else(|| "?".to_owned())
 }
 
 /// The label of a day separator, seen from `now`: `Today`, `Yesterday`, the weekday for the

@@ -15,7 +15,10 @@ pub struct SeqTracker {
 impl SeqTracker {
     /// A tracker that treats everything up to `last_seq` as seen.
     pub fn starting_at(last_seq: u64) -> Self {
-        SeqTracker { contiguous: last_seq, above: BTreeSet::new() }
+        SeqTracker {
+            contiguous: last_seq,
+            above: BTreeSet::new(),
+        }
     }
 
     /// The last seq seen without a gap before it.
@@ -89,7 +92,9 @@ impl RecentIds {
         }
         let verdict = match (seq_seen, self.by_seq.get(&seq)) {
             (false, _) => IdCheck::New,
-            (true, Some(prev)) if prev != id => IdCheck::Conflict { previous_id: prev.clone() },
+            (true, Some(prev)) if prev != id => IdCheck::Conflict {
+                previous_id: prev.clone(),
+            },
             // Seen before we kept ids (an earlier run, or skipped history): a duplicate.
             (true, _) => return IdCheck::Duplicate,
         };
@@ -123,9 +128,18 @@ mod tests {
         let mut r = RecentIds::default();
         assert_eq!(r.check(5, "a", false), IdCheck::New);
         assert_eq!(r.check(5, "a", true), IdCheck::Duplicate);
-        assert_eq!(r.check(5, "b", true), IdCheck::Conflict { previous_id: "a".into() });
+        assert_eq!(
+            r.check(5, "b", true),
+            IdCheck::Conflict {
+                previous_id: "a".into()
+            }
+        );
         assert_eq!(r.check(5, "b", true), IdCheck::Duplicate);
-        assert_eq!(r.check(3, "c", true), IdCheck::Duplicate, "seen before ids were kept");
+        assert_eq!(
+            r.check(3, "c", true),
+            IdCheck::Duplicate,
+            "seen before ids were kept"
+        );
         for i in 10..(10 + RecentIds::CAPACITY as u64 + 5) {
             r.check(i, &format!("m{i}"), false);
         }

@@ -18,21 +18,37 @@ impl ServerUrl {
     /// Parses and normalises a server URL. A URL without a scheme gets `http://`.
     pub fn parse(raw: &str) -> Result<Self> {
         let trimmed = raw.trim();
-        let bad = |reason: &str| ClientError::InvalidUrl { url: raw.to_owned(), reason: reason.to_owned() };
+        let bad = |reason: &str| ClientError::InvalidUrl {
+            url: raw.to_owned(),
+            reason: reason.to_owned(),
+        };
         if trimmed.is_empty() {
             return Err(bad("the URL is empty"));
         }
         if trimmed.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(bad("the URL contains spaces or control characters"));
         }
-        let with_scheme = if trimmed.contains("://") { trimmed.to_owned() } else { format!("http://{trimmed}") };
+        let with_scheme = if trimmed.contains("://") {
+            trimmed.to_owned()
+        } else {
+            format!("http://{trimmed}")
+        };
         let url = url::Url::parse(&with_scheme).map_err(|e| bad(&e.to_string()))?;
         match url.scheme() {
             "http" | "https" => {}
-            "ws" | "wss" => return Err(bad("use http:// or https:// (Socket.IO starts over HTTP)")),
-            other => return Err(bad(&format!("unsupported scheme {other:?}, use http or https"))),
+            "ws" | "wss" => {
+                return Err(bad("use http:// or https:// (Socket.IO starts over HTTP)"))
+            }
+            other => {
+                return Err(bad(&format!(
+                    "unsupported scheme {other:?}, use http or https"
+                )))
+            }
         }
-        let host = url.host_str().filter(|h| !h.is_empty()).ok_or_else(|| bad("the URL has no host"))?;
+        let host = url
+            .host_str()
+            .filter(|h| !h.is_empty())
+            .ok_or_else(|| bad("the URL has no host"))?;
         if !url.username().is_empty() || url.password().is_some() {
             return Err(bad("credentials in the URL are not allowed; use a token"));
         }
@@ -40,7 +56,9 @@ impl ServerUrl {
             return Err(bad("the URL must not have a query or a fragment"));
         }
         if !(url.path() == "/" || url.path().is_empty()) {
-            return Err(bad("the URL must not have a path (the Socket.IO path is /socket.io/)"));
+            return Err(bad(
+                "the URL must not have a path (the Socket.IO path is /socket.io/)",
+            ));
         }
         let mut out = format!("{}://{}", url.scheme(), host);
         if let Some(port) = url.port() {
@@ -80,9 +98,18 @@ mod tests {
     #[test]
     fn normalises() {
         let p = |s: &str| ServerUrl::parse(s).map(|u| u.to_string());
-        assert_eq!(p("http://LocalHost:3000/").unwrap(), "http://localhost:3000");
-        assert_eq!(p("  https://chat.example.org  ").unwrap(), "https://chat.example.org");
-        assert_eq!(p("https://chat.example.org:443").unwrap(), "https://chat.example.org");
+        assert_eq!(
+            p("http://LocalHost:3000/").unwrap(),
+            "http://localhost:3000"
+        );
+        assert_eq!(
+            p("  https://chat.example.org  ").unwrap(),
+            "https://chat.example.org"
+        );
+        assert_eq!(
+            p("https://chat.example.org:443").unwrap(),
+            "https://chat.example.org"
+        );
         assert_eq!(p("http://127.0.0.1:80/").unwrap(), "http://127.0.0.1");
         assert_eq!(p("127.0.0.1:3000").unwrap(), "http://127.0.0.1:3000");
         assert_eq!(p("http://[::1]:3000").unwrap(), "http://[::1]:3000");

@@ -13,7 +13,12 @@ use support::*;
 fn ids(events: &[ClientEvent], room: &str) -> HashMap<String, usize> {
     let mut m = HashMap::new();
     for e in events {
-        if let ClientEvent::Message { room: r, id: Some(id), .. } = e {
+        if let ClientEvent::Message {
+            room: r,
+            id: Some(id),
+            ..
+        } = e
+        {
             if r == room {
                 *m.entry(id.clone()).or_insert(0) += 1;
             }
@@ -22,7 +27,12 @@ fn ids(events: &[ClientEvent], room: &str) -> HashMap<String, usize> {
     m
 }
 
-async fn acks_until(ev: &mut banter_client::EventStream, n: usize, secs: u64, seen: &mut Vec<ClientEvent>) -> HashMap<String, (AckStatus, Option<u64>)> {
+async fn acks_until(
+    ev: &mut banter_client::EventStream,
+    n: usize,
+    secs: u64,
+    seen: &mut Vec<ClientEvent>,
+) -> HashMap<String, (AckStatus, Option<u64>)> {
     let mut out = HashMap::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
     while out.len() < n {
@@ -30,8 +40,14 @@ async fn acks_until(ev: &mut banter_client::EventStream, n: usize, secs: u64, se
             Ok(Some(e)) => e,
             _ => panic!("only {} of {n} outcomes", out.len()),
         };
-        if let ClientEvent::Ack { id, status, seq, .. } = &e {
-            assert!(out.insert(id.clone(), (*status, *seq)).is_none(), "two outcomes for {id}");
+        if let ClientEvent::Ack {
+            id, status, seq, ..
+        } = &e
+        {
+            assert!(
+                out.insert(id.clone(), (*status, *seq)).is_none(),
+                "two outcomes for {id}"
+            );
         }
         seen.push(e);
     }
@@ -47,19 +63,33 @@ async fn banter_extensions_are_detected_and_used() {
     let (ann, mut ann_ev) = Client::new(config(da.path()));
     let (bob, mut bob_ev) = Client::new(config(db_.path()));
 
-    let info = ann.join(JoinOptions::new(&url, "Lobby", "Ann")).await.unwrap();
+    let info = ann
+        .join(JoinOptions::new(&url, "Lobby", "Ann"))
+        .await
+        .unwrap();
     assert_eq!(info.kind, ServerKind::Banter);
     assert_eq!(info.latest_seq, Some(0));
-    assert!(info.features.iter().any(|f| f == "receipts"), "{:?}", info.features);
+    assert!(
+        info.features.iter().any(|f| f == "receipts"),
+        "{:?}",
+        info.features
+    );
 
-    bob.join(JoinOptions::new(&url, "lobby", "bob")).await.unwrap();
-    let (e, _) = wait_for(&mut ann_ev, 5, |e| matches!(e, ClientEvent::UserJoined { .. })).await;
+    bob.join(JoinOptions::new(&url, "lobby", "bob"))
+        .await
+        .unwrap();
+    let (e, _) = wait_for(&mut ann_ev, 5, |e| {
+        matches!(e, ClientEvent::UserJoined { .. })
+    })
+    .await;
     assert!(matches!(e, ClientEvent::UserJoined { ref username, .. } if username == "bob"));
 
     // Typing reaches the other member.
     ann.set_typing(&url, "lobby", true).unwrap();
     let (e, _) = wait_for(&mut bob_ev, 5, |e| matches!(e, ClientEvent::Typing { .. })).await;
-    assert!(matches!(e, ClientEvent::Typing { ref username, typing: true, .. } if username == "ann"));
+    assert!(
+        matches!(e, ClientEvent::Typing { ref username, typing: true, .. } if username == "ann")
+    );
 
     let ok = ann.send(&url, "lobby", "hello bob").await.unwrap();
     let bad = ann.send(&url, "lobby", "you are a shit").await.unwrap();
@@ -71,8 +101,17 @@ async fn banter_extensions_are_detected_and_used() {
     // Bob sees the message with ann's id; a message ends bob's typing indicator.
     let (e, before) = wait_for(&mut bob_ev, 5, |e| matches!(e, ClientEvent::Message { .. })).await;
     match e {
-        ClientEvent::Message { id, seq, username, text, .. } => {
-            assert_eq!((id.as_deref(), seq, username.as_str(), text.as_str()), (Some(ok.as_str()), Some(1), "ann", "hello bob"));
+        ClientEvent::Message {
+            id,
+            seq,
+            username,
+            text,
+            ..
+        } => {
+            assert_eq!(
+                (id.as_deref(), seq, username.as_str(), text.as_str()),
+                (Some(ok.as_str()), Some(1), "ann", "hello bob")
+            );
         }
         _ => unreachable!(),
     }
@@ -80,7 +119,12 @@ async fn banter_extensions_are_detected_and_used() {
     // Bob's client confirms reception (batched banter:received); ann gets the receipt.
     let (e, _) = wait_for(&mut ann_ev, 5, |e| matches!(e, ClientEvent::Receipt { .. })).await;
     match e {
-        ClientEvent::Receipt { id, received_by, recipients, .. } => {
+        ClientEvent::Receipt {
+            id,
+            received_by,
+            recipients,
+            ..
+        } => {
             assert_eq!(id, ok);
             assert_eq!((received_by, recipients), (1, 1));
         }
@@ -90,13 +134,21 @@ async fn banter_extensions_are_detected_and_used() {
     // A late joiner gets the history on join.
     let dc = tempfile::tempdir().unwrap();
     let (cat, mut cat_ev) = Client::new(config(dc.path()));
-    cat.join(JoinOptions::new(&url, "lobby", "cat")).await.unwrap();
+    cat.join(JoinOptions::new(&url, "lobby", "cat"))
+        .await
+        .unwrap();
     let got = drain(&mut cat_ev, 300).await;
-    let hist: Vec<_> = got.iter().filter(|e| matches!(e, ClientEvent::Message { history: true, .. })).collect();
+    let hist: Vec<_> = got
+        .iter()
+        .filter(|e| matches!(e, ClientEvent::Message { history: true, .. }))
+        .collect();
     assert_eq!(hist.len(), 1, "{got:?}");
 
     bob.leave(&url, "lobby").await.unwrap();
-    let (e, _) = wait_for(&mut ann_ev, 5, |e| matches!(e, ClientEvent::UserLeft { .. })).await;
+    let (e, _) = wait_for(&mut ann_ev, 5, |e| {
+        matches!(e, ClientEvent::UserLeft { .. })
+    })
+    .await;
     assert!(matches!(e, ClientEvent::UserLeft { ref username, .. } if username == "bob"));
 }
 
@@ -107,14 +159,25 @@ async fn several_rooms_and_tokens() {
     let url = server.url();
     let d = tempfile::tempdir().unwrap();
     let (c, mut ev) = Client::new(config(d.path()));
-    let err = c.join(JoinOptions::new(&url, "a", "ann")).await.unwrap_err();
+    let err = c
+        .join(JoinOptions::new(&url, "a", "ann"))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), "unauthorized", "{err}");
-    assert!(err.to_string().contains("requires a valid access token"), "{err}");
-    let err = c.join(JoinOptions::new(&url, "a", "ann").token(Some("wrong".into()))).await.unwrap_err();
+    assert!(
+        err.to_string().contains("requires a valid access token"),
+        "{err}"
+    );
+    let err = c
+        .join(JoinOptions::new(&url, "a", "ann").token(Some("wrong".into())))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), "unauthorized");
 
     for room in ["a", "b", "c"] {
-        c.join(JoinOptions::new(&url, room, "ann").token(Some("s3cret".into()))).await.unwrap();
+        c.join(JoinOptions::new(&url, room, "ann").token(Some("s3cret".into())))
+            .await
+            .unwrap();
     }
     for room in ["a", "b", "c"] {
         for i in 0..5 {
@@ -123,11 +186,17 @@ async fn several_rooms_and_tokens() {
     }
     let mut seen = Vec::new();
     let out = acks_until(&mut ev, 15, 10, &mut seen).await;
-    assert!(out.values().all(|(s, seq)| *s == AckStatus::Delivered && seq.is_some()));
+    assert!(out
+        .values()
+        .all(|(s, seq)| *s == AckStatus::Delivered && seq.is_some()));
     seen.extend(drain(&mut ev, 300).await);
     for room in ["a", "b", "c"] {
         let t = texts(&seen, room);
-        assert_eq!(t, (0..5).map(|i| format!("{room}{i}")).collect::<Vec<_>>(), "room {room}");
+        assert_eq!(
+            t,
+            (0..5).map(|i| format!("{room}{i}")).collect::<Vec<_>>(),
+            "room {room}"
+        );
     }
 }
 
@@ -143,13 +212,24 @@ async fn server_killed_mid_burst_every_message_exactly_once() {
     let (ds, dobs) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let (sender, mut s_ev) = Client::new(config(ds.path()));
     let (observer, mut o_ev) = Client::new(config(dobs.path()));
-    sender.join(JoinOptions::new(&url, "lobby", "ann")).await.unwrap();
-    observer.join(JoinOptions::new(&url, "lobby", "obs")).await.unwrap();
+    sender
+        .join(JoinOptions::new(&url, "lobby", "ann"))
+        .await
+        .unwrap();
+    observer
+        .join(JoinOptions::new(&url, "lobby", "obs"))
+        .await
+        .unwrap();
 
     const N: usize = 300;
     let mut sent = Vec::new();
     for i in 0..N {
-        sent.push(sender.send(&url, "lobby", &format!("burst {i}")).await.unwrap());
+        sent.push(
+            sender
+                .send(&url, "lobby", &format!("burst {i}"))
+                .await
+                .unwrap(),
+        );
     }
     let mut s_seen = Vec::new();
     // Kill after 60 outcomes.
@@ -159,11 +239,17 @@ async fn server_killed_mid_burst_every_message_exactly_once() {
     let _server2 = start_banter(db.path(), port, None);
     let mut rest = acks_until(&mut s_ev, N - 60, 60, &mut s_seen).await;
     for e in &s_seen {
-        if let ClientEvent::Ack { id, status, seq, .. } = e {
+        if let ClientEvent::Ack {
+            id, status, seq, ..
+        } = e
+        {
             rest.insert(id.clone(), (*status, *seq));
         }
     }
-    let delivered = rest.values().filter(|(s, _)| *s == AckStatus::Delivered).count();
+    let delivered = rest
+        .values()
+        .filter(|(s, _)| *s == AckStatus::Delivered)
+        .count();
     let seqs: HashSet<u64> = rest.values().filter_map(|(_, s)| *s).collect();
     // The observer's screen.
     let mut o_seen = Vec::new();
@@ -177,7 +263,10 @@ async fn server_killed_mid_burst_every_message_exactly_once() {
     // The room's history, from a fresh client.
     let dh = tempfile::tempdir().unwrap();
     let history = fetch_history(&url, dh.path()).await;
-    let reconnects = s_seen.iter().filter(|e| matches!(e, ClientEvent::Reconnecting { .. })).count();
+    let reconnects = s_seen
+        .iter()
+        .filter(|e| matches!(e, ClientEvent::Reconnecting { .. }))
+        .count();
     println!(
         "server kill mid-burst: sent {N}, delivered {delivered} (distinct seqs {}), sender reconnects {reconnects}, \
          observer screen {} distinct / {} shown, sender screen {} distinct / {} shown, history {} distinct / {} rows",
@@ -197,12 +286,18 @@ async fn server_killed_mid_burst_every_message_exactly_once() {
         assert_eq!(obs.get(id), Some(&1), "observer: {id}");
         assert_eq!(own.get(id), Some(&1), "sender: {id}");
     }
-    assert!(history.values().all(|n| *n == 1), "a message twice in the history");
+    assert!(
+        history.values().all(|n| *n == 1),
+        "a message twice in the history"
+    );
     // Server durability: banter-server acks a send before its batched SQLite commit, so a
     // SIGKILL can lose what it acknowledged and hand the seq out again (reported). Only that
     // exact signature (lost acked messages = reused seqs) is tolerated, loudly, unless
     // BANTER_STRICT_DURABILITY=1.
-    let lost: Vec<&String> = sent.iter().filter(|id| !history.contains_key(*id)).collect();
+    let lost: Vec<&String> = sent
+        .iter()
+        .filter(|id| !history.contains_key(*id))
+        .collect();
     let reused = N - seqs.len();
     if !lost.is_empty() || reused > 0 {
         let msg = format!(
@@ -211,7 +306,11 @@ async fn server_killed_mid_burst_every_message_exactly_once() {
         );
         println!("{msg}");
         assert!(std::env::var("BANTER_STRICT_DURABILITY").is_err(), "{msg}");
-        assert_eq!(lost.len(), reused, "a loss that is not the known ack-before-commit signature");
+        assert_eq!(
+            lost.len(),
+            reused,
+            "a loss that is not the known ack-before-commit signature"
+        );
     }
     assert_eq!(history.len(), N - lost.len());
 }
@@ -236,31 +335,47 @@ async fn page_all(url: &str) -> HashMap<String, usize> {
         .connect()
         .await
         .unwrap();
-    tokio::time::timeout(Duration::from_secs(5), rx.recv()).await.unwrap();
+    tokio::time::timeout(Duration::from_secs(5), rx.recv())
+        .await
+        .unwrap();
     let ask = |event: &'static str, payload: serde_json::Value| {
         let sock = sock.clone();
         async move {
             let (tx, rx) = tokio::sync::oneshot::channel::<serde_json::Value>();
             let tx = std::sync::Mutex::new(Some(tx));
-            sock.emit_with_ack(event, payload, Duration::from_secs(10), move |p: Payload, _| {
-                if let (Payload::Text(v), Ok(mut g)) = (p, tx.lock()) {
-                    if let Some(tx) = g.take() {
-                        let _ = tx.send(v.into_iter().next().unwrap_or_default());
+            sock.emit_with_ack(
+                event,
+                payload,
+                Duration::from_secs(10),
+                move |p: Payload, _| {
+                    if let (Payload::Text(v), Ok(mut g)) = (p, tx.lock()) {
+                        if let Some(tx) = g.take() {
+                            let _ = tx.send(v.into_iter().next().unwrap_or_default());
+                        }
                     }
-                }
-                async {}.boxed()
-            })
+                    async {}.boxed()
+                },
+            )
             .await
             .unwrap();
-            tokio::time::timeout(Duration::from_secs(10), rx).await.unwrap().unwrap()
+            tokio::time::timeout(Duration::from_secs(10), rx)
+                .await
+                .unwrap()
+                .unwrap()
         }
     };
-    let joined = ask("join", serde_json::json!({"username": "pager", "room": "lobby", "banter": {"v": 1, "since": 0}})).await;
+    let joined = ask(
+        "join",
+        serde_json::json!({"username": "pager", "room": "lobby", "banter": {"v": 1, "since": 0}}),
+    )
+    .await;
     let mut counts = HashMap::new();
     let mut add = |msgs: &serde_json::Value| -> u64 {
         let mut last = 0;
         for m in msgs.as_array().unwrap() {
-            *counts.entry(m["id"].as_str().unwrap().to_owned()).or_insert(0) += 1;
+            *counts
+                .entry(m["id"].as_str().unwrap().to_owned())
+                .or_insert(0) += 1;
             last = m["seq"].as_u64().unwrap();
         }
         last
@@ -268,7 +383,11 @@ async fn page_all(url: &str) -> HashMap<String, usize> {
     let mut since = add(&joined[1]["history"]);
     let mut more = joined[1]["more"].as_bool().unwrap();
     while more {
-        let page = ask("banter:history", serde_json::json!({"room": "lobby", "since": since, "limit": 500})).await;
+        let page = ask(
+            "banter:history",
+            serde_json::json!({"room": "lobby", "since": since, "limit": 500}),
+        )
+        .await;
         since = add(&page[1]["messages"]);
         more = page[1]["more"].as_bool().unwrap();
     }
@@ -288,7 +407,9 @@ async fn client_restarted_with_a_non_empty_outbox() {
     let mut ids_sent = Vec::new();
     {
         let (c, mut ev) = Client::new(config(data.path()));
-        c.join(JoinOptions::new(&url, "lobby", "ann")).await.unwrap();
+        c.join(JoinOptions::new(&url, "lobby", "ann"))
+            .await
+            .unwrap();
         for i in 0..5 {
             ids_sent.push(c.send(&url, "lobby", &format!("before {i}")).await.unwrap());
         }
@@ -299,7 +420,10 @@ async fn client_restarted_with_a_non_empty_outbox() {
         // restart: give the server's writer a moment before killing it.
         tokio::time::sleep(Duration::from_millis(500)).await;
         server.kill();
-        let _ = wait_for(&mut ev, 10, |e| matches!(e, ClientEvent::Reconnecting { .. })).await;
+        let _ = wait_for(&mut ev, 10, |e| {
+            matches!(e, ClientEvent::Reconnecting { .. })
+        })
+        .await;
         for i in 0..20 {
             ids_sent.push(c.send(&url, "lobby", &format!("queued {i}")).await.unwrap());
         }
@@ -308,11 +432,17 @@ async fn client_restarted_with_a_non_empty_outbox() {
     }
     let _server2 = start_banter(db.path(), port, None);
     let (c, mut ev) = Client::new(config(data.path()));
-    let info = c.join(JoinOptions::new(&url, "lobby", "ann")).await.unwrap();
+    let info = c
+        .join(JoinOptions::new(&url, "lobby", "ann"))
+        .await
+        .unwrap();
     assert_eq!(info.kind, ServerKind::Banter);
     let mut seen = Vec::new();
     let out = acks_until(&mut ev, 20, 20, &mut seen).await;
-    assert!(out.values().all(|(s, _)| *s == AckStatus::Delivered), "{out:?}");
+    assert!(
+        out.values().all(|(s, _)| *s == AckStatus::Delivered),
+        "{out:?}"
+    );
     assert_eq!(c.unresolved(), 0);
     let history = page_all(&url).await;
     println!("client restart with outbox: {} sent, {} queued across the restart, history {} distinct / {} rows",
@@ -333,21 +463,29 @@ async fn catch_up_after_being_away_pages_history() {
     let (dw, ds) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     {
         let (w, mut wev) = Client::new(config(dw.path()));
-        w.join(JoinOptions::new(&url, "lobby", "watcher")).await.unwrap();
+        w.join(JoinOptions::new(&url, "lobby", "watcher"))
+            .await
+            .unwrap();
         let (s, mut sev) = Client::new(config(ds.path()));
-        s.join(JoinOptions::new(&url, "lobby", "ann")).await.unwrap();
+        s.join(JoinOptions::new(&url, "lobby", "ann"))
+            .await
+            .unwrap();
         s.send(&url, "lobby", "first").await.unwrap();
         let _ = wait_for(&mut wev, 5, |e| matches!(e, ClientEvent::Message { .. })).await;
         tokio::time::sleep(Duration::from_millis(400)).await; // last_seq saved on a tick
         w.leave(&url, "lobby").await.unwrap();
         for i in 0..700 {
-            s.send(&url, "lobby", &format!("while away {i}")).await.unwrap();
+            s.send(&url, "lobby", &format!("while away {i}"))
+                .await
+                .unwrap();
         }
         let mut seen = Vec::new();
         acks_until(&mut sev, 701, 60, &mut seen).await;
     }
     let (w, mut wev) = Client::new(config(dw.path()));
-    w.join(JoinOptions::new(&url, "lobby", "watcher")).await.unwrap();
+    w.join(JoinOptions::new(&url, "lobby", "watcher"))
+        .await
+        .unwrap();
     let mut seen = Vec::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     while ids(&seen, "lobby").len() < 700 && tokio::time::Instant::now() < deadline {
@@ -356,10 +494,17 @@ async fn catch_up_after_being_away_pages_history() {
     seen.extend(drain(&mut wev, 300).await);
     let got = ids(&seen, "lobby");
     let texts = texts(&seen, "lobby");
-    println!("catch-up: {} messages shown, {} distinct", texts.len(), got.len());
+    println!(
+        "catch-up: {} messages shown, {} distinct",
+        texts.len(),
+        got.len()
+    );
     assert_eq!(got.len(), 700);
     assert!(got.values().all(|n| *n == 1));
-    assert!(!texts.contains(&"first".to_string()), "already seen before leaving");
+    assert!(
+        !texts.contains(&"first".to_string()),
+        "already seen before leaving"
+    );
 }
 
 /// Sends are paced to the server's advertised rate: 100 messages piped at once to a server
@@ -371,15 +516,27 @@ async fn sends_are_paced_to_the_advertised_rate() {
     let url = server.url();
     let d = tempfile::tempdir().unwrap();
     let (c, mut ev) = Client::new(config(d.path()));
-    c.join(JoinOptions::new(&url, "lobby", "ann")).await.unwrap();
+    c.join(JoinOptions::new(&url, "lobby", "ann"))
+        .await
+        .unwrap();
     let start = std::time::Instant::now();
     for i in 0..100 {
         c.send(&url, "lobby", &format!("paced {i}")).await.unwrap();
     }
     let mut seen = Vec::new();
     let out = acks_until(&mut ev, 100, 30, &mut seen).await;
-    let refused = out.values().filter(|(s, _)| *s != AckStatus::Delivered).count();
-    println!("pacing: 100 messages at 20/s delivered in {:?}, {refused} refused", start.elapsed());
+    let refused = out
+        .values()
+        .filter(|(s, _)| *s != AckStatus::Delivered)
+        .count();
+    println!(
+        "pacing: 100 messages at 20/s delivered in {:?}, {refused} refused",
+        start.elapsed()
+    );
     assert_eq!(refused, 0);
-    assert!(start.elapsed() >= Duration::from_secs(3), "paced: {:?}", start.elapsed());
+    assert!(
+        start.elapsed() >= Duration::from_secs(3),
+        "paced: {:?}",
+        start.elapsed()
+    );
 }

@@ -16,13 +16,24 @@ async fn join_send_ack_refusal_and_presence_on_a_classic_server() {
     let (ann, mut ann_ev) = Client::new(config(dir_a.path()));
     let (bob, mut bob_ev) = Client::new(config(dir_b.path()));
 
-    let info = ann.join(JoinOptions::new(&url, " Lobby ", "Ann")).await.unwrap();
+    let info = ann
+        .join(JoinOptions::new(&url, " Lobby ", "Ann"))
+        .await
+        .unwrap();
     assert_eq!(info.kind, ServerKind::Classic);
-    assert_eq!((info.room.as_str(), info.username.as_str()), ("lobby", "ann"));
+    assert_eq!(
+        (info.room.as_str(), info.username.as_str()),
+        ("lobby", "ann")
+    );
     assert_eq!(info.users, vec!["ann".to_string()]);
 
-    bob.join(JoinOptions::new(&url, "lobby", "bob")).await.unwrap();
-    let (e, _) = wait_for(&mut ann_ev, 5, |e| matches!(e, ClientEvent::UserJoined { .. })).await;
+    bob.join(JoinOptions::new(&url, "lobby", "bob"))
+        .await
+        .unwrap();
+    let (e, _) = wait_for(&mut ann_ev, 5, |e| {
+        matches!(e, ClientEvent::UserJoined { .. })
+    })
+    .await;
     assert!(matches!(e, ClientEvent::UserJoined { ref username, .. } if username == "bob"));
     let (e, _) = wait_for(&mut ann_ev, 5, |e| matches!(e, ClientEvent::Users { .. })).await;
     assert!(matches!(e, ClientEvent::Users { ref users, .. } if users == &["ann", "bob"]));
@@ -33,18 +44,35 @@ async fn join_send_ack_refusal_and_presence_on_a_classic_server() {
     let mut outcomes = HashMap::new();
     while outcomes.len() < 2 {
         let (e, _) = wait_for(&mut ann_ev, 5, |e| matches!(e, ClientEvent::Ack { .. })).await;
-        if let ClientEvent::Ack { id, status, reason, .. } = e {
+        if let ClientEvent::Ack {
+            id, status, reason, ..
+        } = e
+        {
             outcomes.insert(id, (status, reason));
         }
     }
     assert_eq!(outcomes[&ok], (AckStatus::Delivered, None));
-    assert_eq!(outcomes[&bad], (AckStatus::Refused, Some("Profanity is not allowed!".into())));
+    assert_eq!(
+        outcomes[&bad],
+        (AckStatus::Refused, Some("Profanity is not allowed!".into()))
+    );
     assert_eq!(ann.unresolved(), 0);
 
-    let (e, _) = wait_for(&mut bob_ev, 5, |e| matches!(e, ClientEvent::Message { system: false, .. })).await;
+    let (e, _) = wait_for(&mut bob_ev, 5, |e| {
+        matches!(e, ClientEvent::Message { system: false, .. })
+    })
+    .await;
     match e {
-        ClientEvent::Message { username, text, mine, .. } => {
-            assert_eq!((username.as_str(), text.as_str(), mine), ("ann", "hello bob", false));
+        ClientEvent::Message {
+            username,
+            text,
+            mine,
+            ..
+        } => {
+            assert_eq!(
+                (username.as_str(), text.as_str(), mine),
+                ("ann", "hello bob", false)
+            );
         }
         _ => unreachable!(),
     }
@@ -53,7 +81,10 @@ async fn join_send_ack_refusal_and_presence_on_a_classic_server() {
     assert!(texts(&later, "lobby").is_empty(), "{later:?}");
 
     ann.leave(&url, "lobby").await.unwrap();
-    let (e, _) = wait_for(&mut bob_ev, 5, |e| matches!(e, ClientEvent::UserLeft { .. })).await;
+    let (e, _) = wait_for(&mut bob_ev, 5, |e| {
+        matches!(e, ClientEvent::UserLeft { .. })
+    })
+    .await;
     assert!(matches!(e, ClientEvent::UserLeft { ref username, .. } if username == "ann"));
 }
 
@@ -69,21 +100,36 @@ async fn several_rooms_at_once_stay_separate() {
     assert_eq!(ann.rooms().len(), 3);
     let dir_b = tempfile::tempdir().unwrap();
     let (bob, mut bob_ev) = Client::new(config(dir_b.path()));
-    bob.join(JoinOptions::new(&url, "two", "bob")).await.unwrap();
+    bob.join(JoinOptions::new(&url, "two", "bob"))
+        .await
+        .unwrap();
     for room in ["one", "two", "three"] {
         ann.send(&url, room, &format!("to {room}")).await.unwrap();
     }
     let mut delivered = 0;
     let mut seen = Vec::new();
     while delivered < 3 {
-        let (e, before) = wait_for(&mut ev, 5, |e| matches!(e, ClientEvent::Ack { status: AckStatus::Delivered, .. })).await;
+        let (e, before) = wait_for(&mut ev, 5, |e| {
+            matches!(
+                e,
+                ClientEvent::Ack {
+                    status: AckStatus::Delivered,
+                    ..
+                }
+            )
+        })
+        .await;
         seen.extend(before);
         seen.push(e);
         delivered += 1;
     }
     seen.extend(drain(&mut ev, 300).await);
     for room in ["one", "two", "three"] {
-        assert_eq!(texts(&seen, room), vec![format!("to {room}")], "room {room}");
+        assert_eq!(
+            texts(&seen, room),
+            vec![format!("to {room}")],
+            "room {room}"
+        );
     }
     let bob_seen = drain(&mut bob_ev, 500).await;
     assert_eq!(texts(&bob_seen, "two"), vec!["to two".to_string()]);
@@ -96,26 +142,51 @@ async fn join_refused_and_connection_errors_are_clear() {
     let url = server.url();
     let dir = tempfile::tempdir().unwrap();
     let (c, _ev) = Client::new(config(dir.path()));
-    c.join(JoinOptions::new(&url, "lobby", "ann")).await.unwrap();
+    c.join(JoinOptions::new(&url, "lobby", "ann"))
+        .await
+        .unwrap();
     let (c2, _ev2) = Client::new(config(dir.path()));
-    let err = c2.join(JoinOptions::new(&url, "lobby", "ANN")).await.unwrap_err();
+    let err = c2
+        .join(JoinOptions::new(&url, "lobby", "ANN"))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), "join_refused");
     assert!(err.to_string().contains("Username is in use!"), "{err}");
-    let err = c.join(JoinOptions::new(&url, "lobby", "ann")).await.unwrap_err();
+    let err = c
+        .join(JoinOptions::new(&url, "lobby", "ann"))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), "already_joined");
 
-    let err = c2.join(JoinOptions::new("ftp://x", "lobby", "a")).await.unwrap_err();
+    let err = c2
+        .join(JoinOptions::new("ftp://x", "lobby", "a"))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), "invalid_url");
 
     // A port where nothing listens.
     let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = free.local_addr().unwrap().port();
     drop(free);
-    let err = c2.join(JoinOptions::new(&format!("http://127.0.0.1:{port}"), "lobby", "a")).await.unwrap_err();
+    let err = c2
+        .join(JoinOptions::new(
+            &format!("http://127.0.0.1:{port}"),
+            "lobby",
+            "a",
+        ))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), "unreachable", "{err}");
 
     // https to a plain-HTTP server: the TLS handshake fails.
-    let err = c2.join(JoinOptions::new(&format!("https://127.0.0.1:{}", server.port), "lobby", "a")).await.unwrap_err();
+    let err = c2
+        .join(JoinOptions::new(
+            &format!("https://127.0.0.1:{}", server.port),
+            "lobby",
+            "a",
+        ))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), "tls", "{err}");
 
     let err = c2.send(&url, "nowhere", "hi").await.unwrap_err();
@@ -134,7 +205,9 @@ async fn classic_server_killed_mid_burst() {
     let url = server.url();
     let dir = tempfile::tempdir().unwrap();
     let (ann, mut ev) = Client::new(config(dir.path()));
-    ann.join(JoinOptions::new(&url, "lobby", "ann")).await.unwrap();
+    ann.join(JoinOptions::new(&url, "lobby", "ann"))
+        .await
+        .unwrap();
 
     const N: usize = 200;
     let mut ids = Vec::new();
@@ -153,26 +226,51 @@ async fn classic_server_killed_mid_burst() {
     let record = |outcomes: &mut HashMap<String, AckStatus>, events: &[ClientEvent]| {
         for e in events {
             if let ClientEvent::Ack { id, status, .. } = e {
-                assert!(outcomes.insert(id.clone(), *status).is_none(), "two outcomes for one message");
+                assert!(
+                    outcomes.insert(id.clone(), *status).is_none(),
+                    "two outcomes for one message"
+                );
             }
         }
     };
-    let (_e, before) = wait_for(&mut ev, 10, |e| matches!(e, ClientEvent::Reconnecting { .. })).await;
+    let (_e, before) = wait_for(&mut ev, 10, |e| {
+        matches!(e, ClientEvent::Reconnecting { .. })
+    })
+    .await;
     record(&mut outcomes, &before);
     let _server2 = start_classic(port);
-    let (_e, before) = wait_for(&mut ev, 20, |e| matches!(e, ClientEvent::Joined { rejoin: true, .. })).await;
+    let (_e, before) = wait_for(&mut ev, 20, |e| {
+        matches!(e, ClientEvent::Joined { rejoin: true, .. })
+    })
+    .await;
     record(&mut outcomes, &before);
     while outcomes.len() < N {
         let (e, _) = wait_for(&mut ev, 20, |e| matches!(e, ClientEvent::Ack { .. })).await;
         if let ClientEvent::Ack { id, status, .. } = e {
-            assert!(outcomes.insert(id, status).is_none(), "two outcomes for one message");
+            assert!(
+                outcomes.insert(id, status).is_none(),
+                "two outcomes for one message"
+            );
         }
     }
-    let failed: Vec<&String> = ids.iter().filter(|id| outcomes[*id] == AckStatus::Failed).collect();
-    let delivered = outcomes.values().filter(|s| **s == AckStatus::Delivered).count();
-    println!("classic kill mid-burst: {N} sent, {delivered} delivered, {} failed (retry needed)", failed.len());
+    let failed: Vec<&String> = ids
+        .iter()
+        .filter(|id| outcomes[*id] == AckStatus::Failed)
+        .collect();
+    let delivered = outcomes
+        .values()
+        .filter(|s| **s == AckStatus::Delivered)
+        .count();
+    println!(
+        "classic kill mid-burst: {N} sent, {delivered} delivered, {} failed (retry needed)",
+        failed.len()
+    );
     assert_eq!(delivered + failed.len(), N);
-    assert!(failed.len() <= 2, "at most the in-flight message fails: {}", failed.len());
+    assert!(
+        failed.len() <= 2,
+        "at most the in-flight message fails: {}",
+        failed.len()
+    );
     for id in &failed {
         ann.retry(&url, "lobby", id).await.unwrap();
     }

@@ -11,9 +11,19 @@ use banter_client::{AckStatus, Client, ClientEvent, EventStream, JoinOptions};
 use support::*;
 
 /// Sends `text` and collects events until its ack, then a little more.
-async fn provoke(c: &Client, ev: &mut EventStream, url: &str, text: &str) -> (Vec<ClientEvent>, AckStatus) {
+async fn provoke(
+    c: &Client,
+    ev: &mut EventStream,
+    url: &str,
+    text: &str,
+) -> (Vec<ClientEvent>, AckStatus) {
     let id = c.send(url, "lobby", text).await.unwrap();
-    let (ack, mut before) = wait_for(ev, 30, |e| matches!(e, ClientEvent::Ack { id: i, .. } if *i == id)).await;
+    let (ack, mut before) = wait_for(
+        ev,
+        30,
+        |e| matches!(e, ClientEvent::Ack { id: i, .. } if *i == id),
+    )
+    .await;
     before.extend(drain(ev, 1500).await);
     let status = match ack {
         ClientEvent::Ack { status, .. } => status,
@@ -26,7 +36,9 @@ fn errors(events: &[ClientEvent]) -> Vec<String> {
     events
         .iter()
         .filter_map(|e| match e {
-            ClientEvent::Error { code, message, .. } => Some(format!("{code}: {}", &message[..message.len().min(120)])),
+            ClientEvent::Error { code, message, .. } => {
+                Some(format!("{code}: {}", &message[..message.len().min(120)]))
+            }
             _ => None,
         })
         .collect()
@@ -36,8 +48,16 @@ fn errors(events: &[ClientEvent]) -> Vec<String> {
 async fn still_usable(c: &Client, ev: &mut EventStream, url: &str, n: usize) {
     let (events, status) = provoke(c, ev, url, &format!("still here {n}")).await;
     assert_eq!(status, AckStatus::Delivered);
-    assert!(texts(&events, "lobby").contains(&format!("still here {n}")), "{events:?}");
-    assert!(!events.iter().any(|e| matches!(e, ClientEvent::Reconnecting { .. })), "the connection dropped");
+    assert!(
+        texts(&events, "lobby").contains(&format!("still here {n}")),
+        "{events:?}"
+    );
+    assert!(
+        !events
+            .iter()
+            .any(|e| matches!(e, ClientEvent::Reconnecting { .. })),
+        "the connection dropped"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -46,7 +66,9 @@ async fn hostile_server_never_breaks_the_client() {
     let url = server.url();
     let dir = tempfile::tempdir().unwrap();
     let (c, mut ev) = Client::new(config(dir.path()));
-    c.join(JoinOptions::new(&url, "lobby", "ann")).await.unwrap();
+    c.join(JoinOptions::new(&url, "lobby", "ann"))
+        .await
+        .unwrap();
 
     let (events, _) = provoke(&c, &mut ev, &url, "wrong-types").await;
     let errs = errors(&events);
@@ -58,8 +80,15 @@ async fn hostile_server_never_breaks_the_client() {
     let (events, _) = provoke(&c, &mut ev, &url, "huge").await;
     let errs = errors(&events);
     println!("huge: {} error events: {errs:?}", errs.len());
-    assert_eq!(errs.len(), 3, "2 MB text, 100 kB name, 100k-member list: {errs:#?}");
-    assert!(texts(&events, "lobby").is_empty(), "oversized messages are not shown");
+    assert_eq!(
+        errs.len(),
+        3,
+        "2 MB text, 100 kB name, 100k-member list: {errs:#?}"
+    );
+    assert!(
+        texts(&events, "lobby").is_empty(),
+        "oversized messages are not shown"
+    );
     still_usable(&c, &mut ev, &url, 2).await;
 
     let (events, _) = provoke(&c, &mut ev, &url, "flood").await;
@@ -77,9 +106,19 @@ async fn hostile_server_never_breaks_the_client() {
                 .unwrap_or_default()
         })
         .sum();
-    println!("flood: 5000 unknown events -> {} error events accounting for {reported}", errs.len());
-    assert!(errs.len() < 200, "a flood must not become a flood of events: {}", errs.len());
-    assert_eq!(reported, 5000, "every unknown event is accounted for: {errs:#?}");
+    println!(
+        "flood: 5000 unknown events -> {} error events accounting for {reported}",
+        errs.len()
+    );
+    assert!(
+        errs.len() < 200,
+        "a flood must not become a flood of events: {}",
+        errs.len()
+    );
+    assert_eq!(
+        reported, 5000,
+        "every unknown event is accounted for: {errs:#?}"
+    );
     still_usable(&c, &mut ev, &url, 3).await;
 
     let start = Instant::now();
@@ -90,13 +129,26 @@ async fn hostile_server_never_breaks_the_client() {
         got.extend(texts(&drain(&mut ev, 300).await, "lobby"));
     }
     let burst: Vec<&String> = got.iter().filter(|t| t.starts_with('b')).collect();
-    println!("burst: {} of 10000 messages in {:?}", burst.len(), start.elapsed());
+    println!(
+        "burst: {} of 10000 messages in {:?}",
+        burst.len(),
+        start.elapsed()
+    );
     assert_eq!(burst.len(), 10_000);
-    assert!(burst.iter().enumerate().all(|(i, t)| **t == format!("b{i}")), "in order");
+    assert!(
+        burst
+            .iter()
+            .enumerate()
+            .all(|(i, t)| **t == format!("b{i}")),
+        "in order"
+    );
     still_usable(&c, &mut ev, &url, 4).await;
 
     let (events, status) = provoke(&c, &mut ev, &url, "bad-ack").await;
     assert_eq!(status, AckStatus::Failed);
-    assert!(errors(&events).iter().any(|e| e.contains("send ack")), "{events:?}");
+    assert!(
+        errors(&events).iter().any(|e| e.contains("send ack")),
+        "{events:?}"
+    );
     still_usable(&c, &mut ev, &url, 5).await;
 }

@@ -10,7 +10,9 @@ use banter_protocol::ext::{self, Message, MessageKind, Presence, PresenceEvent, 
 use serde_json::Value;
 use tokio::time::Instant;
 
-use super::{check_text, clip, parse, Actor, RequestError, MAX_NAME_BYTES, MAX_TEXT_BYTES, MAX_USERS};
+use super::{
+    check_text, clip, parse, Actor, RequestError, MAX_NAME_BYTES, MAX_TEXT_BYTES, MAX_USERS,
+};
 use crate::connection::Raw;
 use crate::events::ClientEvent;
 use crate::timeline::IdCheck;
@@ -22,9 +24,14 @@ impl Actor {
         match r {
             Raw::Connected => {}
             Raw::Closed => self.connection_lost("the server closed the connection"),
-            Raw::Error(text) if Raw::is_fatal_error(&text) => self.connection_lost(&clip(&text, 300)),
+            Raw::Error(text) if Raw::is_fatal_error(&text) => {
+                self.connection_lost(&clip(&text, 300))
+            }
             Raw::Error(text) => self.protocol_error(clip(&text, 300)),
-            Raw::Binary { name, bytes } => self.protocol_error(format!("unexpected binary event {} ({bytes} bytes)", clip(&name, 64))),
+            Raw::Binary { name, bytes } => self.protocol_error(format!(
+                "unexpected binary event {} ({bytes} bytes)",
+                clip(&name, 64)
+            )),
             Raw::Event { name, args } => self.event(&name, args),
             Raw::Ack { token, args } => self.ack(token, Ok(args)),
             Raw::SendFailed { token, error } => self.ack(token, Err(RequestError::Emit(error))),
@@ -32,7 +39,11 @@ impl Actor {
     }
 
     fn event(&mut self, name: &str, mut args: Vec<Value>) {
-        let first = if args.is_empty() { Value::Null } else { args.swap_remove(0) };
+        let first = if args.is_empty() {
+            Value::Null
+        } else {
+            args.swap_remove(0)
+        };
         match name {
             classic::MESSAGE => match parse::<ChatMessage>(name, first) {
                 Ok(m) => self.classic_message(m),
@@ -40,7 +51,9 @@ impl Actor {
             },
             classic::LOCATION_MESSAGE => match parse::<LocationMessage>(name, first) {
                 Ok(m) => {
-                    if let Err(e) = check_text(&m.username, MAX_NAME_BYTES, "username").and(check_text(&m.url, MAX_TEXT_BYTES, "url")) {
+                    if let Err(e) = check_text(&m.username, MAX_NAME_BYTES, "username")
+                        .and(check_text(&m.url, MAX_TEXT_BYTES, "url"))
+                    {
                         return self.protocol_error(e);
                     }
                     let mine = m.username == self.username;
@@ -63,9 +76,14 @@ impl Actor {
             classic::ROOM_DATA => match parse::<RoomData>(name, first) {
                 Ok(d) => {
                     if d.users.len() > MAX_USERS {
-                        return self.protocol_error(format!("roomData with {} users", d.users.len()));
+                        return self
+                            .protocol_error(format!("roomData with {} users", d.users.len()));
                     }
-                    if let Err(e) = d.users.iter().try_for_each(|u| check_text(&u.username, MAX_NAME_BYTES, "username")) {
+                    if let Err(e) = d
+                        .users
+                        .iter()
+                        .try_for_each(|u| check_text(&u.username, MAX_NAME_BYTES, "username"))
+                    {
                         return self.protocol_error(e);
                     }
                     let users: BTreeSet<String> = d.users.into_iter().map(|u| u.username).collect();
@@ -75,7 +93,14 @@ impl Actor {
                 Err(e) => self.protocol_error(e),
             },
             ext::HELLO => match parse::<ext::Hello>(name, first) {
-                Ok(h) => self.features = h.features.into_iter().take(64).map(|f| clip(&f, 64)).collect(),
+                Ok(h) => {
+                    self.features = h
+                        .features
+                        .into_iter()
+                        .take(64)
+                        .map(|f| clip(&f, 64))
+                        .collect()
+                }
                 Err(e) => self.protocol_error(e),
             },
             ext::MESSAGE => match parse::<Message>(name, first) {
@@ -88,16 +113,27 @@ impl Actor {
             },
             ext::TYPING => match parse::<Typing>(name, first) {
                 Ok(t) => {
-                    if t.room != self.spec.room || check_text(&t.username, MAX_NAME_BYTES, "username").is_err() {
-                        return self.protocol_error("typing for another room or with a bad name".into());
+                    if t.room != self.spec.room
+                        || check_text(&t.username, MAX_NAME_BYTES, "username").is_err()
+                    {
+                        return self
+                            .protocol_error("typing for another room or with a bad name".into());
                     }
                     if t.username == self.username {
                         return;
                     }
                     if t.typing {
-                        let new = self.typing.insert(t.username.clone(), Instant::now()).is_none();
+                        let new = self
+                            .typing
+                            .insert(t.username.clone(), Instant::now())
+                            .is_none();
                         if new {
-                            self.emit(ClientEvent::Typing { server: self.server.clone(), room: self.spec.room.clone(), username: t.username, typing: true });
+                            self.emit(ClientEvent::Typing {
+                                server: self.server.clone(),
+                                room: self.spec.room.clone(),
+                                username: t.username,
+                                typing: true,
+                            });
                         }
                     } else {
                         self.stop_typing(&t.username);
@@ -108,7 +144,8 @@ impl Actor {
             ext::RECEIPT => match parse::<Receipt>(name, first) {
                 Ok(r) => {
                     if r.room != self.spec.room || check_text(&r.id, 128, "id").is_err() {
-                        return self.protocol_error("receipt for another room or with a bad id".into());
+                        return self
+                            .protocol_error("receipt for another room or with a bad id".into());
                     }
                     self.emit(ClientEvent::Receipt {
                         server: self.server.clone(),
@@ -126,7 +163,11 @@ impl Actor {
     }
 
     fn classic_message(&mut self, m: ChatMessage) {
-        if let Err(e) = check_text(&m.username, MAX_NAME_BYTES, "username").and(check_text(&m.text, MAX_TEXT_BYTES, "text")) {
+        if let Err(e) = check_text(&m.username, MAX_NAME_BYTES, "username").and(check_text(
+            &m.text,
+            MAX_TEXT_BYTES,
+            "text",
+        )) {
             return self.protocol_error(e);
         }
         let notice = m.notice();
@@ -135,12 +176,20 @@ impl Actor {
                 Notice::Welcome => {}
                 Notice::Joined(name) => {
                     if self.users.insert(name.clone()) {
-                        self.emit(ClientEvent::UserJoined { server: self.server.clone(), room: self.spec.room.clone(), username: name.clone() });
+                        self.emit(ClientEvent::UserJoined {
+                            server: self.server.clone(),
+                            room: self.spec.room.clone(),
+                            username: name.clone(),
+                        });
                     }
                 }
                 Notice::Left(name) => {
                     if self.users.remove(name) {
-                        self.emit(ClientEvent::UserLeft { server: self.server.clone(), room: self.spec.room.clone(), username: name.clone() });
+                        self.emit(ClientEvent::UserLeft {
+                            server: self.server.clone(),
+                            room: self.spec.room.clone(),
+                            username: name.clone(),
+                        });
                     }
                     self.stop_typing(name);
                 }
@@ -167,7 +216,11 @@ impl Actor {
 
     pub(super) fn banter_message(&mut self, m: Message, history: bool) {
         if m.room != self.spec.room {
-            return self.protocol_error(format!("message for room {:?} on the socket of {:?}", clip(&m.room, 64), self.spec.room));
+            return self.protocol_error(format!(
+                "message for room {:?} on the socket of {:?}",
+                clip(&m.room, 64),
+                self.spec.room
+            ));
         }
         if let Err(e) = check_text(&m.username, MAX_NAME_BYTES, "username")
             .and(check_text(&m.text, MAX_TEXT_BYTES, "text"))
@@ -206,7 +259,10 @@ impl Actor {
     }
 
     fn presence(&mut self, p: Presence) {
-        if p.room != self.spec.room || p.users.len() > MAX_USERS || check_text(&p.username, MAX_NAME_BYTES, "username").is_err() {
+        if p.room != self.spec.room
+            || p.users.len() > MAX_USERS
+            || check_text(&p.username, MAX_NAME_BYTES, "username").is_err()
+        {
             return self.protocol_error("presence for another room, or oversized".into());
         }
         let changed = match p.event {
@@ -214,10 +270,22 @@ impl Actor {
             PresenceEvent::Left => self.users.remove(&p.username),
         };
         if changed {
-            let (server, room, username) = (self.server.clone(), self.spec.room.clone(), p.username.clone());
+            let (server, room, username) = (
+                self.server.clone(),
+                self.spec.room.clone(),
+                p.username.clone(),
+            );
             self.emit(match p.event {
-                PresenceEvent::Joined => ClientEvent::UserJoined { server, room, username },
-                PresenceEvent::Left => ClientEvent::UserLeft { server, room, username },
+                PresenceEvent::Joined => ClientEvent::UserJoined {
+                    server,
+                    room,
+                    username,
+                },
+                PresenceEvent::Left => ClientEvent::UserLeft {
+                    server,
+                    room,
+                    username,
+                },
             });
         }
         if p.event == PresenceEvent::Left {
@@ -231,10 +299,18 @@ impl Actor {
     pub(super) fn set_users(&mut self, users: BTreeSet<String>, diff: bool) {
         if diff && self.users_known {
             for u in users.difference(&self.users) {
-                self.emit(ClientEvent::UserJoined { server: self.server.clone(), room: self.spec.room.clone(), username: u.clone() });
+                self.emit(ClientEvent::UserJoined {
+                    server: self.server.clone(),
+                    room: self.spec.room.clone(),
+                    username: u.clone(),
+                });
             }
             for u in self.users.difference(&users) {
-                self.emit(ClientEvent::UserLeft { server: self.server.clone(), room: self.spec.room.clone(), username: u.clone() });
+                self.emit(ClientEvent::UserLeft {
+                    server: self.server.clone(),
+                    room: self.spec.room.clone(),
+                    username: u.clone(),
+                });
             }
         }
         self.users = users;
@@ -246,13 +322,22 @@ impl Actor {
     fn report_users(&mut self) {
         if self.users_reported.as_ref() != Some(&self.users) {
             self.users_reported = Some(self.users.clone());
-            self.emit(ClientEvent::Users { server: self.server.clone(), room: self.spec.room.clone(), users: self.users.iter().cloned().collect() });
+            self.emit(ClientEvent::Users {
+                server: self.server.clone(),
+                room: self.spec.room.clone(),
+                users: self.users.iter().cloned().collect(),
+            });
         }
     }
 
     pub(super) fn stop_typing(&mut self, username: &str) {
         if self.typing.remove(username).is_some() {
-            self.emit(ClientEvent::Typing { server: self.server.clone(), room: self.spec.room.clone(), username: username.to_owned(), typing: false });
+            self.emit(ClientEvent::Typing {
+                server: self.server.clone(),
+                room: self.spec.room.clone(),
+                username: username.to_owned(),
+                typing: false,
+            });
         }
     }
 }

@@ -47,10 +47,19 @@ const MAX_IN_USE_REJOINS: u32 = 8;
 
 /// Commands from [`crate::Client`] to a room.
 pub(crate) enum Command {
-    Send { id: String, text: String, reply: oneshot::Sender<Result<()>> },
-    Retry { id: String, reply: oneshot::Sender<Result<()>> },
+    Send {
+        id: String,
+        text: String,
+        reply: oneshot::Sender<Result<()>>,
+    },
+    Retry {
+        id: String,
+        reply: oneshot::Sender<Result<()>>,
+    },
     Typing(bool),
-    Leave { reply: oneshot::Sender<Result<()>> },
+    Leave {
+        reply: oneshot::Sender<Result<()>>,
+    },
 }
 
 /// What a room needs to start.
@@ -63,18 +72,40 @@ pub(crate) struct RoomSpec {
 }
 
 /// Opens the outbox and the connection, joins, and returns once the join is answered.
-pub(crate) async fn start(spec: RoomSpec, sink: EventSink, acks: AckTable) -> Result<(mpsc::UnboundedSender<Command>, JoinInfo)> {
-    let outbox = Outbox::open(&spec.config.data_dir, spec.server.as_str(), &spec.room, spec.config.fsync)?;
-    let (conn, raw_rx) = Connection::open(&spec.server, spec.token.as_deref(), spec.config.connect_timeout).await?;
+pub(crate) async fn start(
+    spec: RoomSpec,
+    sink: EventSink,
+    acks: AckTable,
+) -> Result<(mpsc::UnboundedSender<Command>, JoinInfo)> {
+    let outbox = Outbox::open(
+        &spec.config.data_dir,
+        spec.server.as_str(),
+        &spec.room,
+        spec.config.fsync,
+    )?;
+    let (conn, raw_rx) = Connection::open(
+        &spec.server,
+        spec.token.as_deref(),
+        spec.config.connect_timeout,
+    )
+    .await?;
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
     let (join_tx, join_rx) = oneshot::channel();
     let server = spec.server.to_string();
     let last_seq = outbox.last_seq();
     // Messages left from an earlier run wait for an outcome too.
-    for e in outbox.entries().iter().filter(|e| e.state == EntryState::Pending) {
+    for e in outbox
+        .entries()
+        .iter()
+        .filter(|e| e.state == EntryState::Pending)
+    {
         acks.set_pending(&e.id);
     }
-    sink.emit(ClientEvent::Connected { server: server.clone(), room: spec.room.clone(), attempt: 0 });
+    sink.emit(ClientEvent::Connected {
+        server: server.clone(),
+        room: spec.room.clone(),
+        attempt: 0,
+    });
     let mut actor = Actor {
         server,
         username: rules::normalise_name(&spec.username),
@@ -262,7 +293,11 @@ impl Actor {
 
     fn error(&mut self, err: ClientError) {
         if self.errors.allow() {
-            self.sink.emit(ClientEvent::error(Some(&self.server), Some(&self.spec.room), &err));
+            self.sink.emit(ClientEvent::error(
+                Some(&self.server),
+                Some(&self.spec.room),
+                &err,
+            ));
         }
     }
 
@@ -296,7 +331,12 @@ impl Actor {
         self.close_connection();
         if let Some(Req::Send { id }) = in_flight {
             if self.kind != Some(ServerKind::Banter) {
-                self.fail(&id, &format!("connection lost before the acknowledgement ({reason}); retry to resend"));
+                self.fail(
+                    &id,
+                    &format!(
+                        "connection lost before the acknowledgement ({reason}); retry to resend"
+                    ),
+                );
             }
         }
         self.typing_sent = None;
@@ -305,7 +345,11 @@ impl Actor {
 
     fn schedule_reconnect(&mut self, reason: &str) {
         self.attempt += 1;
-        let delay = backoff_delay(self.attempt, self.spec.config.reconnect_min, self.spec.config.reconnect_max);
+        let delay = backoff_delay(
+            self.attempt,
+            self.spec.config.reconnect_min,
+            self.spec.config.reconnect_max,
+        );
         self.reconnect_at = Some(Instant::now() + delay);
         self.emit(ClientEvent::Reconnecting {
             server: self.server.clone(),
@@ -318,19 +362,35 @@ impl Actor {
 
     async fn reconnect(&mut self) {
         self.reconnect_at = None;
-        match Connection::open(&self.spec.server, self.spec.token.as_deref(), self.spec.config.connect_timeout).await {
+        match Connection::open(
+            &self.spec.server,
+            self.spec.token.as_deref(),
+            self.spec.config.connect_timeout,
+        )
+        .await
+        {
             Ok((conn, raw_rx)) => {
                 self.conn = Some(conn);
                 self.raw_rx = Some(raw_rx);
-                self.emit(ClientEvent::Connected { server: self.server.clone(), room: self.spec.room.clone(), attempt: self.attempt });
+                self.emit(ClientEvent::Connected {
+                    server: self.server.clone(),
+                    room: self.spec.room.clone(),
+                    attempt: self.attempt,
+                });
                 let since = self.timeline.contiguous();
-                self.queue.push_front(Req::Join { since: (since > 0).then_some(since) });
+                self.queue.push_front(Req::Join {
+                    since: (since > 0).then_some(since),
+                });
             }
             Err(e @ ClientError::Unauthorized { .. }) => {
                 self.error(e.clone());
                 self.stopped = true;
                 self.fail_pending_in_memory("the server refused our token");
-                self.emit(ClientEvent::Disconnected { server: self.server.clone(), room: self.spec.room.clone(), reason: e.to_string() });
+                self.emit(ClientEvent::Disconnected {
+                    server: self.server.clone(),
+                    room: self.spec.room.clone(),
+                    reason: e.to_string(),
+                });
             }
             Err(e) => {
                 let reason = e.to_string();
@@ -350,8 +410,18 @@ impl Actor {
                 let r = match self.outbox.retry(&id) {
                     Ok(true) => {
                         self.acks.set_pending(&id);
-                        let text = self.outbox.get(&id).map(|e| e.text.clone()).unwrap_or_default();
-                        self.emit(ClientEvent::Pending { server: self.server.clone(), room: self.spec.room.clone(), id: id.clone(), text, attempt: 0 });
+                        let text = self
+                            .outbox
+                            .get(&id)
+                            .map(|e| e.text.clone())
+                            .unwrap_or_default();
+                        self.emit(ClientEvent::Pending {
+                            server: self.server.clone(),
+                            room: self.spec.room.clone(),
+                            id: id.clone(),
+                            text,
+                            attempt: 0,
+                        });
                         if self.joined {
                             self.queue.push_back(Req::Send { id });
                         }
@@ -370,11 +440,19 @@ impl Actor {
     }
 
     fn queue_send(&mut self, id: String, text: String) -> Result<()> {
-        rules::check_message(&text, self.max_message_chars).map_err(|e| ClientError::InvalidInput(e.to_string()))?;
+        rules::check_message(&text, self.max_message_chars)
+            .map_err(|e| ClientError::InvalidInput(e.to_string()))?;
         rules::check_message_id(&id).map_err(|e| ClientError::InvalidInput(e.to_string()))?;
-        self.outbox.queue(&id, &text, chrono::Utc::now().timestamp_millis())?;
+        self.outbox
+            .queue(&id, &text, chrono::Utc::now().timestamp_millis())?;
         self.acks.set_pending(&id);
-        self.emit(ClientEvent::Pending { server: self.server.clone(), room: self.spec.room.clone(), id: id.clone(), text, attempt: 0 });
+        self.emit(ClientEvent::Pending {
+            server: self.server.clone(),
+            room: self.spec.room.clone(),
+            id: id.clone(),
+            text,
+            attempt: 0,
+        });
         self.typing_sent = None;
         if self.joined {
             self.queue.push_back(Req::Send { id });
@@ -397,7 +475,11 @@ impl Actor {
             return;
         }
         self.typing_sent = typing.then_some(now);
-        let payload = serde_json::to_value(TypingRequest { room: self.spec.room.clone(), typing }).unwrap_or(Value::Null);
+        let payload = serde_json::to_value(TypingRequest {
+            room: self.spec.room.clone(),
+            typing,
+        })
+        .unwrap_or(Value::Null);
         self.fire(ext::TYPING, payload);
     }
 
@@ -425,9 +507,16 @@ impl Actor {
         }
         self.stopped = true;
         if reply.is_some() {
-            self.emit(ClientEvent::Left { server: self.server.clone(), room: self.spec.room.clone() });
+            self.emit(ClientEvent::Left {
+                server: self.server.clone(),
+                room: self.spec.room.clone(),
+            });
         }
-        self.emit(ClientEvent::Disconnected { server: self.server.clone(), room: self.spec.room.clone(), reason: reason.to_owned() });
+        self.emit(ClientEvent::Disconnected {
+            server: self.server.clone(),
+            room: self.spec.room.clone(),
+            reason: reason.to_owned(),
+        });
         if let Some(reply) = reply {
             let _ = reply.send(Ok(()));
         }
@@ -440,21 +529,29 @@ impl Actor {
             self.sink.emit(ClientEvent::error(
                 Some(&self.server),
                 Some(&self.spec.room),
-                &ClientError::Protocol(format!("{n} more errors in this room were not reported one by one in the last second")),
+                &ClientError::Protocol(format!(
+                    "{n} more errors in this room were not reported one by one in the last second"
+                )),
             ));
         }
         // Cumulative delivery confirmation, batched: one per tick at most.
         let contiguous = self.timeline.contiguous();
         if self.kind == Some(ServerKind::Banter) && self.joined && contiguous > self.received_sent {
             self.received_sent = contiguous;
-            let payload = serde_json::to_value(Received { room: self.spec.room.clone(), seq: contiguous }).unwrap_or(Value::Null);
+            let payload = serde_json::to_value(Received {
+                room: self.spec.room.clone(),
+                seq: contiguous,
+            })
+            .unwrap_or(Value::Null);
             self.fire(ext::RECEIVED, payload);
         }
         let now = Instant::now();
         let expired: Vec<String> = self
             .typing
             .iter()
-            .filter(|(_, t)| now.duration_since(**t) >= Duration::from_millis(ext::TYPING_EXPIRY_MS))
+            .filter(|(_, t)| {
+                now.duration_since(**t) >= Duration::from_millis(ext::TYPING_EXPIRY_MS)
+            })
             .map(|(u, _)| u.clone())
             .collect();
         for u in expired {
@@ -476,7 +573,11 @@ struct ErrorBudget {
 
 impl Default for ErrorBudget {
     fn default() -> Self {
-        ErrorBudget { window_start: Instant::now(), in_window: 0, suppressed: 0 }
+        ErrorBudget {
+            window_start: Instant::now(),
+            in_window: 0,
+            suppressed: 0,
+        }
     }
 }
 
@@ -511,7 +612,10 @@ fn parse<T: serde::de::DeserializeOwned>(event: &str, v: Value) -> std::result::
 
 fn check_text(s: &str, max: usize, what: &str) -> std::result::Result<(), String> {
     if s.len() > max {
-        Err(format!("{what} of {} bytes is over the limit of {max}", s.len()))
+        Err(format!(
+            "{what} of {} bytes is over the limit of {max}",
+            s.len()
+        ))
     } else {
         Ok(())
     }
@@ -533,7 +637,10 @@ pub(crate) fn clip(s: &str, max: usize) -> String {
 /// `min · 2^(n-1)` capped at `max`.
 pub(crate) fn backoff_delay(attempt: u32, min: Duration, max: Duration) -> Duration {
     let exp = attempt.saturating_sub(1).min(20);
-    let base = min.saturating_mul(1u32 << exp).min(max).max(Duration::from_millis(1));
+    let base = min
+        .saturating_mul(1u32 << exp)
+        .min(max)
+        .max(Duration::from_millis(1));
     let half = base / 2;
     let jitter = fastrand::u64(0..=half.as_millis() as u64);
     half + Duration::from_millis(jitter)
@@ -549,9 +656,14 @@ mod tests {
         for attempt in 1..40 {
             let d = backoff_delay(attempt, min, max);
             let base = (min * 2u32.pow(attempt.saturating_sub(1).min(20))).min(max);
-            assert!(d >= base / 2 && d <= base, "attempt {attempt}: {d:?} vs {base:?}");
+            assert!(
+                d >= base / 2 && d <= base,
+                "attempt {attempt}: {d:?} vs {base:?}"
+            );
         }
-        let spread: BTreeSet<u128> = (0..50).map(|_| backoff_delay(6, min, max).as_millis()).collect();
+        let spread: BTreeSet<u128> = (0..50)
+            .map(|_| backoff_delay(6, min, max).as_millis())
+            .collect();
         assert!(spread.len() > 5, "no jitter: {spread:?}");
     }
 

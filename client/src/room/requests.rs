@@ -3,7 +3,9 @@
 //! (delivered, refused, failed), history pages.
 
 use banter_protocol::classic;
-use banter_protocol::ext::{self, HistoryPage, HistoryRequest, JoinAccepted, JoinExtension, SendRequest};
+use banter_protocol::ext::{
+    self, HistoryPage, HistoryRequest, JoinAccepted, JoinExtension, SendRequest,
+};
 use banter_protocol::AckReply;
 use serde_json::Value;
 
@@ -27,8 +29,12 @@ impl Actor {
         if self.in_flight.is_some() || self.stopped || self.paced_until.is_some() {
             return;
         }
-        let Some(conn) = self.conn.clone() else { return };
-        if let (Some(Req::Send { .. }), true, Some(pacer)) = (self.queue.front(), self.joined, self.pacer.as_mut()) {
+        let Some(conn) = self.conn.clone() else {
+            return;
+        };
+        if let (Some(Req::Send { .. }), true, Some(pacer)) =
+            (self.queue.front(), self.joined, self.pacer.as_mut())
+        {
             if let Err(wait) = pacer.take(Instant::now()) {
                 self.paced_until = Some(Instant::now() + wait);
                 return;
@@ -52,10 +58,20 @@ impl Actor {
             ),
             Req::History { since } => (
                 ext::HISTORY,
-                serde_json::to_value(HistoryRequest { room, since: *since, limit: Some(500) }).unwrap_or(Value::Null),
+                serde_json::to_value(HistoryRequest {
+                    room,
+                    since: *since,
+                    limit: Some(500),
+                })
+                .unwrap_or(Value::Null),
             ),
             Req::Send { id } => {
-                let Some(entry) = self.outbox.get(id).filter(|e| e.state == EntryState::Pending).cloned() else {
+                let Some(entry) = self
+                    .outbox
+                    .get(id)
+                    .filter(|e| e.state == EntryState::Pending)
+                    .cloned()
+                else {
                     return self.pump(); // resolved meanwhile (e.g. failed, or queued twice)
                 };
                 let attempt = match self.outbox.mark_sent(id) {
@@ -77,7 +93,12 @@ impl Actor {
                 if self.kind == Some(ServerKind::Banter) {
                     (
                         ext::SEND,
-                        serde_json::to_value(SendRequest { id: id.clone(), room, text: entry.text }).unwrap_or(Value::Null),
+                        serde_json::to_value(SendRequest {
+                            id: id.clone(),
+                            room,
+                            text: entry.text,
+                        })
+                        .unwrap_or(Value::Null),
                     )
                 } else {
                     (classic::SEND_MESSAGE, Value::String(entry.text))
@@ -89,7 +110,11 @@ impl Actor {
         let token = self.next_token;
         tracing::trace!(room = %self.spec.room, token, ?req, queued = self.queue.len(), "request");
         conn.request(event, payload, token, timeout);
-        self.in_flight = Some(InFlight { req, token, deadline: Instant::now() + timeout });
+        self.in_flight = Some(InFlight {
+            req,
+            token,
+            deadline: Instant::now() + timeout,
+        });
     }
 
     /// An ack (or a write failure) for request `token`; stale tokens are ignored.
@@ -108,14 +133,19 @@ impl Actor {
         tracing::trace!(room = %self.spec.room, ?req, ?result, "answer");
         let secs = self.spec.config.request_timeout.as_secs();
         match (req, result) {
-            (_, Err(RequestError::Emit(e))) => self.connection_lost(&format!("cannot write to the socket: {e}")),
+            (_, Err(RequestError::Emit(e))) => {
+                self.connection_lost(&format!("cannot write to the socket: {e}"))
+            }
             (req, Err(RequestError::Timeout)) => {
                 let what = match &req {
                     Req::Join { .. } => "join".to_owned(),
                     Req::Send { id } => format!("message {id}"),
                     Req::History { .. } => "history".to_owned(),
                 };
-                let err = ClientError::Timeout { what, seconds: secs };
+                let err = ClientError::Timeout {
+                    what,
+                    seconds: secs,
+                };
                 if let Some(reply) = self.join_reply.take() {
                     let _ = reply.send(Err(err));
                     self.stopped = true;
@@ -127,8 +157,16 @@ impl Actor {
                 if let Req::Send { id } = &req {
                     if self.kind != Some(ServerKind::Banter) {
                         self.fail(id, &err.to_string());
-                    } else if self.outbox.get(id).map(|e| e.attempts).unwrap_or(0) >= self.spec.config.max_send_attempts {
-                        self.fail(id, &format!("no acknowledgement after {} attempts", self.spec.config.max_send_attempts));
+                    } else if self.outbox.get(id).map(|e| e.attempts).unwrap_or(0)
+                        >= self.spec.config.max_send_attempts
+                    {
+                        self.fail(
+                            id,
+                            &format!(
+                                "no acknowledgement after {} attempts",
+                                self.spec.config.max_send_attempts
+                            ),
+                        );
                     }
                 }
                 self.connection_lost(&err.to_string());
@@ -193,7 +231,11 @@ impl Actor {
                 latest_seq = Some(a.latest_seq);
                 if since.is_none() {
                     // A fresh join shows the recent history only: older messages are skipped.
-                    let first = a.history.first().map(|m| m.seq.saturating_sub(1)).unwrap_or(a.latest_seq);
+                    let first = a
+                        .history
+                        .first()
+                        .map(|m| m.seq.saturating_sub(1))
+                        .unwrap_or(a.latest_seq);
                     self.timeline.skip_to(first);
                 } else if a.latest_seq < self.timeline.contiguous() {
                     // The server lost messages (new database?): start over from what it has.
@@ -203,13 +245,20 @@ impl Actor {
                         self.timeline.contiguous()
                     ));
                     self.timeline = SeqTracker::starting_at(0);
-                    self.timeline.skip_to(a.history.first().map(|m| m.seq.saturating_sub(1)).unwrap_or(a.latest_seq));
+                    self.timeline.skip_to(
+                        a.history
+                            .first()
+                            .map(|m| m.seq.saturating_sub(1))
+                            .unwrap_or(a.latest_seq),
+                    );
                 }
                 for m in a.history {
                     self.banter_message(m, true);
                 }
                 if a.more && since.is_some() {
-                    self.queue.push_front(Req::History { since: self.timeline.contiguous() });
+                    self.queue.push_front(Req::History {
+                        since: self.timeline.contiguous(),
+                    });
                 }
                 self.set_users(a.users.into_iter().collect(), rejoin);
                 let ids: Vec<String> = self
@@ -250,7 +299,10 @@ impl Actor {
     }
 
     pub(super) fn join_refused(&mut self, reason: String) {
-        let err = ClientError::JoinRefused { room: self.spec.room.clone(), reason: reason.clone() };
+        let err = ClientError::JoinRefused {
+            room: self.spec.room.clone(),
+            reason: reason.clone(),
+        };
         if let Some(reply) = self.join_reply.take() {
             let _ = reply.send(Err(err));
             self.stopped = true;
@@ -277,7 +329,9 @@ impl Actor {
     pub(super) fn send_reply(&mut self, id: &str, args: &[Value]) {
         match read_send_ack(args, id) {
             SendOutcome::Delivered { seq, .. } => self.resolve(id, AckStatus::Delivered, None, seq),
-            SendOutcome::Refused(reason) => self.resolve(id, AckStatus::Refused, Some(reason), None),
+            SendOutcome::Refused(reason) => {
+                self.resolve(id, AckStatus::Refused, Some(reason), None)
+            }
             SendOutcome::Malformed(detail) => {
                 self.protocol_error(format!("send ack: {detail}"));
                 self.fail(id, &format!("malformed acknowledgement: {detail}"));
@@ -294,12 +348,17 @@ impl Actor {
                         self.banter_message(m, true);
                     }
                     if page.more && progressed {
-                        self.queue.push_front(Req::History { since: self.timeline.contiguous() });
+                        self.queue.push_front(Req::History {
+                            since: self.timeline.contiguous(),
+                        });
                     }
                 }
                 Err(e) => self.protocol_error(format!("history ack is not a HistoryPage: {e}")),
             },
-            AckReply::Refused(r) => self.error(ClientError::Protocol(format!("history refused: {}", clip(&r, 500)))),
+            AckReply::Refused(r) => self.error(ClientError::Protocol(format!(
+                "history refused: {}",
+                clip(&r, 500)
+            ))),
             AckReply::Ok => self.protocol_error("history ack without a page".into()),
             AckReply::Malformed(d) => self.protocol_error(format!("history ack: {d}")),
         }
@@ -307,13 +366,27 @@ impl Actor {
 
     // ----- outcomes ---------------------------------------------------------------------
 
-    pub(super) fn resolve(&mut self, id: &str, status: AckStatus, reason: Option<String>, seq: Option<u64>) {
+    pub(super) fn resolve(
+        &mut self,
+        id: &str,
+        status: AckStatus,
+        reason: Option<String>,
+        seq: Option<u64>,
+    ) {
         let state = match status {
             AckStatus::Delivered => MessageState::Delivered { seq },
-            AckStatus::Refused => MessageState::Refused { reason: reason.clone().unwrap_or_default() },
-            AckStatus::Failed => MessageState::Failed { reason: reason.clone().unwrap_or_default() },
+            AckStatus::Refused => MessageState::Refused {
+                reason: reason.clone().unwrap_or_default(),
+            },
+            AckStatus::Failed => MessageState::Failed {
+                reason: reason.clone().unwrap_or_default(),
+            },
         };
-        let stored = if status == AckStatus::Failed { self.outbox.fail(id) } else { self.outbox.remove(id) };
+        let stored = if status == AckStatus::Failed {
+            self.outbox.fail(id)
+        } else {
+            self.outbox.remove(id)
+        };
         if let Err(e) = stored {
             self.error(e);
         }
@@ -330,13 +403,23 @@ impl Actor {
     }
 
     pub(super) fn fail(&mut self, id: &str, reason: &str) {
-        if self.outbox.get(id).is_some_and(|e| e.state == EntryState::Pending) {
+        if self
+            .outbox
+            .get(id)
+            .is_some_and(|e| e.state == EntryState::Pending)
+        {
             self.resolve(id, AckStatus::Failed, Some(reason.to_owned()), None);
         }
     }
 
     pub(super) fn fail_pending_in_memory(&mut self, reason: &str) {
-        let ids: Vec<String> = self.outbox.entries().iter().filter(|e| e.state == EntryState::Pending).map(|e| e.id.clone()).collect();
+        let ids: Vec<String> = self
+            .outbox
+            .entries()
+            .iter()
+            .filter(|e| e.state == EntryState::Pending)
+            .map(|e| e.id.clone())
+            .collect();
         for id in ids {
             self.fail(&id, reason);
         }

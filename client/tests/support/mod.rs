@@ -11,7 +11,10 @@ use banter_client::{ClientEvent, EventStream};
 
 /// The repository root (the workspace).
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("client/ has a parent").to_owned()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("client/ has a parent")
+        .to_owned()
 }
 
 /// A child process killed on drop.
@@ -64,26 +67,37 @@ pub fn start_node(script: &Path, port: u16) -> Proc {
         .spawn()
         .expect("start node");
     let line = first_line(&mut child);
-    let v: serde_json::Value = serde_json::from_str(line.trim()).unwrap_or_else(|e| panic!("bad first line {line:?}: {e}"));
+    let v: serde_json::Value = serde_json::from_str(line.trim())
+        .unwrap_or_else(|e| panic!("bad first line {line:?}: {e}"));
     let port = v["port"].as_u64().expect("port") as u16;
     Proc { child, port }
 }
 
 /// The classic chat-tutorial server on the official Node `socket.io`.
 pub fn start_classic(port: u16) -> Proc {
-    start_node(&repo_root().join("tests/node/support/classic-server.cjs"), port)
+    start_node(
+        &repo_root().join("tests/node/support/classic-server.cjs"),
+        port,
+    )
 }
 
 /// The hostile server of `client/tests/support/hostile-server.cjs`.
 pub fn start_hostile() -> Proc {
-    start_node(&repo_root().join("client/tests/support/hostile-server.cjs"), 0)
+    start_node(
+        &repo_root().join("client/tests/support/hostile-server.cjs"),
+        0,
+    )
 }
 
 /// The `banter-server` binary, built on demand.
 pub fn banter_server_bin() -> PathBuf {
     // Test binaries live in <target>/debug/deps/.
     let exe = std::env::current_exe().expect("current exe");
-    let debug_dir = exe.parent().and_then(Path::parent).expect("target/debug").to_owned();
+    let debug_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/debug")
+        .to_owned();
     let bin = debug_dir.join("banter-server");
     if !bin.exists() {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
@@ -104,7 +118,12 @@ pub fn start_banter(db_dir: &Path, port: u16, token: Option<&str>) -> Proc {
 }
 
 /// [`start_banter`] with a rate limit (messages per second per socket; 0 = none).
-pub fn start_banter_limited(db_dir: &Path, port: u16, token: Option<&str>, rate_limit: u32) -> Proc {
+pub fn start_banter_limited(
+    db_dir: &Path,
+    port: u16,
+    token: Option<&str>,
+    rate_limit: u32,
+) -> Proc {
     let mut cmd = Command::new(banter_server_bin());
     cmd.arg("--listen")
         .arg(format!("127.0.0.1:{port}"))
@@ -122,7 +141,10 @@ pub fn start_banter_limited(db_dir: &Path, port: u16, token: Option<&str>, rate_
     for _ in 0..50 {
         let mut child = cmd.spawn().expect("start banter-server");
         let line = first_line(&mut child);
-        if let Some(p) = line.trim().strip_prefix("banter-server listening on 127.0.0.1:") {
+        if let Some(p) = line
+            .trim()
+            .strip_prefix("banter-server listening on 127.0.0.1:")
+        {
             let port = p.parse().expect("port");
             return Proc { child, port };
         }
@@ -134,7 +156,11 @@ pub fn start_banter_limited(db_dir: &Path, port: u16, token: Option<&str>, rate_
 }
 
 /// Waits for the first event matching `pred`, returning it and everything before it.
-pub async fn wait_for(events: &mut EventStream, secs: u64, mut pred: impl FnMut(&ClientEvent) -> bool) -> (ClientEvent, Vec<ClientEvent>) {
+pub async fn wait_for(
+    events: &mut EventStream,
+    secs: u64,
+    mut pred: impl FnMut(&ClientEvent) -> bool,
+) -> (ClientEvent, Vec<ClientEvent>) {
     let mut seen = Vec::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
     loop {
@@ -146,7 +172,10 @@ pub async fn wait_for(events: &mut EventStream, secs: u64, mut pred: impl FnMut(
                 seen.push(e);
             }
             Ok(None) => panic!("event stream ended; seen: {seen:#?}"),
-            Err(_) => panic!("timed out after {secs} s; last events: {:#?}", &seen[seen.len().saturating_sub(15)..]),
+            Err(_) => panic!(
+                "timed out after {secs} s; last events: {:#?}",
+                &seen[seen.len().saturating_sub(15)..]
+            ),
         }
     }
 }
@@ -166,7 +195,12 @@ pub fn texts(events: &[ClientEvent], room: &str) -> Vec<String> {
     events
         .iter()
         .filter_map(|e| match e {
-            ClientEvent::Message { room: r, text, system: false, .. } if r == room => Some(text.clone()),
+            ClientEvent::Message {
+                room: r,
+                text,
+                system: false,
+                ..
+            } if r == room => Some(text.clone()),
             _ => None,
         })
         .collect()
