@@ -540,3 +540,45 @@ async fn sends_are_paced_to_the_advertised_rate() {
         start.elapsed()
     );
 }
+
+/// One client, two servers of different kinds at once: each room detects its own kind.
+#[tokio::test]
+async fn a_classic_and_a_banter_server_at_once() {
+    let db = tempfile::tempdir().unwrap();
+    let banter = start_banter(db.path(), 0, None);
+    let classic = start_classic(0);
+    let d = tempfile::tempdir().unwrap();
+    let (c, mut ev) = Client::new(config(d.path()));
+    let a = c
+        .join(JoinOptions::new(&banter.url(), "lobby", "ann"))
+        .await
+        .unwrap();
+    let b = c
+        .join(JoinOptions::new(&classic.url(), "lobby", "ann"))
+        .await
+        .unwrap();
+    assert_eq!((a.kind, b.kind), (ServerKind::Banter, ServerKind::Classic));
+    let ia = c.send(&banter.url(), "lobby", "to banter").await.unwrap();
+    let ib = c.send(&classic.url(), "lobby", "to classic").await.unwrap();
+    let mut seen = Vec::new();
+    let out = acks_until(&mut ev, 2, 10, &mut seen).await;
+    assert_eq!(out[&ia].0, AckStatus::Delivered);
+    assert!(out[&ia].1.is_some(), "a Banter ack has a seq");
+    assert_eq!(out[&ib], (AckStatus::Delivered, None));
+    seen.extend(drain(&mut ev, 300).await);
+    let on = |server: &str| -> Vec<String> {
+        seen.iter()
+            .filter_map(|e| match e {
+                ClientEvent::Message {
+                    server: s,
+                    text,
+                    system: false,
+                    ..
+                } if s == server => Some(text.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    assert_eq!(on(&banter.url()), vec!["to banter".to_string()]);
+    assert_eq!(on(&classic.url()), vec!["to classic".to_string()]);
+}
