@@ -148,7 +148,6 @@ impl Conn {
             st: Mutex::new(State::default()),
             tx,
         });
-        conn.emit_ui(UiEvent::Connection { server: server.clone(), state: ConnectionState::Connecting, detail: None });
         let (open_tx, open_rx) = oneshot::channel::<Result<(), String>>();
         let open_tx = Arc::new(Mutex::new(Some(open_tx)));
 
@@ -228,7 +227,7 @@ impl Conn {
             Ok(Ok(Err(text))) => unreachable(&server, text),
             _ => unreachable(&server, "no answer to the connection request"),
         };
-        conn.disconnect().await;
+        conn.close(false).await;
         Err(err)
     }
 
@@ -581,6 +580,10 @@ impl Conn {
     }
 
     pub async fn disconnect(&self) {
+        self.close(true).await
+    }
+
+    async fn close(&self, report: bool) {
         if let Ok(mut st) = self.st.lock() {
             st.closing = true;
             st.connected = false;
@@ -588,7 +591,9 @@ impl Conn {
         if let Some(c) = self.client.write().await.take() {
             let _ = c.disconnect().await;
         }
-        self.emit_ui(UiEvent::Connection { server: self.server.clone(), state: ConnectionState::Disconnected, detail: None });
+        if report {
+            self.emit_ui(UiEvent::Connection { server: self.server.clone(), state: ConnectionState::Disconnected, detail: None });
+        }
     }
 
     fn schedule_received(self: &Arc<Self>, room: &str) {

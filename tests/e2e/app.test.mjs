@@ -88,7 +88,7 @@ describe('Banter desktop, end to end', { concurrency: false }, () => {
     let other
     if (cliAvailable()) {
       // banter-cli joins and stays a moment
-      other = spawn(CLI_BIN, ['--server', server.url, '--name', 'bob', '--room', 'lobby'], { stdio: ['pipe', 'ignore', 'inherit'] })
+      other = spawn(CLI_BIN, ['chat', '--server', server.url, '--name', 'bob', '--room', 'lobby', '--data-dir', tmp('cli')], { stdio: ['pipe', 'ignore', 'inherit'] })
     } else {
       other = await peer(server.url, { username: 'bob', room: 'lobby' })
     }

@@ -126,6 +126,8 @@ export class Store {
   private applyOne(ev: UiEvent, now: number, focused: boolean): void {
     switch (ev.type) {
       case 'connection': {
+        // a server we never connected to appears only with something to say
+        if (!this.servers.has(ev.server) && ev.state === 'disconnected' && !ev.detail) break
         const s = this.servers.get(ev.server) ?? this.upsertServer(ev.server, '', ev.state)
         s.state = ev.state
         s.detail = ev.detail

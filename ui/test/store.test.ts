@@ -1,0 +1,137 @@
+import { describe, it, expect } from 'vitest'
+import { Store, roomKey, toRows, mergeDelivery, deliveryText, typingText, charCount, GROUP_GAP_MS } from '../src/store'
+import { msg, snapshot } from './fixtures'
+
+const S = 'http://127.0.0.1:3000'
+
+describe('Store', () => {
+  it('merges snapshots and dedupes messages by id', () => {
+    const s = new Store()
+    const a = msg()
+    s.addSnapshot(snapshot({ messages: [a] }))
+    s.apply([{ type: 'room', snapshot: snapshot({ messages: [a, msg()] }) }])
+    expect(s.rooms.get(roomKey(S, 'lobby'))!.messages).toHaveLength(2)
+    expect(s.active).toBe(roomKey(S, 'lobby'))
+  })
+
+  it('counts unread only for other rooms and not for own messages or notices', () => {
+    const s = new Store()
+    s.addSnapshot(snapshot())
+    s.addSnapshot(snapshot({ room: 'dev' }))
+    s.setActive(roomKey(S, 'lobby'))
+    s.apply([
+      { type: 'message', server: S, message: msg({ room: 'dev' }) },
+      { type: 'message', server: S, message: msg({ room: 'dev' }) },
+      { type: 'message', server: S, message: msg({ room: 'dev', own: true, username: 'ann' }) },
+      { type: 'message', server: S, message: msg({ room: 'dev', kind: 'notice', username: 'Admin' }) },
+      { type: 'message', server: S, message: msg({ room: 'lobby' }) },
+    ])
+    expect(s.rooms.get(roomKey(S, 'dev'))!.unread).toBe(2)
+    expect(s.rooms.get(roomKey(S, 'lobby'))!.unread).toBe(0)
+    s.setActive(roomKey(S, 'dev'))
+    expect(s.rooms.get(roomKey(S, 'dev'))!.unread).toBe(0)
+  })
+
+  it('counts unread in the active room while the window is not focused', () => {
+    const s = new Store()
+    s.addSnapshot(snapshot())
+    s.apply([{ type: 'message', server: S, message: msg() }], Date.now(), false)
+    expect(s.rooms.get(roomKey(S, 'lobby'))!.unread).toBe(1)
+  })
+
+  it('tracks own message delivery: pending → delivered with receipts, seq filled in', () => {
+    const s = new Store()
+    s.addSnapshot(snapshot())
+    const own = msg({ own: true, username: 'ann', seq: null, delivery: { state: 'pending', reason: null, receivedBy: null, recipients: null } })
+    s.addOwn(S, own)
+    s.apply([{ type: 'delivery', server: S, room: 'lobby', id: own.id, seq: 42, delivery: { state: 'delivered', reason: null, receivedBy: null, recipients: null } }])
+    s.apply([{ type: 'delivery', server: S, room: 'lobby', id: own.id, seq: 42, delivery: { state: 'delivered', reason: null, receivedBy: 1, recipients: 2 } }])
+    // the echo of our own message arrives after: it must not lose the receipt counts
+    s.apply([{ type: 'message', server: S, message: { ...own, seq: 42, delivery: { state: 'delivered', reason: null, receivedBy: null, recipients: null } } }])
+    const m = s.rooms.get(roomKey(S, 'lobby'))!.messages[0]
+    expect(m.seq).toBe(42)
+    expect(deliveryText(m.delivery)).toBe('delivered · received by 1 of 2')
+  })
+
+  it('shows presence as notices and updates members; typing expires', () => {
+    const s = new Store()
+    s.addSnapshot(snapshot())
+    s.apply([{ type: 'presence', server: S, room: 'lobby', username: 'cy', joined: true, users: ['ann', 'bob', 'cy'] }], 1000)
+    const r = s.rooms.get(roomKey(S, 'lobby'))!
+    expect(r.users).toEqual(['ann', 'bob', 'cy'])
+    expect(r.messages.at(-1)!.text).toBe('cy joined')
+    expect(r.messages.at(-1)!.kind).toBe('notice')
+    s.apply([{ type: 'typing', server: S, room: 'lobby', username: 'bob', typing: true }], 1000)
+    s.apply([{ type: 'typing', server: S, room: 'lobby', username: 'ann', typing: true }], 1000)
+    expect(s.typingNames(roomKey(S, 'lobby'), 2000)).toEqual(['bob'])
+    expect(s.typingNames(roomKey(S, 'lobby'), 1000 + 6001)).toEqual([])
+  })
+
+  it('keeps connection state per server and collects errors', () => {
+    const s = new Store()
+    s.apply([
+      { type: 'connection', server: S, state: 'reconnecting', detail: 'Connection lost. Reconnecting…' },
+      { type: 'error', error: { code: 'refused', message: 'nope' } },
+    ])
+    expect(s.servers.get(S)!.state).toBe('reconnecting')
+    expect(s.errors).toEqual(['nope'])
+  })
+
+  it('prepends older history without duplicates', () => {
+    const s = new Store()
+    const a = msg()
+    s.addSnapshot(snapshot({ messages: [a], more: true }))
+    const older = [msg(), msg()]
+    expect(s.prependHistory(S, 'lobby', [...older, a], false)).toBe(2)
+    const r = s.rooms.get(roomKey(S, 'lobby'))!
+    expect(r.messages.map((m) => m.id)).toEqual([older[0].id, older[1].id, a.id])
+    expect(r.more).toBe(false)
+  })
+})
+
+describe('delivery', () => {
+  const d = (state: 'pending' | 'delivered' | 'refused' | 'failed', reason: string | null = null) => ({ state, reason, receivedBy: null, recipients: null })
+  it('never goes back from delivered', () => {
+    expect(mergeDelivery(d('delivered'), d('pending'))!.state).toBe('delivered')
+    expect(mergeDelivery(d('failed', 'x'), d('pending'))!.state).toBe('pending')
+    expect(mergeDelivery(d('pending'), d('refused', 'Profanity is not allowed!'))!.state).toBe('refused')
+  })
+  it('reads as text', () => {
+    expect(deliveryText(d('pending'))).toBe('pending')
+    expect(deliveryText(d('delivered'))).toBe('delivered')
+    expect(deliveryText(d('refused', 'Profanity is not allowed!'))).toBe('refused: Profanity is not allowed!')
+    expect(deliveryText(d('failed', 'timeout'))).toBe('failed: timeout')
+    expect(deliveryText(null)).toBe('')
+  })
+})
+
+describe('rows', () => {
+  it('groups by sender and by day, notices apart', () => {
+    const t = 1_764_000_000_000
+    const rows = toRows([
+      msg({ username: 'bob', createdAt: t, day: '2026-11-24', dayLabel: 'Yesterday' }),
+      msg({ username: 'bob', createdAt: t + 1000, day: '2026-11-24', dayLabel: 'Yesterday' }),
+      msg({ username: 'ann', createdAt: t + 2000, day: '2026-11-24', dayLabel: 'Yesterday' }),
+      msg({ username: 'ann', createdAt: t + 3000 + GROUP_GAP_MS, day: '2026-11-24', dayLabel: 'Yesterday' }),
+      msg({ username: 'Admin', kind: 'notice', text: 'cy has joined!', day: '2026-11-24', dayLabel: 'Yesterday' }),
+      msg({ username: 'ann', createdAt: t + 90_000_000, day: '2026-11-25', dayLabel: 'Today' }),
+    ])
+    expect(rows.map((r) => (r.kind === 'msg' ? `${r.msg.username}${r.head ? '*' : ''}` : r.kind === 'day' ? `[${r.label}]` : '(notice)'))).toEqual([
+      '[Yesterday]',
+      'bob*',
+      'bob',
+      'ann*',
+      'ann*',
+      '(notice)',
+      '[Today]',
+      'ann*',
+    ])
+  })
+  it('typing and counting helpers', () => {
+    expect(typingText([])).toBe('')
+    expect(typingText(['bob'])).toBe('bob is typing…')
+    expect(typingText(['bob', 'cy'])).toBe('bob and cy are typing…')
+    expect(typingText(['a', 'b', 'c'])).toBe('3 people are typing…')
+    expect(charCount('é👍a')).toBe(3)
+  })
+})
