@@ -582,3 +582,53 @@ async fn a_classic_and_a_banter_server_at_once() {
     assert_eq!(on(&banter.url()), vec!["to banter".to_string()]);
     assert_eq!(on(&classic.url()), vec!["to classic".to_string()]);
 }
+
+/// A typing indicator ends after 6 s without a repeat, and at once when that user's message
+/// arrives.
+#[tokio::test]
+async fn typing_indicators_expire_and_end_with_a_message() {
+    let db = tempfile::tempdir().unwrap();
+    let server = start_banter(db.path(), 0, None);
+    let url = server.url();
+    let (da, dbb) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (ann, _ann_ev) = Client::new(config(da.path()));
+    let (bob, mut bob_ev) = Client::new(config(dbb.path()));
+    ann.join(JoinOptions::new(&url, "lobby", "ann"))
+        .await
+        .unwrap();
+    bob.join(JoinOptions::new(&url, "lobby", "bob"))
+        .await
+        .unwrap();
+
+    ann.set_typing(&url, "lobby", true).unwrap();
+    let _ = wait_for(&mut bob_ev, 5, |e| {
+        matches!(e, ClientEvent::Typing { typing: true, .. })
+    })
+    .await;
+    let t = std::time::Instant::now();
+    let _ = wait_for(&mut bob_ev, 10, |e| {
+        matches!(e, ClientEvent::Typing { typing: false, .. })
+    })
+    .await;
+    let waited = t.elapsed();
+    assert!(
+        waited >= Duration::from_millis(5_500) && waited <= Duration::from_millis(7_500),
+        "expired after {waited:?}"
+    );
+
+    tokio::time::sleep(Duration::from_secs(3)).await; // past ann's 3 s repeat throttle
+    ann.set_typing(&url, "lobby", true).unwrap();
+    let _ = wait_for(&mut bob_ev, 5, |e| {
+        matches!(e, ClientEvent::Typing { typing: true, .. })
+    })
+    .await;
+    ann.send(&url, "lobby", "done typing").await.unwrap();
+    let (e, _) = wait_for(&mut bob_ev, 5, |e| {
+        matches!(e, ClientEvent::Typing { .. } | ClientEvent::Message { .. })
+    })
+    .await;
+    assert!(
+        matches!(e, ClientEvent::Typing { typing: false, .. }),
+        "the indicator ends before the message shows: {e:?}"
+    );
+}
