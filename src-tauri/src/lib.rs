@@ -2,27 +2,27 @@
 //! map errors to `{code, message}`; the core's events go to the UI in batches over a
 //! Channel; notifications go through `notify_policy`.
 
-pub mod conn;
+pub mod core;
 pub mod error;
 pub mod format;
 pub mod ipc;
 pub mod local_server;
 pub mod notify_policy;
-pub mod secrets;
 pub mod settings;
 pub mod validate;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::Duration;
 
+use banter_client::{Client, ClientConfig, CredentialStore, JoinOptions, ServerUrl};
 use tauri::ipc::Channel;
 use tauri::{Manager, State};
 use tokio::sync::mpsc;
 
-use conn::{Conn, CoreEvent};
+use crate::core::{map_err, CoreEvent, Glue};
 use error::{CmdResult, CommandError, ErrorCode};
 use ipc::*;
 
@@ -31,15 +31,33 @@ const FLUSH_EVERY: Duration = Duration::from_millis(40);
 /// Largest batch sent at once.
 const MAX_BATCH: usize = 500;
 
+/// Who we are on a server: set by `connect`, used by every `join` there.
+#[derive(Clone)]
+struct Session {
+    display_name: String,
+    token: Option<String>,
+    /// A typed token to store in the keyring once a join proved it right.
+    remember: Option<String>,
+}
+
 pub struct AppState {
     settings: Mutex<Settings>,
     settings_path: Option<PathBuf>,
-    conns: tokio::sync::Mutex<HashMap<String, Arc<Conn>>>,
-    tx: conn::EventTx,
+    client: Client,
+    glue: Glue,
+    creds: CredentialStore,
+    sessions: Mutex<HashMap<String, Session>>,
+    tx: core::EventTx,
     sink: Mutex<Option<Channel<Vec<UiEvent>>>>,
     policy: Mutex<notify_policy::Policy>,
     focused: AtomicBool,
     local: tokio::sync::Mutex<Option<local_server::LocalServer>>,
+}
+
+/// The server's key: banter-client's normalised URL, after our own checks.
+fn server_key(raw: &str) -> CmdResult<ServerUrl> {
+    validate::server_url(raw)?;
+    ServerUrl::parse(raw).map_err(map_err)
 }
 
 impl AppState {
@@ -62,14 +80,19 @@ impl AppState {
         }
     }
 
-    async fn conn(&self, server: &str) -> CmdResult<Arc<Conn>> {
-        let server = validate::server_url(server)?;
-        self.conns
+    fn session(&self, server: &str) -> CmdResult<Session> {
+        self.sessions
             .lock()
-            .await
-            .get(&server)
-            .cloned()
+            .ok()
+            .and_then(|s| s.get(server).cloned())
             .ok_or_else(|| CommandError::new(ErrorCode::NotConnected, format!("Not connected to {server}: connect first.")))
+    }
+
+    fn stored_token(&self, server: &ServerUrl) -> Option<String> {
+        self.creds.get(server).unwrap_or_else(|e| {
+            tracing::warn!(code = e.code(), "keyring read failed");
+            None
+        })
     }
 }
 
@@ -94,7 +117,7 @@ async fn app_info(state: State<'_, AppState>) -> CmdResult<AppInfo> {
     let remembered_tokens = settings
         .servers
         .iter()
-        .filter(|s| matches!(secrets::get(&s.url), Ok(Some(_))))
+        .filter(|s| ServerUrl::parse(&s.url).is_ok_and(|u| matches!(state.creds.get(&u), Ok(Some(_)))))
         .map(|s| s.url.clone())
         .collect();
     Ok(AppInfo {
@@ -118,26 +141,19 @@ async fn save_settings(state: State<'_, AppState>, settings: Settings) -> CmdRes
 }
 
 async fn connect_inner(state: &AppState, req: ConnectRequest, local: bool) -> CmdResult<ConnectInfo> {
-    let server = validate::server_url(&req.url)?;
+    let url = server_key(&req.url)?;
+    let server = url.to_string();
     let display_name = validate::display_name(&req.display_name)?;
     let typed = req.token.as_deref().filter(|t| !t.trim().is_empty()).map(validate::token).transpose()?;
-    let token = match &typed {
-        Some(t) => Some(t.clone()),
-        None => secrets::get(&server).unwrap_or_else(|e| {
-            tracing::warn!(code = ?e.code, "keyring read failed");
-            None
-        }),
-    };
-    if let Some(old) = state.conns.lock().await.remove(&server) {
-        old.disconnect().await;
-    }
-    let conn = Conn::connect(server.clone(), display_name.clone(), token, state.tx.clone()).await?;
-    state.conns.lock().await.insert(server.clone(), conn);
-    if let (Some(t), true) = (&typed, req.remember_token) {
-        secrets::set(&server, t)?;
-    }
+    let token = typed.clone().or_else(|| state.stored_token(&url));
+    let remember = if req.remember_token { typed.clone() } else { None };
+    state
+        .sessions
+        .lock()
+        .map_err(|_| CommandError::internal("poisoned"))?
+        .insert(server.clone(), Session { display_name: display_name.clone(), token, remember });
     state.update_settings(|s| s.remember_server(&server, &display_name, local))?;
-    let token_remembered = matches!(secrets::get(&server), Ok(Some(_)));
+    let token_remembered = matches!(state.creds.get(&url), Ok(Some(_)));
     Ok(ConnectInfo { server, display_name, token_remembered })
 }
 
@@ -148,9 +164,15 @@ async fn connect(state: State<'_, AppState>, request: ConnectRequest) -> CmdResu
 
 #[tauri::command]
 async fn disconnect(state: State<'_, AppState>, request: ServerRequest) -> CmdResult<()> {
-    let server = validate::server_url(&request.server)?;
-    if let Some(c) = state.conns.lock().await.remove(&server) {
-        c.disconnect().await;
+    let server = server_key(&request.server)?.to_string();
+    for (s, room) in state.client.rooms() {
+        if s == server {
+            let _ = state.client.leave(&s, &room).await;
+            state.glue.forget(&s, &room);
+        }
+    }
+    if let Ok(mut sessions) = state.sessions.lock() {
+        sessions.remove(&server);
     }
     state.update_settings(|s| {
         s.rooms.retain(|r| r.server != server);
@@ -158,66 +180,95 @@ async fn disconnect(state: State<'_, AppState>, request: ServerRequest) -> CmdRe
     })
 }
 
-#[tauri::command]
-async fn join(state: State<'_, AppState>, request: RoomRequest) -> CmdResult<RoomSnapshot> {
-    let room = validate::room(&request.room)?;
-    let conn = state.conn(&request.server).await?;
-    let snap = conn.join(&room).await?;
+async fn join_inner(state: &AppState, server: &str, room: &str) -> CmdResult<RoomSnapshot> {
+    let url = server_key(server)?;
+    let server = url.to_string();
+    let room = validate::room(room)?;
+    let session = state.session(&server)?;
+    let rx = state.glue.expect_snapshot(&server, &room);
+    let opts = JoinOptions::new(&server, &room, &session.display_name).token(session.token.clone());
+    if let Err(e) = state.client.join(opts).await {
+        state.glue.forget(&server, &room);
+        return Err(map_err(e));
+    }
+    let snap = Glue::snapshot(rx).await?;
+    if let Some(t) = &session.remember {
+        // the join proved the token right: now remember it
+        state.creds.set(&url, t).map_err(map_err)?;
+        if let Ok(mut s) = state.sessions.lock() {
+            if let Some(sess) = s.get_mut(&server) {
+                sess.remember = None;
+            }
+        }
+    }
     state.update_settings(|s| s.remember_room(&snap.server, &snap.room))?;
     Ok(snap)
 }
 
 #[tauri::command]
+async fn join(state: State<'_, AppState>, request: RoomRequest) -> CmdResult<RoomSnapshot> {
+    join_inner(&state, &request.server, &request.room).await
+}
+
+#[tauri::command]
 async fn leave(state: State<'_, AppState>, request: RoomRequest) -> CmdResult<()> {
+    let server = server_key(&request.server)?.to_string();
     let room = validate::room(&request.room)?;
-    let conn = state.conn(&request.server).await?;
-    conn.leave(&room).await?;
-    let server = conn.server.clone();
-    state.update_settings(|s| s.forget_room(&server, &room))
+    let r = state.client.leave(&server, &room).await.map_err(map_err);
+    state.glue.forget(&server, &room);
+    state.update_settings(|s| s.forget_room(&server, &room))?;
+    r
 }
 
 #[tauri::command]
 async fn send(state: State<'_, AppState>, request: SendRequest) -> CmdResult<MessageView> {
+    let server = server_key(&request.server)?.to_string();
     let room = validate::room(&request.room)?;
-    let conn = state.conn(&request.server).await?;
-    validate::message(&request.text, conn.max_chars(&room)?)?;
-    conn.send(&room, &request.text)
+    validate::message(&request.text, banter_protocol::rules::MAX_MESSAGE_CHARS)?;
+    let id = state.client.send(&server, &room, &request.text).await.map_err(map_err)?;
+    let username = state.glue.username(&server, &room).unwrap_or_default();
+    let mut m = core::view(id, &room, None, username, MessageKind::Text, request.text, chrono::Utc::now().timestamp_millis(), true);
+    m.delivery = Some(Delivery::pending());
+    Ok(m)
 }
 
 #[tauri::command]
 async fn retry(state: State<'_, AppState>, request: RetryRequest) -> CmdResult<()> {
+    let server = server_key(&request.server)?.to_string();
     let room = validate::room(&request.room)?;
     validate::message_id(&request.id)?;
-    state.conn(&request.server).await?.retry(&room, &request.id)
+    state.client.retry(&server, &room, &request.id).await.map_err(map_err)
 }
 
+/// Older history. banter-client has no paging API yet, so a room shows what the join
+/// brought (the server's last 50 messages) and this answers "no more".
 #[tauri::command]
 async fn history(state: State<'_, AppState>, request: HistoryRequest) -> CmdResult<HistoryPage> {
-    let room = validate::room(&request.room)?;
-    let limit = validate::limit(request.limit, 500);
-    state.conn(&request.server).await?.history(&room, request.before_seq, limit).await
+    server_key(&request.server)?;
+    validate::room(&request.room)?;
+    validate::limit(request.limit, 500);
+    let _ = state;
+    Ok(HistoryPage { messages: Vec::new(), more: false })
 }
 
 #[tauri::command]
 async fn set_typing(state: State<'_, AppState>, request: TypingRequest) -> CmdResult<()> {
+    let server = server_key(&request.server)?.to_string();
     let room = validate::room(&request.room)?;
-    state.conn(&request.server).await?.set_typing(&room, request.typing).await;
-    Ok(())
+    state.client.set_typing(&server, &room, request.typing).map_err(map_err)
 }
 
 #[tauri::command]
 async fn token_set(state: State<'_, AppState>, request: TokenRequest) -> CmdResult<()> {
-    let server = validate::server_url(&request.server)?;
+    let url = server_key(&request.server)?;
     let token = validate::token(&request.token)?;
-    secrets::set(&server, &token)?;
-    let _ = state;
-    Ok(())
+    state.creds.set(&url, &token).map_err(map_err)
 }
 
 #[tauri::command]
-async fn token_clear(request: ServerRequest) -> CmdResult<()> {
-    let server = validate::server_url(&request.server)?;
-    secrets::clear(&server)
+async fn token_clear(state: State<'_, AppState>, request: ServerRequest) -> CmdResult<()> {
+    let url = server_key(&request.server)?;
+    state.creds.clear(&url).map(|_| ()).map_err(map_err)
 }
 
 #[tauri::command]
@@ -279,9 +330,8 @@ async fn resume(app: tauri::AppHandle) {
         let req = ConnectRequest { url: url.clone(), display_name: name, token: None, remember_token: false };
         match connect_inner(&state, req, server.local).await {
             Ok(info) => {
-                let Ok(conn) = state.conn(&info.server).await else { continue };
                 for room in rooms {
-                    let ui = match conn.join(&room).await {
+                    let ui = match join_inner(&state, &info.server, &room).await {
                         Ok(snapshot) => UiEvent::Room { snapshot },
                         Err(error) => UiEvent::Error { error },
                     };
@@ -367,11 +417,16 @@ pub fn run() {
     let loaded = settings_path.as_deref().map(settings::load).unwrap_or_default();
     let policy = notify_policy::Policy::new(loaded.notifications.to_policy());
     let (tx, rx) = mpsc::unbounded_channel();
+    let (client, events) = Client::new(ClientConfig::new(data_dir().join("client")));
+    let glue = Glue::default();
     let state = AppState {
         settings: Mutex::new(loaded),
         settings_path,
-        conns: tokio::sync::Mutex::new(HashMap::new()),
-        tx,
+        client,
+        glue: glue.clone(),
+        creds: CredentialStore::new(),
+        sessions: Mutex::new(HashMap::new()),
+        tx: tx.clone(),
         sink: Mutex::new(None),
         policy: Mutex::new(policy),
         focused: AtomicBool::new(true),
@@ -384,6 +439,7 @@ pub fn run() {
         .manage(state)
         .setup(move |app| {
             let handle = app.handle().clone();
+            tauri::async_runtime::spawn(glue.run(events, tx));
             tauri::async_runtime::spawn(pump(handle.clone(), rx));
             tauri::async_runtime::spawn(resume(handle));
             Ok(())

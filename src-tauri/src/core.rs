@@ -1,0 +1,341 @@
+//! The glue between banter-client and the UI: turns the core's event stream into UI events
+//! (batched by the pump in lib.rs) and notification candidates, and gathers a room's history
+//! into one snapshot so old messages reach the page through the `join` command (or one
+//! `room` event after a re-join), never one event per old message.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use banter_client::{AckStatus, ClientError, ClientEvent, EventStream, ServerKind};
+use tokio::sync::oneshot;
+
+use crate::error::{CommandError, ErrorCode};
+use crate::ipc::{ConnectionState, Delivery, DeliveryState, MessageKind, MessageView, RoomSnapshot, UiEvent};
+use crate::notify_policy;
+
+/// What the glue reports: a UI event, and what notifications should consider.
+#[derive(Debug, Clone)]
+pub struct CoreEvent {
+    pub ui: UiEvent,
+    pub notify: Option<notify_policy::Event>,
+}
+
+pub type EventTx = tokio::sync::mpsc::UnboundedSender<CoreEvent>;
+
+type Key = (String, String);
+
+#[derive(Default)]
+struct RoomInfo {
+    username: String,
+    users: Vec<String>,
+    banter: bool,
+    /// History gathered until the next `joined` event.
+    history: Vec<MessageView>,
+}
+
+#[derive(Default)]
+struct Inner {
+    rooms: HashMap<Key, RoomInfo>,
+    waiters: HashMap<Key, oneshot::Sender<RoomSnapshot>>,
+    local_ids: u64,
+}
+
+/// Shared between the commands and the translating task.
+#[derive(Clone, Default)]
+pub struct Glue {
+    inner: Arc<Mutex<Inner>>,
+}
+
+/// Maps a core error to the UI's `{code, message}`, with what to do about it.
+pub fn map_err(e: ClientError) -> CommandError {
+    let code = match e.code() {
+        "invalid_url" | "invalid_input" => ErrorCode::Invalid,
+        "unreachable" | "tls" | "connect_refused" | "connect_timeout" | "timeout" | "connection_lost" => ErrorCode::Unreachable,
+        "unauthorized" => ErrorCode::Unauthorized,
+        "join_refused" | "already_joined" => ErrorCode::Refused,
+        "not_joined" | "closed" => ErrorCode::NotConnected,
+        "keyring" | "keyring_unavailable" => ErrorCode::Keyring,
+        _ => ErrorCode::Internal,
+    };
+    let hint = match code {
+        ErrorCode::Unauthorized => " Enter the server's access token in the Token field (ask its owner for it).",
+        ErrorCode::Unreachable => " Check the URL and that the server is running.",
+        _ => "",
+    };
+    let mut message = e.to_string();
+    if let Some(first) = message.get(0..1) {
+        message = first.to_uppercase() + &message[1..];
+    }
+    CommandError::new(code, format!("{message}.{hint}").replace("..", "."))
+}
+
+pub fn view(
+    id: String,
+    room: &str,
+    seq: Option<u64>,
+    username: String,
+    kind: MessageKind,
+    text: String,
+    created_at: i64,
+    own: bool,
+) -> MessageView {
+    let (time, day, day_label) = crate::format::stamp(created_at);
+    MessageView {
+        id,
+        room: room.to_owned(),
+        seq,
+        username,
+        kind,
+        text,
+        created_at,
+        time,
+        day,
+        day_label,
+        own,
+        delivery: own.then(Delivery::delivered),
+    }
+}
+
+impl Glue {
+    /// Registers interest in the snapshot of a room about to be joined.
+    pub fn expect_snapshot(&self, server: &str, room: &str) -> oneshot::Receiver<RoomSnapshot> {
+        let (tx, rx) = oneshot::channel();
+        if let Ok(mut g) = self.inner.lock() {
+            g.waiters.insert((server.to_owned(), room.to_owned()), tx);
+        }
+        rx
+    }
+
+    pub fn forget(&self, server: &str, room: &str) {
+        if let Ok(mut g) = self.inner.lock() {
+            g.rooms.remove(&(server.to_owned(), room.to_owned()));
+            g.waiters.remove(&(server.to_owned(), room.to_owned()));
+        }
+    }
+
+    /// Waits for the snapshot the translator builds at the room's `joined` event.
+    pub async fn snapshot(rx: oneshot::Receiver<RoomSnapshot>) -> Result<RoomSnapshot, CommandError> {
+        tokio::time::timeout(Duration::from_secs(10), rx)
+            .await
+            .map_err(|_| CommandError::internal("The room's state did not arrive in time."))?
+            .map_err(|_| CommandError::internal("The room's state was dropped."))
+    }
+
+    /// Reads the core's events until it ends; forwards translated ones to `tx`.
+    pub async fn run(self, mut events: EventStream, tx: EventTx) {
+        while let Some(ev) = events.recv().await {
+            for out in self.translate(ev) {
+                let _ = tx.send(out);
+            }
+        }
+    }
+
+    fn translate(&self, ev: ClientEvent) -> Vec<CoreEvent> {
+        let Ok(mut g) = self.inner.lock() else { return Vec::new() };
+        let ui = |ui: UiEvent| CoreEvent { ui, notify: None };
+        match ev {
+            ClientEvent::Connected { server, .. } => {
+                vec![ui(UiEvent::Connection { server, state: ConnectionState::Connected, detail: None })]
+            }
+            ClientEvent::Reconnecting { server, reason, .. } => vec![ui(UiEvent::Connection {
+                server,
+                state: ConnectionState::Reconnecting,
+                detail: Some(format!("Connection lost ({reason}). Reconnecting…")),
+            })],
+            ClientEvent::Disconnected { server, room, reason } => vec![ui(UiEvent::Connection {
+                server,
+                state: ConnectionState::Disconnected,
+                detail: Some(format!("Disconnected from {room}: {reason}")),
+            })],
+            ClientEvent::Joined { server, room, username, kind, .. } => {
+                let key = (server.clone(), room.clone());
+                let info = g.rooms.entry(key.clone()).or_default();
+                info.username = username.clone();
+                info.banter = kind == ServerKind::Banter;
+                let snapshot = RoomSnapshot {
+                    server: server.clone(),
+                    room: room.clone(),
+                    username,
+                    users: info.users.clone(),
+                    messages: std::mem::take(&mut info.history),
+                    more: false,
+                    max_message_chars: banter_protocol::rules::MAX_MESSAGE_CHARS as u32,
+                    banter: info.banter,
+                };
+                match g.waiters.remove(&key) {
+                    Some(w) => {
+                        let _ = w.send(snapshot);
+                        Vec::new()
+                    }
+                    // a re-join after a reconnect: one event with what was missed
+                    None => vec![ui(UiEvent::Room { snapshot })],
+                }
+            }
+            ClientEvent::Left { server, room } => {
+                g.rooms.remove(&(server, room));
+                Vec::new()
+            }
+            ClientEvent::Message { server, room, id, seq, username, text, kind, created_at, mine, system, history } => {
+                let id = id.unwrap_or_else(|| {
+                    g.local_ids += 1;
+                    format!("classic-{}", g.local_ids)
+                });
+                let mkind = if system {
+                    MessageKind::Notice
+                } else if kind == "location" {
+                    MessageKind::Location
+                } else {
+                    MessageKind::Text
+                };
+                let m = view(id, &room, seq, username.clone(), mkind, text.clone(), created_at, mine);
+                let info = g.rooms.entry((server.clone(), room.clone())).or_default();
+                if history {
+                    info.history.push(m);
+                    return Vec::new();
+                }
+                let notify = (!mine && !system).then(|| notify_policy::Event {
+                    server: server.clone(),
+                    room: room.clone(),
+                    username,
+                    own_username: info.username.clone(),
+                    kind: notify_policy::EventKind::Message { text },
+                });
+                vec![CoreEvent { ui: UiEvent::Message { server, message: m }, notify }]
+            }
+            ClientEvent::UserJoined { server, room, username } => {
+                let info = g.rooms.entry((server.clone(), room.clone())).or_default();
+                if !info.users.contains(&username) {
+                    info.users.push(username.clone());
+                    info.users.sort();
+                }
+                let notify = notify_policy::Event {
+                    server: server.clone(),
+                    room: room.clone(),
+                    username: username.clone(),
+                    own_username: info.username.clone(),
+                    kind: notify_policy::EventKind::Joined,
+                };
+                let users = info.users.clone();
+                vec![CoreEvent { ui: UiEvent::Presence { server, room, username, joined: true, users }, notify: Some(notify) }]
+            }
+            ClientEvent::UserLeft { server, room, username } => {
+                let info = g.rooms.entry((server.clone(), room.clone())).or_default();
+                info.users.retain(|u| *u != username);
+                let users = info.users.clone();
+                vec![ui(UiEvent::Presence { server, room, username, joined: false, users })]
+            }
+            ClientEvent::Users { server, room, users } => {
+                let info = g.rooms.entry((server.clone(), room.clone())).or_default();
+                info.users = users.clone();
+                vec![ui(UiEvent::Presence { server, room, username: String::new(), joined: true, users })]
+            }
+            ClientEvent::Typing { server, room, username, typing } => vec![ui(UiEvent::Typing { server, room, username, typing })],
+            ClientEvent::Pending { server, room, id, .. } => {
+                vec![ui(UiEvent::Delivery { server, room, id, seq: None, delivery: Delivery::pending() })]
+            }
+            ClientEvent::Ack { server, room, id, status, reason, seq } => {
+                let state = match status {
+                    AckStatus::Delivered => DeliveryState::Delivered,
+                    AckStatus::Refused => DeliveryState::Refused,
+                    AckStatus::Failed => DeliveryState::Failed,
+                };
+                let delivery = Delivery { state, reason, received_by: None, recipients: None };
+                vec![ui(UiEvent::Delivery { server, room, id, seq, delivery })]
+            }
+            ClientEvent::Receipt { server, room, id, seq, received_by, recipients } => {
+                let delivery = Delivery {
+                    state: DeliveryState::Delivered,
+                    reason: None,
+                    received_by: Some(received_by),
+                    recipients: Some(recipients),
+                };
+                vec![ui(UiEvent::Delivery { server, room, id, seq: Some(seq), delivery })]
+            }
+            ClientEvent::Error { code, message, .. } => {
+                tracing::warn!(%code, "core reported an error");
+                vec![ui(UiEvent::Error { error: CommandError::new(ErrorCode::Internal, message) })]
+            }
+        }
+    }
+
+    /// The user's name in a room, for own messages sent before the echo arrives.
+    pub fn username(&self, server: &str, room: &str) -> Option<String> {
+        self.inner.lock().ok()?.rooms.get(&(server.to_owned(), room.to_owned())).map(|r| r.username.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(history: bool, mine: bool, username: &str) -> ClientEvent {
+        ClientEvent::Message {
+            server: "http://s".into(),
+            room: "lobby".into(),
+            id: Some(format!("id-{username}-{history}")),
+            seq: Some(1),
+            username: username.into(),
+            text: "<b>hi</b>".into(),
+            kind: "text".into(),
+            created_at: 0,
+            mine,
+            system: false,
+            history,
+        }
+    }
+
+    #[test]
+    fn history_goes_into_one_snapshot_not_events() {
+        let g = Glue::default();
+        let mut rx = g.expect_snapshot("http://s", "lobby");
+        assert!(g.translate(msg(true, false, "bob")).is_empty());
+        assert!(g.translate(msg(true, true, "ann")).is_empty());
+        let out = g.translate(ClientEvent::Joined {
+            server: "http://s".into(),
+            room: "lobby".into(),
+            username: "ann".into(),
+            kind: ServerKind::Banter,
+            rejoin: false,
+            latest_seq: Some(2),
+            features: vec![],
+        });
+        assert!(out.is_empty(), "the waiting join command gets it");
+        let snap = rx.try_recv().unwrap();
+        assert_eq!(snap.messages.len(), 2);
+        assert!(snap.messages[1].own);
+        assert_eq!(snap.messages[0].text, "<b>hi</b>", "text passes untouched: the UI shows it as text");
+    }
+
+    #[test]
+    fn live_events_notify_for_others_only() {
+        let g = Glue::default();
+        g.translate(ClientEvent::Joined {
+            server: "http://s".into(),
+            room: "lobby".into(),
+            username: "ann".into(),
+            kind: ServerKind::Banter,
+            rejoin: true,
+            latest_seq: None,
+            features: vec![],
+        });
+        let out = g.translate(msg(false, false, "bob"));
+        assert!(out[0].notify.is_some());
+        let out = g.translate(msg(false, true, "ann"));
+        assert!(out[0].notify.is_none());
+        let out = g.translate(ClientEvent::UserJoined { server: "http://s".into(), room: "lobby".into(), username: "cy".into() });
+        let n = out[0].notify.as_ref().unwrap();
+        assert_eq!((n.username.as_str(), n.own_username.as_str()), ("cy", "ann"));
+        match &out[0].ui {
+            UiEvent::Presence { users, .. } => assert_eq!(users, &vec!["cy".to_string()]),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn errors_say_what_to_do() {
+        let e = map_err(ClientError::JoinRefused { room: "lobby".into(), reason: "Username is in use!".into() });
+        assert_eq!(e.code, ErrorCode::Refused);
+        assert!(!e.message.is_empty());
+    }
+}
