@@ -3,7 +3,8 @@
 //! into one snapshot so old messages reach the page through the `join` command (or one
 //! `room` event after a re-join), never one event per old message.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -39,12 +40,39 @@ struct Inner {
     rooms: HashMap<Key, RoomInfo>,
     waiters: HashMap<Key, oneshot::Sender<RoomSnapshot>>,
     local_ids: u64,
+    /// The last [`CACHE_PER_ROOM`] lines of each room, kept on disk so a room shows its
+    /// recent past at start (banter-client resumes from the last seq it saw, so a re-join
+    /// only brings what was missed).
+    cache: HashMap<Key, VecDeque<MessageView>>,
+    dirty: bool,
 }
+
+/// Lines kept per room in the local timeline cache.
+pub const CACHE_PER_ROOM: usize = 200;
 
 /// Shared between the commands and the translating task.
 #[derive(Clone, Default)]
 pub struct Glue {
     inner: Arc<Mutex<Inner>>,
+}
+
+fn cache_put(cache: &mut HashMap<Key, VecDeque<MessageView>>, key: &Key, m: &MessageView) {
+    let q = cache.entry(key.clone()).or_default();
+    match q.iter_mut().find(|x| x.id == m.id) {
+        Some(x) => {
+            let delivery = x.delivery.clone();
+            *x = m.clone();
+            if m.delivery.is_none() {
+                x.delivery = delivery;
+            }
+        }
+        None => {
+            q.push_back(m.clone());
+            while q.len() > CACHE_PER_ROOM {
+                q.pop_front();
+            }
+        }
+    }
 }
 
 /// Maps a core error to the UI's `{code, message}`, with what to do about it.
@@ -153,15 +181,25 @@ impl Glue {
                 let info = g.rooms.entry(key.clone()).or_default();
                 info.username = username.clone();
                 info.banter = kind == ServerKind::Banter;
+                let fresh = std::mem::take(&mut info.history);
+                let users = info.users.clone();
+                let banter = info.banter;
+                for m in &fresh {
+                    cache_put(&mut g.cache, &key, m);
+                }
+                if !fresh.is_empty() {
+                    g.dirty = true;
+                }
+                let messages: Vec<MessageView> = g.cache.get(&key).map(|q| q.iter().cloned().collect()).unwrap_or_default();
                 let snapshot = RoomSnapshot {
                     server: server.clone(),
                     room: room.clone(),
                     username,
-                    users: info.users.clone(),
-                    messages: std::mem::take(&mut info.history),
+                    users,
+                    messages,
                     more: false,
                     max_message_chars: banter_protocol::rules::MAX_MESSAGE_CHARS as u32,
-                    banter: info.banter,
+                    banter,
                 };
                 match g.waiters.remove(&key) {
                     Some(w) => {
@@ -189,7 +227,12 @@ impl Glue {
                     MessageKind::Text
                 };
                 let m = view(id, &room, seq, username.clone(), mkind, text.clone(), created_at, mine);
-                let info = g.rooms.entry((server.clone(), room.clone())).or_default();
+                let key = (server.clone(), room.clone());
+                if !history {
+                    cache_put(&mut g.cache, &key, &m);
+                    g.dirty = true;
+                }
+                let info = g.rooms.entry(key).or_default();
                 if history {
                     info.history.push(m);
                     return Vec::new();
@@ -241,6 +284,11 @@ impl Glue {
                     AckStatus::Failed => DeliveryState::Failed,
                 };
                 let delivery = Delivery { state, reason, received_by: None, recipients: None };
+                if let Some(m) = g.cache.get_mut(&(server.clone(), room.clone())).and_then(|q| q.iter_mut().find(|m| m.id == id)) {
+                    m.delivery = Some(delivery.clone());
+                    m.seq = seq.or(m.seq);
+                    g.dirty = true;
+                }
                 vec![ui(UiEvent::Delivery { server, room, id, seq, delivery })]
             }
             ClientEvent::Receipt { server, room, id, seq, received_by, recipients } => {
@@ -256,6 +304,66 @@ impl Glue {
                 tracing::warn!(%code, "core reported an error");
                 vec![ui(UiEvent::Error { error: CommandError::new(ErrorCode::Internal, message) })]
             }
+        }
+    }
+
+    /// Records one of our own messages as soon as it is queued.
+    pub fn record_own(&self, server: &str, m: &MessageView) {
+        if let Ok(mut g) = self.inner.lock() {
+            cache_put(&mut g.cache, &(server.to_owned(), m.room.clone()), m);
+            g.dirty = true;
+        }
+    }
+
+    /// Loads the timeline cache written by [`Glue::save`]; times are re-labelled for today.
+    pub fn load(&self, path: &Path) {
+        let Ok(text) = std::fs::read_to_string(path) else { return };
+        let Ok(rooms) = serde_json::from_str::<Vec<(String, String, Vec<MessageView>)>>(&text) else {
+            tracing::warn!("timeline cache unreadable, ignored");
+            return;
+        };
+        if let Ok(mut g) = self.inner.lock() {
+            for (server, room, msgs) in rooms {
+                let q: VecDeque<MessageView> = msgs
+                    .into_iter()
+                    .rev()
+                    .take(CACHE_PER_ROOM)
+                    .rev()
+                    .map(|mut m| {
+                        (m.time, m.day, m.day_label) = crate::format::stamp(m.created_at);
+                        m
+                    })
+                    .collect();
+                g.cache.insert((server, room), q);
+            }
+        }
+    }
+
+    /// Writes the timeline cache if it changed (atomically).
+    pub fn save(&self, path: &Path) {
+        let rooms: Vec<(String, String, Vec<MessageView>)> = {
+            let Ok(mut g) = self.inner.lock() else { return };
+            if !g.dirty {
+                return;
+            }
+            g.dirty = false;
+            g.cache.iter().map(|((s, r), q)| (s.clone(), r.clone(), q.iter().cloned().collect())).collect()
+        };
+        let Ok(json) = serde_json::to_vec(&rooms) else { return };
+        if let Some(dir) = path.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let tmp = path.with_extension("json.tmp");
+        if std::fs::write(&tmp, json).and_then(|_| std::fs::rename(&tmp, path)).is_err() {
+            tracing::warn!("could not save the timeline cache");
+        }
+    }
+
+    /// Drops a left room's cache.
+    pub fn drop_cache(&self, server: &str, room: &str) {
+        if let Ok(mut g) = self.inner.lock() {
+            g.cache.remove(&(server.to_owned(), room.to_owned()));
+            g.dirty = true;
         }
     }
 
@@ -330,6 +438,32 @@ mod tests {
             UiEvent::Presence { users, .. } => assert_eq!(users, &vec!["cy".to_string()]),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn the_recent_past_survives_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("timeline.json");
+        let joined = || ClientEvent::Joined {
+            server: "http://s".into(),
+            room: "lobby".into(),
+            username: "ann".into(),
+            kind: ServerKind::Banter,
+            rejoin: false,
+            latest_seq: Some(1),
+            features: vec![],
+        };
+        let g = Glue::default();
+        g.translate(joined());
+        g.translate(msg(false, false, "bob"));
+        g.save(&path);
+        let g2 = Glue::default();
+        g2.load(&path);
+        let mut rx = g2.expect_snapshot("http://s", "lobby");
+        g2.translate(joined());
+        let snap = rx.try_recv().unwrap();
+        assert_eq!(snap.messages.len(), 1, "shown again after a restart");
+        assert_eq!(snap.messages[0].username, "bob");
     }
 
     #[test]

@@ -117,7 +117,7 @@ pub struct ServerRequest {
 }
 
 /// What kind of line a message is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MessageKind {
     Text,
@@ -127,7 +127,7 @@ pub enum MessageKind {
 }
 
 /// Delivery state of one of your own messages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DeliveryState {
     Pending,
@@ -137,7 +137,7 @@ pub enum DeliveryState {
 }
 
 /// Delivery of one of your own messages.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Delivery {
     pub state: DeliveryState,
@@ -161,7 +161,7 @@ impl Delivery {
 }
 
 /// One line of a room's timeline, ready to show: times are formatted on the Rust side.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MessageView {
     pub id: String,

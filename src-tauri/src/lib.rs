@@ -28,6 +28,13 @@ use ipc::*;
 
 /// How often queued UI events are flushed to the page (one batch per tick at most).
 const FLUSH_EVERY: Duration = Duration::from_millis(40);
+/// How often the timeline cache is written when it changed.
+const SAVE_EVERY: Duration = Duration::from_secs(2);
+
+fn timeline_path() -> PathBuf {
+    data_dir().join("timeline.json")
+}
+
 /// Largest batch sent at once.
 const MAX_BATCH: usize = 500;
 
@@ -216,6 +223,7 @@ async fn leave(state: State<'_, AppState>, request: RoomRequest) -> CmdResult<()
     let room = validate::room(&request.room)?;
     let r = state.client.leave(&server, &room).await.map_err(map_err);
     state.glue.forget(&server, &room);
+    state.glue.drop_cache(&server, &room);
     state.update_settings(|s| s.forget_room(&server, &room))?;
     r
 }
@@ -229,6 +237,7 @@ async fn send(state: State<'_, AppState>, request: SendRequest) -> CmdResult<Mes
     let username = state.glue.username(&server, &room).unwrap_or_default();
     let mut m = core::view(id, &room, None, username, MessageKind::Text, request.text, chrono::Utc::now().timestamp_millis(), true);
     m.delivery = Some(Delivery::pending());
+    state.glue.record_own(&server, &m);
     Ok(m)
 }
 
@@ -352,6 +361,7 @@ async fn resume(app: tauri::AppHandle) {
 async fn pump(app: tauri::AppHandle, mut rx: mpsc::UnboundedReceiver<CoreEvent>) {
     let mut buf: Vec<UiEvent> = Vec::new();
     let mut tick = tokio::time::interval(FLUSH_EVERY);
+    let mut last_save = std::time::Instant::now();
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
@@ -384,6 +394,10 @@ async fn pump(app: tauri::AppHandle, mut rx: mpsc::UnboundedReceiver<CoreEvent>)
                     }
                 }
                 let due = state.policy.lock().map(|mut p| p.take_due(now_ms())).unwrap_or_default();
+                if last_save.elapsed() >= SAVE_EVERY {
+                    last_save = std::time::Instant::now();
+                    state.glue.save(&timeline_path());
+                }
                 for n in due {
                     show_notification(&app, n);
                 }
@@ -419,6 +433,7 @@ pub fn run() {
     let (tx, rx) = mpsc::unbounded_channel();
     let (client, events) = Client::new(ClientConfig::new(data_dir().join("client")));
     let glue = Glue::default();
+    glue.load(&timeline_path());
     let state = AppState {
         settings: Mutex::new(loaded),
         settings_path,
@@ -467,6 +482,11 @@ pub fn run() {
             open_link,
             start_local_server,
         ])
-        .run(tauri::generate_context!())
-        .expect("error while running Banter");
+        .build(tauri::generate_context!())
+        .expect("error while building Banter")
+        .run(|app, event| {
+            if let tauri::RunEvent::Exit = event {
+                app.state::<AppState>().glue.save(&timeline_path());
+            }
+        });
 }
