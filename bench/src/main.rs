@@ -161,6 +161,7 @@ fn main() -> ExitCode {
         );
     }
 
+    let mut built = false;
     let banter_bin = match &args.server_bin {
         Some(p) => p.clone(),
         None => {
@@ -182,6 +183,7 @@ fn main() -> ExitCode {
                         eprintln!("error: building banter-server failed (use --only node to skip it)");
                         return ExitCode::FAILURE;
                     }
+                    built = true;
                 }
             }
             procs::default_banter_bin()
@@ -195,6 +197,35 @@ fn main() -> ExitCode {
         );
         return ExitCode::FAILURE;
     }
+    // Run a private copy: the shared target dir may get a new build while the bench runs
+    // (the throughput and the idle-memory phases must measure the same binary).
+    let bin_dir = match tempfile::Builder::new().prefix("banter-bench-bin-").tempdir() {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: temp dir: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let banter_bin_shown = banter_bin.clone();
+    let banter_bin = if cfg.kinds.contains(&Kind::Banter) {
+        let copy = bin_dir.path().join("banter-server");
+        if let Err(e) = std::fs::copy(&banter_bin, &copy) {
+            eprintln!("error: cannot copy {}: {e}", banter_bin.display());
+            return ExitCode::FAILURE;
+        }
+        copy
+    } else {
+        banter_bin
+    };
+    let version = if built {
+        format!("banter-server built by the bench from {}", source_version(&repo))
+    } else {
+        format!(
+            "banter-server binary {} (not built by the bench; the work tree is at {})",
+            banter_bin_shown.display(),
+            source_version(&repo)
+        )
+    };
     let launch = Launch { banter_bin, repo_root: repo };
 
     let rt = match tokio::runtime::Builder::new_multi_thread()
@@ -215,7 +246,10 @@ fn main() -> ExitCode {
         let r = rt.block_on(bench_server(kind, &cfg, &launch));
         reports.push((kind, r));
     }
-    let text = render(&cfg, &reports, started.elapsed(), args.gen_threads.max(1));
+    let mut text = render(&cfg, &reports, started.elapsed(), args.gen_threads.max(1));
+    if cfg.kinds.contains(&Kind::Banter) {
+        text.push_str(&format!("{version}\n"));
+    }
     println!("{text}");
     if let Some(out) = &args.out {
         if let Err(e) = std::fs::write(out, &text) {
@@ -523,6 +557,28 @@ async fn idle_memory(kind: Kind, cfg: &Config, launch: &Launch, rep: &mut Report
     srv.stop();
     abort(&handles);
     Ok(())
+}
+
+/// The commit the banter-server binary was (presumably) built from, and whether server/
+/// or protocol/ had uncommitted changes.
+fn source_version(repo: &std::path::Path) -> String {
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .arg("-C")
+            .arg(repo)
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    let Some(head) = git(&["rev-parse", "--short", "HEAD"]) else { return "an unknown commit".into() };
+    let dirty = git(&["status", "--porcelain", "--", "server", "protocol"]).is_some_and(|s| !s.is_empty());
+    if dirty {
+        format!("commit {head} plus uncommitted changes in server/ or protocol/")
+    } else {
+        format!("commit {head}")
+    }
 }
 
 /// Sums up the server's log: warnings about deliveries to sockets that were already
