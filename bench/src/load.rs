@@ -13,7 +13,7 @@
 use std::io;
 use std::io::Write as _;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Instant;
 
@@ -42,7 +42,14 @@ pub struct Shared {
     pub closed: AtomicU64,
     pub first_error: Mutex<Option<String>>,
     pub hist: Hist,
+    /// How far clients go before they just sit and read: `STAGE_WS` (WebSocket open, no
+    /// Socket.IO connect), `STAGE_CONNECT` (Socket.IO connected, not joined) or `STAGE_JOIN`.
+    pub stage: AtomicU8,
 }
+
+pub const STAGE_WS: u8 = 0;
+pub const STAGE_CONNECT: u8 = 1;
+pub const STAGE_JOIN: u8 = 2;
 
 impl Shared {
     pub fn new() -> Shared {
@@ -62,6 +69,7 @@ impl Shared {
             closed: AtomicU64::new(0),
             first_error: Mutex::new(None),
             hist: Hist::new(),
+            stage: AtomicU8::new(STAGE_JOIN),
         }
     }
 
@@ -145,6 +153,9 @@ pub async fn client(
 
 async fn setup(addr: SocketAddr, username: &str, room: &str, sh: &Shared) -> io::Result<Conn> {
     let mut c = Conn::connect(addr).await?;
+    if sh.stage.load(Relaxed) == STAGE_WS {
+        return Ok(c);
+    }
     c.push_text(b"40");
     c.flush().await?;
     wait_for(&mut c, sh, |p| {
@@ -157,6 +168,9 @@ async fn setup(addr: SocketAddr, username: &str, room: &str, sh: &Shared) -> io:
         }
     })
     .await?;
+    if sh.stage.load(Relaxed) == STAGE_CONNECT {
+        return Ok(c);
+    }
     let join = format!(r#"420["join",{{"username":"{username}","room":"{room}"}}]"#);
     c.push_text(join.as_bytes());
     c.flush().await?;

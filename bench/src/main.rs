@@ -45,6 +45,10 @@ struct Args {
     /// Idle joined connections for the memory-per-connection figure (default 5000; quick 300).
     #[arg(long)]
     idle: Option<usize>,
+    /// How far the idle clients go: `join` (joined a room), `connect` (Socket.IO connected,
+    /// no join) or `ws` (WebSocket open, no Socket.IO connect): a breakdown of the memory.
+    #[arg(long, default_value = "join", value_parser = ["join", "connect", "ws"])]
+    idle_stage: String,
     /// Idle clients per room in the memory test.
     #[arg(long, default_value_t = 10)]
     idle_room_size: usize,
@@ -72,6 +76,7 @@ struct Config {
     inflight: Vec<usize>,
     idle: usize,
     idle_room_size: usize,
+    idle_stage: u8,
     senders: Option<usize>,
     duration: Duration,
     warmup: Duration,
@@ -143,6 +148,11 @@ fn main() -> ExitCode {
         idle: args.idle.unwrap_or(if quick { 300 } else { 5000 }),
         idle_room_size: args.idle_room_size.max(1),
         senders: args.senders,
+        idle_stage: match args.idle_stage.as_str() {
+            "ws" => load::STAGE_WS,
+            "connect" => load::STAGE_CONNECT,
+            _ => load::STAGE_JOIN,
+        },
         duration,
         warmup: if quick { Duration::from_millis(300) } else { Duration::from_secs(1) },
         kinds,
@@ -525,6 +535,7 @@ async fn idle_memory(kind: Kind, cfg: &Config, launch: &Launch, rep: &mut Report
     let pids = procs::tree(srv.pid);
     rep.idle_base = median_rss(&pids).await;
     let sh = Arc::new(Shared::new());
+    sh.stage.store(cfg.idle_stage, Relaxed);
     let size = cfg.idle_room_size;
     let r = open_clients(srv.addr, cfg.idle, |i| format!("idle{}", i / size), None, &sh).await;
     let (handles, secs) = match r {
@@ -541,8 +552,9 @@ async fn idle_memory(kind: Kind, cfg: &Config, launch: &Launch, rep: &mut Report
     rep.idle_conns = cfg.idle;
     rep.idle_join_secs = secs;
     eprintln!(
-        "   {} idle joined connections in {secs:.1} s: RSS {} → {} ({}/connection)",
+        "   {} idle connections ({}) in {secs:.1} s: RSS {} → {} ({}/connection)",
         cfg.idle,
+        stage_name(cfg.idle_stage),
         fmt_bytes(rep.idle_base as f64),
         fmt_bytes(rep.idle_loaded as f64),
         fmt_bytes(rep.per_conn().unwrap_or(0.0))
@@ -599,6 +611,14 @@ fn log_notes(what: &str, lines: Vec<String>) -> Vec<String> {
         v.push(format!("{what}: {} other warning/error line(s) in the log; first: {}", other.len(), first.join(" // ")));
     }
     v
+}
+
+fn stage_name(stage: u8) -> &'static str {
+    match stage {
+        load::STAGE_WS => "WebSocket-only",
+        load::STAGE_CONNECT => "connected, not joined",
+        _ => "joined",
+    }
 }
 
 /// Median of 5 RSS samples 100 ms apart (a GC or allocator trim can move one sample).
@@ -756,7 +776,11 @@ fn render(cfg: &Config, reports: &[(Kind, Report)], took: Duration, gen_threads:
         Aim::None,
     );
     row(
-        format!("memory per idle connection ({} joined)", fmt_int(cfg.idle as f64)),
+        format!(
+            "memory per idle connection ({} {})",
+            fmt_int(cfg.idle as f64),
+            stage_name(cfg.idle_stage)
+        ),
         b.and_then(|r| r.per_conn()),
         n.and_then(|r| r.per_conn()),
         &bytes,
