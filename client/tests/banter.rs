@@ -290,29 +290,15 @@ async fn server_killed_mid_burst_every_message_exactly_once() {
         history.values().all(|n| *n == 1),
         "a message twice in the history"
     );
-    // Server durability: banter-server acks a send before its batched SQLite commit, so a
-    // SIGKILL can lose what it acknowledged and hand the seq out again (reported). Only that
-    // exact signature (lost acked messages = reused seqs) is tolerated, loudly, unless
-    // BANTER_STRICT_DURABILITY=1.
+    // Server durability: banter-server acknowledges a message only after committing it, so
+    // a SIGKILL loses nothing it acknowledged and never hands a seq out twice.
     let lost: Vec<&String> = sent
         .iter()
         .filter(|id| !history.contains_key(*id))
         .collect();
-    let reused = N - seqs.len();
-    if !lost.is_empty() || reused > 0 {
-        let msg = format!(
-            "KNOWN SERVER BUG: banter-server lost {} acknowledged message(s) on SIGKILL and reused {reused} seq(s)",
-            lost.len()
-        );
-        println!("{msg}");
-        assert!(std::env::var("BANTER_STRICT_DURABILITY").is_err(), "{msg}");
-        assert_eq!(
-            lost.len(),
-            reused,
-            "a loss that is not the known ack-before-commit signature"
-        );
-    }
-    assert_eq!(history.len(), N - lost.len());
+    assert!(lost.is_empty(), "acknowledged messages lost by the server: {lost:?}");
+    assert_eq!(seqs.len(), N, "every message has its own seq");
+    assert_eq!(history.len(), N);
 }
 
 /// Every message of `lobby`, by id, as the server's history holds it.

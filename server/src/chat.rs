@@ -38,12 +38,12 @@ pub const ERR_SERVER: &str = "Server error, please try again.";
 const DEFAULT_HISTORY_PAGE: u32 = 100;
 
 type Payload = Result<Value, ParserError>;
-type Handler = fn(&AppState, &SocketRef, Payload, AckSender);
+type Handler = fn(&Shared, &SocketRef, Payload, AckSender);
 
 /// Registers every event handler on a new socket. Called from the connect middleware, which
 /// runs before the server confirms the connection (see `lib.rs`).
 pub fn register(st: &Shared, s: &SocketRef) {
-    s.extensions.insert(SessionRef::new(st.config.rate_limit));
+    s.extensions.insert(SessionRef::new(st.config.rate_limit, st.config.event_limit));
     on(st, s, classic::JOIN, join);
     on(st, s, classic::SEND_MESSAGE, send_message);
     on(st, s, classic::SEND_LOCATION, send_location);
@@ -69,6 +69,10 @@ fn on(st: &Shared, s: &SocketRef, event: &'static str, f: Handler) {
     s.on(event, move |s: SocketRef, TryData(data): TryData<Value>, ack: AckSender| -> Ready<()> {
         if admit(&st, &s, event) {
             f(&st, &s, data, ack);
+        } else {
+            // Over the flood limit: an event that asked for an ack is told so; others are
+            // only counted (and logged, throttled).
+            let _ = ack.send(ERR_SLOW_DOWN);
         }
         ready(())
     });
@@ -76,7 +80,7 @@ fn on(st: &Shared, s: &SocketRef, event: &'static str, f: Handler) {
 
 fn session(s: &SocketRef) -> SessionRef {
     // Always present: inserted in `register` before any handler can run.
-    s.extensions.get::<SessionRef>().unwrap_or_else(|| SessionRef::new(0))
+    s.extensions.get::<SessionRef>().unwrap_or_else(|| SessionRef::new(0, 0))
 }
 
 /// The flood limit on every event: beyond it events are dropped and logged.
@@ -130,7 +134,7 @@ fn parse<T: DeserializeOwned>(data: Payload, what: &str) -> Result<T, String> {
 
 // ---- join -------------------------------------------------------------------------------
 
-fn join(st: &AppState, s: &SocketRef, data: Payload, ack: AckSender) {
+fn join(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
     let obj = match data {
         Ok(Value::Object(obj)) => obj,
         _ => return ack_err(st, ack, classic::ERR_REQUIRED),
@@ -277,7 +281,7 @@ fn disconnect(st: &AppState, s: &SocketRef) {
     tracing::debug!(sid = %s.id, "disconnected");
 }
 
-fn banter_leave(st: &AppState, s: &SocketRef, data: Payload, ack: AckSender) {
+fn banter_leave(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
     let req: LeaveRequest = match parse(data, r#"{"room": string}"#) {
         Ok(r) => r,
         Err(e) => return ack_err(st, ack, e),
@@ -304,35 +308,67 @@ fn vet_text(st: &AppState, s: &SocketRef, text: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Accepts a message into a room and sends it to every member, the sender included.
-fn publish(st: &AppState, s: &SocketRef, room_name: &str, draft: Draft, stored: Option<Message>) -> Result<Accepted, &'static str> {
-    let room = st.rooms.get(room_name).ok_or(ERR_NOT_JOINED)?;
+/// What a sender is told once its message is settled: the stored message and whether it
+/// was a duplicate, or the refusal.
+type Settled = Box<dyn FnOnce(Result<(Message, bool), &'static str>) + Send>;
+
+/// Accepts a message into a room. The message is numbered now (under the room's lock, so
+/// numbers follow arrival order) but sent to the room's members and acknowledged to its
+/// sender only after the store has committed it: an acknowledged message is never lost by
+/// a crash, and a seq is never handed out twice. The store's writer runs these callbacks in
+/// commit order, so members still receive a room's messages in seq order.
+fn publish(st: &Shared, s: &SocketRef, room_name: &str, draft: Draft, stored: Option<Message>, settled: Settled) {
+    let Some(room) = st.rooms.get(room_name) else { return settled(Err(ERR_NOT_JOINED)) };
     let sid = s.id.to_string();
     let mut g = lock(&room);
     if g.member(&sid).is_none() {
-        return Err(ERR_NOT_JOINED);
+        return settled(Err(ERR_NOT_JOINED));
     }
-    let accepted = g.accept(draft, &sid, now_ms(), stored);
-    if let Accepted::New(m) = &accepted {
-        let croom = classic_room(room_name);
-        match m.kind {
-            MessageKind::Text => {
-                let classic = ChatMessage { username: m.username.clone(), text: m.text.clone(), created_at: m.created_at };
-                emit::now(&st.metrics, "message", s.within(croom).emit(classic::MESSAGE, &classic));
-            }
-            MessageKind::Location => {
-                let classic = LocationMessage { username: m.username.clone(), url: m.text.clone(), created_at: m.created_at };
-                emit::now(&st.metrics, "locationMessage", s.within(croom).emit(classic::LOCATION_MESSAGE, &classic));
-            }
+    match g.accept(draft, &sid, now_ms(), stored) {
+        // A duplicate may still be on its way to disk: answer after what is queued.
+        Accepted::Duplicate(m) => st.store.after_commit(move || settled(Ok((m, true)))),
+        Accepted::New(m) => {
+            Metrics::inc(&st.metrics.messages, 1);
+            let st2 = st.clone();
+            st.store.append_then(m.clone(), move |committed| {
+                if committed {
+                    broadcast_message(&st2, &m);
+                    settled(Ok((m, false)));
+                } else {
+                    settled(Err(ERR_SERVER));
+                }
+            });
         }
-        emit::now(&st.metrics, "banter:message", s.within(banter_room(room_name)).emit(ext::MESSAGE, m));
-        st.store.append(m.clone());
-        Metrics::inc(&st.metrics.messages, 1);
     }
-    Ok(accepted)
 }
 
-fn send_message(st: &AppState, s: &SocketRef, data: Payload, ack: AckSender) {
+/// Sends a stored message to every member of its room: classic sockets get the classic
+/// event, Banter sockets `banter:message`.
+fn broadcast_message(st: &AppState, m: &Message) {
+    let croom = classic_room(&m.room);
+    match m.kind {
+        MessageKind::Text => {
+            let classic = ChatMessage { username: m.username.clone(), text: m.text.clone(), created_at: m.created_at };
+            emit::now(&st.metrics, "message", st.io.to(croom).emit(classic::MESSAGE, &classic));
+        }
+        MessageKind::Location => {
+            let classic = LocationMessage { username: m.username.clone(), url: m.text.clone(), created_at: m.created_at };
+            emit::now(&st.metrics, "locationMessage", st.io.to(croom).emit(classic::LOCATION_MESSAGE, &classic));
+        }
+    }
+    emit::now(&st.metrics, "banter:message", st.io.to(banter_room(&m.room)).emit(ext::MESSAGE, m));
+}
+
+/// A classic ack once the message is settled: `cb()` or `cb(reason)`.
+fn classic_settled(st: &Shared, ack: AckSender) -> Settled {
+    let st = st.clone();
+    Box::new(move |result| match result {
+        Ok(_) => ack_ok(ack),
+        Err(reason) => ack_err(&st, ack, reason),
+    })
+}
+
+fn send_message(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
     let Some((room, username)) = session(s).lock().classic_room().map(|(r, u)| (r.to_owned(), u.to_owned())) else {
         return ack_err(st, ack, ERR_NOT_JOINED);
     };
@@ -344,13 +380,10 @@ fn send_message(st: &AppState, s: &SocketRef, data: Payload, ack: AckSender) {
         return ack_err(st, ack, reason);
     }
     let draft = Draft { id: uuid::Uuid::now_v7().to_string(), username, kind: MessageKind::Text, text };
-    match publish(st, s, &room, draft, None) {
-        Ok(_) => ack_ok(ack),
-        Err(reason) => ack_err(st, ack, reason),
-    }
+    publish(st, s, &room, draft, None, classic_settled(st, ack));
 }
 
-fn send_location(st: &AppState, s: &SocketRef, data: Payload, ack: AckSender) {
+fn send_location(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
     let Some((room, username)) = session(s).lock().classic_room().map(|(r, u)| (r.to_owned(), u.to_owned())) else {
         return ack_err(st, ack, ERR_NOT_JOINED);
     };
@@ -365,13 +398,10 @@ fn send_location(st: &AppState, s: &SocketRef, data: Payload, ack: AckSender) {
         return ack_err(st, ack, ERR_SLOW_DOWN);
     }
     let draft = Draft { id: uuid::Uuid::now_v7().to_string(), username, kind: MessageKind::Location, text: location.maps_url() };
-    match publish(st, s, &room, draft, None) {
-        Ok(_) => ack_ok(ack),
-        Err(reason) => ack_err(st, ack, reason),
-    }
+    publish(st, s, &room, draft, None, classic_settled(st, ack));
 }
 
-fn banter_send(st: &AppState, s: &SocketRef, data: Payload, ack: AckSender) {
+fn banter_send(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
     let req: SendRequest = match parse(data, r#"{"id": string, "room": string, "text": string}"#) {
         Ok(r) => r,
         Err(e) => return ack_err(st, ack, e),
@@ -395,17 +425,21 @@ fn banter_send(st: &AppState, s: &SocketRef, data: Payload, ack: AckSender) {
         }
     }
     let draft = Draft { id: req.id, username, kind: MessageKind::Text, text: req.text };
-    match publish(st, s, &room_name, draft, stored) {
-        Ok(Accepted::New(m)) => ack_data(
-            ack,
-            &SendAccepted { id: m.id, room: m.room, seq: m.seq, created_at: m.created_at, duplicate: false },
-        ),
-        Ok(Accepted::Duplicate(m)) => ack_data(
-            ack,
-            &SendAccepted { id: m.id, room: m.room, seq: m.seq, created_at: m.created_at, duplicate: true },
-        ),
-        Err(reason) => ack_err(st, ack, reason),
-    }
+    let st2 = st.clone();
+    publish(
+        st,
+        s,
+        &room_name,
+        draft,
+        stored,
+        Box::new(move |result| match result {
+            Ok((m, duplicate)) => ack_data(
+                ack,
+                &SendAccepted { id: m.id, room: m.room, seq: m.seq, created_at: m.created_at, duplicate },
+            ),
+            Err(reason) => ack_err(&st2, ack, reason),
+        }),
+    );
 }
 
 /// The stored message with this id, when the room's memory cannot tell: memory answers for
@@ -433,7 +467,7 @@ fn lookup_stored(st: &AppState, room_name: &str, id: &str) -> Result<Option<Mess
 
 // ---- history, typing, receipts ----------------------------------------------------------
 
-fn banter_history(st: &AppState, s: &SocketRef, data: Payload, ack: AckSender) {
+fn banter_history(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
     let req: HistoryRequest = match parse(data, r#"{"room": string, "since": number, "limit"?: number}"#) {
         Ok(r) => r,
         Err(e) => return ack_err(st, ack, e),
@@ -459,7 +493,7 @@ fn banter_history(st: &AppState, s: &SocketRef, data: Payload, ack: AckSender) {
     });
 }
 
-fn banter_typing(st: &AppState, s: &SocketRef, data: Payload, _ack: AckSender) {
+fn banter_typing(st: &Shared, s: &SocketRef, data: Payload, _ack: AckSender) {
     let Ok(req) = parse::<TypingRequest>(data, "typing") else { return };
     let room_name = rules::normalise_name(&req.room);
     let session = session(s);
@@ -477,7 +511,7 @@ fn banter_typing(st: &AppState, s: &SocketRef, data: Payload, _ack: AckSender) {
     emit::now(&st.metrics, "typing", s.broadcast().to(banter_room(&room_name)).emit(ext::TYPING, &typing));
 }
 
-fn banter_received(st: &AppState, s: &SocketRef, data: Payload, _ack: AckSender) {
+fn banter_received(st: &Shared, s: &SocketRef, data: Payload, _ack: AckSender) {
     let Ok(req) = parse::<Received>(data, "received") else { return };
     let room_name = rules::normalise_name(&req.room);
     if let Some(room) = st.rooms.get(&room_name) {

@@ -33,6 +33,11 @@ pub struct Cli {
     #[arg(long, env = "BANTER_RATE_LIMIT", default_value_t = 20)]
     pub rate_limit: u32,
 
+    /// Events of any kind per second a socket may send (bursts of twice that) before further
+    /// ones are refused ("Slow down!") or dropped; 0 = no limit.
+    #[arg(long, env = "BANTER_EVENT_LIMIT", default_value_t = 200)]
+    pub event_limit: u32,
+
     /// Longest message, in characters.
     #[arg(long, env = "BANTER_MAX_MESSAGE_CHARS", default_value_t = banter_protocol::rules::MAX_MESSAGE_CHARS as u32)]
     pub max_message_chars: u32,
@@ -57,6 +62,7 @@ pub struct Config {
     pub db_path: PathBuf,
     pub token: Option<String>,
     pub rate_limit: u32,
+    pub event_limit: u32,
     pub max_message_chars: u32,
     pub history_on_join: u32,
     pub socket_buffer: usize,
@@ -88,6 +94,7 @@ impl Cli {
             db_path,
             token,
             rate_limit: self.rate_limit,
+            event_limit: self.event_limit,
             max_message_chars: self.max_message_chars,
             history_on_join: self.history_on_join.min(crate::store::MAX_PAGE),
             socket_buffer: self.socket_buffer.max(16),

@@ -6,8 +6,6 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use crate::rate_limit::TokenBucket;
 use crate::room::SocketKind;
 
-/// Events of any kind a socket may send per second (bursts of twice that) before they are dropped.
-const EVENTS_PER_SECOND: u32 = 200;
 /// Typing indicators a socket may send per second.
 const TYPING_PER_SECOND: u32 = 5;
 
@@ -27,12 +25,12 @@ pub struct Session {
 pub struct SessionRef(Arc<Mutex<Session>>);
 
 impl SessionRef {
-    pub fn new(messages_per_second: u32) -> Self {
+    pub fn new(messages_per_second: u32, events_per_second: u32) -> Self {
         Self(Arc::new(Mutex::new(Session {
             kind: None,
             rooms: Vec::new(),
             messages: TokenBucket::new(messages_per_second),
-            events: TokenBucket::new(EVENTS_PER_SECOND),
+            events: TokenBucket::new(events_per_second),
             typing: TokenBucket::new(TYPING_PER_SECOND),
             dropped_events: 0,
         })))

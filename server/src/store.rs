@@ -36,10 +36,13 @@ CREATE TABLE IF NOT EXISTS messages (
 PRAGMA user_version = 1;
 ";
 
+/// Called after the commit that carried a write: `true` when it is durable.
+pub type Committed = Box<dyn FnOnce(bool) + Send>;
+
 enum Command {
     Room { name: String, created_at: i64 },
-    Append(Message),
-    /// Called once everything queued before it is committed.
+    Append(Message, Option<Committed>),
+    /// Called once everything queued before it is committed (or failed).
     Flush(Box<dyn FnOnce() + Send>),
 }
 
@@ -89,12 +92,28 @@ impl Store {
 
     /// Queues a message for writing. Never blocks.
     pub fn append(&self, message: Message) {
-        self.send(Command::Append(message));
+        self.send(Command::Append(message, None));
+    }
+
+    /// Queues a message and calls `done` on the writer thread once its batch is committed
+    /// (`true`) or failed (`false`). Callbacks run in the order the writes were queued.
+    pub fn append_then(&self, message: Message, done: impl FnOnce(bool) + Send + 'static) {
+        self.send(Command::Append(message, Some(Box::new(done))));
+    }
+
+    /// Calls `done` on the writer thread once everything queued before it is committed.
+    pub fn after_commit(&self, done: impl FnOnce() + Send + 'static) {
+        self.send(Command::Flush(Box::new(done)));
     }
 
     fn send(&self, cmd: Command) {
-        if self.tx.send(cmd).is_err() {
+        if let Err(mpsc::SendError(cmd)) = self.tx.send(cmd) {
             tracing::error!("store writer is gone; a write was lost");
+            match cmd {
+                Command::Append(_, Some(done)) => done(false),
+                Command::Flush(done) => done(),
+                _ => {}
+            }
         }
     }
 
@@ -231,18 +250,50 @@ fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Command>) {
                 Err(_) => break,
             }
         }
-        let mut flushes = Vec::new();
-        if let Err(e) = write_batch(&mut conn, batch, &mut flushes) {
-            tracing::error!(error = %e, "store write failed; messages of this batch are not persisted");
-        }
-        for done in flushes {
-            done();
+        // Take every callback out first, so each one runs whatever happens to the batch.
+        let mut callbacks = Vec::new();
+        let writes: Vec<Write> = batch
+            .into_iter()
+            .filter_map(|cmd| match cmd {
+                Command::Room { name, created_at } => Some(Write::Room(name, created_at)),
+                Command::Append(m, done) => {
+                    callbacks.extend(done.map(Callback::Committed));
+                    Some(Write::Message(m))
+                }
+                Command::Flush(done) => {
+                    callbacks.push(Callback::Flush(done));
+                    None
+                }
+            })
+            .collect();
+        let ok = match write_batch(&mut conn, &writes) {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::error!(error = %e, writes = writes.len(), "store write failed; this batch is not persisted");
+                false
+            }
+        };
+        for done in callbacks {
+            match done {
+                Callback::Committed(done) => done(ok),
+                Callback::Flush(done) => done(),
+            }
         }
     }
     tracing::debug!("store writer stopped");
 }
 
-fn write_batch(conn: &mut Connection, batch: Vec<Command>, flushes: &mut Vec<Box<dyn FnOnce() + Send>>) -> rusqlite::Result<()> {
+enum Write {
+    Room(String, i64),
+    Message(Message),
+}
+
+enum Callback {
+    Committed(Committed),
+    Flush(Box<dyn FnOnce() + Send>),
+}
+
+fn write_batch(conn: &mut Connection, writes: &[Write]) -> rusqlite::Result<()> {
     let tx = conn.transaction()?;
     {
         let mut room_stmt = tx.prepare_cached("INSERT OR IGNORE INTO rooms (name, created_at) VALUES (?1, ?2)")?;
@@ -250,15 +301,14 @@ fn write_batch(conn: &mut Connection, batch: Vec<Command>, flushes: &mut Vec<Box
             "INSERT OR IGNORE INTO messages (room, seq, id, username, kind, text, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?;
-        for cmd in batch {
-            match cmd {
-                Command::Room { name, created_at } => {
+        for w in writes {
+            match w {
+                Write::Room(name, created_at) => {
                     room_stmt.execute(params![name, created_at])?;
                 }
-                Command::Append(m) => {
+                Write::Message(m) => {
                     msg_stmt.execute(params![m.room, m.seq, m.id, m.username, kind_str(m.kind), m.text, m.created_at])?;
                 }
-                Command::Flush(done) => flushes.push(done),
             }
         }
     }
@@ -309,6 +359,31 @@ mod tests {
         assert_eq!(store.find_id("lobby", "id7").await.unwrap().unwrap().seq, 7);
         assert!(store.find_id("other", "id7").await.unwrap().is_none());
         assert_eq!(store.counts().await.unwrap(), (1, 121));
+    }
+
+    #[tokio::test]
+    async fn callbacks_run_after_the_commit_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("c.db")).unwrap();
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        for seq in 1..=50 {
+            let (tx, reader) = (tx.clone(), store.clone());
+            store.append_then(msg("r", seq, &format!("c{seq}")), move |ok| {
+                // committed: a reader sees it already
+                let seen = reader.find_id_blocking("r", &format!("c{seq}")).unwrap().is_some();
+                let _ = tx.send((seq, ok, seen));
+            });
+        }
+        let after = tx.clone();
+        store.after_commit(move || {
+            let _ = after.send((0, true, true));
+        });
+        let mut got = Vec::new();
+        for _ in 0..51 {
+            got.push(rx.recv().await.unwrap());
+        }
+        let expected: Vec<(u64, bool, bool)> = (1..=50).map(|s| (s, true, true)).chain([(0, true, true)]).collect();
+        assert_eq!(got, expected);
     }
 
     #[tokio::test]
