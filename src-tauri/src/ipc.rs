@@ -220,6 +220,11 @@ pub struct AppInfo {
     pub local_server_available: bool,
     /// Servers with a remembered token (never the token itself).
     pub remembered_tokens: Vec<String>,
+    /// A display name to offer (the system user name), valid as one.
+    pub suggested_name: String,
+    /// Host rooms on this computer at once when nothing is configured (`BANTER_AUTOHOST=1`,
+    /// set by scripts/run-app.sh).
+    pub autohost: bool,
 }
 
 /// `start_local_server` result.

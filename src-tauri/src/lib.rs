@@ -132,6 +132,12 @@ async fn app_info(state: State<'_, AppState>) -> CmdResult<AppInfo> {
         settings,
         local_server_available: local_server::find().is_some(),
         remembered_tokens,
+        suggested_name: std::env::var("USER")
+            .ok()
+            .and_then(|u| validate::display_name(&u).ok())
+            .filter(|u| u != "root")
+            .unwrap_or_else(|| "me".into()),
+        autohost: std::env::var_os("BANTER_AUTOHOST").is_some_and(|v| v == "1"),
     })
 }
 
@@ -150,6 +156,7 @@ async fn save_settings(state: State<'_, AppState>, settings: Settings) -> CmdRes
 async fn connect_inner(state: &AppState, req: ConnectRequest, local: bool) -> CmdResult<ConnectInfo> {
     let url = server_key(&req.url)?;
     let server = url.to_string();
+    let local = local || state.local.lock().await.as_ref().is_some_and(|l| server_key(&l.url).is_ok_and(|u| u == url));
     let display_name = validate::display_name(&req.display_name)?;
     let typed = req.token.as_deref().filter(|t| !t.trim().is_empty()).map(validate::token).transpose()?;
     let token = typed.clone().or_else(|| state.stored_token(&url));

@@ -186,10 +186,40 @@ describe('Banter desktop, end to end', { concurrency: false }, () => {
   it('re-joins saved rooms at start', async () => {
     await app()
     ;({ browser: b, close: app } = await launchApp(appEnv))
-    await waitFor('the lobby after restart', async () => (await (await $('h1')).getText()).includes('lobby'), { timeout: 20000 })
+    try {
+      await waitFor('the lobby after restart', async () => (await (await $('h1')).getText()).includes('lobby'), { timeout: 30000 })
+    } catch (e) {
+      await shot(b, 'failed-restart')
+      throw e
+    }
     await waitFor('history', async () => (await timelineText()).includes('hello from the desktop app'))
     const settings = JSON.parse(readFileSync(join(dirs.config, 'settings.json'), 'utf8'))
     assert.ok(settings.rooms.some((r) => r.room === 'lobby'))
     await shot(b, '09-restarted')
+  })
+})
+
+describe('Out of the box: host rooms on this computer', { concurrency: false }, () => {
+  const fresh = { config: tmp('config2'), data: tmp('data2') }
+  let close
+  after(async () => {
+    await close?.()
+  })
+
+  it('starts banter-server next to the app and chats at once (dark theme)', async () => {
+    // GTK_THEME's dark variant makes WebKitGTK report prefers-color-scheme: dark
+    ;({ browser: b, close } = await launchApp({ ...appEnv, BANTER_CONFIG_DIR: fresh.config, BANTER_DATA_DIR: fresh.data, GTK_THEME: 'Adwaita:dark' }))
+    const host = await $('button=Host rooms on this computer')
+    await host.waitForDisplayed({ timeout: 15000 })
+    await shot(b, '10-first-start-dark')
+    await fill('Display name', 'Ann')
+    await host.click()
+    await waitFor('the lobby on the local server', async () => (await (await $('h1')).getText()).includes('lobby'), { timeout: 20000 })
+    await sendFromComposer('hello from a server hosted here')
+    await waitFor('"delivered"', async () => (await ownStatus('hello from a server hosted here'))[0]?.startsWith('delivered'))
+    const settings = JSON.parse(readFileSync(join(fresh.config, 'settings.json'), 'utf8'))
+    assert.ok(settings.servers[0].local, 'remembered as the local server')
+    assert.match(settings.servers[0].url, /^http:\/\/127\.0\.0\.1:\d+$/)
+    await shot(b, '11-hosted-here-dark')
   })
 })

@@ -194,12 +194,14 @@ function render(): void {
     }
     main.append(
       connectView({
-        initial: showConnect ? connectPrefill : { url: settings?.servers[0]?.url ?? '', displayName: settings?.displayName ?? '' },
+        initial: showConnect
+          ? connectPrefill
+          : { url: settings?.servers[0]?.url ?? '', displayName: settings?.displayName || info?.suggestedName || '' },
         offerLocal: !!info?.localServerAvailable && (settings?.servers.length ?? 0) === 0,
         tokenRemembered: false,
         canCancel: store.rooms.size > 0,
         onSubmit: (v) => connectAndJoin(v),
-        onHostLocal: (v) => connectAndJoin({ ...v, displayName: v.displayName || 'me', room: v.room || 'lobby' }, true),
+        onHostLocal: (v) => connectAndJoin({ ...v, displayName: v.displayName || info?.suggestedName || 'me', room: v.room || 'lobby' }, true),
         onCancel: () => {
           showConnect = false
           render()
@@ -430,5 +432,10 @@ async function start(): Promise<void> {
     flash(errorMessage(e))
   }
   render()
+  // scripts/run-app.sh: a working chat at once, on a server hosted here
+  if (info?.autohost && info.localServerAvailable && (settings?.servers.length ?? 0) === 0) {
+    const err = await connectAndJoin({ url: '', displayName: info.suggestedName, room: 'lobby', token: '', remember: false }, true)
+    if (err) flash(err)
+  }
 }
 void start()

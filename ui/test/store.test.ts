@@ -59,8 +59,8 @@ describe('Store', () => {
     s.apply([{ type: 'presence', server: S, room: 'lobby', username: 'cy', joined: true, users: ['ann', 'bob', 'cy'] }], 1000)
     const r = s.rooms.get(roomKey(S, 'lobby'))!
     expect(r.users).toEqual(['ann', 'bob', 'cy'])
-    expect(r.messages.at(-1)!.text).toBe('cy joined')
-    expect(r.messages.at(-1)!.kind).toBe('notice')
+    expect(r.messages[r.messages.length - 1].text).toBe('cy joined')
+    expect(r.messages[r.messages.length - 1].kind).toBe('notice')
     s.apply([{ type: 'typing', server: S, room: 'lobby', username: 'bob', typing: true }], 1000)
     s.apply([{ type: 'typing', server: S, room: 'lobby', username: 'ann', typing: true }], 1000)
     expect(s.typingNames(roomKey(S, 'lobby'), 2000)).toEqual(['bob'])

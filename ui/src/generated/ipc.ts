@@ -115,7 +115,16 @@ localServerAvailable: boolean,
 /**
  * Servers with a remembered token (never the token itself).
  */
-rememberedTokens: Array<string>, };
+rememberedTokens: Array<string>, 
+/**
+ * A display name to offer (the system user name), valid as one.
+ */
+suggestedName: string, 
+/**
+ * Host rooms on this computer at once when nothing is configured (`BANTER_AUTOHOST=1`,
+ * set by scripts/run-app.sh).
+ */
+autohost: boolean, };
 
 export type LocalServerInfo = { url: string, };
 
