@@ -34,9 +34,10 @@ pub struct Cli {
     pub rate_limit: u32,
 
     /// Events of any kind per second a socket may send (bursts of twice that) before further
-    /// ones are refused ("Slow down!") or dropped; 0 = no limit.
-    #[arg(long, env = "BANTER_EVENT_LIMIT", default_value_t = 200)]
-    pub event_limit: u32,
+    /// ones are refused ("Slow down!") or dropped; 0 = no limit [default: 200, or 0 when
+    /// --rate-limit is 0].
+    #[arg(long, env = "BANTER_EVENT_LIMIT")]
+    pub event_limit: Option<u32>,
 
     /// Longest message, in characters.
     #[arg(long, env = "BANTER_MAX_MESSAGE_CHARS", default_value_t = banter_protocol::rules::MAX_MESSAGE_CHARS as u32)]
@@ -54,6 +55,9 @@ pub struct Cli {
     #[arg(long, env = "BANTER_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
     pub log_format: String,
 }
+
+/// Events per second a socket may send by default, when messages are rate-limited.
+pub const DEFAULT_EVENT_LIMIT: u32 = 200;
 
 /// The settings the server runs with, resolved from [`Cli`].
 #[derive(Debug, Clone)]
@@ -94,7 +98,9 @@ impl Cli {
             db_path,
             token,
             rate_limit: self.rate_limit,
-            event_limit: self.event_limit,
+            // `--rate-limit 0` means a trusted setting (bots, benchmarks): no flood limit either
+            // unless one is asked for.
+            event_limit: self.event_limit.unwrap_or(if self.rate_limit == 0 { 0 } else { DEFAULT_EVENT_LIMIT }),
             max_message_chars: self.max_message_chars,
             history_on_join: self.history_on_join.min(crate::store::MAX_PAGE),
             socket_buffer: self.socket_buffer.max(16),
