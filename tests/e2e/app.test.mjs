@@ -105,6 +105,20 @@ describe('Banter desktop, end to end', { concurrency: false }, () => {
     assert.ok(!notifications(NOTIFY_LOG).some((x) => /^ann joined/.test(x.summary)))
   })
 
+  it('coalesces a burst of joins into one notification', async () => {
+    const before = notifications(NOTIFY_LOG).length
+    const crowd = await Promise.all(Array.from({ length: 12 }, (_, i) => peer(server.url, { username: `guest${i}`, room: 'lobby' })))
+    try {
+      await waitFor('a summary', () => notifications(NOTIFY_LOG).slice(before).find((x) => /others joined lobby/.test(x.summary)))
+      await new Promise((r) => setTimeout(r, 2500)) // nothing more should follow
+      const burst = notifications(NOTIFY_LOG).slice(before)
+      assert.ok(burst.length <= 2, `at most a couple of notices for 12 joins, got ${burst.length}: ${JSON.stringify(burst)}`)
+      await shot(b, '03b-crowd')
+    } finally {
+      crowd.forEach((p) => p.close())
+    }
+  })
+
   it('shows HTML in messages as text and runs nothing', async () => {
     const evil = '<img src=x onerror=alert(1)>'
     const carol = await peer(server.url, { username: 'carol', room: 'lobby' })
