@@ -74,13 +74,16 @@ impl Printer {
                 ..
             } => {
                 let at = time::clock_millis(*created_at, &Local);
-                if *system {
+                if *system && is_presence_notice(text) {
+                    return None; // said once, by the user_joined / user_left line
+                } else if *system {
                     format!("{}[{at}] * {text}", prefix(room))
                 } else {
                     format!("{}[{at}] {username}: {text}", prefix(room))
                 }
             }
-            ClientEvent::UserJoined { .. } | ClientEvent::UserLeft { .. } => return None, // the notice says it
+            ClientEvent::UserJoined { room, username, .. } => format!("{}* {username} joined", prefix(room)),
+            ClientEvent::UserLeft { room, username, .. } => format!("{}* {username} left", prefix(room)),
             ClientEvent::Users { room, users, .. } => {
                 format!("{}* in the room: {}", prefix(room), users.join(", "))
             }
@@ -144,4 +147,10 @@ pub fn json_line(event: &ClientEvent) -> String {
         );
     }
     v.to_string()
+}
+
+/// A classic server's "X has joined!" / "X has left!" notice (the user_joined / user_left
+/// events say the same, on both kinds of server).
+fn is_presence_notice(text: &str) -> bool {
+    text.ends_with(" has joined!") || text.ends_with(" has left!")
 }
