@@ -2,12 +2,18 @@
 # End-to-end tests of the desktop app through its real window: builds the UI, the app and
 # banter-server, then runs tests/e2e/ under Xvfb, inside a private D-Bus session with an
 # unlocked gnome-keyring (scripts/with-session.sh) and a notification witness.
+# Runs the app's unit tests (Vitest, cargo test -p banter-desktop --lib) first.
 # Screenshots land in test-artifacts/e2e/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 
 if [ -z "${BANTER_IN_SESSION:-}" ]; then
+  # The desktop app's unit tests first (UI logic and escaping; Rust glue, including the
+  # check that ui/src/generated/ipc.ts is up to date): cheap, and they explain a failure.
+  npm run --silent typecheck:ui
+  npm run --silent test:ui
+  cargo test -p banter-desktop --lib
   npm run --silent build:ui
   # The one way the app is built for tests and run-app.sh: plain cargo, debug profile.
   cargo build -p banter-desktop -p banter-server

@@ -92,8 +92,10 @@ pub fn map_err(e: ClientError) -> CommandError {
         _ => "",
     };
     let mut message = e.to_string();
-    if let Some(first) = message.get(0..1) {
-        message = first.to_uppercase() + &message[1..];
+    if !message.starts_with("http") {
+        if let Some(first) = message.get(0..1) {
+            message = first.to_uppercase() + &message[1..];
+        }
     }
     CommandError::new(code, format!("{message}.{hint}").replace("..", "."))
 }
