@@ -44,17 +44,33 @@ pub fn parse_listening(line: &str) -> Option<String> {
 pub async fn start(bin: &Path, port: u16, data_dir: &Path) -> Result<LocalServer, CommandError> {
     let err = |m: String| CommandError::new(ErrorCode::LocalServer, m);
     std::fs::create_dir_all(data_dir).map_err(|e| err(format!("Could not create {}: {e}", data_dir.display())))?;
-    let mut child = Command::new(bin)
-        .arg("--listen")
+    // Its log goes to a file: an inherited stderr would outlive the app in a pipeline.
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(data_dir.join("local-server.log"))
+        .map_err(|e| err(format!("Could not open the server log: {e}")))?;
+    let mut cmd = Command::new(bin);
+    cmd.arg("--listen")
         .arg(format!("127.0.0.1:{port}"))
         .arg("--db")
         .arg(data_dir.join("local-server.db"))
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()
-        .map_err(|e| err(format!("Could not start {}: {e}", bin.display())))?;
+        .stderr(log)
+        .kill_on_drop(true);
+    #[cfg(target_os = "linux")]
+    // SAFETY: prctl is async-signal-safe; nothing else runs between fork and exec here.
+    unsafe {
+        // The server dies with the app even when the app is killed (no orphan holding the port).
+        cmd.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().map_err(|e| err(format!("Could not start {}: {e}", bin.display())))?;
     let stdout = child.stdout.take().ok_or_else(|| err("no stdout".into()))?;
     let mut lines = BufReader::new(stdout).lines();
     let first = tokio::time::timeout(Duration::from_secs(10), lines.next_line()).await;
