@@ -13,8 +13,9 @@ if [ -z "${BANTER_IN_SESSION:-}" ]; then
   # check that ui/src/generated/ipc.ts is up to date): cheap, and they explain a failure.
   npm run --silent typecheck:ui
   npm run --silent test:ui
-  cargo test -p banter-desktop --lib
+  # The UI bundle first: generate_context! embeds dist/, which a fresh clone lacks.
   npm run --silent build:ui
+  cargo test -p banter-desktop --lib
   # The one way the app is built for tests and run-app.sh: plain cargo, debug profile.
   cargo build -p banter-desktop -p banter-server
   cargo build -p banter-cli 2>/dev/null || echo "e2e: banter-cli does not build yet; the join test uses a socket.io-client peer"
@@ -42,8 +43,9 @@ pids+=($!)
 for _ in $(seq 50); do grep -q ready "$work/witness.out" 2>/dev/null && break; sleep 0.1; done
 grep -q ready "$work/witness.out" || { echo "e2e: notification witness did not start" >&2; cat "$work/witness.out" >&2; exit 1; }
 
-node --test --test-concurrency=1 --test-timeout=180000 tests/e2e/ "$@"
-status=$?
+# Bounded: a leftover child holding a pipe must never hang CI.
+status=0
+timeout --kill-after=10 900 node --test --test-concurrency=1 --test-timeout=180000 tests/e2e/ "$@" || status=$?
 mkdir -p test-artifacts/e2e
 cp "$BANTER_NOTIFY_LOG" test-artifacts/e2e/notifications.jsonl 2>/dev/null || true
 exit $status
