@@ -168,11 +168,19 @@ impl Glue {
             ClientEvent::Connected { server, .. } => {
                 vec![ui(UiEvent::Connection { server, state: ConnectionState::Connected, detail: None })]
             }
-            ClientEvent::Reconnecting { server, reason, .. } => vec![ui(UiEvent::Connection {
-                server,
-                state: ConnectionState::Reconnecting,
-                detail: Some(format!("Connection lost ({reason}). Reconnecting…")),
-            })],
+            ClientEvent::Reconnecting { server, reason, attempt, delay_ms, .. } => {
+                // The transport's own words ("EngineIO Error: … os error 111") help a log
+                // reader, not a person: the banner says what happens, the log says why.
+                tracing::info!(%server, attempt, delay_ms, %reason, "reconnecting");
+                vec![ui(UiEvent::Connection {
+                    server: server.clone(),
+                    state: ConnectionState::Reconnecting,
+                    detail: Some(format!(
+                        "Lost the connection to {}. Reconnecting… Messages you send now are kept and sent when it is back.",
+                        display_host(&server)
+                    )),
+                })]
+            }
             ClientEvent::Disconnected { server, room, reason } => vec![ui(UiEvent::Connection {
                 server,
                 state: ConnectionState::Disconnected,
@@ -473,5 +481,20 @@ mod tests {
         let e = map_err(ClientError::JoinRefused { room: "lobby".into(), reason: "Username is in use!".into() });
         assert_eq!(e.code, ErrorCode::Refused);
         assert!(!e.message.is_empty());
+    }
+}
+
+/// `host:port` of a server URL, as a person reads it.
+fn display_host(server: &str) -> &str {
+    let rest = server.split_once("://").map_or(server, |(_, r)| r);
+    rest.trim_end_matches('/')
+}
+
+#[cfg(test)]
+mod display_host_tests {
+    #[test]
+    fn shows_host_and_port() {
+        assert_eq!(super::display_host("http://127.0.0.1:3000/"), "127.0.0.1:3000");
+        assert_eq!(super::display_host("https://chat.example.org"), "chat.example.org");
     }
 }
