@@ -145,13 +145,18 @@ pub struct LeaveRequest {
     pub room: String,
 }
 
-/// [`HISTORY`] payload: messages with `seq > since`, oldest first, at most `limit`.
+/// [`HISTORY`] payload. Forward: the messages with `seq > since`, oldest first, at most
+/// `limit`. Backward, when `before` is given: the newest `limit` messages with
+/// `seq < before` (and `> since`), still oldest first — "load older messages".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HistoryRequest {
     pub room: String,
+    #[serde(default)]
     pub since: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<u64>,
 }
 
 /// Second ack argument of [`HISTORY`].
@@ -159,7 +164,8 @@ pub struct HistoryRequest {
 pub struct HistoryPage {
     pub room: String,
     pub messages: Vec<Message>,
-    /// True when more messages follow the last one returned.
+    /// Forward: more messages follow the last one returned. Backward: older messages
+    /// exist before the first one returned.
     pub more: bool,
 }
 

@@ -468,7 +468,7 @@ fn lookup_stored(st: &AppState, room_name: &str, id: &str) -> Result<Option<Mess
 // ---- history, typing, receipts ----------------------------------------------------------
 
 fn banter_history(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
-    let req: HistoryRequest = match parse(data, r#"{"room": string, "since": number, "limit"?: number}"#) {
+    let req: HistoryRequest = match parse(data, r#"{"room": string, "since"?: number, "before"?: number, "limit"?: number}"#) {
         Ok(r) => r,
         Err(e) => return ack_err(st, ack, e),
     };
@@ -477,6 +477,20 @@ fn banter_history(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
         return ack_err(st, ack, ERR_NOT_IN_ROOM);
     }
     let limit = req.limit.unwrap_or(DEFAULT_HISTORY_PAGE).clamp(1, MAX_PAGE);
+    if let Some(before) = req.before {
+        // Older history: rarely hot, read from the store.
+        let store = st.store.clone();
+        tokio::spawn(async move {
+            match store.history_before(&room_name, req.since, before, limit).await {
+                Ok((messages, more)) => ack_data(ack, &HistoryPage { room: room_name, messages, more }),
+                Err(e) => {
+                    tracing::error!(room = %room_name, error = %e, "history read failed");
+                    let _ = ack.send(ERR_SERVER);
+                }
+            }
+        });
+        return;
+    }
     let from_memory = st.rooms.get(&room_name).and_then(|r| lock(&r).since(req.since, limit as usize));
     if let Some((messages, more)) = from_memory {
         return ack_data(ack, &HistoryPage { room: room_name, messages, more });

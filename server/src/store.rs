@@ -152,6 +152,13 @@ impl Store {
         self.read(move |c| history_query(c, &room, since, limit)).await
     }
 
+    /// The newest `limit` messages with `since < seq < before`, oldest first; the flag says
+    /// whether older ones exist.
+    pub async fn history_before(&self, room: &str, since: u64, before: u64, limit: u32) -> Result<(Vec<Message>, bool), ServerError> {
+        let room = room.to_owned();
+        self.read(move |c| history_before_query(c, &room, since, before, limit)).await
+    }
+
     /// [`Store::history`] on the caller's thread.
     pub fn history_blocking(&self, room: &str, since: u64, limit: u32) -> Result<(Vec<Message>, bool), ServerError> {
         Ok(history_query(&*self.reader()?, room, since, limit)?)
@@ -212,6 +219,18 @@ fn history_query(c: &Connection, room: &str, since: u64, limit: u32) -> rusqlite
     let mut rows = stmt.query_map(params![room, since, limit + 1], row_to_message)?.collect::<Result<Vec<_>, _>>()?;
     let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
+    Ok((rows, more))
+}
+
+fn history_before_query(c: &Connection, room: &str, since: u64, before: u64, limit: u32) -> rusqlite::Result<(Vec<Message>, bool)> {
+    let limit = limit.clamp(1, MAX_PAGE);
+    let mut stmt =
+        c.prepare_cached(&format!("{SELECT} WHERE room = ?1 AND seq > ?2 AND seq < ?3 ORDER BY seq DESC LIMIT ?4"))?;
+    let mut rows =
+        stmt.query_map(params![room, since, before, limit + 1], row_to_message)?.collect::<Result<Vec<_>, _>>()?;
+    let more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    rows.reverse();
     Ok((rows, more))
 }
 
@@ -355,6 +374,12 @@ mod tests {
         assert!(more);
         let (page, more) = store.history("lobby", 115, 10).await.unwrap();
         assert_eq!(page.len(), 5);
+        assert!(!more);
+        let (older, more) = store.history_before("lobby", 0, 30, 10).await.unwrap();
+        assert_eq!(older.iter().map(|m| m.seq).collect::<Vec<_>>(), (20..=29).collect::<Vec<_>>());
+        assert!(more);
+        let (older, more) = store.history_before("lobby", 0, 4, 10).await.unwrap();
+        assert_eq!(older.iter().map(|m| m.seq).collect::<Vec<_>>(), vec![1, 2, 3]);
         assert!(!more);
         assert_eq!(store.find_id("lobby", "id7").await.unwrap().unwrap().seq, 7);
         assert!(store.find_id("other", "id7").await.unwrap().is_none());

@@ -64,6 +64,12 @@ test('history on join, catch-up with since, and paging', async () => {
   const [, page] = await b.ackArgs('banter:history', { room: 'hist', since: 10, limit: 5 })
   assert.deepEqual(page.messages.map((m) => m.text), ["note 11", "note 12", "note 13", "note 14", "note 15"])
   assert.equal(page.more, true)
+  // backward: the newest page before a seq, oldest first
+  const [, older] = await b.ackArgs('banter:history', { room: 'hist', before: 21, limit: 5 })
+  assert.deepEqual(older.messages.map((m) => m.seq), [16, 17, 18, 19, 20])
+  assert.equal(older.more, true)
+  const [, oldest] = await b.ackArgs('banter:history', { room: 'hist', before: 3, limit: 5 })
+  assert.deepEqual([oldest.messages.map((m) => m.seq), oldest.more], [[1, 2], false])
   assert.deepEqual(await b.ackArgs('banter:history', { room: 'not-mine', since: 0 }), ['Not in that room!'])
 })
 

@@ -59,6 +59,7 @@ impl Actor {
             Req::History { since } => (
                 ext::HISTORY,
                 serde_json::to_value(HistoryRequest {
+                    before: None,
                     room,
                     since: *since,
                     limit: Some(500),
