@@ -51,6 +51,15 @@ use acks::AckTable;
 use events::EventSink;
 use room::{Command, RoomSpec};
 
+/// A page of older history ([`Client::history_before`]).
+#[derive(Debug, Clone, Serialize)]
+pub struct OlderPage {
+    /// `message` events, oldest first.
+    pub messages: Vec<ClientEvent>,
+    /// Older messages exist before the first one.
+    pub more: bool,
+}
+
 /// Settings of a [`Client`].
 #[derive(Debug, Clone)]
 pub struct ClientConfig {
@@ -261,6 +270,17 @@ impl Client {
             reply,
         })
         .map_err(|_| ClientError::Closed)?;
+        rx.await.map_err(|_| ClientError::Closed)?
+    }
+
+    /// Older history of a room on a Banter server: the newest `limit` (at most 500) messages
+    /// with `seq < before_seq`, oldest first, as `message` events marked `history`; `more`
+    /// says whether older ones exist. Classic servers keep no history: an empty page.
+    pub async fn history_before(&self, server: &str, room: &str, before_seq: u64, limit: u32) -> Result<OlderPage> {
+        let tx = self.handle(server, room)?;
+        let (reply, rx) = oneshot::channel();
+        tx.send(Command::Older { before: before_seq, limit, reply })
+            .map_err(|_| ClientError::Closed)?;
         rx.await.map_err(|_| ClientError::Closed)?
     }
 

@@ -618,3 +618,55 @@ async fn typing_indicators_expire_and_end_with_a_message() {
         "the indicator ends before the message shows: {e:?}"
     );
 }
+
+/// "Load older messages": pages backwards from the oldest message the join brought, down to
+/// the room's first message; an empty page on a classic server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn older_history_pages_backwards() {
+    let db = tempfile::tempdir().unwrap();
+    let server = start_banter(db.path(), 0, None);
+    let url = server.url();
+    let (da, db_) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (ann, mut ann_ev) = Client::new(config(da.path()));
+    ann.join(JoinOptions::new(&url, "lobby", "ann")).await.unwrap();
+    for i in 1..=80 {
+        ann.send(&url, "lobby", &format!("old news {i}")).await.unwrap();
+    }
+    let mut seen = Vec::new();
+    acks_until(&mut ann_ev, 80, 30, &mut seen).await;
+
+    let (bob, _bob_ev) = Client::new(config(db_.path()));
+    let info = bob.join(JoinOptions::new(&url, "lobby", "bob")).await.unwrap();
+    assert_eq!(info.latest_seq, Some(80));
+    let seqs = |page: &banter_client::OlderPage| -> Vec<u64> {
+        page.messages
+            .iter()
+            .filter_map(|e| match e {
+                ClientEvent::Message { seq, history, .. } => {
+                    assert!(*history);
+                    *seq
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    // the join showed 31..=80; the page before 31
+    let page = bob.history_before(&url, "lobby", 31, 20).await.unwrap();
+    assert_eq!(seqs(&page), (11..=30).collect::<Vec<_>>());
+    assert!(page.more);
+    let last = bob.history_before(&url, "lobby", 11, 20).await.unwrap();
+    assert_eq!(seqs(&last), (1..=10).collect::<Vec<_>>());
+    assert!(!last.more);
+    match &last.messages[0] {
+        ClientEvent::Message { text, username, mine, .. } => {
+            assert_eq!((text.as_str(), username.as_str(), *mine), ("old news 1", "ann", false));
+        }
+        other => panic!("not a message: {other:?}"),
+    }
+
+    let classic = start_classic(0);
+    let curl = classic.url();
+    bob.join(JoinOptions::new(&curl, "lobby", "bob")).await.unwrap();
+    let empty = bob.history_before(&curl, "lobby", 5, 20).await.unwrap();
+    assert!(empty.messages.is_empty() && !empty.more);
+}

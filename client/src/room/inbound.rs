@@ -214,33 +214,26 @@ impl Actor {
         });
     }
 
-    pub(super) fn banter_message(&mut self, m: Message, history: bool) {
+    /// A stored message as a `message` event, once checked; `None` (and an error event)
+    /// when the server sent something malformed.
+    pub(super) fn message_event(&mut self, m: Message, history: bool) -> Option<ClientEvent> {
         if m.room != self.spec.room {
-            return self.protocol_error(format!(
+            self.protocol_error(format!(
                 "message for room {:?} on the socket of {:?}",
                 clip(&m.room, 64),
                 self.spec.room
             ));
+            return None;
         }
         if let Err(e) = check_text(&m.username, MAX_NAME_BYTES, "username")
             .and(check_text(&m.text, MAX_TEXT_BYTES, "text"))
             .and(check_text(&m.id, 128, "id"))
         {
-            return self.protocol_error(e);
+            self.protocol_error(e);
+            return None;
         }
-        let seq_seen = !self.timeline.insert(m.seq);
-        match self.recent_ids.check(m.seq, &m.id, seq_seen) {
-            IdCheck::New => {}
-            IdCheck::Duplicate => return, // already shown
-            IdCheck::Conflict { previous_id } => self.protocol_error(format!(
-                "the server gave seq {} to message {} after giving it to {previous_id} (it lost acknowledged messages?)",
-                m.seq,
-                clip(&m.id, 64)
-            )),
-        }
-        self.stop_typing(&m.username);
         let mine = m.username == self.username;
-        self.emit(ClientEvent::Message {
+        Some(ClientEvent::Message {
             server: self.server.clone(),
             room: m.room,
             id: Some(m.id),
@@ -255,7 +248,23 @@ impl Actor {
             mine,
             system: false,
             history,
-        });
+        })
+    }
+
+    pub(super) fn banter_message(&mut self, m: Message, history: bool) {
+        let (seq, id, username) = (m.seq, m.id.clone(), m.username.clone());
+        let Some(event) = self.message_event(m, history) else { return };
+        let seq_seen = !self.timeline.insert(seq);
+        match self.recent_ids.check(seq, &id, seq_seen) {
+            IdCheck::New => {}
+            IdCheck::Duplicate => return, // already shown
+            IdCheck::Conflict { previous_id } => self.protocol_error(format!(
+                "the server gave seq {seq} to message {} after giving it to {previous_id} (it lost acknowledged messages?)",
+                clip(&id, 64)
+            )),
+        }
+        self.stop_typing(&username);
+        self.emit(event);
     }
 
     fn presence(&mut self, p: Presence) {

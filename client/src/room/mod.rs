@@ -60,6 +60,12 @@ pub(crate) enum Command {
     Leave {
         reply: oneshot::Sender<Result<()>>,
     },
+    /// Older history: the newest `limit` messages before `before` (Banter servers).
+    Older {
+        before: u64,
+        limit: u32,
+        reply: oneshot::Sender<Result<crate::OlderPage>>,
+    },
 }
 
 /// What a room needs to start.
@@ -139,6 +145,8 @@ pub(crate) async fn start(
         features: Vec::new(),
         errors: ErrorBudget::default(),
         join_reply: Some(join_tx),
+        older: HashMap::new(),
+        next_ticket: 0,
         stopped: false,
     };
     let since = (last_seq > 0).then_some(last_seq);
@@ -156,6 +164,8 @@ enum Req {
     Join { since: Option<u64> },
     Send { id: String },
     History { since: u64 },
+    /// A page of older history for [`Command::Older`]; `ticket` finds its reply.
+    Older { before: u64, limit: u32, ticket: u64 },
 }
 
 /// The request on the wire, waiting for its ack.
@@ -220,6 +230,9 @@ struct Actor {
     features: Vec<String>,
     errors: ErrorBudget,
     join_reply: Option<oneshot::Sender<Result<JoinInfo>>>,
+    /// Callers waiting for a page of older history, by ticket.
+    older: HashMap<u64, oneshot::Sender<Result<crate::OlderPage>>>,
+    next_ticket: u64,
     stopped: bool,
 }
 
@@ -320,6 +333,12 @@ impl Actor {
     fn connection_lost(&mut self, reason: &str) {
         if self.conn.is_none() {
             return;
+        }
+        // Pages of older history are asked for by a person, now: fail them rather than
+        // replay them after the reconnect.
+        self.queue.retain(|r| !matches!(r, Req::Older { .. }));
+        for (_, reply) in self.older.drain() {
+            let _ = reply.send(Err(ClientError::ConnectionLost(reason.to_owned())));
         }
         if let Some(reply) = self.join_reply.take() {
             let _ = reply.send(Err(ClientError::ConnectionLost(reason.to_owned())));
@@ -433,6 +452,17 @@ impl Actor {
                 let _ = reply.send(r);
             }
             Command::Typing(typing) => self.send_typing(typing),
+            Command::Older { before, limit, reply } => {
+                if self.kind != Some(ServerKind::Banter) {
+                    // A classic server keeps no history: there is nothing older to fetch.
+                    let _ = reply.send(Ok(crate::OlderPage { messages: Vec::new(), more: false }));
+                } else {
+                    self.next_ticket += 1;
+                    let ticket = self.next_ticket;
+                    self.older.insert(ticket, reply);
+                    self.queue.push_back(Req::Older { before, limit: limit.clamp(1, 500), ticket });
+                }
+            }
             Command::Leave { reply } => {
                 self.stop(Some(reply), "left").await;
             }

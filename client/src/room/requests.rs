@@ -66,6 +66,16 @@ impl Actor {
                 })
                 .unwrap_or(Value::Null),
             ),
+            Req::Older { before, limit, .. } => (
+                ext::HISTORY,
+                serde_json::to_value(HistoryRequest {
+                    room,
+                    since: 0,
+                    limit: Some(*limit),
+                    before: Some(*before),
+                })
+                .unwrap_or(Value::Null),
+            ),
             Req::Send { id } => {
                 let Some(entry) = self
                     .outbox
@@ -142,11 +152,17 @@ impl Actor {
                     Req::Join { .. } => "join".to_owned(),
                     Req::Send { id } => format!("message {id}"),
                     Req::History { .. } => "history".to_owned(),
+                    Req::Older { .. } => "older history".to_owned(),
                 };
                 let err = ClientError::Timeout {
                     what,
                     seconds: secs,
                 };
+                if let Req::Older { ticket, .. } = &req {
+                    if let Some(reply) = self.older.remove(ticket) {
+                        let _ = reply.send(Err(err.clone()));
+                    }
+                }
                 if let Some(reply) = self.join_reply.take() {
                     let _ = reply.send(Err(err));
                     self.stopped = true;
@@ -175,6 +191,7 @@ impl Actor {
             (Req::Join { since }, Ok(args)) => self.joined_reply(args, since),
             (Req::Send { id }, Ok(args)) => self.send_reply(&id, &args),
             (Req::History { .. }, Ok(args)) => self.history_reply(args),
+            (Req::Older { ticket, .. }, Ok(args)) => self.older_reply(ticket, args),
         }
     }
 
@@ -338,6 +355,29 @@ impl Actor {
                 self.fail(id, &format!("malformed acknowledgement: {detail}"));
             }
         }
+    }
+
+    /// Answers a caller's request for older history: the messages as `message` events
+    /// (marked `history`), not put on the event stream.
+    pub(super) fn older_reply(&mut self, ticket: u64, args: Vec<Value>) {
+        let Some(reply) = self.older.remove(&ticket) else { return };
+        let result = match AckReply::from_args(&args) {
+            AckReply::OkWith(v) => match serde_json::from_value::<HistoryPage>(v) {
+                Ok(page) => Ok(crate::OlderPage {
+                    messages: page
+                        .messages
+                        .into_iter()
+                        .filter_map(|m| self.message_event(m, true))
+                        .collect(),
+                    more: page.more,
+                }),
+                Err(e) => Err(ClientError::Protocol(format!("history ack is not a HistoryPage: {e}"))),
+            },
+            AckReply::Refused(r) => Err(ClientError::Protocol(format!("history refused: {}", clip(&r, 500)))),
+            AckReply::Ok => Err(ClientError::Protocol("history ack without a page".into())),
+            AckReply::Malformed(d) => Err(ClientError::Protocol(format!("history ack: {d}"))),
+        };
+        let _ = reply.send(result);
     }
 
     pub(super) fn history_reply(&mut self, args: Vec<Value>) {
