@@ -269,6 +269,13 @@ async function measureLaunch(url) {
         toDomContentLoadedMs: nav.dcl ? nav.dcl - a.t0 : null,
       })
       log(`launch ${i + 1}: interactive after ${tReady - a.t0} ms`)
+      if (i === 0) {
+        // the floor: memory at the connect screen, no server, no room, after 10 s
+        const pid = await waitFor('the app process', () => appPid(a.driver.pid))
+        const m = await settle(pid, 10000)
+        runs[0].memoryAtConnectScreen = m
+        log(`connect screen: RSS ${m.rssMB} MB, PSS ${m.pssMB} MB`)
+      }
     } finally {
       await a.close()
     }
