@@ -127,6 +127,15 @@ pub fn view(
     }
 }
 
+/// A `message` event of an older-history page, ready to show (other events: `None`).
+pub fn history_view(ev: ClientEvent) -> Option<MessageView> {
+    let ClientEvent::Message { room, id, seq, username, text, kind, created_at, mine, .. } = ev else {
+        return None;
+    };
+    let kind = if kind == "location" { MessageKind::Location } else { MessageKind::Text };
+    Some(view(id?, &room, seq, username, kind, text, created_at, mine))
+}
+
 impl Glue {
     /// Registers interest in the snapshot of a room about to be joined.
     pub fn expect_snapshot(&self, server: &str, room: &str) -> oneshot::Receiver<RoomSnapshot> {
@@ -201,13 +210,16 @@ impl Glue {
                     g.dirty = true;
                 }
                 let messages: Vec<MessageView> = g.cache.get(&key).map(|q| q.iter().cloned().collect()).unwrap_or_default();
+                // Older messages exist on a Banter server when the oldest one shown is not the
+                // room's first (seqs start at 1): "Load older messages" fetches them.
+                let more = banter && messages.iter().find_map(|m| m.seq).is_some_and(|seq| seq > 1);
                 let snapshot = RoomSnapshot {
                     server: server.clone(),
                     room: room.clone(),
                     username,
                     users,
                     messages,
-                    more: false,
+                    more,
                     max_message_chars: banter_protocol::rules::MAX_MESSAGE_CHARS as u32,
                     banter,
                 };
@@ -386,6 +398,18 @@ impl Glue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn older_history_becomes_views_with_formatted_times() {
+        let v = history_view(msg(true, false, "bob")).expect("a message view");
+        assert_eq!((v.username.as_str(), v.text.as_str(), v.seq, v.own), ("bob", "<b>hi</b>", Some(1), false));
+        assert!(!v.time.is_empty());
+        assert!(v.delivery.is_none());
+        let own = history_view(msg(true, true, "ann")).expect("a message view");
+        assert!(own.own && own.delivery.is_some());
+        let not_a_message = ClientEvent::UserJoined { server: "http://s".into(), room: "lobby".into(), username: "x".into() };
+        assert!(history_view(not_a_message).is_none());
+    }
 
     fn msg(history: bool, mine: bool, username: &str) -> ClientEvent {
         ClientEvent::Message {

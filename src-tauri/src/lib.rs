@@ -256,15 +256,19 @@ async fn retry(state: State<'_, AppState>, request: RetryRequest) -> CmdResult<(
     state.client.retry(&server, &room, &request.id).await.map_err(map_err)
 }
 
-/// Older history. banter-client has no paging API yet, so a room shows what the join
-/// brought (the server's last 50 messages) and this answers "no more".
+/// Older history ("Load older messages"): one page before `before_seq`, through the core,
+/// returned as a whole (never one event per old message).
 #[tauri::command]
 async fn history(state: State<'_, AppState>, request: HistoryRequest) -> CmdResult<HistoryPage> {
-    server_key(&request.server)?;
-    validate::room(&request.room)?;
-    validate::limit(request.limit, 500);
-    let _ = state;
-    Ok(HistoryPage { messages: Vec::new(), more: false })
+    let server = server_key(&request.server)?.to_string();
+    let room = validate::room(&request.room)?;
+    let limit = validate::limit(request.limit, 500);
+    let page = state
+        .client
+        .history_before(&server, &room, request.before_seq, limit)
+        .await
+        .map_err(map_err)?;
+    Ok(HistoryPage { messages: page.messages.into_iter().filter_map(core::history_view).collect(), more: page.more })
 }
 
 #[tauri::command]

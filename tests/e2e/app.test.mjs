@@ -176,6 +176,41 @@ describe('Banter desktop, end to end', { concurrency: false }, () => {
     }
   })
 
+  it('loads older messages on demand', async () => {
+    const archivist = await peer(server.url, { username: 'archivist', room: 'archive' })
+    try {
+      for (let i = 1; i <= 80; i++) {
+        await archivist.send(`archived ${i}`)
+        await new Promise((r) => setTimeout(r, 55)) // under the server's 20 messages a second
+      }
+    } finally {
+      archivist.close()
+    }
+    await (await $('button=+ Join a room')).click()
+    await fill('Server URL', server.url)
+    await fill('Display name', 'Ann')
+    await fill('Room', 'archive')
+    await (await $('aria/Join')).click()
+    await waitFor('the archive room', async () => (await (await $('h1')).getText()).includes('archive'))
+    // the join brings the last 50 (31..80); the first 30 come with "Load older messages"
+    await waitFor('the recent history', async () => (await timelineText()).includes('archived 80'))
+    const older = await $('button=Load older messages')
+    await older.waitForDisplayed({ timeout: 10000 })
+    await older.click()
+    const firstShown = () => b.execute(() => {
+      const log = document.querySelector('[role="log"]')
+      log.scrollTop = 0
+      return log.querySelector('.msg .text')?.textContent?.replace('archived ', '')
+    })
+    await waitFor('the room\'s first message', async () => (await firstShown()) === '1')
+    await waitFor('no more to load', async () => !(await older.isDisplayed()))
+    await shot(b, '06b-older-history')
+    // leave it, so the restart test below re-joins the rooms it expects
+    await (await $('button=Leave')).click()
+    await waitFor('the archive room gone', async () => !(await (await $('.sidebar')).getText()).includes('archive'))
+    await (await $('button[data-room="lobby"]')).click()
+  })
+
   it('reconnects after the server restarts and delivers a message sent meanwhile once', async () => {
     const port = server.port
     await server.stop('SIGKILL')
