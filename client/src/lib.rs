@@ -140,6 +140,9 @@ pub struct JoinInfo {
     pub users: Vec<String>,
     pub latest_seq: Option<u64>,
     pub features: Vec<String>,
+    /// The longest message the server accepts, in characters (a Banter server says; the
+    /// classic default otherwise).
+    pub max_message_chars: u32,
 }
 
 type RoomKey = (ServerUrl, String);

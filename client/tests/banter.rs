@@ -670,3 +670,19 @@ async fn older_history_pages_backwards() {
     let empty = bob.history_before(&curl, "lobby", 5, 20).await.unwrap();
     assert!(empty.messages.is_empty() && !empty.more);
 }
+
+/// The server's own message limit reaches the caller (the desktop composer shows it) and
+/// the client checks it before sending.
+#[tokio::test]
+async fn the_servers_message_limit_is_known_and_applied() {
+    let db = tempfile::tempdir().unwrap();
+    let server = start_banter_with(db.path(), 0, None, 0, &["--max-message-chars", "100"]);
+    let url = server.url();
+    let dir = tempfile::tempdir().unwrap();
+    let (ann, _ev) = Client::new(config(dir.path()));
+    let info = ann.join(JoinOptions::new(&url, "lobby", "ann")).await.unwrap();
+    assert_eq!(info.max_message_chars, 100);
+    let err = ann.send(&url, "lobby", &"x".repeat(101)).await.unwrap_err();
+    assert_eq!(err.code(), "invalid_input", "{err}");
+    ann.send(&url, "lobby", &"x".repeat(100)).await.unwrap();
+}

@@ -201,11 +201,16 @@ async fn join_inner(state: &AppState, server: &str, room: &str) -> CmdResult<Roo
     let session = state.session(&server)?;
     let rx = state.glue.expect_snapshot(&server, &room);
     let opts = JoinOptions::new(&server, &room, &session.display_name).token(session.token.clone());
-    if let Err(e) = state.client.join(opts).await {
-        state.glue.forget(&server, &room);
-        return Err(map_err(e));
-    }
-    let snap = Glue::snapshot(rx).await?;
+    let info = match state.client.join(opts).await {
+        Ok(info) => info,
+        Err(e) => {
+            state.glue.forget(&server, &room);
+            return Err(map_err(e));
+        }
+    };
+    let mut snap = Glue::snapshot(rx).await?;
+    // The composer's counter shows the server's own limit.
+    snap.max_message_chars = info.max_message_chars;
     if let Some(t) = &session.remember {
         // the join proved the token right: now remember it
         state.creds.set(&url, t).map_err(map_err)?;

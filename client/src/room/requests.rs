@@ -312,6 +312,7 @@ impl Actor {
                 users: self.users.iter().cloned().collect(),
                 latest_seq,
                 features: self.features.clone(),
+                max_message_chars: u32::try_from(self.max_message_chars).unwrap_or(u32::MAX),
             }));
         }
     }

@@ -124,7 +124,19 @@ pub fn start_banter_limited(
     token: Option<&str>,
     rate_limit: u32,
 ) -> Proc {
+    start_banter_with(db_dir, port, token, rate_limit, &[])
+}
+
+/// [`start_banter_limited`] with more server flags.
+pub fn start_banter_with(
+    db_dir: &Path,
+    port: u16,
+    token: Option<&str>,
+    rate_limit: u32,
+    extra: &[&str],
+) -> Proc {
     let mut cmd = Command::new(banter_server_bin());
+    cmd.args(extra);
     cmd.arg("--listen")
         .arg(format!("127.0.0.1:{port}"))
         .arg("--db")
