@@ -1,7 +1,7 @@
 // Desktop app benchmark (figures, not a test): launch → interactive, idle memory with
 // 3 rooms and 5,000 messages of history, a 1,000 msg/s burst for 10 s into one room, sizes.
 // Run through bench/desktop/run.sh (Xvfb, private D-Bus session, release binaries).
-import { spawn } from 'node:child_process'
+import { spawn, execFileSync } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { mkdtempSync, writeFileSync, readFileSync, readdirSync, statSync, existsSync, mkdirSync, rmSync } from 'node:fs'
 import { tmpdir, homedir } from 'node:os'
@@ -156,7 +156,7 @@ function kb(file, key) {
   }
 }
 /** RSS and PSS (kB) of the app and every descendant (WebKitWebProcess, WebKitNetworkProcess…). */
-function memory(pid) {
+function memory(pid, { unique = false } = {}) {
   const pids = [pid, ...descendants(pid)]
   let rss = 0
   let pss = 0
@@ -171,7 +171,22 @@ function memory(pid) {
     else pss += s
     procs.push({ pid: p, comm: comm(p), rssKB: r, pssKB: s })
   }
-  return { rssMB: +(rss / 1024).toFixed(1), pssMB: pssOk ? +(pss / 1024).toFixed(1) : null, procs }
+  // the group's resident pages counted once (PSS depends on who else maps the same libraries)
+  let uniqueMB = null
+  if (unique) {
+    try {
+      uniqueMB = JSON.parse(execFileSync('python3', [join(import.meta.dirname, 'groupmem.py'), ...procs.map((p) => String(p.pid))], { encoding: 'utf8', timeout: 30000 })).uniqueMB
+    } catch (e) {
+      log(`groupmem.py: ${e.message}`)
+    }
+  }
+  return { rssMB: +(rss / 1024).toFixed(1), pssMB: pssOk ? +(pss / 1024).toFixed(1) : null, uniqueMB, procs }
+}
+
+/** WebKit processes on the machine outside our group (they share pages, lowering our PSS). */
+function otherWebKit(pid) {
+  const ours = new Set([pid, ...descendants(pid)])
+  return readdirSync('/proc').filter((d) => /^\d+$/.test(d) && !ours.has(Number(d)) && /^WebKit(Web|Network)Pr/.test(comm(d))).length
 }
 
 // ---------- the app ----------
@@ -274,7 +289,7 @@ async function measureLaunch(url) {
         const pid = await waitFor('the app process', () => appPid(a.driver.pid))
         const m = await settle(pid, 10000)
         runs[0].memoryAtConnectScreen = m
-        log(`connect screen: RSS ${m.rssMB} MB, PSS ${m.pssMB} MB`)
+        log(`connect screen: RSS ${m.rssMB} MB, PSS ${m.pssMB} MB, unique ${m.uniqueMB} MB`)
       }
     } finally {
       await a.close()
@@ -315,7 +330,7 @@ function writeSettings(configDir, url) {
 
 async function settle(pid, ms = 5000) {
   await sleep(ms)
-  return memory(pid)
+  return memory(pid, { unique: true })
 }
 
 /** Installs the frame-gap monitor (requestAnimationFrame; longest gap = longest UI stall). */
@@ -403,7 +418,7 @@ async function burst(url, browser, pid) {
   await browser.execute(resetMonitor)
 
   const samples = []
-  const before = memory(pid)
+  const before = memory(pid, { unique: true })
   const sampler = setInterval(() => {
     const m = memory(pid)
     samples.push({ t: Date.now(), rssMB: m.rssMB, pssMB: m.pssMB })
@@ -449,7 +464,7 @@ async function burst(url, browser, pid) {
   const gaps = await browser.execute(readMonitor)
   await sleep(3000)
   clearInterval(sampler)
-  const afterMem = memory(pid)
+  const afterMem = memory(pid, { unique: true })
   const peak = samples.reduce((a, s) => (s.rssMB > a.rssMB ? s : a), before)
   const peakPss = samples.reduce((a, s) => Math.max(a, s.pssMB ?? 0), before.pssMB ?? 0)
   await browser.execute(() => (window.__benchGaps.on = false))
@@ -460,7 +475,7 @@ async function burst(url, browser, pid) {
   log(`app holds ${counted.count} burst messages (counted in ${Date.now() - tCount} ms)`)
   // settle after the burst
   await sleep(5000)
-  const settled = memory(pid)
+  const settled = memory(pid, { unique: true })
   sender.close()
   witness.close()
   return {
@@ -487,6 +502,9 @@ async function burst(url, browser, pid) {
       afterPssMB: afterMem.pssMB,
       settled5sRssMB: settled.rssMB,
       settled5sPssMB: settled.pssMB,
+      beforeUniqueMB: before.uniqueMB,
+      afterUniqueMB: afterMem.uniqueMB,
+      settled5sUniqueMB: settled.uniqueMB,
       samples: samples.length,
     },
   }
@@ -532,13 +550,44 @@ async function main() {
     const shown = await a.browser.execute(() => document.querySelectorAll('[role="log"] .text').length)
     const idle = await settle(pid, 10000)
     result.idle = { rooms: ROOMS.length, historySeeded: SEED, renderedRowsInActiveRoom: shown, ...idle }
-    log(`idle: RSS ${idle.rssMB} MB, PSS ${idle.pssMB} MB`)
+    log(`idle: RSS ${idle.rssMB} MB, PSS ${idle.pssMB} MB, unique ${idle.uniqueMB} MB`)
+    result.idle.otherWebKitProcesses = otherWebKit(pid)
     result.burst = await burst(url, a.browser, pid)
   } finally {
     await a.close()
   }
   writeFileSync(OUT, JSON.stringify(result, null, 2))
-  console.log(JSON.stringify(result, null, 2))
+  printTable(result)
+}
+
+function printTable(r) {
+  const rows = []
+  const row = (what, aim, value, ok) => rows.push([what, aim, value, ok === undefined ? '' : ok ? 'met' : 'MISSED'])
+  if (r.launch) {
+    row('launch → interactive, connect screen (median)', '< 1000 ms', `${r.launch.connect.medianMs} ms (${r.launch.connect.runs.map((x) => x.toInteractiveMs).join(', ')})`, r.launch.connect.medianMs < 1000)
+    row('launch → interactive, 3 saved rooms (median)', '< 1000 ms', `${r.launch.room.medianMs} ms (${r.launch.room.runs.map((x) => x.toInteractiveMs).join(', ')})`, r.launch.room.medianMs < 1000)
+    const c = r.launch.connect.runs[0].memoryAtConnectScreen
+    if (c) row('memory at the bare connect screen, unique / PSS / RSS', '', `${c.uniqueMB} / ${c.pssMB} / ${c.rssMB} MB`)
+  }
+  row('idle memory, 3 rooms + 5,000 history, PSS (all processes)', '≤ 150 MB', `${r.idle.pssMB} MB`, r.idle.pssMB !== null && r.idle.pssMB <= 150)
+  row('idle memory, all processes, pages counted once', '≤ 150 MB', `${r.idle.uniqueMB} MB`, r.idle.uniqueMB !== null && r.idle.uniqueMB <= 150)
+  row('idle memory, RSS summed', '', `${r.idle.rssMB} MB (other WebKit processes on the machine: ${r.idle.otherWebKitProcesses})`)
+  const b = r.burst
+  row(`burst ${b.achievedRatePerS}/s × ${b.sendMs} ms: sent / acked / witnessed`, '', `${b.sent} / ${b.acked} / ${b.witnessReceived}`)
+  row('burst: held by the app (lost)', 'none lost', `${b.appHolds} (${b.lost})`, b.lost === 0)
+  row('burst: longest frame gap (UI stall)', '≤ 100 ms', `${b.frames.maxGapMs} ms (${b.frames.over50} frames > 50 ms of ${b.frames.frames})`, b.frames.maxGapMs <= 100)
+  row('burst: PSS before → peak → after → +5 s', 'bounded', `${b.memory.beforePssMB} → ${b.memory.peakPssMB} → ${b.memory.afterPssMB} → ${b.memory.settled5sPssMB} MB`)
+  row('burst: unique before → after → +5 s', 'bounded', `${b.memory.beforeUniqueMB} → ${b.memory.afterUniqueMB} → ${b.memory.settled5sUniqueMB} MB`)
+  row('burst: RSS before → peak → after → +5 s', '', `${b.memory.beforeRssMB} → ${b.memory.peakRssMB} → ${b.memory.afterRssMB} → ${b.memory.settled5sRssMB} MB`)
+  row('release binary', '', `${r.sizes.binary.MB} MB`)
+  if (r.sizes.deb) row(`.deb (built ${r.sizes.deb.built})`, '< 15 MB', `${r.sizes.deb.MB} MB`, r.sizes.deb.MB < 15)
+  else row('.deb', '< 15 MB', 'not built (scripts/package.sh)')
+  const w = [0, 1, 2, 3].map((i) => Math.max(...rows.map((x) => x[i].length), 4))
+  const line = (x) => `| ${x.map((c, i) => c.padEnd(w[i])).join(' | ')} |`
+  console.log(line(['figure', 'aim', 'measured', '']))
+  console.log(line(w.map((n) => '-'.repeat(n))))
+  for (const x of rows) console.log(line(x))
+  console.log(`\n(details: ${OUT})`)
 }
 
 async function cleanup() {
