@@ -111,6 +111,9 @@ pub struct JoinOptions {
     pub username: String,
     /// Access token sent in the handshake `auth` as `{"token": …}`.
     pub token: Option<String>,
+    /// When the name is "in use", keep trying this long before giving up: re-joining at
+    /// start-up, the server may still hold the previous run's connection under our name.
+    pub wait_if_in_use: Option<Duration>,
 }
 
 impl JoinOptions {
@@ -120,11 +123,18 @@ impl JoinOptions {
             room: room.to_owned(),
             username: username.to_owned(),
             token: None,
+            wait_if_in_use: None,
         }
     }
 
     pub fn token(mut self, token: Option<String>) -> Self {
         self.token = token;
+        self
+    }
+
+    /// See [`JoinOptions::wait_if_in_use`].
+    pub fn wait_if_in_use(mut self, wait: Duration) -> Self {
+        self.wait_if_in_use = Some(wait);
         self
     }
 }
@@ -217,6 +227,7 @@ impl Client {
             room: room.clone(),
             username: opts.username,
             token: opts.token,
+            in_use_deadline: opts.wait_if_in_use.map(|d| tokio::time::Instant::now() + d),
             config: self.config.clone(),
         };
         let (tx, info) = room::start(spec, self.sink.clone(), self.acks.clone()).await?;

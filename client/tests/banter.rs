@@ -686,3 +686,31 @@ async fn the_servers_message_limit_is_known_and_applied() {
     assert_eq!(err.code(), "invalid_input", "{err}");
     ann.send(&url, "lobby", &"x".repeat(100)).await.unwrap();
 }
+
+/// Re-joining at start-up while the server still holds the previous run's connection under
+/// the same name: with `wait_if_in_use` the join waits for the old one to go; without, it
+/// is refused at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_waits_for_its_previous_connection_to_go() {
+    let db = tempfile::tempdir().unwrap();
+    let server = start_banter(db.path(), 0, None);
+    let url = server.url();
+    let (d1, d2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (old, _old_ev) = Client::new(config(d1.path()));
+    old.join(JoinOptions::new(&url, "lobby", "ann")).await.unwrap();
+    let (new, _new_ev) = Client::new(config(d2.path()));
+    let refused = new.join(JoinOptions::new(&url, "lobby", "ann")).await.unwrap_err();
+    assert_eq!(refused.code(), "join_refused", "{refused}");
+    let old_goes = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        old.shutdown().await;
+    });
+    let started = tokio::time::Instant::now();
+    let info = new
+        .join(JoinOptions::new(&url, "lobby", "ann").wait_if_in_use(Duration::from_secs(20)))
+        .await
+        .unwrap();
+    assert_eq!(info.username, "ann");
+    assert!(started.elapsed() >= Duration::from_millis(1000), "it waited for the old one");
+    old_goes.await.unwrap();
+}

@@ -194,13 +194,20 @@ async fn disconnect(state: State<'_, AppState>, request: ServerRequest) -> CmdRe
     })
 }
 
-async fn join_inner(state: &AppState, server: &str, room: &str) -> CmdResult<RoomSnapshot> {
+/// How long a re-join at start waits for the previous run's connection to let go of our
+/// name (the server drops a dead connection after its ping timeout).
+const RESUME_WAIT_IF_IN_USE: Duration = Duration::from_secs(60);
+
+async fn join_inner(state: &AppState, server: &str, room: &str, resuming: bool) -> CmdResult<RoomSnapshot> {
     let url = server_key(server)?;
     let server = url.to_string();
     let room = validate::room(room)?;
     let session = state.session(&server)?;
     let rx = state.glue.expect_snapshot(&server, &room);
-    let opts = JoinOptions::new(&server, &room, &session.display_name).token(session.token.clone());
+    let mut opts = JoinOptions::new(&server, &room, &session.display_name).token(session.token.clone());
+    if resuming {
+        opts = opts.wait_if_in_use(RESUME_WAIT_IF_IN_USE);
+    }
     let info = match state.client.join(opts).await {
         Ok(info) => info,
         Err(e) => {
@@ -226,7 +233,7 @@ async fn join_inner(state: &AppState, server: &str, room: &str) -> CmdResult<Roo
 
 #[tauri::command]
 async fn join(state: State<'_, AppState>, request: RoomRequest) -> CmdResult<RoomSnapshot> {
-    join_inner(&state, &request.server, &request.room).await
+    join_inner(&state, &request.server, &request.room, false).await
 }
 
 #[tauri::command]
@@ -356,7 +363,7 @@ async fn resume(app: tauri::AppHandle) {
         match connect_inner(&state, req, server.local).await {
             Ok(info) => {
                 for room in rooms {
-                    let ui = match join_inner(&state, &info.server, &room).await {
+                    let ui = match join_inner(&state, &info.server, &room, true).await {
                         Ok(snapshot) => UiEvent::Room { snapshot },
                         Err(error) => UiEvent::Error { error },
                     };

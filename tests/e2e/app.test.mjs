@@ -236,7 +236,7 @@ describe('Banter desktop, end to end', { concurrency: false }, () => {
     await app()
     ;({ browser: b, close: app } = await launchApp(appEnv))
     try {
-      await waitFor('the lobby after restart', async () => (await (await $('h1')).getText()).includes('lobby'), { timeout: 30000 })
+      await waitFor('the lobby after restart', async () => (await (await $('h1')).getText()).includes('lobby'), { timeout: 70000 })
     } catch (e) {
       await shot(b, 'failed-restart')
       throw e

@@ -74,6 +74,8 @@ pub(crate) struct RoomSpec {
     pub room: String,
     pub username: String,
     pub token: Option<String>,
+    /// Until then a first join refused as "in use" is tried again (see `JoinOptions`).
+    pub in_use_deadline: Option<Instant>,
     pub config: Arc<ClientConfig>,
 }
 

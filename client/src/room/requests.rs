@@ -323,6 +323,14 @@ impl Actor {
             reason: reason.clone(),
         };
         if let Some(reply) = self.join_reply.take() {
+            let waiting = self.spec.in_use_deadline.is_some_and(|d| Instant::now() < d);
+            if reason == classic::ERR_IN_USE && waiting {
+                // Our previous run's connection may still hold the name: try again shortly.
+                self.join_reply = Some(reply);
+                self.close_connection();
+                self.schedule_reconnect("the server still holds our previous connection");
+                return;
+            }
             let _ = reply.send(Err(err));
             self.stopped = true;
             self.close_connection();
