@@ -116,6 +116,11 @@ impl Outbox {
         &self.entries
     }
 
+    /// The entries still waiting for an outcome (not failed), oldest first.
+    pub fn pending(&self) -> impl Iterator<Item = &OutboxEntry> {
+        self.entries.iter().filter(|e| e.state == EntryState::Pending)
+    }
+
     /// One entry by id.
     pub fn get(&self, id: &str) -> Option<&OutboxEntry> {
         self.entries.iter().find(|e| e.id == id)

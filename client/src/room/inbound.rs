@@ -57,19 +57,7 @@ impl Actor {
                         return self.protocol_error(e);
                     }
                     let mine = m.username == self.username;
-                    self.emit(ClientEvent::Message {
-                        server: self.server.clone(),
-                        room: self.spec.room.clone(),
-                        id: None,
-                        seq: None,
-                        username: m.username,
-                        text: m.url,
-                        kind: "location".into(),
-                        created_at: m.created_at,
-                        mine,
-                        system: false,
-                        history: false,
-                    });
+                    self.emit_classic(m.username, m.url, "location", m.created_at, mine, false);
                 }
                 Err(e) => self.protocol_error(e),
             },
@@ -199,17 +187,22 @@ impl Actor {
             }
         }
         let mine = notice.is_none() && m.username == self.username;
+        self.emit_classic(m.username, m.text, "text", m.created_at, mine, notice.is_some());
+    }
+
+    /// A classic server's message (no id, no seq) as a live `message` event.
+    fn emit_classic(&mut self, username: String, text: String, kind: &str, created_at: i64, mine: bool, system: bool) {
         self.emit(ClientEvent::Message {
             server: self.server.clone(),
             room: self.spec.room.clone(),
             id: None,
             seq: None,
-            username: m.username,
-            text: m.text,
-            kind: "text".into(),
-            created_at: m.created_at,
+            username,
+            text,
+            kind: kind.into(),
+            created_at,
             mine,
-            system: notice.is_some(),
+            system,
             history: false,
         });
     }

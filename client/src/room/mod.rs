@@ -23,7 +23,7 @@ use crate::acks::AckTable;
 use crate::connection::{Connection, Raw};
 use crate::error::{ClientError, Result};
 use crate::events::{ClientEvent, EventSink, ServerKind};
-use crate::outbox::{EntryState, Outbox};
+use crate::outbox::Outbox;
 use crate::pacing::Pacer;
 use crate::timeline::{RecentIds, SeqTracker};
 use crate::url::ServerUrl;
@@ -102,11 +102,7 @@ pub(crate) async fn start(
     let server = spec.server.to_string();
     let last_seq = outbox.last_seq();
     // Messages left from an earlier run wait for an outcome too.
-    for e in outbox
-        .entries()
-        .iter()
-        .filter(|e| e.state == EntryState::Pending)
-    {
+    for e in outbox.pending() {
         acks.set_pending(&e.id);
     }
     sink.emit(ClientEvent::Connected {
@@ -436,13 +432,7 @@ impl Actor {
                             .get(&id)
                             .map(|e| e.text.clone())
                             .unwrap_or_default();
-                        self.emit(ClientEvent::Pending {
-                            server: self.server.clone(),
-                            room: self.spec.room.clone(),
-                            id: id.clone(),
-                            text,
-                            attempt: 0,
-                        });
+                        self.emit_pending(&id, text);
                         if self.joined {
                             self.queue.push_back(Req::Send { id });
                         }
@@ -471,6 +461,17 @@ impl Actor {
         }
     }
 
+    /// A message is queued (again) and waits for its outcome.
+    fn emit_pending(&mut self, id: &str, text: String) {
+        self.emit(ClientEvent::Pending {
+            server: self.server.clone(),
+            room: self.spec.room.clone(),
+            id: id.to_owned(),
+            text,
+            attempt: 0,
+        });
+    }
+
     fn queue_send(&mut self, id: String, text: String) -> Result<()> {
         rules::check_message(&text, self.max_message_chars)
             .map_err(|e| ClientError::InvalidInput(e.to_string()))?;
@@ -478,13 +479,7 @@ impl Actor {
         self.outbox
             .queue(&id, &text, chrono::Utc::now().timestamp_millis())?;
         self.acks.set_pending(&id);
-        self.emit(ClientEvent::Pending {
-            server: self.server.clone(),
-            room: self.spec.room.clone(),
-            id: id.clone(),
-            text,
-            attempt: 0,
-        });
+        self.emit_pending(&id, text);
         self.typing_sent = None;
         if self.joined {
             self.queue.push_back(Req::Send { id });

@@ -223,13 +223,8 @@ impl Actor {
                 self.kind = Some(ServerKind::Classic);
                 // A classic server cannot deduplicate: what went out without an ack fails
                 // (re-sent only on retry); what never went out is sent now.
-                let ids: Vec<(String, u32)> = self
-                    .outbox
-                    .entries()
-                    .iter()
-                    .filter(|e| e.state == EntryState::Pending)
-                    .map(|e| (e.id.clone(), e.attempts))
-                    .collect();
+                let ids: Vec<(String, u32)> =
+                    self.outbox.pending().map(|e| (e.id.clone(), e.attempts)).collect();
                 for (id, attempts) in ids {
                     if attempts > 0 {
                         self.fail(&id, "no acknowledgement before the connection was lost (a classic server cannot deduplicate: retry to resend)");
@@ -279,13 +274,7 @@ impl Actor {
                     });
                 }
                 self.set_users(a.users.into_iter().collect(), rejoin);
-                let ids: Vec<String> = self
-                    .outbox
-                    .entries()
-                    .iter()
-                    .filter(|e| e.state == EntryState::Pending)
-                    .map(|e| e.id.clone())
-                    .collect();
+                let ids: Vec<String> = self.outbox.pending().map(|e| e.id.clone()).collect();
                 for id in ids {
                     if !self.queue.contains(&Req::Send { id: id.clone() }) {
                         self.queue.push_back(Req::Send { id });
@@ -463,13 +452,7 @@ impl Actor {
     }
 
     pub(super) fn fail_pending_in_memory(&mut self, reason: &str) {
-        let ids: Vec<String> = self
-            .outbox
-            .entries()
-            .iter()
-            .filter(|e| e.state == EntryState::Pending)
-            .map(|e| e.id.clone())
-            .collect();
+        let ids: Vec<String> = self.outbox.pending().map(|e| e.id.clone()).collect();
         for id in ids {
             self.fail(&id, reason);
         }
