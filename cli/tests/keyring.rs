@@ -6,8 +6,7 @@
 #[path = "../../client/tests/support/mod.rs"]
 mod support;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use banter_client::{CredentialStore, ServerUrl};
 use support::*;
@@ -15,21 +14,9 @@ use support::*;
 const BIN: &str = env!("CARGO_BIN_EXE_banter-cli");
 
 fn token_cmd(action: &str, server: &str, service: &str, stdin: &str) -> std::process::Output {
-    let mut child = Command::new(BIN)
-        .args(["token", action, "--server", server])
-        .env("BANTER_KEYRING_SERVICE", service)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    let mut cmd = Command::new(BIN);
+    cmd.args(["token", action, "--server", server]).env("BANTER_KEYRING_SERVICE", service);
+    run_with_stdin(cmd, stdin)
 }
 
 /// Runs [`inner_token_roundtrip_across_processes`] inside a private D-Bus session with an
@@ -75,32 +62,11 @@ fn inner_token_roundtrip_across_processes() {
 
     // A third process (chat without --token) uses the stored token to get in.
     let data = tempfile::tempdir().unwrap();
-    let mut child = Command::new(BIN)
-        .args([
-            "chat",
-            "--server",
-            &server.url(),
-            "--name",
-            "ann",
-            "--room",
-            "r",
-            "--json",
-            "--data-dir",
-        ])
+    let mut cmd = Command::new(BIN);
+    cmd.args(["chat", "--server", &server.url(), "--name", "ann", "--room", "r", "--json", "--data-dir"])
         .arg(data.path())
-        .env("BANTER_KEYRING_SERVICE", &service)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"with the stored token\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+        .env("BANTER_KEYRING_SERVICE", &service);
+    let out = run_with_stdin(cmd, "with the stored token\n");
     assert!(out.status.success(), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stdout).contains(r#""status":"delivered""#));
 
@@ -122,20 +88,12 @@ fn inner_token_roundtrip_across_processes() {
 /// Without any session bus, the store fails with a clear error instead of pretending.
 #[test]
 fn no_keyring_service_is_a_clear_error() {
-    let out = Command::new(BIN)
-        .args(["token", "set", "--server", "http://127.0.0.1:1"])
+    let mut cmd = Command::new(BIN);
+    cmd.args(["token", "set", "--server", "http://127.0.0.1:1"])
         .env_remove("DBUS_SESSION_BUS_ADDRESS")
         .env_remove("DISPLAY")
-        .env("BANTER_KEYRING_SERVICE", "banter-test-nobus")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .and_then(|mut c| {
-            c.stdin.take().unwrap().write_all(b"t\n")?;
-            c.wait_with_output()
-        })
-        .unwrap();
+        .env("BANTER_KEYRING_SERVICE", "banter-test-nobus");
+    let out = run_with_stdin(cmd, "t\n");
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(5), "{err}");
     assert!(

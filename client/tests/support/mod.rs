@@ -4,7 +4,9 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::io::Write;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Instant;
 use std::time::Duration;
 
 use banter_client::{ClientEvent, EventStream};
@@ -227,4 +229,58 @@ pub fn config(dir: &Path) -> banter_client::ClientConfig {
     c.reconnect_max = Duration::from_millis(800);
     c.fsync = false;
     c
+}
+
+/// Runs a command with `input` on its stdin and waits (at most 60 s) for its output.
+pub fn run_with_stdin(mut cmd: Command, input: &str) -> Output {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    wait_output(child, 60)
+}
+
+/// Waits for the child (at most `secs`), reading its stdout and stderr meanwhile (a full pipe would block it).
+pub fn wait_output(mut child: Child, secs: u64) -> Output {
+    use std::io::Read;
+    let mut out = child.stdout.take();
+    let mut err = child.stderr.take();
+    let t_out = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        if let Some(o) = out.as_mut() {
+            let _ = o.read_to_end(&mut v);
+        }
+        v
+    });
+    let t_err = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        if let Some(e) = err.as_mut() {
+            let _ = e.read_to_end(&mut v);
+        }
+        v
+    });
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the child process did not exit within {secs} s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Output {
+        status,
+        stdout: t_out.join().unwrap(),
+        stderr: t_err.join().unwrap(),
+    }
 }
