@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path'
 import net from 'node:net'
 import { remote } from 'webdriverio'
 import { io } from 'socket.io-client'
+import { freePort, waitFor as harnessWaitFor } from '../../tests/e2e/support/harness.mjs'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 const TARGET = process.env.CARGO_TARGET_DIR || join(homedir(), '.cache/banter/target')
@@ -27,30 +28,8 @@ const work = mkdtempSync(join(tmpdir(), 'banter-bench-desktop-'))
 const started = [] // {kind, proc} — killed by pid at the end
 const log = (...a) => console.error('[bench]', ...a)
 
-function freePort() {
-  return new Promise((res, rej) => {
-    const s = net.createServer()
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address()
-      s.close(() => res(port))
-    })
-    s.on('error', rej)
-  })
-}
-async function waitFor(what, fn, { timeout = 20000, every = 50 } = {}) {
-  const until = Date.now() + timeout
-  let last
-  while (Date.now() < until) {
-    try {
-      const v = await fn()
-      if (v) return v
-    } catch (e) {
-      last = e
-    }
-    await sleep(every)
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`)
-}
+// The e2e harness's helpers, with the bench's own polling defaults (20 s, every 50 ms).
+const waitFor = (what, fn, opts = {}) => harnessWaitFor(what, fn, { timeout: 20000, every: 50, ...opts })
 
 async function startServer() {
   const db = join(work, 'server.db')
