@@ -2,7 +2,7 @@
 // app gets its own environment), WebdriverIO sessions on the real window, screenshots.
 import { spawn, execFileSync } from 'node:child_process'
 import { createInterface } from 'node:readline'
-import { mkdirSync, mkdtempSync, readFileSync, existsSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, existsSync } from 'node:fs'
 import { tmpdir, homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import net from 'node:net'
@@ -89,13 +89,63 @@ export async function launchApp(env, { args = [] } = {}) {
     capabilities: { 'tauri:options': { application: APP_BIN, args } },
   })
   const close = async () => {
+    // The app is a grandchild (tauri-driver → WebKitWebDriver → app): note it before the
+    // driver goes, because ending the session does not always end the app, and an orphaned
+    // app keeps its connections (and its user names) on the server.
+    const children = descendants(driver.pid)
     try {
       await browser.deleteSession()
     } catch {}
     driver.kill()
     await new Promise((r) => (driver.exitCode !== null ? r() : driver.once('exit', r)))
+    await endAll(children)
   }
   return { browser, close }
+}
+
+/** Every process below `pid`, read from /proc. */
+function descendants(pid) {
+  const parents = new Map()
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8')
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+      parents.set(Number(name), ppid)
+    } catch {}
+  }
+  const found = []
+  const walk = (p) => {
+    for (const [child, parent] of parents) {
+      if (parent === p) {
+        found.push(child)
+        walk(child)
+      }
+    }
+  }
+  walk(pid)
+  return found
+}
+
+const alive = (pid) => {
+  try {
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  } catch {
+    return false
+  }
+}
+
+/** SIGTERM, then (after 5 s) SIGKILL, for those of `pids` still running. */
+async function endAll(pids) {
+  const signal = (sig) => pids.filter(alive).forEach((p) => {
+    try {
+      process.kill(p, sig)
+    } catch {}
+  })
+  signal('SIGTERM')
+  const until = Date.now() + 5000
+  while (pids.some(alive) && Date.now() < until) await new Promise((r) => setTimeout(r, 50))
+  signal('SIGKILL')
 }
 
 /** Saves a screenshot of the app window as test-artifacts/e2e/NAME.png. Taken from the X
