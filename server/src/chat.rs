@@ -181,7 +181,11 @@ fn join(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
         if g.evicted {
             continue; // dropped while we looked it up: load it again
         }
-        match g.add_member(&sid, &username, kind) {
+        let mut added = g.add_member(&sid, &username, kind);
+        if added == Err(JoinError::InUse) && evict_stale_holder(st, &mut g, &username) {
+            added = g.add_member(&sid, &username, kind);
+        }
+        match added {
             Ok(()) => {}
             Err(JoinError::InUse) => return ack_err(st, ack, classic::ERR_IN_USE),
             Err(JoinError::AlreadyMember) => return ack_err(st, ack, ERR_ALREADY_IN_ROOM),
@@ -240,6 +244,19 @@ fn join(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
         drop(g);
         return ack_data(ack, &accepted);
     }
+}
+
+/// A name held by a member whose socket is gone (its disconnect was never handled) would
+/// be "in use" forever: such a member is dropped. True when one was.
+fn evict_stale_holder(st: &AppState, g: &mut crate::room::RoomState, username: &str) -> bool {
+    let Some(holder) = g.member_named(username).map(|m| m.sid.clone()) else { return false };
+    let connected = holder.parse().ok().and_then(|sid| st.io.get_socket(sid)).is_some_and(|s| s.connected());
+    if connected {
+        return false;
+    }
+    tracing::warn!(room = %g.name, user = %username, sid = %holder, "dropping a member whose socket is gone");
+    g.remove_member(&holder);
+    true
 }
 
 // ---- leaving ----------------------------------------------------------------------------

@@ -116,6 +116,10 @@ impl RoomState {
         self.members.iter().find(|m| m.sid == sid)
     }
 
+    pub fn member_named(&self, username: &str) -> Option<&Member> {
+        self.members.iter().find(|m| m.username == username)
+    }
+
     /// Adds a member; names are unique per room (already normalised).
     pub fn add_member(&mut self, sid: &str, username: &str, kind: SocketKind) -> Result<(), JoinError> {
         if self.members.iter().any(|m| m.sid == sid) {

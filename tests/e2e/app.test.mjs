@@ -43,6 +43,17 @@ async function ownStatus(text) {
     return rows.map((r) => r.querySelector('.delivery')?.textContent ?? '')
   }, text)
 }
+/** Opens the join form from the sidebar. The sidebar is re-rendered as events arrive, so a
+ * click can land on a button that was just replaced: click again until the form shows. */
+async function openJoinForm() {
+  await waitFor('the join form', async () => {
+    const field = await $('aria/Server URL')
+    if (await field.isDisplayed()) return true
+    await (await $('button=+ Join a room')).click()
+    await new Promise((r) => setTimeout(r, 300))
+    return (await $('aria/Server URL')).isDisplayed()
+  })
+}
 async function sendFromComposer(text) {
   const box = await $('aria/Message')
   await box.click()
@@ -147,7 +158,7 @@ describe('Banter desktop, end to end', { concurrency: false }, () => {
     const secret = `tok-${Date.now()}-s3cret`
     const guarded = await startServer({ db: join(dirs.db, 'guarded.db'), token: secret })
     try {
-      await (await $('button=+ Join a room')).click()
+      await openJoinForm()
       await fill('Server URL', guarded.url)
       await fill('Display name', 'Ann')
       await fill('Room', 'private')
@@ -186,7 +197,7 @@ describe('Banter desktop, end to end', { concurrency: false }, () => {
     } finally {
       archivist.close()
     }
-    await (await $('button=+ Join a room')).click()
+    await openJoinForm()
     await fill('Server URL', server.url)
     await fill('Display name', 'Ann')
     await fill('Room', 'archive')

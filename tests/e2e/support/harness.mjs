@@ -2,7 +2,7 @@
 // app gets its own environment), WebdriverIO sessions on the real window, screenshots.
 import { spawn, execFileSync } from 'node:child_process'
 import { createInterface } from 'node:readline'
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, existsSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, existsSync } from 'node:fs'
 import { tmpdir, homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import net from 'node:net'
@@ -74,6 +74,7 @@ export async function startServer({ port = 0, db, token } = {}) {
 
 /** Launches the app through its own tauri-driver with `env`; returns a WebdriverIO browser. */
 export async function launchApp(env, { args = [] } = {}) {
+  const appsBefore = new Set(appProcesses())
   const port = await freePort()
   const nativePort = await freePort()
   const driver = spawn('tauri-driver', ['--port', String(port), '--native-port', String(nativePort), '--native-driver', '/usr/bin/WebKitWebDriver'], {
@@ -93,14 +94,28 @@ export async function launchApp(env, { args = [] } = {}) {
     // driver goes, because ending the session does not always end the app, and an orphaned
     // app keeps its connections (and its user names) on the server.
     const children = descendants(driver.pid)
+    // and any app process this launch started that is no longer below the driver
+    const started = appProcesses().filter((p) => !appsBefore.has(p))
     try {
       await browser.deleteSession()
     } catch {}
     driver.kill()
     await new Promise((r) => (driver.exitCode !== null ? r() : driver.once('exit', r)))
-    await endAll(children)
+    await endAll([...new Set([...children, ...started])])
   }
   return { browser, close }
+}
+
+/** The pids of running app processes (by executable). */
+function appProcesses() {
+  const pids = []
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue
+    try {
+      if (readlinkSync(`/proc/${name}/exe`) === APP_BIN) pids.push(Number(name))
+    } catch {}
+  }
+  return pids
 }
 
 /** Every process below `pid`, read from /proc. */
