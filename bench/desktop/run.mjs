@@ -6,10 +6,9 @@ import { createInterface } from 'node:readline'
 import { mkdtempSync, writeFileSync, readFileSync, readdirSync, statSync, existsSync, mkdirSync, rmSync } from 'node:fs'
 import { tmpdir, homedir } from 'node:os'
 import { join, resolve } from 'node:path'
-import net from 'node:net'
 import { remote } from 'webdriverio'
 import { io } from 'socket.io-client'
-import { freePort, waitFor as harnessWaitFor } from '../../tests/e2e/support/harness.mjs'
+import { freePort, connectable, waitFor as harnessWaitFor } from '../../tests/e2e/support/harness.mjs'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 const TARGET = process.env.CARGO_TARGET_DIR || join(homedir(), '.cache/banter/target')
@@ -177,7 +176,9 @@ async function launch(env) {
     stdio: ['ignore', 'ignore', 'inherit'],
   })
   started.push({ kind: 'tauri-driver', proc: driver })
-  await waitFor('tauri-driver', () => new Promise((res) => net.connect(port, '127.0.0.1').once('connect', function () { this.end(); res(true) }).once('error', () => res(false))), { timeout: 10000 })
+  await waitFor('tauri-driver', () => connectable(port), { timeout: 10000 })
+  // tauri-driver 2.1.0 drops a session request that arrives before WebKitWebDriver listens
+  await waitFor('WebKitWebDriver', () => connectable(nativePort), { timeout: 10000 })
   const t0 = Date.now()
   const browser = await remote({
     hostname: '127.0.0.1',

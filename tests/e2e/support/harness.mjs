@@ -72,23 +72,45 @@ export async function startServer({ port = 0, db, token } = {}) {
   }
 }
 
-/** Launches the app through its own tauri-driver with `env`; returns a WebdriverIO browser. */
+export const connectable = (port) =>
+  new Promise((res) => net.connect(port, '127.0.0.1').once('connect', function () { this.end(); res(true) }).once('error', () => res(false)))
+
+// Every tauri-driver this process started, ended when it exits, so that a failed launch can
+// never keep the test file (and CI) waiting on a live child.
+const drivers = new Set()
+process.once('exit', () => {
+  for (const d of drivers) {
+    try {
+      d.kill('SIGKILL')
+    } catch {}
+  }
+})
+
+/** Launches the app through its own tauri-driver with `env`; returns a WebdriverIO browser.
+ * A launch that fails to start a session is cleaned up and tried again (3 tries in all). */
 export async function launchApp(env, { args = [] } = {}) {
+  let last
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    try {
+      return await launchOnce(env, args)
+    } catch (e) {
+      last = e
+      console.error(`# launchApp: attempt ${attempt} failed: ${e.message}`)
+    }
+  }
+  throw last
+}
+
+async function launchOnce(env, args) {
   const appsBefore = new Set(appProcesses())
   const port = await freePort()
-  const nativePort = await freePort()
+  let nativePort = await freePort()
+  while (nativePort === port) nativePort = await freePort()
   const driver = spawn('tauri-driver', ['--port', String(port), '--native-port', String(nativePort), '--native-driver', '/usr/bin/WebKitWebDriver'], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   })
-  await waitFor('tauri-driver', () => new Promise((res) => net.connect(port, '127.0.0.1').once('connect', function () { this.end(); res(true) }).once('error', () => res(false))), { timeout: 10000 })
-  const browser = await remote({
-    hostname: '127.0.0.1',
-    port,
-    logLevel: 'error',
-    connectionRetryCount: 0,
-    capabilities: { 'tauri:options': { application: APP_BIN, args } },
-  })
+  drivers.add(driver)
   const close = async () => {
     // The app is a grandchild (tauri-driver → WebKitWebDriver → app): note it before the
     // driver goes, because ending the session does not always end the app, and an orphaned
@@ -97,11 +119,30 @@ export async function launchApp(env, { args = [] } = {}) {
     // and any app process this launch started that is no longer below the driver
     const started = appProcesses().filter((p) => !appsBefore.has(p))
     try {
-      await browser.deleteSession()
+      await browser?.deleteSession()
     } catch {}
     driver.kill()
-    await new Promise((r) => (driver.exitCode !== null ? r() : driver.once('exit', r)))
+    await new Promise((r) => (driver.exitCode !== null || driver.signalCode !== null ? r() : driver.once('exit', r)))
+    drivers.delete(driver)
     await endAll([...new Set([...children, ...started])])
+  }
+  let browser
+  try {
+    // tauri-driver listens at once but starts WebKitWebDriver beside it; a session request
+    // that arrives before WebKitWebDriver listens makes tauri-driver 2.1.0 drop the
+    // connection (its proxy returns the connect error to hyper: UND_ERR_SOCKET here).
+    await waitFor('tauri-driver', () => connectable(port), { timeout: 10000 })
+    await waitFor('WebKitWebDriver', () => connectable(nativePort), { timeout: 10000 })
+    browser = await remote({
+      hostname: '127.0.0.1',
+      port,
+      logLevel: 'error',
+      connectionRetryCount: 0,
+      capabilities: { 'tauri:options': { application: APP_BIN, args } },
+    })
+  } catch (e) {
+    await close()
+    throw e
   }
   return { browser, close }
 }
