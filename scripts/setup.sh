@@ -12,7 +12,7 @@ APT_PACKAGES=(
   # headless app, end-to-end tests, screenshots
   xvfb xauth webkit2gtk-driver imagemagick
   # session bus, notification witness, real Secret Service
-  dbus dbus-x11 at-spi2-core python3-dbus python3-gi gnome-keyring libsecret-tools
+  dbus dbus-x11 at-spi2-core python3-dbus python3-gi python3-xlib gnome-keyring libsecret-tools
 )
 
 SUDO=""

@@ -364,6 +364,23 @@ const collectRows = async (prefix, done) => {
   }
   log.scrollTop = 0
   await frame()
+  // The app keeps a room's newest lines in memory; older ones come back through "Load older
+  // messages" (the room's history on the server), as they would for a person scrolling up.
+  const more = () => {
+    const b = document.querySelector('button.older')
+    return b && !b.hidden ? b : null
+  }
+  for (let page = 0; page < 1000 && more(); page++) {
+    const rowsBefore = log.querySelectorAll('.text')[0]?.textContent
+    more().click()
+    for (let f = 0; f < 600; f++) {
+      await frame()
+      log.scrollTop = 0
+      if (!more() || log.querySelectorAll('.text')[0]?.textContent !== rowsBefore) break
+    }
+  }
+  log.scrollTop = 0
+  await frame()
   let stuck = 0
   let last = -1
   for (let i = 0; i < 20000; i++) {

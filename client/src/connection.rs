@@ -8,13 +8,18 @@
 //!   keeps at most one ack in flight per connection (rust_socketio picks ack ids at random
 //!   in 0..999, so two in flight may collide);
 //! - rust_socketio's own reconnection is off: [`crate::room`] reconnects with its own backoff
-//!   (rust_socketio issue 374: a manual `disconnect()` may not stop its auto-reconnect).
+//!   (rust_socketio issue 374: a manual `disconnect()` may not stop its auto-reconnect);
+//! - the connection is a WebSocket from the first request, not Engine.IO's polling handshake
+//!   with an upgrade: rust_engineio's default (`TransportType::Any`) silently stays on
+//!   long-polling when the upgrade fails, and was seen to do so in 1 of 16 reconnects to a
+//!   restarting server. A server cannot see a polling client die, so it kept that client's
+//!   name in its rooms for up to a minute after the process was gone (see [`Connection::open`]).
 
 use std::time::Duration;
 
 use futures_util::FutureExt;
 use rust_socketio::asynchronous::{Client as SioClient, ClientBuilder};
-use rust_socketio::{Event, Payload};
+use rust_socketio::{Event, Payload, TransportType};
 use serde_json::Value;
 use tokio::sync::mpsc;
 
@@ -63,61 +68,36 @@ impl Connection {
         token: Option<&str>,
         connect_timeout: Duration,
     ) -> Result<(Connection, mpsc::UnboundedReceiver<Raw>), ClientError> {
-        let (tx, mut rx) = mpsc::unbounded_channel::<Raw>();
-        let mut builder = ClientBuilder::new(format!("{}/", server.as_str()))
-            .reconnect(false)
-            .reconnect_on_disconnect(false);
-        if let Some(token) = token {
-            builder = builder.auth(serde_json::json!({ "token": token }));
-        }
-        let t = tx.clone();
-        builder = builder.on(Event::Connect, move |_, _| {
-            let _ = t.send(Raw::Connected);
-            async {}.boxed()
-        });
-        let t = tx.clone();
-        builder = builder.on(Event::Error, move |payload, _| {
-            let _ = t.send(Raw::Error(payload_text(&payload)));
-            async {}.boxed()
-        });
-        let t = tx.clone();
-        builder = builder.on(Event::Close, move |_, _| {
-            let _ = t.send(Raw::Closed);
-            async {}.boxed()
-        });
-        let t = tx.clone();
-        builder = builder.on_any(move |event, payload, _| {
-            let name = match event {
-                Event::Message => "message".to_owned(),
-                Event::Custom(name) => name,
-                other => String::from(other),
-            };
-            let raw = match payload {
-                Payload::Text(args) => Raw::Event { name, args },
-                #[allow(deprecated)]
-                Payload::String(s) => Raw::Event {
-                    name,
-                    args: vec![serde_json::from_str(&s).unwrap_or(Value::String(s))],
-                },
-                Payload::Binary(b) => Raw::Binary {
-                    name,
-                    bytes: b.len(),
-                },
-            };
-            let _ = t.send(raw);
-            async {}.boxed()
-        });
-
-        let fut = builder.connect();
-        let client = match tokio::time::timeout(connect_timeout, fut).await {
-            Err(_) => {
-                return Err(ClientError::ConnectTimeout {
-                    server: server.to_string(),
-                    seconds: connect_timeout.as_secs(),
-                })
+        // Each attempt has its own channel: a failed attempt's handlers may still report.
+        let connect = |transport| async move {
+            let (tx, rx) = mpsc::unbounded_channel::<Raw>();
+            let result = tokio::time::timeout(
+                connect_timeout,
+                builder(server, token, &tx)
+                    .transport_type(transport)
+                    .connect(),
+            )
+            .await;
+            (result, tx, rx)
+        };
+        let timed_out = || ClientError::ConnectTimeout {
+            server: server.to_string(),
+            seconds: connect_timeout.as_secs(),
+        };
+        let (client, tx, mut rx) = match connect(TransportType::Websocket).await {
+            (Err(_), ..) => return Err(timed_out()),
+            (Ok(Ok(c)), tx, rx) => (c, tx, rx),
+            // A server (or proxy) that answered over HTTP but refused the WebSocket: Engine.IO's
+            // polling handshake, upgraded when the server allows it.
+            (Ok(Err(e)), ..) if websocket_refused_over_http(&e) => {
+                tracing::info!(%server, error = %e, "WebSocket refused; trying long-polling");
+                match connect(TransportType::Any).await {
+                    (Err(_), ..) => return Err(timed_out()),
+                    (Ok(Err(e)), ..) => return Err(classify_connect_error(server, &e)),
+                    (Ok(Ok(c)), tx, rx) => (c, tx, rx),
+                }
             }
-            Ok(Err(e)) => return Err(classify_connect_error(server, &e)),
-            Ok(Ok(c)) => c,
+            (Ok(Err(e)), ..) => return Err(classify_connect_error(server, &e)),
         };
         let conn = Connection { client, tx };
         // Wait for the server's CONNECT (or CONNECT_ERROR). Events before it are kept.
@@ -289,6 +269,71 @@ fn classify_connect_refusal(server: &ServerUrl, text: &str) -> ClientError {
             message,
         }
     }
+}
+
+/// A rust_socketio builder for `server` whose handlers put every packet on `tx` as [`Raw`].
+fn builder(
+    server: &ServerUrl,
+    token: Option<&str>,
+    tx: &mpsc::UnboundedSender<Raw>,
+) -> ClientBuilder {
+    let mut builder = ClientBuilder::new(format!("{}/", server.as_str()))
+        .reconnect(false)
+        .reconnect_on_disconnect(false);
+    if let Some(token) = token {
+        builder = builder.auth(serde_json::json!({ "token": token }));
+    }
+    let t = tx.clone();
+    builder = builder.on(Event::Connect, move |_, _| {
+        let _ = t.send(Raw::Connected);
+        async {}.boxed()
+    });
+    let t = tx.clone();
+    builder = builder.on(Event::Error, move |payload, _| {
+        let _ = t.send(Raw::Error(payload_text(&payload)));
+        async {}.boxed()
+    });
+    let t = tx.clone();
+    builder = builder.on(Event::Close, move |_, _| {
+        let _ = t.send(Raw::Closed);
+        async {}.boxed()
+    });
+    let t = tx.clone();
+    builder.on_any(move |event, payload, _| {
+        let name = match event {
+            Event::Message => "message".to_owned(),
+            Event::Custom(name) => name,
+            other => String::from(other),
+        };
+        let raw = match payload {
+            Payload::Text(args) => Raw::Event { name, args },
+            #[allow(deprecated)]
+            Payload::String(s) => Raw::Event {
+                name,
+                args: vec![serde_json::from_str(&s).unwrap_or(Value::String(s))],
+            },
+            Payload::Binary(b) => Raw::Binary {
+                name,
+                bytes: b.len(),
+            },
+        };
+        let _ = t.send(raw);
+        async {}.boxed()
+    })
+}
+
+/// Whether a WebSocket connect failed because the server answered the request over HTTP
+/// without switching protocols (tungstenite's `Error::Http`, shown as "HTTP error: …"),
+/// as opposed to not answering at all.
+fn websocket_refused_over_http(e: &rust_socketio::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = source {
+        if s.to_string().starts_with("HTTP error:") {
+            return true;
+        }
+        source = s.source();
+    }
+    false
 }
 
 /// Turns a failed transport connect into an error, with the whole error chain as detail.

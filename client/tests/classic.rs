@@ -285,3 +285,36 @@ async fn classic_server_killed_mid_burst() {
     assert_eq!(ann.unresolved(), 0);
     tokio::time::sleep(Duration::from_millis(50)).await;
 }
+
+/// The client connects over WebSocket first; a server that serves long-polling only (the
+/// WebSocket request gets an HTTP error) is reached through Engine.IO's polling handshake.
+#[tokio::test]
+async fn a_server_serving_long_polling_only_still_works() {
+    let server = start_classic_polling_only();
+    let url = server.url();
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (ann, mut ann_ev) = Client::new(config(dir_a.path()));
+    let (bob, mut bob_ev) = Client::new(config(dir_b.path()));
+    let info = ann
+        .join(JoinOptions::new(&url, "lobby", "ann"))
+        .await
+        .unwrap();
+    assert_eq!(info.kind, ServerKind::Classic);
+    bob.join(JoinOptions::new(&url, "lobby", "bob"))
+        .await
+        .unwrap();
+    let id = ann.send(&url, "lobby", "over long-polling").await.unwrap();
+    let (e, _) = wait_for(&mut ann_ev, 5, |e| matches!(e, ClientEvent::Ack { .. })).await;
+    assert!(
+        matches!(e, ClientEvent::Ack { id: ref got, status: AckStatus::Delivered, .. } if *got == id),
+        "{e:?}"
+    );
+    let (e, _) = wait_for(&mut bob_ev, 5, |e| {
+        matches!(e, ClientEvent::Message { system: false, .. })
+    })
+    .await;
+    assert!(
+        matches!(e, ClientEvent::Message { ref text, .. } if text == "over long-polling"),
+        "{e:?}"
+    );
+}

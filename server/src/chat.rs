@@ -214,7 +214,7 @@ fn join(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
         let room_data = RoomData { room: room_name.clone(), users: g.room_users() };
         emit::now(&st.metrics, "roomData", s.within(croom).emit(classic::ROOM_DATA, &room_data));
         st.store.ensure_room(&room_name, now);
-        tracing::info!(sid = %s.id, room = %room_name, user = %username, banter = extension.is_some(), "joined");
+        tracing::info!(sid = %s.id, room = %room_name, user = %username, banter = extension.is_some(), transport = ?s.transport_type(), "joined");
 
         let Some(extension) = extension else { return ack_ok(ack) };
         let (history, more) = match extension.since {

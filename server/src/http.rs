@@ -38,6 +38,8 @@ async fn healthz(State(st): State<Shared>) -> impl IntoResponse {
         "status": "ok",
         "version": env!("CARGO_PKG_VERSION"),
         "connections": st.io.sockets().len(),
+        // Long-polling clients: the server notices one is gone only at its ping timeout.
+        "pollingConnections": st.io.sockets().iter().filter(|s| s.transport_type() == socketioxide::TransportType::Polling).count(),
         "roomsOpen": st.rooms.len(),
         "messages": Metrics::get(&m.messages),
         "refused": Metrics::get(&m.refused),

@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { execFileSync, spawn } from 'node:child_process'
 import {
   APP_BIN, SERVER_BIN, CLI_BIN, tmp, startServer, launchApp, shot, waitFor, notifications, keyringLookup, filesContaining,
+  closeWindowsOf, descendants, alive, exeOf, connectionsTo,
 } from './support/harness.mjs'
 import { peer } from './support/peer.mjs'
 
@@ -245,11 +246,13 @@ describe('Banter desktop, end to end', { concurrency: false }, () => {
 
   it('re-joins saved rooms at start', async () => {
     await app()
+    const left = connectionsTo(server.port)
     ;({ browser: b, close: app } = await launchApp(appEnv))
     try {
       await waitFor('the lobby after restart', async () => (await (await $('h1')).getText()).includes('lobby'), { timeout: 70000 })
     } catch (e) {
       await shot(b, 'failed-restart')
+      console.error(`# connections to the server after the old app was closed:\n${left || '(none)'}\nnow:\n${connectionsTo(server.port)}`)
       throw e
     }
     await waitFor('history', async () => (await timelineText()).includes('hello from the desktop app'))
@@ -262,13 +265,14 @@ describe('Banter desktop, end to end', { concurrency: false }, () => {
 describe('Out of the box: host rooms on this computer', { concurrency: false }, () => {
   const fresh = { config: tmp('config2'), data: tmp('data2') }
   let close
+  let appPid
   after(async () => {
     await close?.()
   })
 
   it('starts banter-server next to the app and chats at once (dark theme)', async () => {
     // GTK_THEME's dark variant makes WebKitGTK report prefers-color-scheme: dark
-    ;({ browser: b, close } = await launchApp({ ...appEnv, BANTER_CONFIG_DIR: fresh.config, BANTER_DATA_DIR: fresh.data, GTK_THEME: 'Adwaita:dark' }))
+    ;({ browser: b, close, appPid } = await launchApp({ ...appEnv, BANTER_CONFIG_DIR: fresh.config, BANTER_DATA_DIR: fresh.data, GTK_THEME: 'Adwaita:dark' }))
     const host = await $('button=Host rooms on this computer')
     await host.waitForDisplayed({ timeout: 15000 })
     await shot(b, '10-first-start-dark')
@@ -281,5 +285,15 @@ describe('Out of the box: host rooms on this computer', { concurrency: false }, 
     assert.ok(settings.servers[0].local, 'remembered as the local server')
     assert.match(settings.servers[0].url, /^http:\/\/127\.0\.0\.1:\d+$/)
     await shot(b, '11-hosted-here-dark')
+  })
+
+  it('closing the window quits the app and stops the server it hosted', async () => {
+    const pid = appPid()
+    assert.ok(pid, 'the app process is found below the driver')
+    const hosted = descendants(pid).filter((p) => exeOf(p) === SERVER_BIN)
+    assert.equal(hosted.length, 1, 'the app runs one banter-server of its own')
+    assert.equal(closeWindowsOf(pid), 1, 'one window asked to close')
+    await waitFor('the app to exit', () => !alive(pid), { timeout: 10000 })
+    await waitFor('the hosted server to exit', () => !alive(hosted[0]), { timeout: 10000 })
   })
 })

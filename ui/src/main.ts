@@ -3,7 +3,7 @@
 // side does all I/O and validation.
 import { api, errorMessage } from './api'
 import { h, clear } from './dom'
-import { Store, roomKey, toRows, typingText, charCount, type RoomState, type Row } from './store'
+import { Store, roomKey, toRows, trimOld, typingText, charCount, type RoomState, type Row } from './store'
 import { VirtualList, type Item } from './vlist'
 import { connectView, type ConnectValues } from './views/connect'
 import { renderRow, rowEstimate, rowSig } from './views/message'
@@ -355,6 +355,9 @@ function buildRoomView(r: RoomState): NonNullable<typeof roomView> {
     } else {
       banner.hidden = true
     }
+    // The open room drops its oldest lines only while its reader is at the bottom: never
+    // under someone reading back.
+    if (!first && list.atBottom() && trimOld(room) > 0) older.hidden = !room.more
     empty.hidden = room.messages.length > 0
     const rows = toRows(room.messages)
     list.setItems(

@@ -21,6 +21,8 @@ export interface RoomState {
   users: string[]
   /** Timeline in display order: history first, then live lines in arrival order. */
   messages: MessageView[]
+  /** The same lines by id (updates and dedupe without scanning the timeline). */
+  byId: Map<string, MessageView>
   more: boolean
   maxChars: number
   banter: boolean
@@ -75,6 +77,7 @@ export class Store {
         username: snap.username,
         users: snap.users,
         messages: [],
+        byId: new Map(),
         more: snap.more,
         maxChars: snap.maxMessageChars,
         banter: snap.banter,
@@ -104,8 +107,8 @@ export class Store {
   prependHistory(server: string, room: string, messages: MessageView[], more: boolean): number {
     const r = this.rooms.get(roomKey(server, room))
     if (!r) return 0
-    const have = new Set(r.messages.map((m) => m.id))
-    const fresh = messages.filter((m) => !have.has(m.id))
+    const fresh = messages.filter((m) => !r.byId.has(m.id))
+    for (const m of fresh) r.byId.set(m.id, m)
     r.messages = [...fresh, ...r.messages]
     r.more = more
     return fresh.length
@@ -119,11 +122,19 @@ export class Store {
 
   /** Applies one batch from the core. `focused`: the window has focus. */
   apply(events: UiEvent[], now = Date.now(), focused = true): void {
-    for (const ev of events) this.applyOne(ev, now, focused)
+    const touched = new Set<RoomState>()
+    for (const ev of events) {
+      const r = this.applyOne(ev, now, focused)
+      if (r) touched.add(r)
+    }
+    // Rooms out of sight keep only their newest lines; the open room is trimmed by the view,
+    // and only while its reader is at the bottom (see trimOld).
+    for (const r of touched) if (this.active !== roomKey(r.server, r.room)) trimOld(r)
     this.changed()
   }
 
-  private applyOne(ev: UiEvent, now: number, focused: boolean): void {
+  /** Applies one event; returns the room that got a new line, if any. */
+  private applyOne(ev: UiEvent, now: number, focused: boolean): RoomState | undefined {
     switch (ev.type) {
       case 'connection': {
         // a server we never connected to appears only with something to say
@@ -143,11 +154,11 @@ export class Store {
         r.typing.delete(ev.message.username)
         const here = this.active === roomKey(r.server, r.room) && focused
         if (isNew && !ev.message.own && ev.message.kind !== 'notice' && !here) r.unread += 1
-        break
+        return isNew ? r : undefined
       }
       case 'delivery': {
         const r = this.rooms.get(roomKey(ev.server, ev.room))
-        const m = r?.messages.find((x) => x.id === ev.id)
+        const m = r?.byId.get(ev.id)
         if (m) {
           m.delivery = mergeDelivery(m.delivery, ev.delivery)
           if (ev.seq !== null) m.seq = ev.seq
@@ -175,6 +186,7 @@ export class Store {
             own: false,
             delivery: null,
           })
+          return r
         }
         break
       }
@@ -189,6 +201,7 @@ export class Store {
         this.errors.push(ev.error.message)
         break
     }
+    return undefined
   }
 
   /** Our own message, shown at once as pending. */
@@ -212,14 +225,40 @@ export class Store {
 
 /** Adds or updates a message by id; returns true when it was new. */
 export function upsertMessage(r: RoomState, m: MessageView): boolean {
-  const i = r.messages.findIndex((x) => x.id === m.id)
-  if (i === -1) {
-    r.messages.push(m)
+  const old = r.byId.get(m.id)
+  if (!old) {
+    const line = { ...m }
+    r.messages.push(line)
+    r.byId.set(line.id, line)
     return true
   }
-  const old = r.messages[i]
-  r.messages[i] = { ...m, delivery: m.own ? mergeDelivery(old.delivery, m.delivery) : m.delivery }
+  Object.assign(old, m, { delivery: m.own ? mergeDelivery(old.delivery, m.delivery) : m.delivery })
   return false
+}
+
+/** Lines a room keeps in memory. Older ones are dropped; on a Banter server "Load older
+ * messages" fetches them again from the room's history. */
+export const KEEP_MESSAGES = 2000
+/** Trimming waits for this many extra lines, so it runs once per few hundred, not per line. */
+export const TRIM_SLACK = 500
+
+/** Drops a room's oldest lines beyond `keep` (when more than `keep + slack`), never one of
+ * your messages still pending or failed, nor anything after it. Returns how many went. */
+export function trimOld(r: RoomState, keep = KEEP_MESSAGES, slack = TRIM_SLACK): number {
+  if (r.messages.length <= keep + slack) return 0
+  let n = r.messages.length - keep
+  for (let i = 0; i < n; i++) {
+    const d = r.messages[i].delivery
+    if (d && (d.state === 'pending' || d.state === 'failed')) {
+      n = i
+      break
+    }
+  }
+  if (n === 0) return 0
+  const dropped = r.messages.splice(0, n)
+  for (const m of dropped) r.byId.delete(m.id)
+  if (r.banter && dropped.some((m) => m.seq !== null)) r.more = true
+  return n
 }
 
 const RANK: Record<string, number> = { pending: 0, failed: 1, refused: 2, delivered: 3 }

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest'
-import { Store, roomKey, toRows, mergeDelivery, deliveryText, typingText, charCount, GROUP_GAP_MS } from '../src/store'
+import { Store, roomKey, toRows, mergeDelivery, deliveryText, typingText, charCount, trimOld, GROUP_GAP_MS, KEEP_MESSAGES, TRIM_SLACK } from '../src/store'
 import { msg, snapshot } from './fixtures'
 
 const S = 'http://127.0.0.1:3000'
@@ -86,6 +86,65 @@ describe('Store', () => {
     const r = s.rooms.get(roomKey(S, 'lobby'))!
     expect(r.messages.map((m) => m.id)).toEqual([older[0].id, older[1].id, a.id])
     expect(r.more).toBe(false)
+  })
+})
+
+describe('bounded timelines', () => {
+  const live = (n: number, p = {}) => Array.from({ length: n }, () => ({ type: 'message' as const, server: S, message: msg(p) }))
+
+  it('a room out of sight keeps only its newest lines, and can load the rest again', () => {
+    const s = new Store()
+    s.addSnapshot(snapshot({ room: 'open' }))
+    s.addSnapshot(snapshot({ room: 'lobby' }))
+    s.setActive(roomKey(S, 'open'))
+    const burst = live(KEEP_MESSAGES + TRIM_SLACK + 1)
+    s.apply(burst)
+    const r = s.rooms.get(roomKey(S, 'lobby'))!
+    expect(r.messages).toHaveLength(KEEP_MESSAGES)
+    expect(r.byId.size).toBe(KEEP_MESSAGES)
+    expect(r.messages[0].id).toBe(burst[TRIM_SLACK + 1].message.id)
+    expect(r.messages[r.messages.length - 1].id).toBe(burst[burst.length - 1].message.id)
+    expect(r.more).toBe(true)
+    expect(r.unread).toBe(burst.length)
+  })
+
+  it('the open room is left for the view to trim', () => {
+    const s = new Store()
+    s.addSnapshot(snapshot())
+    s.apply(live(KEEP_MESSAGES + TRIM_SLACK + 1))
+    expect(s.rooms.get(roomKey(S, 'lobby'))!.messages).toHaveLength(KEEP_MESSAGES + TRIM_SLACK + 1)
+  })
+
+  it('waits for the slack, and never drops a pending or failed message of yours', () => {
+    const s = new Store()
+    const r = s.addSnapshot(snapshot())
+    const own = msg({ own: true, delivery: { state: 'failed', reason: 'x', receivedBy: null, recipients: null } })
+    for (const m of [msg(), msg(), own, msg(), msg(), msg()]) s.addOwn(S, m)
+    expect(trimOld(r, 2, 4)).toBe(0)
+    expect(trimOld(r, 2, 3)).toBe(2)
+    expect(r.messages[0].id).toBe(own.id)
+    expect(r.byId.has(own.id)).toBe(true)
+  })
+
+  it('on a classic server (no history) trimming does not offer older messages', () => {
+    const s = new Store()
+    const r = s.addSnapshot(snapshot({ banter: false }))
+    for (let i = 0; i < 6; i++) s.addOwn(S, msg())
+    expect(trimOld(r, 2, 1)).toBe(4)
+    expect(r.more).toBe(false)
+  })
+
+  it('updates a line in place by id', () => {
+    const s = new Store()
+    const r = s.addSnapshot(snapshot())
+    const own = msg({ own: true, delivery: { state: 'pending', reason: null, receivedBy: null, recipients: null } })
+    s.addOwn(S, own)
+    s.apply([{ type: 'delivery', server: S, room: 'lobby', id: own.id, seq: 77, delivery: { state: 'delivered', reason: null, receivedBy: null, recipients: null } }])
+    expect(r.messages[0].delivery!.state).toBe('delivered')
+    expect(r.messages[0].seq).toBe(77)
+    s.apply([{ type: 'message', server: S, message: { ...own, delivery: { state: 'pending', reason: null, receivedBy: null, recipients: null } } }])
+    expect(r.messages).toHaveLength(1)
+    expect(r.messages[0].delivery!.state).toBe('delivered')
   })
 })
 

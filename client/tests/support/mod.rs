@@ -2,12 +2,12 @@
 //! Node server) on loopback, and helpers to read the event stream.
 #![allow(dead_code)]
 
+use std::io::Write;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::io::Write;
 use std::process::{Child, Command, Output, Stdio};
-use std::time::Instant;
 use std::time::Duration;
+use std::time::Instant;
 
 use banter_client::{ClientEvent, EventStream};
 
@@ -60,9 +60,15 @@ fn first_line(child: &mut Child) -> String {
 
 /// Starts a Node script from the repository root; it prints `{"port": N}` first.
 pub fn start_node(script: &Path, port: u16) -> Proc {
+    start_node_env(script, port, &[])
+}
+
+/// [`start_node`] with environment variables.
+pub fn start_node_env(script: &Path, port: u16, env: &[(&str, &str)]) -> Proc {
     let mut child = Command::new("node")
         .arg(script)
         .arg(port.to_string())
+        .envs(env.iter().copied())
         .current_dir(repo_root())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -81,6 +87,36 @@ pub fn start_classic(port: u16) -> Proc {
         &repo_root().join("tests/node/support/classic-server.cjs"),
         port,
     )
+}
+
+/// The classic server serving long-polling only (no WebSocket), as some deployments do.
+pub fn start_classic_polling_only() -> Proc {
+    start_node_env(
+        &repo_root().join("tests/node/support/classic-server.cjs"),
+        0,
+        &[("CLASSIC_TRANSPORTS", "polling")],
+    )
+}
+
+/// GET `path` from a loopback HTTP server on `port` and parse the body as JSON.
+pub fn get_json(port: u16, path: &str) -> serde_json::Value {
+    use std::io::Read;
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .expect("write");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b)
+        .unwrap_or_default();
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {response}"))
 }
 
 /// The hostile server of `client/tests/support/hostile-server.cjs`.

@@ -2,9 +2,9 @@
 // app gets its own environment), WebdriverIO sessions on the real window, screenshots.
 import { spawn, execFileSync } from 'node:child_process'
 import { createInterface } from 'node:readline'
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, existsSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, existsSync, openSync, closeSync } from 'node:fs'
 import { tmpdir, homedir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { basename, join, resolve } from 'node:path'
 import net from 'node:net'
 import { remote } from 'webdriverio'
 
@@ -46,10 +46,13 @@ export async function waitFor(what, fn, { timeout = 15000, every = 100 } = {}) {
 
 /** Starts banter-server; resolves with {url, port, proc, stop()} once it printed its address. */
 export async function startServer({ port = 0, db, token } = {}) {
-  const env = { ...process.env, RUST_LOG: 'warn' }
+  // Its log (joins, leaves, disconnects) goes to test-artifacts/e2e/, to explain a failure.
+  const env = { ...process.env, RUST_LOG: 'banter_server=debug,warn' }
   delete env.BANTER_TOKEN
   if (token) env.BANTER_TOKEN = token
-  const proc = spawn(SERVER_BIN, ['--listen', `127.0.0.1:${port}`, '--db', db], { env, stdio: ['ignore', 'pipe', 'inherit'] })
+  const logFd = openSync(join(ARTIFACTS, `server-${basename(db)}.log`), 'a')
+  const proc = spawn(SERVER_BIN, ['--listen', `127.0.0.1:${port}`, '--db', db], { env, stdio: ['ignore', 'pipe', logFd] })
+  closeSync(logFd)
   const line = await new Promise((res, rej) => {
     const rl = createInterface({ input: proc.stdout })
     rl.once('line', res)
@@ -118,13 +121,17 @@ async function launchOnce(env, args) {
     const children = descendants(driver.pid)
     // and any app process this launch started that is no longer below the driver
     const started = appProcesses().filter((p) => !appsBefore.has(p))
+    const apps = [...new Set([...children, ...started])].filter((p) => exeOf(p) === APP_BIN)
     try {
       await browser?.deleteSession()
     } catch {}
     driver.kill()
     await new Promise((r) => (driver.exitCode !== null || driver.signalCode !== null ? r() : driver.once('exit', r)))
     drivers.delete(driver)
-    await endAll([...new Set([...children, ...started])])
+    const pids = [...new Set([...children, ...started])]
+    await endAll(pids)
+    const survivors = appProcesses().filter((p) => !appsBefore.has(p))
+    console.error(`# launch: closed app ${apps.join(',') || '(none found)'}${survivors.length ? `; STILL RUNNING: ${survivors.join(',')}` : ''}`)
   }
   let browser
   try {
@@ -144,7 +151,26 @@ async function launchOnce(env, args) {
     await close()
     throw e
   }
-  return { browser, close }
+  /** The app process this launch started (below the driver), or undefined. */
+  const appPid = () => descendants(driver.pid).find((p) => exeOf(p) === APP_BIN)
+  return { browser, close, appPid }
+}
+
+const exeOf = (pid) => {
+  try {
+    return readlinkSync(`/proc/${pid}/exe`)
+  } catch {
+    return undefined
+  }
+}
+
+/** Every process below `pid` (exported for tests that follow the app's children). */
+export { descendants, alive, exeOf }
+
+/** Asks the app's windows to close as a window manager does when the user clicks the close
+ * button (WM_DELETE_WINDOW); returns how many windows were asked. */
+export function closeWindowsOf(pid) {
+  return Number(execFileSync('/usr/bin/python3', [join(ROOT, 'tests/e2e/support/close-window.py'), String(pid)], { encoding: 'utf8' }).trim())
 }
 
 /** The pids of running app processes (by executable). */
@@ -152,9 +178,7 @@ function appProcesses() {
   const pids = []
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue
-    try {
-      if (readlinkSync(`/proc/${name}/exe`) === APP_BIN) pids.push(Number(name))
-    } catch {}
+    if (exeOf(name) === APP_BIN) pids.push(Number(name))
   }
   return pids
 }
@@ -202,6 +226,15 @@ async function endAll(pids) {
   const until = Date.now() + 5000
   while (pids.some(alive) && Date.now() < until) await new Promise((r) => setTimeout(r, 50))
   signal('SIGKILL')
+}
+
+/** Who holds TCP connections to `port` on loopback (`ss -tnp`), to explain a failure. */
+export function connectionsTo(port) {
+  try {
+    return execFileSync('ss', ['-tnpH', 'state', 'all', `( dport = :${port} )`], { encoding: 'utf8' }).trim()
+  } catch (e) {
+    return `ss failed: ${e.message}`
+  }
 }
 
 /** Saves a screenshot of the app window as test-artifacts/e2e/NAME.png. Taken from the X

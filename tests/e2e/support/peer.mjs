@@ -17,6 +17,12 @@ export async function peer(url, { username, room, banter = true, token } = {}) {
     socket,
     messages,
     async send(text) {
+      if (!banter) {
+        // classic: sendMessage(text, callback(error?))
+        const err = await socket.timeout(5000).emitWithAck('sendMessage', text)
+        if (err) throw new Error(`send refused: ${err}`)
+        return null
+      }
       const id = `peer-${Date.now()}-${Math.random().toString(36).slice(2)}`
       const err = await socket.timeout(5000).emitWithAck('banter:send', { id, room, text })
       if (err) throw new Error(`send refused: ${err}`)

@@ -5,6 +5,7 @@
 // never joined gets an error ack instead of crashing the process, and the port handling.
 //
 // Usage: node classic-server.cjs [port]   (0 = any free port; prints {"port": N} on stdout)
+// CLASSIC_TRANSPORTS=polling serves long-polling only, as some deployments (and proxies) do.
 const http = require('http')
 const { Server } = require('socket.io')
 const Filter = require('bad-words')
@@ -35,7 +36,8 @@ const generateMessage = (username, text) => ({ username, text, createdAt: new Da
 const generateLocationMessage = (username, url) => ({ username, url, createdAt: new Date().getTime() })
 
 const server = http.createServer()
-const io = new Server(server, { maxHttpBufferSize: 1e6 })
+const transports = process.env.CLASSIC_TRANSPORTS ? process.env.CLASSIC_TRANSPORTS.split(',') : undefined
+const io = new Server(server, { maxHttpBufferSize: 1e6, ...(transports ? { transports } : {}) })
 const filter = new Filter()
 const noop = () => {}
 

@@ -1,0 +1,96 @@
+// The app against a server nobody here wrote: the classic Socket.IO chat-tutorial server on
+// the official Node `socket.io` package (tests/node/support/classic-server.cjs), through the
+// real window, with a classic socket.io-client peer. Run through scripts/e2e.sh.
+import { describe, it, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { createInterface } from 'node:readline'
+import { join } from 'node:path'
+import { ROOT, tmp, launchApp, shot, waitFor, notifications } from './support/harness.mjs'
+import { peer } from './support/peer.mjs'
+
+const NOTIFY_LOG = process.env.BANTER_NOTIFY_LOG
+assert.ok(NOTIFY_LOG, 'run through scripts/e2e.sh (BANTER_NOTIFY_LOG is not set)')
+
+/** Starts the classic server on a free loopback port; resolves with {url, stop()}. */
+async function startClassic() {
+  const proc = spawn(process.execPath, [join(ROOT, 'tests/node/support/classic-server.cjs'), '0'], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const line = await new Promise((res, rej) => {
+    createInterface({ input: proc.stdout }).once('line', res)
+    proc.once('exit', (c) => rej(new Error(`classic server exited with ${c}`)))
+  })
+  const { port } = JSON.parse(line)
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stop: () => new Promise((r) => (proc.exitCode !== null ? r() : (proc.once('exit', r), proc.kill('SIGTERM')))),
+  }
+}
+
+describe('The app on a classic Socket.IO chat server', { concurrency: false }, () => {
+  let classic
+  let b
+  let close
+  const $ = (sel) => b.$(sel)
+  const ownStatus = (text) =>
+    b.execute((t) => {
+      const rows = [...document.querySelectorAll('.msg.own')].filter((r) => r.querySelector('.text')?.textContent === t)
+      return rows.map((r) => r.querySelector('.delivery')?.textContent ?? '')
+    }, text)
+  const timelineText = async () => (await $('[role="log"]')).getText()
+  async function send(text) {
+    const box = await $('aria/Message')
+    await box.click()
+    await box.setValue(text)
+    await b.keys('Enter')
+  }
+
+  before(async () => {
+    classic = await startClassic()
+    ;({ browser: b, close } = await launchApp({ BANTER_CONFIG_DIR: tmp('classic-config'), BANTER_DATA_DIR: tmp('classic-data'), BANTER_LOG: 'info' }))
+  })
+  after(async () => {
+    await close?.()
+    await classic?.stop()
+  })
+
+  it('joins, sends, and shows the classic server refusing with its own reason', async () => {
+    for (const [label, value] of [['Server URL', classic.url], ['Display name', 'Ann'], ['Room', 'Lobby']]) {
+      const el = await $(`aria/${label}`)
+      await el.waitForDisplayed({ timeout: 15000 })
+      await el.clearValue()
+      await el.setValue(value)
+    }
+    await (await $('aria/Join')).click()
+    await (await $('[role="log"]')).waitForDisplayed({ timeout: 15000 })
+    // the classic server lower-cases names and rooms; the app shows what the server says
+    await waitFor('the room header', async () => (await (await $('h1')).getText()).includes('lobby'))
+    await waitFor('"classic server" in the header', async () => (await b.execute(() => document.body.textContent)).includes('classic server'))
+    await waitFor('the server\'s welcome', async () => (await timelineText()).includes('Welcome!'))
+
+    await send('hello, classic server')
+    await waitFor('"delivered"', async () => (await ownStatus('hello, classic server'))[0]?.startsWith('delivered'))
+    await send('what the shit')
+    const refused = await waitFor('"refused"', async () => (await ownStatus('what the shit')).find((s) => s.startsWith('refused')))
+    assert.equal(refused.replace(/\s*Retry\s*$/, ''), 'refused: Profanity is not allowed!')
+    await shot(b, '20-classic-server')
+  })
+
+  it('a classic peer joining notifies, and its messages show', async () => {
+    const before = notifications(NOTIFY_LOG).length
+    const bob = await peer(classic.url, { username: 'Bob', room: 'lobby', banter: false })
+    try {
+      const n = await waitFor('a Notify on D-Bus', () => notifications(NOTIFY_LOG).slice(before).find((x) => /bob joined lobby/.test(x.summary)))
+      assert.equal(n.summary, 'bob joined lobby')
+      await waitFor('bob in the member list', async () => (await (await $('aria/Members')).getText()).includes('bob'))
+      await bob.send('hi ann, <b>plain</b> text here')
+      await waitFor("bob's message", async () => (await timelineText()).includes('hi ann, <b>plain</b> text here'))
+      // the app's own message reached the classic peer in the classic shape
+      await send('hi bob')
+      await waitFor('the peer to get it', () => bob.messages.find((m) => m.username === 'ann' && m.text === 'hi bob'))
+      await shot(b, '21-classic-peer')
+    } finally {
+      bob.close()
+    }
+    await waitFor('bob gone from the members', async () => !(await (await $('aria/Members')).getText()).includes('bob'))
+  })
+})
