@@ -318,3 +318,26 @@ async fn a_server_serving_long_polling_only_still_works() {
         "{e:?}"
     );
 }
+
+/// The classic server echoes our own message to us in its room broadcast: that echo carries
+/// the id `send` returned, so a consumer shows one line for it, not two.
+#[tokio::test]
+async fn the_echo_of_our_own_message_carries_its_id() {
+    let server = start_classic(0);
+    let url = server.url();
+    let dir = tempfile::tempdir().unwrap();
+    let (ann, mut ev) = Client::new(config(dir.path()));
+    ann.join(JoinOptions::new(&url, "lobby", "ann")).await.unwrap();
+    let first = ann.send(&url, "lobby", "same words").await.unwrap();
+    let second = ann.send(&url, "lobby", "same words").await.unwrap();
+    let mut echoes = Vec::new();
+    while echoes.len() < 2 {
+        let (e, _) = wait_for(&mut ev, 5, |e| matches!(e, ClientEvent::Message { system: false, .. })).await;
+        if let ClientEvent::Message { id, mine, text, .. } = e {
+            assert!(mine, "our own message");
+            assert_eq!(text, "same words");
+            echoes.push(id);
+        }
+    }
+    assert_eq!(echoes, vec![Some(first), Some(second)], "each echo is its own send");
+}

@@ -69,6 +69,9 @@ describe('The app on a classic Socket.IO chat server', { concurrency: false }, (
 
     await send('hello, classic server')
     await waitFor('"delivered"', async () => (await ownStatus('hello, classic server'))[0]?.startsWith('delivered'))
+    // the server's echo of our message is that message, not a second line
+    await new Promise((r) => setTimeout(r, 300))
+    assert.equal((await ownStatus('hello, classic server')).length, 1, 'shown once')
     await send('what the shit')
     const refused = await waitFor('"refused"', async () => (await ownStatus('what the shit')).find((s) => s.startsWith('refused')))
     assert.equal(refused.replace(/\s*Retry\s*$/, ''), 'refused: Profanity is not allowed!')
@@ -84,9 +87,14 @@ describe('The app on a classic Socket.IO chat server', { concurrency: false }, (
       await waitFor('bob in the member list', async () => (await (await $('aria/Members')).getText()).includes('bob'))
       await bob.send('hi ann, <b>plain</b> text here')
       await waitFor("bob's message", async () => (await timelineText()).includes('hi ann, <b>plain</b> text here'))
+      // one notice for the join: the server's own "bob has joined!"
+      const notices = await b.execute(() => [...document.querySelectorAll('[role="log"] .notice')].map((n) => n.textContent))
+      assert.equal(notices.filter((t) => /bob/.test(t)).length, 1, `one notice for bob's join: ${JSON.stringify(notices)}`)
       // the app's own message reached the classic peer in the classic shape
       await send('hi bob')
       await waitFor('the peer to get it', () => bob.messages.find((m) => m.username === 'ann' && m.text === 'hi bob'))
+      await waitFor('"delivered"', async () => (await ownStatus('hi bob'))[0]?.startsWith('delivered'))
+      assert.equal((await ownStatus('hi bob')).length, 1, 'shown once')
       await shot(b, '21-classic-peer')
     } finally {
       bob.close()

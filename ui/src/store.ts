@@ -169,8 +169,9 @@ export class Store {
         const r = this.rooms.get(roomKey(ev.server, ev.room))
         if (!r) break
         r.users = ev.users
-        if (ev.username) {
-          r.typing.delete(ev.username)
+        if (ev.username) r.typing.delete(ev.username)
+        // A classic server says "NAME has joined!" itself; a Banter server sends presence only.
+        if (ev.username && r.banter) {
           const last = r.messages[r.messages.length - 1]
           upsertMessage(r, {
             id: `local-presence-${++this.localIds}`,

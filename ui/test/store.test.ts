@@ -89,6 +89,21 @@ describe('Store', () => {
   })
 })
 
+describe('presence notices', () => {
+  it('are added for Banter rooms only: a classic server writes its own', () => {
+    const s = new Store()
+    s.addSnapshot(snapshot({ room: 'b' }))
+    s.addSnapshot(snapshot({ room: 'c', banter: false }))
+    s.apply([
+      { type: 'presence', server: S, room: 'b', users: ['ann', 'bob'], username: 'bob', joined: true },
+      { type: 'presence', server: S, room: 'c', users: ['ann', 'bob'], username: 'bob', joined: true },
+    ])
+    expect(s.rooms.get(roomKey(S, 'b'))!.messages.map((m) => m.text)).toEqual(['bob joined'])
+    expect(s.rooms.get(roomKey(S, 'c'))!.messages).toEqual([])
+    expect(s.rooms.get(roomKey(S, 'c'))!.users).toEqual(['ann', 'bob'])
+  })
+})
+
 describe('bounded timelines', () => {
   const live = (n: number, p = {}) => Array.from({ length: n }, () => ({ type: 'message' as const, server: S, message: msg(p) }))
 

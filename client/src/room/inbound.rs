@@ -11,7 +11,7 @@ use serde_json::Value;
 use tokio::time::Instant;
 
 use super::{
-    check_text, clip, parse, Actor, RequestError, MAX_NAME_BYTES, MAX_TEXT_BYTES, MAX_USERS,
+    check_text, clip, parse, Actor, Req, RequestError, MAX_NAME_BYTES, MAX_TEXT_BYTES, MAX_USERS,
 };
 use crate::connection::Raw;
 use crate::events::ClientEvent;
@@ -57,7 +57,7 @@ impl Actor {
                         return self.protocol_error(e);
                     }
                     let mine = m.username == self.username;
-                    self.emit_classic(m.username, m.url, "location", m.created_at, mine, false);
+                    self.emit_classic(None, m.username, m.url, "location", m.created_at, mine, false);
                 }
                 Err(e) => self.protocol_error(e),
             },
@@ -187,15 +187,38 @@ impl Actor {
             }
         }
         let mine = notice.is_none() && m.username == self.username;
-        self.emit_classic(m.username, m.text, "text", m.created_at, mine, notice.is_some());
+        let id = if mine { self.own_echo_id(&m.text) } else { None };
+        self.emit_classic(id, m.username, m.text, "text", m.created_at, mine, notice.is_some());
     }
 
-    /// A classic server's message (no id, no seq) as a live `message` event.
-    fn emit_classic(&mut self, username: String, text: String, kind: &str, created_at: i64, mine: bool, system: bool) {
+    /// On a classic server our own message comes back to us in the room's broadcast, before
+    /// its ack (the tutorial server emits to the room, then answers). When the send in flight
+    /// has that text, the echo is that message: its id lets a consumer show one line, not the
+    /// pending one and the echo.
+    fn own_echo_id(&self, text: &str) -> Option<String> {
+        match self.in_flight.as_ref().map(|f| &f.req) {
+            Some(Req::Send { id }) => self.outbox.get(id).filter(|e| e.text == text).map(|e| e.id.clone()),
+            _ => None,
+        }
+    }
+
+    /// A classic server's message (no seq; an id only for the echo of our own send) as a
+    /// live `message` event.
+    #[allow(clippy::too_many_arguments)]
+    fn emit_classic(
+        &mut self,
+        id: Option<String>,
+        username: String,
+        text: String,
+        kind: &str,
+        created_at: i64,
+        mine: bool,
+        system: bool,
+    ) {
         self.emit(ClientEvent::Message {
             server: self.server.clone(),
             room: self.spec.room.clone(),
-            id: None,
+            id,
             seq: None,
             username,
             text,
