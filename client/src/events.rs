@@ -63,6 +63,9 @@ pub enum ClientEvent {
         /// Newest sequence number of the room (Banter servers only).
         latest_seq: Option<u64>,
         features: Vec<String>,
+        /// The longest message the server takes, in characters (its advertised limit, or
+        /// the protocol's default on a classic server).
+        max_message_chars: u32,
     },
     /// The room was left on request.
     Left { server: String, room: String },

@@ -195,7 +195,7 @@ impl Glue {
                 state: ConnectionState::Disconnected,
                 detail: Some(format!("Disconnected from {room}: {reason}")),
             })],
-            ClientEvent::Joined { server, room, username, kind, .. } => {
+            ClientEvent::Joined { server, room, username, kind, max_message_chars, .. } => {
                 let key = (server.clone(), room.clone());
                 let info = g.rooms.entry(key.clone()).or_default();
                 info.username = username.clone();
@@ -220,7 +220,7 @@ impl Glue {
                     users,
                     messages,
                     more,
-                    max_message_chars: banter_protocol::rules::MAX_MESSAGE_CHARS as u32,
+                    max_message_chars,
                     banter,
                 };
                 match g.waiters.remove(&key) {
@@ -441,12 +441,32 @@ mod tests {
             rejoin: false,
             latest_seq: Some(2),
             features: vec![],
+            max_message_chars: 2000,
         });
         assert!(out.is_empty(), "the waiting join command gets it");
         let snap = rx.try_recv().unwrap();
         assert_eq!(snap.messages.len(), 2);
         assert!(snap.messages[1].own);
         assert_eq!(snap.messages[0].text, "<b>hi</b>", "text passes untouched: the UI shows it as text");
+    }
+
+    #[test]
+    fn a_rejoin_snapshot_keeps_the_servers_message_limit() {
+        let g = Glue::default();
+        let out = g.translate(ClientEvent::Joined {
+            server: "http://s".into(),
+            room: "lobby".into(),
+            username: "ann".into(),
+            kind: ServerKind::Banter,
+            rejoin: true,
+            latest_seq: None,
+            features: vec![],
+            max_message_chars: 500,
+        });
+        match &out[0].ui {
+            UiEvent::Room { snapshot } => assert_eq!(snapshot.max_message_chars, 500),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
@@ -460,6 +480,7 @@ mod tests {
             rejoin: true,
             latest_seq: None,
             features: vec![],
+            max_message_chars: 2000,
         });
         let out = g.translate(msg(false, false, "bob"));
         assert!(out[0].notify.is_some());
@@ -486,6 +507,7 @@ mod tests {
             rejoin: false,
             latest_seq: Some(1),
             features: vec![],
+            max_message_chars: 2000,
         };
         let g = Glue::default();
         g.translate(joined());

@@ -291,6 +291,7 @@ impl Actor {
             rejoin,
             latest_seq,
             features: self.features.clone(),
+            max_message_chars: u32::try_from(self.max_message_chars).unwrap_or(u32::MAX),
         });
         if let Some(reply) = self.join_reply.take() {
             let _ = reply.send(Ok(JoinInfo {
