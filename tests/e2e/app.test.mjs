@@ -131,6 +131,58 @@ describe('Banter desktop, end to end', { concurrency: false }, () => {
     }
   })
 
+  it('shows who is typing; a muted room and do-not-disturb stay silent', async () => {
+    const joinedNotice = (name) => notifications(NOTIFY_LOG).find((x) => x.summary.includes(name))
+    const carol = await peer(server.url, { username: 'typist', room: 'lobby' })
+    try {
+      carol.socket.emit('banter:typing', { room: 'lobby', typing: true })
+      await waitFor('"typist is typing…"', async () => (await (await $('.typing')).getText()) === 'typist is typing…')
+      await shot(b, '03c-typing')
+      carol.socket.emit('banter:typing', { room: 'lobby', typing: false })
+      await waitFor('the typing line to clear', async () => (await (await $('.typing')).getText()) === '')
+    } finally {
+      carol.close()
+    }
+
+    /** Clicks the button labelled `from` until the one labelled `to` shows (re-renders can
+     * replace a button under the click). */
+    const flip = (from, to) =>
+      waitFor(`"${to}"`, async () => {
+        if (await (await $(`button=${to}`)).isExisting()) return true
+        await (await $(`button=${from}`)).click()
+        return (await $(`button=${to}`)).isExisting()
+      })
+    // muted: a join in this room makes no notification (the policy waits 1.2 s to coalesce)
+    await flip('Mute room', 'Unmute room')
+    assert.equal(await (await $('button=Unmute room')).getAttribute('aria-pressed'), 'true')
+    const muted = await peer(server.url, { username: 'quietone', room: 'lobby' })
+    await new Promise((r) => setTimeout(r, 2500))
+    muted.close()
+    assert.equal(joinedNotice('quietone'), undefined, 'no notification from a muted room')
+    await flip('Unmute room', 'Mute room')
+
+    // do not disturb: nothing from any room
+    const dnd = await $('aria/Do not disturb')
+    await dnd.click()
+    await waitFor('do not disturb on', async () => (await (await $('aria/Do not disturb')).getAttribute('aria-pressed')) === 'true')
+    const hushed = await peer(server.url, { username: 'quiettwo', room: 'lobby' })
+    await new Promise((r) => setTimeout(r, 2500))
+    hushed.close()
+    assert.equal(joinedNotice('quiettwo'), undefined, 'no notification with do-not-disturb on')
+    await shot(b, '03d-do-not-disturb')
+    await (await $('aria/Do not disturb')).click()
+    await waitFor('do not disturb off', async () => (await (await $('aria/Do not disturb')).getAttribute('aria-pressed')) === 'false')
+
+    // and with both off again, a join notifies: the witness still sees what the app sends
+    const loud = await peer(server.url, { username: 'loudone', room: 'lobby' })
+    try {
+      const n = await waitFor('a notification for loudone', () => joinedNotice('loudone'))
+      assert.equal(n.summary, 'loudone joined lobby')
+    } finally {
+      loud.close()
+    }
+  })
+
   it('shows HTML in messages as text and runs nothing', async () => {
     const evil = '<img src=x onerror=alert(1)>'
     const carol = await peer(server.url, { username: 'carol', room: 'lobby' })

@@ -10,6 +10,8 @@ import type {
 } from './generated/ipc'
 
 export const TYPING_EXPIRY_MS = 6000
+/** Id prefix of the join/leave notices the store writes itself. */
+const PRESENCE_ID = 'local-presence-'
 
 export type RoomKey = string
 export const roomKey = (server: string, room: string): RoomKey => `${server}\u0000${room}`
@@ -174,7 +176,7 @@ export class Store {
         if (ev.username && r.banter) {
           const last = r.messages[r.messages.length - 1]
           upsertMessage(r, {
-            id: `local-presence-${++this.localIds}`,
+            id: `${PRESENCE_ID}${++this.localIds}`,
             room: r.room,
             seq: null,
             username: ev.username,
@@ -316,16 +318,62 @@ export type Row =
 /** A new sender group starts after this many ms of silence. */
 export const GROUP_GAP_MS = 5 * 60 * 1000
 
-/** Messages → rows: a day heading when the day changes, sender groups, notices apart. */
+/** A presence notice the store wrote ("NAME joined" / "NAME left"), read back. */
+function presenceOf(m: MessageView): { name: string; joined: boolean } | null {
+  if (m.kind !== 'notice' || !m.id.startsWith(PRESENCE_ID)) return null
+  const hit = /^(.+) (joined|left)$/.exec(m.text)
+  return hit ? { name: hit[1], joined: hit[2] === 'joined' } : null
+}
+
+/** "a", "a and b", "a, b and c", "a, b, c and 4 others" */
+export function nameList(names: string[]): string {
+  if (names.length <= 1) return names.join('')
+  if (names.length <= 3) return `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`
+  return `${names.slice(0, 3).join(', ')} and ${names.length - 3} others`
+}
+
+/** Runs of this many presence notices or more show as one line. */
+export const PRESENCE_RUN = 3
+
+/** One line for a run of joins and leaves: "a, b, c and 9 others joined · a and b left". */
+export function presenceSummary(run: { name: string; joined: boolean }[]): string {
+  const joined = [...new Set(run.filter((p) => p.joined).map((p) => p.name))]
+  const left = [...new Set(run.filter((p) => !p.joined).map((p) => p.name))]
+  if (joined.length === left.length && joined.every((n) => left.includes(n))) return `${nameList(joined)} joined and left`
+  return [joined.length ? `${nameList(joined)} joined` : '', left.length ? `${nameList(left)} left` : '']
+    .filter(Boolean)
+    .join(' · ')
+}
+
+/** Messages → rows: a day heading when the day changes, sender groups, notices apart, and a
+ * run of joins and leaves as one line. */
 export function toRows(messages: MessageView[]): Row[] {
   const rows: Row[] = []
   let day: string | null = null
   let prev: MessageView | null = null
-  for (const m of messages) {
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i]
     if (m.day && m.day !== day) {
       day = m.day
       rows.push({ kind: 'day', key: `day-${m.day}`, label: m.dayLabel })
       prev = null
+    }
+    const first = presenceOf(m)
+    if (first) {
+      const run = [first]
+      let j = i + 1
+      for (; j < messages.length && messages[j].day === m.day; j++) {
+        const p = presenceOf(messages[j])
+        if (!p) break
+        run.push(p)
+      }
+      if (run.length >= PRESENCE_RUN) {
+        const last = messages[j - 1]
+        rows.push({ kind: 'notice', key: m.id, msg: { ...last, id: m.id, text: presenceSummary(run) } })
+        i = j - 1
+        prev = null
+        continue
+      }
     }
     if (m.kind === 'notice') {
       rows.push({ kind: 'notice', key: m.id, msg: m })

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest'
-import { Store, roomKey, toRows, mergeDelivery, deliveryText, typingText, charCount, trimOld, GROUP_GAP_MS, KEEP_MESSAGES, TRIM_SLACK } from '../src/store'
+import { Store, roomKey, toRows, mergeDelivery, deliveryText, typingText, charCount, trimOld, nameList, presenceSummary, GROUP_GAP_MS, KEEP_MESSAGES, TRIM_SLACK } from '../src/store'
 import { msg, snapshot } from './fixtures'
 
 const S = 'http://127.0.0.1:3000'
@@ -101,6 +101,44 @@ describe('presence notices', () => {
     expect(s.rooms.get(roomKey(S, 'b'))!.messages.map((m) => m.text)).toEqual(['bob joined'])
     expect(s.rooms.get(roomKey(S, 'c'))!.messages).toEqual([])
     expect(s.rooms.get(roomKey(S, 'c'))!.users).toEqual(['ann', 'bob'])
+  })
+})
+
+describe('runs of joins and leaves', () => {
+  const presence = (username: string, joined: boolean, users: string[] = []) => ({ type: 'presence' as const, server: S, room: 'lobby', users, username, joined })
+
+  it('show as one line from three on; one or two stay as they are', () => {
+    const s = new Store()
+    const r = s.addSnapshot(snapshot())
+    s.apply([presence('ann2', true), presence('bob2', true)])
+    expect(toRows(r.messages).flatMap((x) => (x.kind === 'day' ? [] : [x.msg.text]))).toEqual(['ann2 joined', 'bob2 joined'])
+    s.apply([presence('cy', true), presence('ann2', false)])
+    s.addOwn(S, msg({ own: true, username: 'ann', text: 'hello' }))
+    s.apply(['d1', 'd2', 'd3', 'd4', 'd5'].map((n) => presence(n, true)))
+    const rows = toRows(r.messages).flatMap((x) => (x.kind === 'day' ? [] : [x]))
+    expect(rows.map((x) => x.msg.text)).toEqual([
+      'ann2, bob2 and cy joined · ann2 left',
+      'hello',
+      'd1, d2, d3 and 2 others joined',
+    ])
+    // the line keeps the key of the run's first notice, so the list updates it in place
+    expect(rows[0].key).toBe(r.messages[0].id)
+  })
+
+  it('reads well', () => {
+    expect(nameList(['a'])).toBe('a')
+    expect(nameList(['a', 'b'])).toBe('a and b')
+    expect(nameList(['a', 'b', 'c'])).toBe('a, b and c')
+    expect(nameList(['a', 'b', 'c', 'd', 'e'])).toBe('a, b, c and 2 others')
+    expect(presenceSummary([{ name: 'x', joined: false }, { name: 'y', joined: false }, { name: 'x', joined: false }])).toBe('x and y left')
+    expect(presenceSummary([{ name: 'x', joined: true }, { name: 'y', joined: true }, { name: 'y', joined: false }, { name: 'x', joined: false }])).toBe('x and y joined and left')
+  })
+
+  it('a name that reads like a notice is still one name', () => {
+    const s = new Store()
+    const r = s.addSnapshot(snapshot())
+    s.apply([presence('a left', true), presence('b', true), presence('c', true)])
+    expect(toRows(r.messages).filter((x) => x.kind === 'notice').map((x) => (x.kind === 'notice' ? x.msg.text : ''))).toEqual(['a left, b and c joined'])
   })
 })
 
