@@ -14,8 +14,9 @@ use tokio::sync::mpsc;
 use crate::output::{json_line, Printer};
 use crate::{exit, token, ChatArgs};
 
+/// One line on stderr in plain words (connection errors without the transport's chain).
 fn fail(code: u8, e: &ClientError) -> u8 {
-    eprintln!("banter-cli: {e}");
+    eprintln!("banter-cli: {}", e.summary());
     code
 }
 

@@ -87,6 +87,44 @@ impl ClientError {
         }
     }
 
+    /// The error in plain words for a person: what happened, without the transport's error
+    /// chain ("EngineIO Error: … os error 111"), which [`Display`](std::fmt::Display) keeps
+    /// for logs. Only connection errors differ from `to_string()`.
+    pub fn summary(&self) -> String {
+        match self {
+            ClientError::Unreachable { server, detail } => {
+                let host = host_of(server);
+                let d = detail.to_lowercase();
+                if d.contains("connection refused") {
+                    format!("Nothing is listening at {host} (the connection was refused)")
+                } else if d.contains("lookup address")
+                    || d.contains("name or service not known")
+                    || d.contains("dns error")
+                    || d.contains("no address associated")
+                    || d.contains("nodename nor servname")
+                {
+                    format!("The name of {host} could not be found")
+                } else if d.contains("timed out") {
+                    format!("{host} did not answer in time")
+                } else if d.contains("network is unreachable") || d.contains("no route to host") {
+                    format!("{host} cannot be reached from this network")
+                } else if let Some(status) = http_status(&d) {
+                    format!("{host} answered, but not as a Socket.IO chat server (HTTP {status}); check the address")
+                } else if d.contains("illegal handshake") || d.contains("invalid packet") {
+                    format!("{host} answered, but not as a Socket.IO chat server; check the address")
+                } else {
+                    format!("{host} could not be reached")
+                }
+            }
+            ClientError::Tls { server, .. } => format!(
+                "The secure (https) connection to {} failed: its certificate or TLS setup was not accepted",
+                host_of(server)
+            ),
+            ClientError::ConnectionLost(_) => "The connection was lost".to_owned(),
+            other => other.to_string(),
+        }
+    }
+
     /// The `{code, message}` form the UI receives.
     pub fn to_payload(&self) -> ErrorPayload {
         ErrorPayload {
@@ -101,6 +139,27 @@ impl ClientError {
             detail: err.to_string(),
         }
     }
+}
+
+/// `host:port` of a server URL as written (`http://a.example:3000/` → `a.example:3000`).
+fn host_of(server: &str) -> &str {
+    let rest = server.split_once("://").map_or(server, |(_, r)| r);
+    rest.split('/').next().unwrap_or(rest)
+}
+
+/// The status of an HTTP error in a (lower-cased) transport error's text, if there is one:
+/// tungstenite's "HTTP error: 404 Not Found", rust_engineio's "Network request returned with
+/// status code: 404".
+fn http_status(detail: &str) -> Option<u16> {
+    for marker in ["http error: ", "status code: "] {
+        if let Some(at) = detail.find(marker) {
+            let digits: String = detail[at + marker.len()..].chars().take_while(char::is_ascii_digit).collect();
+            if let Ok(status) = digits.parse() {
+                return Some(status);
+            }
+        }
+    }
+    None
 }
 
 /// An error as the UI gets it.
@@ -122,6 +181,33 @@ pub type Result<T, E = ClientError> = std::result::Result<T, E>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn unreachable(detail: &str) -> String {
+        ClientError::Unreachable { server: "http://chat.example:3000".into(), detail: detail.into() }.summary()
+    }
+
+    #[test]
+    fn summaries_say_what_happened_without_the_error_chain() {
+        // texts as rust_socketio 0.6 / rust_engineio 0.6 report them
+        let refused = unreachable("EngineIO Error: Error with websocket connection: IO error: Connection refused (os error 111): IO error: Connection refused (os error 111): Connection refused (os error 111)");
+        assert_eq!(refused, "Nothing is listening at chat.example:3000 (the connection was refused)");
+        assert_eq!(
+            unreachable("EngineIO Error: Error with websocket connection: IO error: failed to lookup address information: Name or service not known"),
+            "The name of chat.example:3000 could not be found"
+        );
+        assert_eq!(
+            unreachable("EngineIO Error: Error with websocket connection: HTTP error: 404 Not Found: Network request returned with status code: 404"),
+            "chat.example:3000 answered, but not as a Socket.IO chat server (HTTP 404); check the address"
+        );
+        assert_eq!(unreachable("connection closed"), "chat.example:3000 could not be reached");
+        for s in [refused, unreachable("something odd (os error 5)")] {
+            assert!(!s.contains("os error") && !s.contains("EngineIO"), "{s}");
+        }
+        let tls = ClientError::Tls { server: "https://127.0.0.1:3000".into(), detail: "invalid peer certificate".into() };
+        assert!(tls.summary().starts_with("The secure (https) connection to 127.0.0.1:3000 failed"));
+        let other = ClientError::JoinRefused { room: "lobby".into(), reason: "Username is in use!".into() };
+        assert_eq!(other.summary(), other.to_string());
+    }
 
     #[test]
     fn codes_are_stable_and_serialised_with_the_message() {

@@ -177,6 +177,38 @@ async fn join_refused_and_connection_errors_are_clear() {
         .await
         .unwrap_err();
     assert_eq!(err.code(), "unreachable", "{err}");
+    assert_eq!(
+        err.summary(),
+        format!("Nothing is listening at 127.0.0.1:{port} (the connection was refused)")
+    );
+
+    // A web server that is not a Socket.IO server: 404 for everything. One request, not a
+    // storm of polling retries (the thread answers at most 8 and counts them).
+    let web = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let web_port = web.local_addr().unwrap().port();
+    let answered = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = answered.clone();
+    std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        for stream in web.incoming().take(8) {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let Ok(mut stream) = stream else { continue };
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            let _ = stream.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        }
+    });
+    let err = c2
+        .join(JoinOptions::new(&format!("http://127.0.0.1:{web_port}"), "lobby", "a"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "unreachable", "{err}");
+    assert_eq!(
+        err.summary(),
+        format!("127.0.0.1:{web_port} answered, but not as a Socket.IO chat server (HTTP 404); check the address"),
+        "{err}"
+    );
+    assert_eq!(answered.load(std::sync::atomic::Ordering::SeqCst), 1, "one request");
 
     // https to a plain-HTTP server: the TLS handshake fails.
     let err = c2
@@ -188,6 +220,7 @@ async fn join_refused_and_connection_errors_are_clear() {
         .await
         .unwrap_err();
     assert_eq!(err.code(), "tls", "{err}");
+    assert!(err.summary().starts_with("The secure (https) connection to"), "{}", err.summary());
 
     let err = c2.send(&url, "nowhere", "hi").await.unwrap_err();
     assert_eq!(err.code(), "not_joined");

@@ -31,6 +31,8 @@ struct RoomInfo {
     username: String,
     users: Vec<String>,
     banter: bool,
+    /// The server's message limit in characters (0 until joined).
+    max_message_chars: u32,
     /// History gathered until the next `joined` event.
     history: Vec<MessageView>,
 }
@@ -91,13 +93,20 @@ pub fn map_err(e: ClientError) -> CommandError {
         ErrorCode::Unreachable => " Check the URL and that the server is running.",
         _ => "",
     };
-    let mut message = e.to_string();
+    // In plain words; the transport's error chain goes to the log.
+    let mut message = e.summary();
+    if message != e.to_string() {
+        tracing::info!(error = %e, "{message}");
+    }
     if !message.starts_with("http") {
         if let Some(first) = message.get(0..1) {
             message = first.to_uppercase() + &message[1..];
         }
     }
-    CommandError::new(code, format!("{message}.{hint}").replace("..", "."))
+    if !message.ends_with(['.', '!', '?']) {
+        message.push('.');
+    }
+    CommandError::new(code, format!("{message}{hint}"))
 }
 
 pub fn view(
@@ -200,6 +209,7 @@ impl Glue {
                 let info = g.rooms.entry(key.clone()).or_default();
                 info.username = username.clone();
                 info.banter = kind == ServerKind::Banter;
+                info.max_message_chars = max_message_chars;
                 let fresh = std::mem::take(&mut info.history);
                 let users = info.users.clone();
                 let banter = info.banter;
@@ -393,6 +403,13 @@ impl Glue {
     pub fn username(&self, server: &str, room: &str) -> Option<String> {
         self.inner.lock().ok()?.rooms.get(&(server.to_owned(), room.to_owned())).map(|r| r.username.clone())
     }
+
+    /// The message limit the room's server gave when joined.
+    pub fn max_message_chars(&self, server: &str, room: &str) -> Option<usize> {
+        let g = self.inner.lock().ok()?;
+        let n = g.rooms.get(&(server.to_owned(), room.to_owned()))?.max_message_chars;
+        (n > 0).then_some(n as usize)
+    }
 }
 
 #[cfg(test)]
@@ -467,6 +484,9 @@ mod tests {
             UiEvent::Room { snapshot } => assert_eq!(snapshot.max_message_chars, 500),
             other => panic!("{other:?}"),
         }
+        // and `send` checks against it
+        assert_eq!(g.max_message_chars("http://s", "lobby"), Some(500));
+        assert_eq!(g.max_message_chars("http://s", "elsewhere"), None);
     }
 
     #[test]
@@ -526,7 +546,19 @@ mod tests {
     fn errors_say_what_to_do() {
         let e = map_err(ClientError::JoinRefused { room: "lobby".into(), reason: "Username is in use!".into() });
         assert_eq!(e.code, ErrorCode::Refused);
-        assert!(!e.message.is_empty());
+        assert_eq!(e.message, "Joining lobby refused: Username is in use!");
+        let e = map_err(ClientError::Unreachable {
+            server: "http://127.0.0.1:9".into(),
+            detail: "EngineIO Error: Error with websocket connection: IO error: Connection refused (os error 111)".into(),
+        });
+        assert_eq!(e.code, ErrorCode::Unreachable);
+        assert_eq!(
+            e.message,
+            "Nothing is listening at 127.0.0.1:9 (the connection was refused). Check the URL and that the server is running."
+        );
+        let e = map_err(ClientError::Unauthorized { server: "http://s".into(), message: "a token is required".into() });
+        assert_eq!(e.code, ErrorCode::Unauthorized);
+        assert!(e.message.ends_with("Enter the server's access token in the Token field (ask its owner for it)."), "{}", e.message);
     }
 }
 

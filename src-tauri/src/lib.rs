@@ -45,6 +45,8 @@ struct Session {
     token: Option<String>,
     /// A typed token to store in the keyring once a join proved it right.
     remember: Option<String>,
+    /// The server this app hosts itself.
+    local: bool,
 }
 
 pub struct AppState {
@@ -165,8 +167,9 @@ async fn connect_inner(state: &AppState, req: ConnectRequest, local: bool) -> Cm
         .sessions
         .lock()
         .map_err(|_| CommandError::internal("poisoned"))?
-        .insert(server.clone(), Session { display_name: display_name.clone(), token, remember });
-    state.update_settings(|s| s.remember_server(&server, &display_name, local))?;
+        .insert(server.clone(), Session { display_name: display_name.clone(), token, remember, local });
+    // The server goes into the settings with the first room joined on it, not before: a
+    // mistyped URL is never remembered.
     let token_remembered = matches!(state.creds.get(&url), Ok(Some(_)));
     Ok(ConnectInfo { server, display_name, token_remembered })
 }
@@ -227,7 +230,10 @@ async fn join_inner(state: &AppState, server: &str, room: &str, resuming: bool) 
             }
         }
     }
-    state.update_settings(|s| s.remember_room(&snap.server, &snap.room))?;
+    state.update_settings(|s| {
+        s.remember_server(&server, &session.display_name, session.local);
+        s.remember_room(&snap.server, &snap.room);
+    })?;
     Ok(snap)
 }
 
@@ -251,7 +257,8 @@ async fn leave(state: State<'_, AppState>, request: RoomRequest) -> CmdResult<()
 async fn send(state: State<'_, AppState>, request: SendRequest) -> CmdResult<MessageView> {
     let server = server_key(&request.server)?.to_string();
     let room = validate::room(&request.room)?;
-    validate::message(&request.text, banter_protocol::rules::MAX_MESSAGE_CHARS)?;
+    let max = state.glue.max_message_chars(&server, &room).unwrap_or(banter_protocol::rules::MAX_MESSAGE_CHARS);
+    validate::message(&request.text, max)?;
     let id = state.client.send(&server, &room, &request.text).await.map_err(map_err)?;
     let username = state.glue.username(&server, &room).unwrap_or_default();
     let mut m = core::view(id, &room, None, username, MessageKind::Text, request.text, chrono::Utc::now().timestamp_millis(), true);

@@ -80,9 +80,31 @@ describe('Banter desktop, end to end', { concurrency: false }, () => {
     await server?.stop()
   })
 
-  it('connects, joins and shows "delivered" for a sent message', async () => {
+  it('says what to do about a bad server URL or an unreachable server, keeping what was typed', async () => {
     await (await $('aria/Server URL')).waitForDisplayed({ timeout: 15000 })
     await shot(b, '01-connect-screen')
+    const formError = async () => (await $('.form-error')).getText()
+    await fill('Server URL', 'ftp://example.org')
+    await fill('Display name', 'Ann')
+    await fill('Room', 'lobby')
+    await (await $('aria/Join')).click()
+    const bad = await waitFor('an error for the URL', async () => (await formError()) || null)
+    assert.match(bad, /http/i, `names the schemes it takes: ${bad}`)
+    // a closed loopback port: nothing listens there
+    await fill('Server URL', 'http://127.0.0.1:9')
+    await (await $('aria/Join')).click()
+    const unreachable = await waitFor('an error for the server', async () => {
+      const t = await formError()
+      return t && t !== bad ? t : null
+    }, { timeout: 30000 })
+    assert.match(unreachable, /^Nothing is listening at 127\.0\.0\.1:9 \(the connection was refused\)\. Check the URL/, unreachable)
+    assert.doesNotMatch(unreachable, /os error|EngineIO/, 'plain words, not the transport error chain')
+    assert.equal(await (await $('aria/Display name')).getValue(), 'Ann', 'the form keeps what was typed')
+    assert.ok(!(await (await $('.sidebar')).getText()).includes('127.0.0.1:9'), 'a server never joined is not listed')
+    await shot(b, '01b-unreachable')
+  })
+
+  it('connects, joins and shows "delivered" for a sent message', async () => {
     await fill('Server URL', server.url)
     await fill('Display name', 'Ann')
     await fill('Room', 'lobby')
@@ -93,6 +115,28 @@ describe('Banter desktop, end to end', { concurrency: false }, () => {
     await waitFor('"delivered"', async () => (await ownStatus('hello from the desktop app'))[0]?.startsWith('delivered'))
     assert.match(await timelineText(), /hello from the desktop app/)
     await shot(b, '02-room-delivered')
+
+    // too long: the counter says so, Send is off, Enter does nothing, and the text stays
+    const long = 'x'.repeat(2001)
+    const box = await $('aria/Message')
+    await b.execute((t) => {
+      const el = document.querySelector('textarea[aria-label="Message"]')
+      el.value = t
+      el.dispatchEvent(new Event('input', { bubbles: true }))
+    }, long)
+    await waitFor('the counter over the limit', async () => (await (await $('.counter')).getText()) === '2001 / 2000')
+    assert.ok(!(await (await $('aria/Send')).isEnabled()), 'Send is off')
+    await box.click()
+    await b.keys('Enter')
+    await new Promise((r) => setTimeout(r, 300))
+    assert.equal((await box.getValue()).length, 2001, 'nothing lost')
+    assert.equal((await ownStatus(long)).length, 0, 'nothing sent')
+    await shot(b, '02b-too-long')
+    await b.execute(() => {
+      const el = document.querySelector('textarea[aria-label="Message"]')
+      el.value = ''
+      el.dispatchEvent(new Event('input', { bubbles: true }))
+    })
   })
 
   it('notifies "NAME joined ROOM" when someone else joins', async () => {

@@ -144,8 +144,9 @@ function focusComposer(): void {
 }
 
 async function connectAndJoin(v: ConnectValues, local = false): Promise<string | null> {
+  let server = v.url
+  let added = false
   try {
-    let server = v.url
     if (local) {
       server = (await api.startLocalServer()).url
     }
@@ -154,17 +155,25 @@ async function connectAndJoin(v: ConnectValues, local = false): Promise<string |
     if (!known || token || known.displayName !== v.displayName.trim().toLowerCase()) {
       const c = await api.connect({ url: server, displayName: v.displayName, token, rememberToken: v.remember })
       server = c.server
-      store.upsertServer(c.server, c.displayName, 'connected')
+      added = !store.servers.has(c.server)
+      // shown as connecting until a room on it is joined
+      store.upsertServer(c.server, c.displayName, added ? 'connecting' : store.servers.get(c.server)!.state)
     } else {
       server = known.url
     }
     const snap = await api.join(server, v.room)
     store.addSnapshot(snap)
+    store.upsertServer(snap.server, '', 'connected')
     info = await api.appInfo()
     settings = info.settings
     openRoom(roomKey(snap.server, snap.room))
     return null
   } catch (e) {
+    // a server tried for the first time and not joined stays out of the sidebar
+    if (added && ![...store.rooms.values()].some((r) => r.server === server)) {
+      store.servers.delete(server)
+      render()
+    }
     return errorMessage(e)
   }
 }
