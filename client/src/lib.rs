@@ -114,6 +114,10 @@ pub struct JoinOptions {
     /// When the name is "in use", keep trying this long before giving up: re-joining at
     /// start-up, the server may still hold the previous run's connection under our name.
     pub wait_if_in_use: Option<Duration>,
+    /// When the server cannot be reached (down, restarting, no network yet), keep trying
+    /// this long with the usual backoff, reporting each wait as a `reconnecting` event,
+    /// instead of failing at once: re-joining saved rooms at start-up.
+    pub retry_unreachable: Option<Duration>,
 }
 
 impl JoinOptions {
@@ -124,7 +128,14 @@ impl JoinOptions {
             username: username.to_owned(),
             token: None,
             wait_if_in_use: None,
+            retry_unreachable: None,
         }
+    }
+
+    /// See [`JoinOptions::retry_unreachable`].
+    pub fn retry_unreachable(mut self, for_at_most: Duration) -> Self {
+        self.retry_unreachable = Some(for_at_most);
+        self
     }
 
     pub fn token(mut self, token: Option<String>) -> Self {
@@ -165,6 +176,22 @@ pub struct Client {
     sink: EventSink,
     acks: AckTable,
     rooms: Arc<Mutex<HashMap<RoomKey, mpsc::UnboundedSender<Command>>>>,
+    /// Rooms whose join is under way (it may wait for a server that is down).
+    joining: Arc<Mutex<std::collections::HashSet<RoomKey>>>,
+}
+
+/// Takes a room out of [`Client::joining`] when its join ends, however it ends.
+struct Joining {
+    set: Arc<Mutex<std::collections::HashSet<RoomKey>>>,
+    key: RoomKey,
+}
+
+impl Drop for Joining {
+    fn drop(&mut self) {
+        if let Ok(mut set) = self.set.lock() {
+            set.remove(&self.key);
+        }
+    }
 }
 
 impl Client {
@@ -176,6 +203,7 @@ impl Client {
             sink,
             acks: AckTable::default(),
             rooms: Arc::default(),
+            joining: Arc::default(),
         };
         (client, stream)
     }
@@ -210,24 +238,25 @@ impl Client {
             banter_protocol::rules::MAX_ROOM_CHARS,
         )
         .map_err(|e| ClientError::InvalidInput(e.to_string()))?;
-        {
+        let key = (server.clone(), room.clone());
+        let _joining = {
             let rooms = self.rooms.lock().map_err(|_| ClientError::Closed)?;
-            if rooms
-                .get(&(server.clone(), room.clone()))
-                .is_some_and(|tx| !tx.is_closed())
-            {
+            let mut joining = self.joining.lock().map_err(|_| ClientError::Closed)?;
+            if rooms.get(&key).is_some_and(|tx| !tx.is_closed()) || !joining.insert(key.clone()) {
                 return Err(ClientError::AlreadyJoined {
                     server: server.to_string(),
                     room,
                 });
             }
-        }
+            Joining { set: self.joining.clone(), key }
+        };
         let spec = RoomSpec {
             server: server.clone(),
             room: room.clone(),
             username: opts.username,
             token: opts.token,
             in_use_deadline: opts.wait_if_in_use.map(|d| tokio::time::Instant::now() + d),
+            unreachable_deadline: opts.retry_unreachable.map(|d| tokio::time::Instant::now() + d),
             config: self.config.clone(),
         };
         let (tx, info) = room::start(spec, self.sink.clone(), self.acks.clone()).await?;

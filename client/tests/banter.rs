@@ -714,3 +714,47 @@ async fn a_restart_waits_for_its_previous_connection_to_go() {
     assert!(started.elapsed() >= Duration::from_millis(1000), "it waited for the old one");
     old_goes.await.unwrap();
 }
+
+/// Re-joining saved rooms at start-up while the server is still down: with
+/// `retry_unreachable` the join waits (reporting `reconnecting`) and succeeds once the server
+/// is up; a permanent refusal still fails at once.
+#[tokio::test]
+async fn a_join_can_wait_for_a_server_that_is_not_up_yet() {
+    let db = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = free.local_addr().unwrap().port();
+    drop(free);
+    let url = format!("http://127.0.0.1:{port}");
+    let (ann, mut ev) = Client::new(config(dir.path()));
+    let join = tokio::spawn({
+        let ann = ann.clone();
+        let url = url.clone();
+        async move {
+            ann.join(JoinOptions::new(&url, "lobby", "ann").retry_unreachable(Duration::from_secs(30)))
+                .await
+        }
+    });
+    // it reports that it waits…
+    let (e, _) = wait_for(&mut ev, 10, |e| matches!(e, ClientEvent::Reconnecting { .. })).await;
+    assert!(matches!(e, ClientEvent::Reconnecting { ref room, attempt: 1, .. } if room == "lobby"), "{e:?}");
+    assert!(!join.is_finished(), "the join waits");
+    // the same room cannot be joined twice meanwhile
+    let twice = ann.join(JoinOptions::new(&url, "lobby", "ann")).await.unwrap_err();
+    assert_eq!(twice.code(), "already_joined", "{twice}");
+    // …and joins once the server is up
+    let server = start_banter(db.path(), port, None);
+    let info = tokio::time::timeout(Duration::from_secs(20), join).await.expect("joined in time").unwrap().unwrap();
+    assert_eq!((info.room.as_str(), info.kind), ("lobby", ServerKind::Banter));
+
+    // a refusal is not waited out: a token server without the token
+    let guarded = start_banter(tempfile::tempdir().unwrap().path(), 0, Some("sesame"));
+    let started = std::time::Instant::now();
+    let err = ann
+        .join(JoinOptions::new(&guarded.url(), "lobby", "ann").retry_unreachable(Duration::from_secs(30)))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "unauthorized", "{err}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    drop(server);
+}

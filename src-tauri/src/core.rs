@@ -186,18 +186,18 @@ impl Glue {
             ClientEvent::Connected { server, .. } => {
                 vec![ui(UiEvent::Connection { server, state: ConnectionState::Connected, detail: None })]
             }
-            ClientEvent::Reconnecting { server, reason, attempt, delay_ms, .. } => {
+            ClientEvent::Reconnecting { server, room, reason, attempt, delay_ms } => {
                 // The transport's own words ("EngineIO Error: … os error 111") help a log
                 // reader, not a person: the banner says what happens, the log says why.
                 tracing::info!(%server, attempt, delay_ms, %reason, "reconnecting");
-                vec![ui(UiEvent::Connection {
-                    server: server.clone(),
-                    state: ConnectionState::Reconnecting,
-                    detail: Some(format!(
-                        "Lost the connection to {}. Reconnecting… Messages you send now are kept and sent when it is back.",
-                        display_host(&server)
-                    )),
-                })]
+                let ever_joined = g.rooms.get(&(server.clone(), room)).is_some_and(|r| !r.username.is_empty());
+                let host = display_host(&server);
+                let detail = if ever_joined {
+                    format!("Lost the connection to {host}. Reconnecting… Messages you send now are kept and sent when it is back.")
+                } else {
+                    format!("Cannot reach {host} yet. Trying again… Your rooms there open as soon as it answers.")
+                };
+                vec![ui(UiEvent::Connection { server: server.clone(), state: ConnectionState::Reconnecting, detail: Some(detail) })]
             }
             ClientEvent::Disconnected { server, room, reason } => vec![ui(UiEvent::Connection {
                 server,

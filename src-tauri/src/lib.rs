@@ -200,6 +200,9 @@ async fn disconnect(state: State<'_, AppState>, request: ServerRequest) -> CmdRe
 /// How long a re-join at start waits for the previous run's connection to let go of our
 /// name (the server drops a dead connection after its ping timeout).
 const RESUME_WAIT_IF_IN_USE: Duration = Duration::from_secs(60);
+/// How long a re-join at start keeps trying a server that cannot be reached (down, or no
+/// network yet): as long as the app is likely to run.
+const RESUME_RETRY_UNREACHABLE: Duration = Duration::from_secs(7 * 24 * 3600);
 
 async fn join_inner(state: &AppState, server: &str, room: &str, resuming: bool) -> CmdResult<RoomSnapshot> {
     let url = server_key(server)?;
@@ -209,7 +212,7 @@ async fn join_inner(state: &AppState, server: &str, room: &str, resuming: bool) 
     let rx = state.glue.expect_snapshot(&server, &room);
     let mut opts = JoinOptions::new(&server, &room, &session.display_name).token(session.token.clone());
     if resuming {
-        opts = opts.wait_if_in_use(RESUME_WAIT_IF_IN_USE);
+        opts = opts.wait_if_in_use(RESUME_WAIT_IF_IN_USE).retry_unreachable(RESUME_RETRY_UNREACHABLE);
     }
     let info = match state.client.join(opts).await {
         Ok(info) => info,
@@ -347,42 +350,48 @@ async fn start_local_server(state: State<'_, AppState>) -> CmdResult<LocalServer
 
 /// At start: reconnect to every saved server that has rooms, and re-join them.
 async fn resume(app: tauri::AppHandle) {
-    let state = app.state::<AppState>();
-    let settings = state.settings();
-    for server in settings.servers {
+    let settings = app.state::<AppState>().settings();
+    // Each server on its own: one that is down (its joins wait for it) holds up no other.
+    for server in settings.servers.clone() {
         let rooms: Vec<String> = settings.rooms.iter().filter(|r| r.server == server.url).map(|r| r.room.clone()).collect();
         if rooms.is_empty() {
             continue;
         }
-        let mut url = server.url.clone();
-        if server.local {
-            let port = url::Url::parse(&url).ok().and_then(|u| u.port()).unwrap_or(0);
-            match start_local(&state, port).await {
-                Ok(u) => url = u,
-                Err(error) => {
-                    let _ = state.tx.send(CoreEvent { ui: UiEvent::Error { error }, notify: None });
-                    continue;
-                }
+        tauri::async_runtime::spawn(resume_server(app.clone(), server, rooms, settings.display_name.clone()));
+    }
+}
+
+/// Re-joins the saved `rooms` of one server (starting it first when it is the local one).
+async fn resume_server(app: tauri::AppHandle, server: settings::ServerEntry, rooms: Vec<String>, default_name: String) {
+    let state = app.state::<AppState>();
+    let mut url = server.url.clone();
+    if server.local {
+        let port = url::Url::parse(&url).ok().and_then(|u| u.port()).unwrap_or(0);
+        match start_local(&state, port).await {
+            Ok(u) => url = u,
+            Err(error) => {
+                let _ = state.tx.send(CoreEvent { ui: UiEvent::Error { error }, notify: None });
+                return;
             }
         }
-        let name = if server.display_name.is_empty() { settings.display_name.clone() } else { server.display_name.clone() };
-        let req = ConnectRequest { url: url.clone(), display_name: name, token: None, remember_token: false };
-        match connect_inner(&state, req, server.local).await {
-            Ok(info) => {
-                for room in rooms {
-                    let ui = match join_inner(&state, &info.server, &room, true).await {
-                        Ok(snapshot) => UiEvent::Room { snapshot },
-                        Err(error) => UiEvent::Error { error },
-                    };
-                    let _ = state.tx.send(CoreEvent { ui, notify: None });
-                }
+    }
+    let name = if server.display_name.is_empty() { default_name } else { server.display_name.clone() };
+    let req = ConnectRequest { url: url.clone(), display_name: name, token: None, remember_token: false };
+    match connect_inner(&state, req, server.local).await {
+        Ok(info) => {
+            for room in rooms {
+                let ui = match join_inner(&state, &info.server, &room, true).await {
+                    Ok(snapshot) => UiEvent::Room { snapshot },
+                    Err(error) => UiEvent::Error { error },
+                };
+                let _ = state.tx.send(CoreEvent { ui, notify: None });
             }
-            Err(error) => {
-                let _ = state.tx.send(CoreEvent {
-                    ui: UiEvent::Connection { server: server.url.clone(), state: ConnectionState::Disconnected, detail: Some(error.message) },
-                    notify: None,
-                });
-            }
+        }
+        Err(error) => {
+            let _ = state.tx.send(CoreEvent {
+                ui: UiEvent::Connection { server: server.url.clone(), state: ConnectionState::Disconnected, detail: Some(error.message) },
+                notify: None,
+            });
         }
     }
 }

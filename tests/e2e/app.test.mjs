@@ -356,6 +356,18 @@ describe('Banter desktop, end to end', { concurrency: false }, () => {
     assert.ok(settings.rooms.some((r) => r.room === 'lobby'))
     await shot(b, '09-restarted')
   })
+
+  it('at start, waits for a server that is down and joins when it is back', async () => {
+    await app()
+    const port = server.port
+    await server.stop()
+    ;({ browser: b, close: app } = await launchApp(appEnv))
+    await waitFor('the wait explained', async () => /Cannot reach 127\.0\.0\.1:\d+ yet/.test(await (await $('body')).getText()), { timeout: 20000 })
+    await shot(b, '09b-server-down-at-start')
+    server = await startServer({ port, db: join(dirs.db, 'main.db') })
+    await waitFor('the lobby once the server is back', async () => (await (await $('h1')).getText()).includes('lobby'), { timeout: 30000 })
+    await waitFor('history', async () => (await timelineText()).includes('hello from the desktop app'))
+  })
 })
 
 describe('Out of the box: host rooms on this computer', { concurrency: false }, () => {

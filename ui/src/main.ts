@@ -17,6 +17,8 @@ let settings: Settings | null = null
 let showConnect = false
 let connectPrefill: Partial<ConnectValues> = {}
 let mainMode: 'connect' | 'reconnecting' | 'room' | '' = ''
+/** Under "Reconnecting to your rooms…": what each server waits for. */
+const reconnectDetails = h('p', { class: 'wait-details', attrs: { role: 'status' } })
 
 const app = document.getElementById('app')!
 const sidebar = h('aside', { class: 'sidebar', attrs: { 'aria-label': 'Servers and rooms' } })
@@ -186,6 +188,11 @@ function render(): void {
     const failed = [...store.servers.values()].some((s) => s.state === 'disconnected')
     const reconnecting = !showConnect && (settings?.rooms.length ?? 0) > 0 && store.rooms.size === 0 && !failed
     const mode = reconnecting ? 'reconnecting' : 'connect'
+    if (reconnecting) {
+      // what each server is waiting for, in the core's words ("Cannot reach … yet")
+      const waits = [...store.servers.values()].filter((s) => s.state !== 'connected' && s.detail).map((s) => s.detail!)
+      reconnectDetails.textContent = waits.join('\n')
+    }
     if (mainMode === mode) return // keep what the user typed
     mainMode = mode
     clear(main)
@@ -196,6 +203,7 @@ function render(): void {
           { class: 'empty' },
           h('div', { class: 'spinner', attrs: { 'aria-hidden': 'true' } }),
           h('p', { text: 'Reconnecting to your rooms…' }),
+          reconnectDetails,
           h('button', { class: 'ghost small', text: 'Join another room', attrs: { type: 'button' }, on: { click: () => openConnect() } }),
         ),
       )

@@ -76,7 +76,48 @@ pub(crate) struct RoomSpec {
     pub token: Option<String>,
     /// Until then a first join refused as "in use" is tried again (see `JoinOptions`).
     pub in_use_deadline: Option<Instant>,
+    /// Until then a first connect that cannot reach the server is tried again.
+    pub unreachable_deadline: Option<Instant>,
     pub config: Arc<ClientConfig>,
+}
+
+/// Whether a failed connect may succeed later by itself (the server is down or restarting,
+/// the network is not up yet), as opposed to a refusal or a wrong address.
+fn transient(e: &ClientError) -> bool {
+    matches!(
+        e,
+        ClientError::Unreachable { .. } | ClientError::ConnectTimeout { .. } | ClientError::ConnectionLost(_)
+    )
+}
+
+/// Opens the first connection; while `spec.unreachable_deadline` allows, a transient failure
+/// is reported as `reconnecting` and tried again after the usual backoff.
+async fn first_connection(
+    spec: &RoomSpec,
+    sink: &EventSink,
+) -> Result<(Connection, mpsc::UnboundedReceiver<Raw>)> {
+    let mut attempt = 0u32;
+    loop {
+        let e = match Connection::open(&spec.server, spec.token.as_deref(), spec.config.connect_timeout).await {
+            Ok(opened) => return Ok(opened),
+            Err(e) => e,
+        };
+        attempt += 1;
+        let delay = backoff_delay(attempt, spec.config.reconnect_min, spec.config.reconnect_max);
+        match spec.unreachable_deadline {
+            Some(deadline) if transient(&e) && Instant::now() + delay < deadline => {
+                sink.emit(ClientEvent::Reconnecting {
+                    server: spec.server.to_string(),
+                    room: spec.room.clone(),
+                    attempt,
+                    delay_ms: u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                    reason: e.to_string(),
+                });
+                tokio::time::sleep(delay).await;
+            }
+            _ => return Err(e),
+        }
+    }
 }
 
 /// Opens the outbox and the connection, joins, and returns once the join is answered.
@@ -91,12 +132,7 @@ pub(crate) async fn start(
         &spec.room,
         spec.config.fsync,
     )?;
-    let (conn, raw_rx) = Connection::open(
-        &spec.server,
-        spec.token.as_deref(),
-        spec.config.connect_timeout,
-    )
-    .await?;
+    let (conn, raw_rx) = first_connection(&spec, &sink).await?;
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
     let (join_tx, join_rx) = oneshot::channel();
     let server = spec.server.to_string();
