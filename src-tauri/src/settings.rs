@@ -130,7 +130,7 @@ pub fn settings_path() -> Option<PathBuf> {
 /// Reads settings; a missing file gives the defaults, a broken one is set aside.
 pub fn load(path: &Path) -> Settings {
     match std::fs::read_to_string(path) {
-        Ok(s) => match serde_json::from_str::<Settings>(&s).and_then(|s| Ok(s.validated())) {
+        Ok(s) => match serde_json::from_str::<Settings>(&s).map(|s| s.validated()) {
             Ok(Ok(s)) => s,
             _ => {
                 tracing::warn!(path = %path.display(), "settings unreadable, starting afresh");
