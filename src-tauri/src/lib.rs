@@ -61,6 +61,9 @@ pub struct AppState {
     policy: Mutex<notify_policy::Policy>,
     focused: AtomicBool,
     local: tokio::sync::Mutex<Option<local_server::LocalServer>>,
+    /// The start-up re-joins still under way, by server: "Forget" on a server that is down
+    /// ends its wait.
+    resuming: Mutex<HashMap<String, tauri::async_runtime::JoinHandle<()>>>,
 }
 
 /// The server's key: banter-client's normalised URL, after our own checks.
@@ -182,6 +185,9 @@ async fn connect(state: State<'_, AppState>, request: ConnectRequest) -> CmdResu
 #[tauri::command]
 async fn disconnect(state: State<'_, AppState>, request: ServerRequest) -> CmdResult<()> {
     let server = server_key(&request.server)?.to_string();
+    if let Some(waiting) = state.resuming.lock().ok().and_then(|mut r| r.remove(&server)) {
+        waiting.abort();
+    }
     for (s, room) in state.client.rooms() {
         if s == server {
             let _ = state.client.leave(&s, &room).await;
@@ -357,7 +363,11 @@ async fn resume(app: tauri::AppHandle) {
         if rooms.is_empty() {
             continue;
         }
-        tauri::async_runtime::spawn(resume_server(app.clone(), server, rooms, settings.display_name.clone()));
+        let key = server.url.clone();
+        let task = tauri::async_runtime::spawn(resume_server(app.clone(), server, rooms, settings.display_name.clone()));
+        if let Ok(mut resuming) = app.state::<AppState>().resuming.lock() {
+            resuming.insert(key, task);
+        }
     }
 }
 
@@ -485,6 +495,7 @@ pub fn run() {
         policy: Mutex::new(policy),
         focused: AtomicBool::new(true),
         local: tokio::sync::Mutex::new(None),
+        resuming: Mutex::new(HashMap::new()),
     };
 
     tauri::Builder::default()

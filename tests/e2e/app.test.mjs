@@ -364,6 +364,21 @@ describe('Banter desktop, end to end', { concurrency: false }, () => {
     ;({ browser: b, close: app } = await launchApp(appEnv))
     await waitFor('the wait explained', async () => /Cannot reach 127\.0\.0\.1:\d+ yet/.test(await (await $('body')).getText()), { timeout: 20000 })
     await shot(b, '09b-server-down-at-start')
+    // the token test's server is gone for good: "Forget" ends the wait and drops it
+    const saved = JSON.parse(readFileSync(join(dirs.config, 'settings.json'), 'utf8')).servers.map((x) => x.url)
+    const gone = saved.find((u) => !u.endsWith(`:${port}`))
+    assert.ok(gone, `a second saved server: ${saved}`)
+    const host = gone.replace(/^https?:\/\//, '').replace(/\/$/, '')
+    await waitFor('its Forget button', async () => {
+      const btn = await $(`aria/Forget ${host}`)
+      if (!(await btn.isExisting())) return false
+      await btn.click()
+      return true
+    })
+    await waitFor('it gone from the sidebar', async () => !(await (await $('.sidebar')).getText()).includes(host))
+    const after = JSON.parse(readFileSync(join(dirs.config, 'settings.json'), 'utf8'))
+    assert.ok(!after.servers.some((x) => x.url === gone), 'forgotten in the settings')
+    assert.ok(!after.rooms.some((r) => r.server === gone), 'its rooms too')
     server = await startServer({ port, db: join(dirs.db, 'main.db') })
     await waitFor('the lobby once the server is back', async () => (await (await $('h1')).getText()).includes('lobby'), { timeout: 30000 })
     await waitFor('history', async () => (await timelineText()).includes('hello from the desktop app'))

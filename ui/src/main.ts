@@ -74,6 +74,15 @@ function renderSidebar(): void {
           { class: 'server-head' },
           h('span', { class: 'server-name', text: hostOf(s.url), attrs: { title: s.url } }),
           h('span', { class: `conn conn-${s.state}`, attrs: { role: 'status', title: s.detail ?? '' } }, h('span', { class: 'dot', attrs: { 'aria-hidden': 'true' } }), stateText(s.state)),
+          // a server that is not answering can be let go: its rooms are left and it is forgotten
+          s.state === 'connected'
+            ? null
+            : h('button', {
+                class: 'ghost tiny forget',
+                text: 'Forget',
+                attrs: { type: 'button', 'aria-label': `Forget ${hostOf(s.url)}`, title: `Leave its rooms and forget ${s.url}` },
+                on: { click: () => void forgetServer(s.url) },
+              }),
         ),
         list,
       ),
@@ -384,6 +393,19 @@ function buildRoomView(r: RoomState): NonNullable<typeof roomView> {
     first = false
   }
   return { key, el, list, update }
+}
+
+async function forgetServer(url: string): Promise<void> {
+  try {
+    await api.disconnect(url)
+    for (const r of [...store.rooms.values()]) if (r.server === url) store.removeRoom(r.server, r.room)
+    store.servers.delete(url)
+    info = await api.appInfo()
+    settings = info.settings
+  } catch (e) {
+    flash(errorMessage(e))
+  }
+  render()
 }
 
 let loadingOlder = false
