@@ -81,11 +81,16 @@ pub struct ClientConfig {
     /// How often delivery confirmations (`banter:received`) are batched, typing indicators
     /// expired and the last seq saved.
     pub receipt_interval: Duration,
+    /// How long a re-join refused with "Username is in use!" keeps being tried. After a
+    /// network change or a sleep the server may still hold our old, silently dead socket
+    /// until its ping timeout (Socket.IO's default: 25 s + 20 s), so this covers that with
+    /// room to spare.
+    pub rejoin_in_use_window: Duration,
 }
 
 impl ClientConfig {
     /// Defaults: 10 s request and connect timeouts, reconnection from 250 ms to 10 s,
-    /// 5 send attempts, fsync on, 250 ms receipt batches.
+    /// 5 send attempts, fsync on, 250 ms receipt batches, "in use" re-joins tried for 90 s.
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
         ClientConfig {
             data_dir: data_dir.into(),
@@ -96,6 +101,7 @@ impl ClientConfig {
             max_send_attempts: 5,
             fsync: true,
             receipt_interval: Duration::from_millis(250),
+            rejoin_in_use_window: Duration::from_secs(90),
         }
     }
 }

@@ -758,3 +758,46 @@ async fn a_join_can_wait_for_a_server_that_is_not_up_yet() {
     assert!(started.elapsed() < Duration::from_secs(5));
     drop(server);
 }
+
+/// After a reconnect, the server may still hold our old socket under our name until its
+/// ping timeout (a network change or a sleep that the server did not see). A re-join refused
+/// as "in use" keeps being tried for `rejoin_in_use_window`, not a fixed number of times:
+/// here the name is held for 6 s, longer than the old budget of 8 tries at this backoff.
+#[tokio::test]
+async fn a_rejoin_waits_while_the_server_still_holds_our_name() {
+    let db = tempfile::tempdir().unwrap();
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let mut server = start_banter(db.path(), 0, None);
+    let port = server.port;
+    let url = server.url();
+    let mut slow = config(dir_a.path());
+    // re-joins about every 0.25–0.5 s: 8 tries would be over in 2–4 s
+    slow.reconnect_min = Duration::from_millis(500);
+    slow.reconnect_max = Duration::from_millis(500);
+    slow.rejoin_in_use_window = Duration::from_secs(30);
+    let (ann, mut ev) = Client::new(slow);
+    ann.join(JoinOptions::new(&url, "lobby", "ann")).await.unwrap();
+
+    server.kill();
+    server = start_banter(db.path(), port, None);
+    // someone takes the name before ann's re-join (as her own dead socket would hold it)
+    let (holder, _hev) = Client::new(config(dir_b.path()));
+    holder.join(JoinOptions::new(&url, "lobby", "ann")).await.unwrap();
+    let held = std::time::Instant::now();
+    let (e, _) = wait_for(&mut ev, 10, |e| {
+        matches!(e, ClientEvent::Reconnecting { reason, .. } if reason.contains("still holds"))
+    })
+    .await;
+    assert!(matches!(e, ClientEvent::Reconnecting { .. }));
+    tokio::time::sleep(Duration::from_secs(6).saturating_sub(held.elapsed())).await;
+    holder.leave(&url, "lobby").await.unwrap();
+
+    let (e, seen) = wait_for(&mut ev, 15, |e| matches!(e, ClientEvent::Joined { rejoin: true, .. } | ClientEvent::Disconnected { .. })).await;
+    assert!(matches!(e, ClientEvent::Joined { .. }), "re-joined, not given up: {e:?}");
+    let refusals = seen.iter().filter(|e| matches!(e, ClientEvent::Reconnecting { reason, .. } if reason.contains("still holds"))).count();
+    assert!(refusals > 8, "more tries than the old fixed budget: {refusals}");
+    assert!(!seen.iter().any(|e| matches!(e, ClientEvent::Error { .. })), "no error while waiting: {seen:?}");
+    let id = ann.send(&url, "lobby", "back").await.unwrap();
+    let (e, _) = wait_for(&mut ev, 5, |e| matches!(e, ClientEvent::Ack { .. })).await;
+    assert!(matches!(e, ClientEvent::Ack { id: ref got, status: AckStatus::Delivered, .. } if *got == id), "{e:?}");
+}

@@ -41,9 +41,6 @@ pub(crate) const MAX_NAME_BYTES: usize = 1024;
 pub(crate) const MAX_USERS: usize = 10_000;
 /// Error events per room per second; beyond that they are counted and reported together.
 const ERRORS_PER_SECOND: u32 = 20;
-/// Re-joins refused with "Username is in use!" (the server still holds our old socket)
-/// before giving up.
-const MAX_IN_USE_REJOINS: u32 = 8;
 
 /// Commands from [`crate::Client`] to a room.
 pub(crate) enum Command {
@@ -169,7 +166,7 @@ pub(crate) async fn start(
         in_flight: None,
         reconnect_at: None,
         attempt: 0,
-        in_use_rejoins: 0,
+        in_use_since: None,
         received_sent: 0,
         typing: HashMap::new(),
         typing_sent: None,
@@ -252,7 +249,8 @@ struct Actor {
     in_flight: Option<InFlight>,
     reconnect_at: Option<Instant>,
     attempt: u32,
-    in_use_rejoins: u32,
+    /// When re-joins started being refused as "in use" (None: not refused).
+    in_use_since: Option<Instant>,
     received_sent: u64,
     typing: HashMap<String, Instant>,
     typing_sent: Option<Instant>,

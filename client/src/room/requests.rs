@@ -13,7 +13,7 @@ use tokio::time::Instant;
 
 use crate::pacing::Pacer;
 
-use super::{clip, Actor, InFlight, Req, RequestError, MAX_IN_USE_REJOINS};
+use super::{clip, Actor, InFlight, Req, RequestError};
 use crate::acks::{read_send_ack, MessageState, SendOutcome};
 use crate::error::ClientError;
 use crate::events::{AckStatus, ClientEvent, ServerKind};
@@ -216,7 +216,7 @@ impl Actor {
         self.joined = true;
         self.ever_joined = true;
         self.attempt = 0;
-        self.in_use_rejoins = 0;
+        self.in_use_since = None;
         let mut latest_seq = None;
         match accepted {
             None => {
@@ -326,21 +326,24 @@ impl Actor {
             self.close_connection();
             return;
         }
-        self.error(err);
-        if reason == classic::ERR_IN_USE && self.in_use_rejoins < MAX_IN_USE_REJOINS {
-            // The server may still hold our previous socket: try again shortly.
-            self.in_use_rejoins += 1;
-            self.connection_lost("re-join refused while the server still holds our old connection");
-        } else {
-            self.stopped = true;
-            self.close_connection();
-            self.fail_pending_in_memory("the room could not be re-joined");
-            self.emit(ClientEvent::Disconnected {
-                server: self.server.clone(),
-                room: self.spec.room.clone(),
-                reason: format!("re-join refused: {reason}"),
-            });
+        if reason == classic::ERR_IN_USE {
+            // The server may still hold our previous socket (it lets go at its ping timeout):
+            // try again with the usual backoff for a while, and say so only when giving up.
+            let since = *self.in_use_since.get_or_insert_with(Instant::now);
+            if since.elapsed() < self.spec.config.rejoin_in_use_window {
+                self.connection_lost("the server still holds our previous connection");
+                return;
+            }
         }
+        self.error(err);
+        self.stopped = true;
+        self.close_connection();
+        self.fail_pending_in_memory("the room could not be re-joined");
+        self.emit(ClientEvent::Disconnected {
+            server: self.server.clone(),
+            room: self.spec.room.clone(),
+            reason: format!("re-join refused: {reason}"),
+        });
     }
 
     pub(super) fn send_reply(&mut self, id: &str, args: &[Value]) {
