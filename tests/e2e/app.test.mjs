@@ -3,7 +3,7 @@
 // (scripts/e2e.sh sets all of that up), against real banter-server processes.
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { execFileSync, spawn } from 'node:child_process'
 import {
@@ -17,12 +17,17 @@ assert.ok(NOTIFY_LOG, 'run through scripts/e2e.sh (BANTER_NOTIFY_LOG is not set)
 assert.ok(existsSync(APP_BIN), `app binary missing: ${APP_BIN}`)
 assert.ok(existsSync(SERVER_BIN), `server binary missing: ${SERVER_BIN}`)
 
-const dirs = { config: tmp('config'), data: tmp('data'), db: tmp('db') }
+const dirs = { config: tmp('config'), data: tmp('data'), db: tmp('db'), shims: tmp('shims') }
+// The system browser, as the app reaches it (tauri-plugin-opener → xdg-open): a stand-in
+// first on PATH that writes down what it was asked to open. No browser starts.
+const OPENED_LOG = join(dirs.shims, 'opened.log')
+writeFileSync(join(dirs.shims, 'xdg-open'), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${OPENED_LOG}'\n`, { mode: 0o755 })
 const appEnv = {
   BANTER_CONFIG_DIR: dirs.config,
   BANTER_DATA_DIR: dirs.data,
   BANTER_SERVER_BIN: SERVER_BIN,
   BANTER_LOG: 'info',
+  PATH: `${dirs.shims}:${process.env.PATH}`,
 }
 let server
 let app
@@ -246,6 +251,12 @@ describe('Banter desktop, end to end', { concurrency: false }, () => {
       // no alert is open
       await assert.rejects(() => b.getAlertText())
       await shot(b, '04-html-as-text')
+      // a link opens in the system browser, not in the app's window
+      const here = await b.execute(() => location.href)
+      await (await $('[role="log"] a')).click()
+      const opened = await waitFor('xdg-open called', () => existsSync(OPENED_LOG) && readFileSync(OPENED_LOG, 'utf8').trim())
+      assert.equal(opened, 'https://example.org/x')
+      assert.equal(await b.execute(() => location.href), here, 'the window stayed on the app')
     } finally {
       carol.close()
     }
