@@ -444,22 +444,27 @@ mod tests {
         }
     }
 
+    /// Ann joined lobby on http://s (a Banter server).
+    fn joined(rejoin: bool, latest_seq: Option<u64>, max_message_chars: u32) -> ClientEvent {
+        ClientEvent::Joined {
+            server: "http://s".into(),
+            room: "lobby".into(),
+            username: "ann".into(),
+            kind: ServerKind::Banter,
+            rejoin,
+            latest_seq,
+            features: vec![],
+            max_message_chars,
+        }
+    }
+
     #[test]
     fn history_goes_into_one_snapshot_not_events() {
         let g = Glue::default();
         let mut rx = g.expect_snapshot("http://s", "lobby");
         assert!(g.translate(msg(true, false, "bob")).is_empty());
         assert!(g.translate(msg(true, true, "ann")).is_empty());
-        let out = g.translate(ClientEvent::Joined {
-            server: "http://s".into(),
-            room: "lobby".into(),
-            username: "ann".into(),
-            kind: ServerKind::Banter,
-            rejoin: false,
-            latest_seq: Some(2),
-            features: vec![],
-            max_message_chars: 2000,
-        });
+        let out = g.translate(joined(false, Some(2), 2000));
         assert!(out.is_empty(), "the waiting join command gets it");
         let snap = rx.try_recv().unwrap();
         assert_eq!(snap.messages.len(), 2);
@@ -470,16 +475,7 @@ mod tests {
     #[test]
     fn a_rejoin_snapshot_keeps_the_servers_message_limit() {
         let g = Glue::default();
-        let out = g.translate(ClientEvent::Joined {
-            server: "http://s".into(),
-            room: "lobby".into(),
-            username: "ann".into(),
-            kind: ServerKind::Banter,
-            rejoin: true,
-            latest_seq: None,
-            features: vec![],
-            max_message_chars: 500,
-        });
+        let out = g.translate(joined(true, None, 500));
         match &out[0].ui {
             UiEvent::Room { snapshot } => assert_eq!(snapshot.max_message_chars, 500),
             other => panic!("{other:?}"),
@@ -492,16 +488,7 @@ mod tests {
     #[test]
     fn live_events_notify_for_others_only() {
         let g = Glue::default();
-        g.translate(ClientEvent::Joined {
-            server: "http://s".into(),
-            room: "lobby".into(),
-            username: "ann".into(),
-            kind: ServerKind::Banter,
-            rejoin: true,
-            latest_seq: None,
-            features: vec![],
-            max_message_chars: 2000,
-        });
+        g.translate(joined(true, None, 2000));
         let out = g.translate(msg(false, false, "bob"));
         assert!(out[0].notify.is_some());
         let out = g.translate(msg(false, true, "ann"));
@@ -519,24 +506,14 @@ mod tests {
     fn the_recent_past_survives_a_restart() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("timeline.json");
-        let joined = || ClientEvent::Joined {
-            server: "http://s".into(),
-            room: "lobby".into(),
-            username: "ann".into(),
-            kind: ServerKind::Banter,
-            rejoin: false,
-            latest_seq: Some(1),
-            features: vec![],
-            max_message_chars: 2000,
-        };
         let g = Glue::default();
-        g.translate(joined());
+        g.translate(joined(false, Some(1), 2000));
         g.translate(msg(false, false, "bob"));
         g.save(&path);
         let g2 = Glue::default();
         g2.load(&path);
         let mut rx = g2.expect_snapshot("http://s", "lobby");
-        g2.translate(joined());
+        g2.translate(joined(false, Some(1), 2000));
         let snap = rx.try_recv().unwrap();
         assert_eq!(snap.messages.len(), 1, "shown again after a restart");
         assert_eq!(snap.messages[0].username, "bob");
