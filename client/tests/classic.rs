@@ -276,6 +276,10 @@ async fn classic_server_killed_mid_burst() {
         matches!(e, ClientEvent::Joined { rejoin: true, .. })
     })
     .await;
+    assert!(
+        !before.iter().any(|e| matches!(e, ClientEvent::Message { text, system: true, .. } if text == "Welcome!")),
+        "the server's greeting on a re-join is not shown again"
+    );
     record(&mut outcomes, &before);
     while outcomes.len() < N {
         let (e, _) = wait_for(&mut ev, 20, |e| matches!(e, ClientEvent::Ack { .. })).await;

@@ -12,9 +12,9 @@ import { peer } from './support/peer.mjs'
 const NOTIFY_LOG = process.env.BANTER_NOTIFY_LOG
 assert.ok(NOTIFY_LOG, 'run through scripts/e2e.sh (BANTER_NOTIFY_LOG is not set)')
 
-/** Starts the classic server on a free loopback port; resolves with {url, stop()}. */
-async function startClassic() {
-  const proc = spawn(process.execPath, [join(ROOT, 'tests/node/support/classic-server.cjs'), '0'], { stdio: ['ignore', 'pipe', 'inherit'] })
+/** Starts a Node server script on a free loopback port; resolves with {url, stop()}. */
+async function startClassic(script = 'tests/node/support/classic-server.cjs') {
+  const proc = spawn(process.execPath, [join(ROOT, script), '0'], { stdio: ['ignore', 'pipe', 'inherit'] })
   const line = await new Promise((res, rej) => {
     createInterface({ input: proc.stdout }).once('line', res)
     proc.once('exit', (c) => rej(new Error(`classic server exited with ${c}`)))
@@ -100,5 +100,41 @@ describe('The app on a classic Socket.IO chat server', { concurrency: false }, (
       bob.close()
     }
     await waitFor('bob gone from the members', async () => !(await (await $('aria/Members')).getText()).includes('bob'))
+  })
+
+  it('a message lost on the way shows "failed" with Retry, and Retry delivers it', async () => {
+    // a classic server that swallows a text the first time (no ack, no echo)
+    const lossy = await startClassic('client/tests/support/hostile-server.cjs')
+    try {
+      await waitFor('the join form', async () => {
+        if (await (await $('aria/Server URL')).isDisplayed()) return true
+        await (await $('button=+ Join a room')).click()
+        return false
+      })
+      for (const [label, value] of [['Server URL', lossy.url], ['Display name', 'Ann'], ['Room', 'lossy']]) {
+        const el = await $(`aria/${label}`)
+        await el.clearValue()
+        await el.setValue(value)
+      }
+      await (await $('aria/Join')).click()
+      await waitFor('the room', async () => (await (await $('h1')).getText()).includes('lossy'))
+      const text = 'swallow-once: are you there?'
+      await send(text)
+      await waitFor('"pending"', async () => (await ownStatus(text))[0] === 'pending')
+      // no ack within the request timeout (10 s): the connection is presumed dead, the
+      // message was on the wire, and a classic server cannot say whether it got it
+      const failed = await waitFor('"failed"', async () => (await ownStatus(text)).find((x) => x.startsWith('failed')), { timeout: 40000 })
+      assert.equal(failed.replace(/\s*Retry\s*$/, ''), 'failed: no answer from the server within 10 s; it may not have got it')
+      await shot(b, '22-failed-with-retry')
+      const retry = await $('button=Retry')
+      await retry.waitForDisplayed({ timeout: 5000 })
+      await retry.click()
+      await waitFor('"delivered" after Retry', async () => (await ownStatus(text))[0]?.startsWith('delivered'), { timeout: 20000 })
+      assert.equal((await ownStatus(text)).length, 1, 'still one line')
+      const welcomes = await b.execute(() => [...document.querySelectorAll('[role="log"] .notice-text')].filter((n) => n.textContent === 'Welcome!').length)
+      assert.equal(welcomes, 1, 'greeted once, not again on the re-join')
+    } finally {
+      await lossy.stop()
+    }
   })
 })

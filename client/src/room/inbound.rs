@@ -161,6 +161,8 @@ impl Actor {
         let notice = m.notice();
         if let Some(n) = &notice {
             match n {
+                // A re-join is greeted again; once per room is enough.
+                Notice::Welcome if self.ever_joined => return,
                 Notice::Welcome => {}
                 Notice::Joined(name) => {
                     if self.users.insert(name.clone()) {

@@ -42,6 +42,10 @@ pub(crate) const MAX_USERS: usize = 10_000;
 /// Error events per room per second; beyond that they are counted and reported together.
 const ERRORS_PER_SECOND: u32 = 20;
 
+/// Why a message on a classic server failed when its connection died first. Such a server
+/// cannot deduplicate, so it is not re-sent by itself (the user may retry).
+pub(crate) const LOST_BEFORE_ANSWER: &str = "the connection was lost before the server answered; it may not have got it";
+
 /// Commands from [`crate::Client`] to a room.
 pub(crate) enum Command {
     Send {
@@ -382,12 +386,7 @@ impl Actor {
         self.close_connection();
         if let Some(Req::Send { id }) = in_flight {
             if self.kind != Some(ServerKind::Banter) {
-                self.fail(
-                    &id,
-                    &format!(
-                        "connection lost before the acknowledgement ({reason}); retry to resend"
-                    ),
-                );
+                self.fail(&id, LOST_BEFORE_ANSWER);
             }
         }
         self.typing_sent = None;

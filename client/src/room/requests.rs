@@ -13,7 +13,7 @@ use tokio::time::Instant;
 
 use crate::pacing::Pacer;
 
-use super::{clip, Actor, InFlight, Req, RequestError};
+use super::{clip, Actor, InFlight, Req, RequestError, LOST_BEFORE_ANSWER};
 use crate::acks::{read_send_ack, MessageState, SendOutcome};
 use crate::error::ClientError;
 use crate::events::{AckStatus, ClientEvent, ServerKind};
@@ -173,14 +173,20 @@ impl Actor {
                 // with the same id after the reconnect; classic ones fail (see connection_lost).
                 if let Req::Send { id } = &req {
                     if self.kind != Some(ServerKind::Banter) {
-                        self.fail(id, &err.to_string());
+                        self.fail(
+                            id,
+                            &format!(
+                                "no answer from the server within {} s; it may not have got it",
+                                self.spec.config.request_timeout.as_secs()
+                            ),
+                        );
                     } else if self.outbox.get(id).map(|e| e.attempts).unwrap_or(0)
                         >= self.spec.config.max_send_attempts
                     {
                         self.fail(
                             id,
                             &format!(
-                                "no acknowledgement after {} attempts",
+                                "no answer from the server after {} attempts",
                                 self.spec.config.max_send_attempts
                             ),
                         );
@@ -227,7 +233,7 @@ impl Actor {
                     self.outbox.pending().map(|e| (e.id.clone(), e.attempts)).collect();
                 for (id, attempts) in ids {
                     if attempts > 0 {
-                        self.fail(&id, "no acknowledgement before the connection was lost (a classic server cannot deduplicate: retry to resend)");
+                        self.fail(&id, LOST_BEFORE_ANSWER);
                     } else {
                         self.queue.push_back(Req::Send { id });
                     }

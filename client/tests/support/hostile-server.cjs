@@ -6,6 +6,8 @@
 //   "flood"        5,000 events with unknown names
 //   "burst"        10,000 valid `message` events in one go
 //   "bad-ack"      acks this very message with a number instead of nothing / a string
+//   "swallow-once…" (any text starting so) the first time: no ack and no echo, as if it
+//                  was lost on the way; the same text again is acked and echoed
 // Every other text is acked normally and echoed as a classic `message`.
 // Usage: node hostile-server.cjs [port]   (prints {"port": N} first)
 const http = require('http')
@@ -14,6 +16,8 @@ const { Server } = require('socket.io')
 const server = http.createServer()
 const io = new Server(server, { maxHttpBufferSize: 1e8 })
 const now = () => Date.now()
+// texts already swallowed once (per server: a retry comes on a new connection)
+const swallowed = new Set()
 
 io.on('connection', (socket) => {
   let user = null
@@ -26,6 +30,10 @@ io.on('connection', (socket) => {
   })
   socket.on('sendMessage', (text, cb = () => {}) => {
     if (!user) return cb('Join a room first!')
+    if (typeof text === 'string' && text.startsWith('swallow-once') && !swallowed.has(text)) {
+      swallowed.add(text)
+      return
+    }
     switch (text) {
       case 'wrong-types':
         socket.emit('message', 'just a string')
