@@ -779,7 +779,7 @@ async fn a_rejoin_waits_while_the_server_still_holds_our_name() {
     ann.join(JoinOptions::new(&url, "lobby", "ann")).await.unwrap();
 
     server.kill();
-    server = start_banter(db.path(), port, None);
+    let _restarted = start_banter(db.path(), port, None);
     // someone takes the name before ann's re-join (as her own dead socket would hold it)
     let (holder, _hev) = Client::new(config(dir_b.path()));
     holder.join(JoinOptions::new(&url, "lobby", "ann")).await.unwrap();
