@@ -378,3 +378,36 @@ async fn the_echo_of_our_own_message_carries_its_id() {
     }
     assert_eq!(echoes, vec![Some(first), Some(second)], "each echo is its own send");
 }
+
+/// A classic server's outcome when the ack never comes: a message the server broadcast back
+/// to us is delivered (retrying would post it twice); one it never showed is failed, and a
+/// retry delivers it. The hostile Node server plays both.
+#[tokio::test]
+async fn without_an_ack_the_echo_decides_between_delivered_and_failed() {
+    let server = start_hostile();
+    let url = server.url();
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = config(dir.path());
+    c.request_timeout = Duration::from_secs(2);
+    let (ann, mut ev) = Client::new(c);
+    ann.join(JoinOptions::new(&url, "lobby", "ann")).await.unwrap();
+    let outcome = |ev: &ClientEvent, want: &str| matches!(ev, ClientEvent::Ack { id, .. } if id == want);
+
+    let echoed = ann.send(&url, "lobby", "echo-no-ack: hello").await.unwrap();
+    let (e, _) = wait_for(&mut ev, 15, |e| outcome(e, &echoed)).await;
+    assert!(matches!(e, ClientEvent::Ack { status: AckStatus::Delivered, .. }), "{e:?}");
+
+    wait_for(&mut ev, 15, |e| matches!(e, ClientEvent::Joined { rejoin: true, .. })).await;
+    let lost = ann.send(&url, "lobby", "swallow-once: anyone?").await.unwrap();
+    let (e, _) = wait_for(&mut ev, 15, |e| outcome(e, &lost)).await;
+    match e {
+        ClientEvent::Ack { status: AckStatus::Failed, reason: Some(reason), .. } => {
+            assert_eq!(reason, "no answer from the server within 2 s; it may not have got it")
+        }
+        other => panic!("{other:?}"),
+    }
+    wait_for(&mut ev, 15, |e| matches!(e, ClientEvent::Joined { rejoin: true, .. })).await;
+    ann.retry(&url, "lobby", &lost).await.unwrap();
+    let (e, _) = wait_for(&mut ev, 15, |e| outcome(e, &lost)).await;
+    assert!(matches!(e, ClientEvent::Ack { status: AckStatus::Delivered, .. }), "{e:?}");
+}

@@ -196,12 +196,14 @@ impl Actor {
     /// On a classic server our own message comes back to us in the room's broadcast, before
     /// its ack (the tutorial server emits to the room, then answers). When the send in flight
     /// has that text, the echo is that message: its id lets a consumer show one line, not the
-    /// pending one and the echo.
-    fn own_echo_id(&self, text: &str) -> Option<String> {
-        match self.in_flight.as_ref().map(|f| &f.req) {
-            Some(Req::Send { id }) => self.outbox.get(id).filter(|e| e.text == text).map(|e| e.id.clone()),
-            _ => None,
-        }
+    /// pending one and the echo, and should the ack never come the message still counts as
+    /// delivered (the server has it; a retry would post it twice).
+    fn own_echo_id(&mut self, text: &str) -> Option<String> {
+        let f = self.in_flight.as_mut()?;
+        let Req::Send { id } = &f.req else { return None };
+        let id = self.outbox.get(id).filter(|e| e.text == text)?.id.clone();
+        f.echoed = true;
+        Some(id)
     }
 
     /// A classic server's message (no seq; an id only for the echo of our own send) as a

@@ -22,7 +22,7 @@ use tokio::time::Instant;
 use crate::acks::AckTable;
 use crate::connection::{Connection, Raw};
 use crate::error::{ClientError, Result};
-use crate::events::{ClientEvent, EventSink, ServerKind};
+use crate::events::{AckStatus, ClientEvent, EventSink, ServerKind};
 use crate::outbox::Outbox;
 use crate::pacing::Pacer;
 use crate::timeline::{RecentIds, SeqTracker};
@@ -208,6 +208,19 @@ struct InFlight {
     req: Req,
     token: u64,
     deadline: Instant,
+    /// A classic server broadcast this send back to us: it has the message, whatever
+    /// becomes of the ack.
+    echoed: bool,
+}
+
+impl InFlight {
+    /// The id of the send in flight when the server has shown it has it (its echo came).
+    fn echoed_send(&self) -> Option<&str> {
+        match &self.req {
+            Req::Send { id } if self.echoed => Some(id),
+            _ => None,
+        }
+    }
 }
 
 /// Why a request got no usable answer.
@@ -325,6 +338,10 @@ impl Actor {
                 Step::Paced => self.paced_until = None,
                 Step::AckTimeout => {
                     if let Some(f) = self.in_flight.take() {
+                        if let Some(id) = f.echoed_send() {
+                            // its echo came: delivered, even though the ack did not
+                            self.resolve(id, AckStatus::Delivered, None, None);
+                        }
                         self.answer(f.req, Err(RequestError::Timeout));
                     }
                 }
@@ -382,11 +399,16 @@ impl Actor {
             self.close_connection();
             return;
         }
-        let in_flight = self.in_flight.take().map(|f| f.req);
+        let in_flight = self.in_flight.take();
         self.close_connection();
-        if let Some(Req::Send { id }) = in_flight {
-            if self.kind != Some(ServerKind::Banter) {
-                self.fail(&id, LOST_BEFORE_ANSWER);
+        if let Some(f) = in_flight {
+            if let Some(id) = f.echoed_send() {
+                // its echo came before the connection died: the server has it
+                self.resolve(id, AckStatus::Delivered, None, None);
+            } else if let Req::Send { id } = f.req {
+                if self.kind != Some(ServerKind::Banter) {
+                    self.fail(&id, LOST_BEFORE_ANSWER);
+                }
             }
         }
         self.typing_sent = None;

@@ -125,6 +125,7 @@ impl Actor {
             req,
             token,
             deadline: Instant::now() + timeout,
+            echoed: false,
         });
     }
 

@@ -8,6 +8,8 @@
 //   "bad-ack"      acks this very message with a number instead of nothing / a string
 //   "swallow-once…" (any text starting so) the first time: no ack and no echo, as if it
 //                  was lost on the way; the same text again is acked and echoed
+//   "echo-no-ack…" (any text starting so) echoed to the room but never acked, as when
+//                  the connection dies between the broadcast and the ack
 // Every other text is acked normally and echoed as a classic `message`.
 // Usage: node hostile-server.cjs [port]   (prints {"port": N} first)
 const http = require('http')
@@ -32,6 +34,10 @@ io.on('connection', (socket) => {
     if (!user) return cb('Join a room first!')
     if (typeof text === 'string' && text.startsWith('swallow-once') && !swallowed.has(text)) {
       swallowed.add(text)
+      return
+    }
+    if (typeof text === 'string' && text.startsWith('echo-no-ack')) {
+      io.to(user.room).emit('message', { username: user.username, text, createdAt: now() })
       return
     }
     switch (text) {
