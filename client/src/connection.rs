@@ -107,10 +107,7 @@ impl Connection {
             match tokio::time::timeout_at(deadline, rx.recv()).await {
                 Err(_) => {
                     conn.close().await;
-                    return Err(ClientError::ConnectTimeout {
-                        server: server.to_string(),
-                        seconds: connect_timeout.as_secs(),
-                    });
+                    return Err(timed_out());
                 }
                 Ok(None) => {
                     return Err(ClientError::Unreachable {
@@ -330,25 +327,24 @@ fn builder(
 /// and was seen making 100 requests in 0.4 s to a web server that answered 404 with an empty
 /// body.
 fn websocket_refused_over_http(e: &rust_socketio::Error) -> bool {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    error_chain(e).contains("HTTP error: 400")
+}
+
+/// An error and all its sources, joined with ": ".
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut chain = e.to_string();
+    let mut source = e.source();
     while let Some(s) = source {
-        if s.to_string().starts_with("HTTP error: 400") {
-            return true;
-        }
+        chain.push_str(": ");
+        chain.push_str(&s.to_string());
         source = s.source();
     }
-    false
+    chain
 }
 
 /// Turns a failed transport connect into an error, with the whole error chain as detail.
 fn classify_connect_error(server: &ServerUrl, e: &rust_socketio::Error) -> ClientError {
-    let mut detail = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        detail.push_str(": ");
-        detail.push_str(&s.to_string());
-        source = s.source();
-    }
+    let detail = error_chain(e);
     let debug = format!("{e:?}").to_lowercase();
     let lower = detail.to_lowercase();
     let tls_words = [

@@ -46,6 +46,9 @@ const ERRORS_PER_SECOND: u32 = 20;
 /// cannot deduplicate, so it is not re-sent by itself (the user may retry).
 pub(crate) const LOST_BEFORE_ANSWER: &str = "the connection was lost before the server answered; it may not have got it";
 
+/// The `reconnecting` reason while a join is refused as "in use".
+pub(crate) const STILL_HOLDS_OUR_NAME: &str = "the server still holds our previous connection";
+
 /// Commands from [`crate::Client`] to a room.
 pub(crate) enum Command {
     Send {
@@ -82,6 +85,22 @@ pub(crate) struct RoomSpec {
     pub config: Arc<ClientConfig>,
 }
 
+impl RoomSpec {
+    /// The wait before retry number `attempt` (backoff with jitter), and the `reconnecting`
+    /// event that tells it.
+    fn retry_after(&self, attempt: u32, reason: &str) -> (Duration, ClientEvent) {
+        let delay = backoff_delay(attempt, self.config.reconnect_min, self.config.reconnect_max);
+        let event = ClientEvent::Reconnecting {
+            server: self.server.to_string(),
+            room: self.room.clone(),
+            attempt,
+            delay_ms: u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+            reason: reason.to_owned(),
+        };
+        (delay, event)
+    }
+}
+
 /// Whether a failed connect may succeed later by itself (the server is down or restarting,
 /// the network is not up yet), as opposed to a refusal or a wrong address.
 fn transient(e: &ClientError) -> bool {
@@ -104,16 +123,10 @@ async fn first_connection(
             Err(e) => e,
         };
         attempt += 1;
-        let delay = backoff_delay(attempt, spec.config.reconnect_min, spec.config.reconnect_max);
+        let (delay, reconnecting) = spec.retry_after(attempt, &e.to_string());
         match spec.unreachable_deadline {
             Some(deadline) if transient(&e) && Instant::now() + delay < deadline => {
-                sink.emit(ClientEvent::Reconnecting {
-                    server: spec.server.to_string(),
-                    room: spec.room.clone(),
-                    attempt,
-                    delay_ms: u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
-                    reason: e.to_string(),
-                });
+                sink.emit(reconnecting);
                 tokio::time::sleep(delay).await;
             }
             _ => return Err(e),
@@ -417,19 +430,9 @@ impl Actor {
 
     fn schedule_reconnect(&mut self, reason: &str) {
         self.attempt += 1;
-        let delay = backoff_delay(
-            self.attempt,
-            self.spec.config.reconnect_min,
-            self.spec.config.reconnect_max,
-        );
+        let (delay, reconnecting) = self.spec.retry_after(self.attempt, reason);
         self.reconnect_at = Some(Instant::now() + delay);
-        self.emit(ClientEvent::Reconnecting {
-            server: self.server.clone(),
-            room: self.spec.room.clone(),
-            attempt: self.attempt,
-            delay_ms: delay.as_millis() as u64,
-            reason: reason.to_owned(),
-        });
+        self.emit(reconnecting);
     }
 
     async fn reconnect(&mut self) {

@@ -13,7 +13,7 @@ use tokio::time::Instant;
 
 use crate::pacing::Pacer;
 
-use super::{clip, Actor, InFlight, Req, RequestError, LOST_BEFORE_ANSWER};
+use super::{clip, Actor, InFlight, Req, RequestError, LOST_BEFORE_ANSWER, STILL_HOLDS_OUR_NAME};
 use crate::acks::{read_send_ack, MessageState, SendOutcome};
 use crate::error::ClientError;
 use crate::events::{AckStatus, ClientEvent, ServerKind};
@@ -176,10 +176,7 @@ impl Actor {
                     if self.kind != Some(ServerKind::Banter) {
                         self.fail(
                             id,
-                            &format!(
-                                "no answer from the server within {} s; it may not have got it",
-                                self.spec.config.request_timeout.as_secs()
-                            ),
+                            &format!("no answer from the server within {secs} s; it may not have got it"),
                         );
                     } else if self.outbox.get(id).map(|e| e.attempts).unwrap_or(0)
                         >= self.spec.config.max_send_attempts
@@ -314,6 +311,8 @@ impl Actor {
         }
     }
 
+    /// A join the server refused. "In use" is tried again for a while: our own earlier
+    /// connection (a previous run, or a socket that died unseen) may still hold the name.
     pub(super) fn join_refused(&mut self, reason: String) {
         let err = ClientError::JoinRefused {
             room: self.spec.room.clone(),
@@ -325,7 +324,7 @@ impl Actor {
                 // Our previous run's connection may still hold the name: try again shortly.
                 self.join_reply = Some(reply);
                 self.close_connection();
-                self.schedule_reconnect("the server still holds our previous connection");
+                self.schedule_reconnect(STILL_HOLDS_OUR_NAME);
                 return;
             }
             let _ = reply.send(Err(err));
@@ -338,7 +337,7 @@ impl Actor {
             // try again with the usual backoff for a while, and say so only when giving up.
             let since = *self.in_use_since.get_or_insert_with(Instant::now);
             if since.elapsed() < self.spec.config.rejoin_in_use_window {
-                self.connection_lost("the server still holds our previous connection");
+                self.connection_lost(STILL_HOLDS_OUR_NAME);
                 return;
             }
         }
