@@ -220,16 +220,12 @@ async fn join_inner(state: &AppState, server: &str, room: &str, resuming: bool) 
     if resuming {
         opts = opts.wait_if_in_use(RESUME_WAIT_IF_IN_USE).retry_unreachable(RESUME_RETRY_UNREACHABLE);
     }
-    let info = match state.client.join(opts).await {
-        Ok(info) => info,
-        Err(e) => {
-            state.glue.forget(&server, &room);
-            return Err(map_err(e));
-        }
-    };
-    let mut snap = Glue::snapshot(rx).await?;
-    // The composer's counter shows the server's own limit.
-    snap.max_message_chars = info.max_message_chars;
+    if let Err(e) = state.client.join(opts).await {
+        state.glue.forget(&server, &room);
+        return Err(map_err(e));
+    }
+    // from the `joined` event, with the server's own message limit for the composer
+    let snap = Glue::snapshot(rx).await?;
     if let Some(t) = &session.remember {
         // the join proved the token right: now remember it
         state.creds.set(&url, t).map_err(map_err)?;

@@ -368,6 +368,9 @@ function buildRoomView(r: RoomState): NonNullable<typeof roomView> {
     const muted = isMuted(room)
     muteBtn.textContent = muted ? 'Unmute room' : 'Mute room'
     muteBtn.setAttribute('aria-pressed', muted ? 'true' : 'false')
+    // The open room drops its oldest lines only while its reader is at the bottom: never
+    // under someone reading back. (Dropping them may offer "Load older messages".)
+    if (!first && list.atBottom()) trimOld(room)
     older.hidden = !room.more
     membersHead.textContent = `Members — ${room.users.length}`
     clear(members)
@@ -381,9 +384,6 @@ function buildRoomView(r: RoomState): NonNullable<typeof roomView> {
     } else {
       banner.hidden = true
     }
-    // The open room drops its oldest lines only while its reader is at the bottom: never
-    // under someone reading back.
-    if (!first && list.atBottom() && trimOld(room) > 0) older.hidden = !room.more
     empty.hidden = room.messages.length > 0
     const rows = toRows(room.messages)
     list.setItems(
