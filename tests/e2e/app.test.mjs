@@ -11,6 +11,7 @@ import {
   closeWindowsOf, descendants, alive, exeOf, connectionsTo,
 } from './support/harness.mjs'
 import { peer } from './support/peer.mjs'
+import * as ui from './support/ui.mjs'
 
 const NOTIFY_LOG = process.env.BANTER_NOTIFY_LOG
 assert.ok(NOTIFY_LOG, 'run through scripts/e2e.sh (BANTER_NOTIFY_LOG is not set)')
@@ -34,38 +35,11 @@ let app
 let b
 
 const $ = (sel) => b.$(sel)
-async function fill(label, value) {
-  const el = await $(`aria/${label}`)
-  await el.waitForDisplayed({ timeout: 10000 })
-  await el.clearValue()
-  if (value) await el.setValue(value)
-}
-async function timelineText() {
-  return (await $('[role="log"]')).getText()
-}
-async function ownStatus(text) {
-  return b.execute((t) => {
-    const rows = [...document.querySelectorAll('.msg.own')].filter((r) => r.querySelector('.text')?.textContent === t)
-    return rows.map((r) => r.querySelector('.delivery')?.textContent ?? '')
-  }, text)
-}
-/** Opens the join form from the sidebar. The sidebar is re-rendered as events arrive, so a
- * click can land on a button that was just replaced: click again until the form shows. */
-async function openJoinForm() {
-  await waitFor('the join form', async () => {
-    const field = await $('aria/Server URL')
-    if (await field.isDisplayed()) return true
-    await (await $('button=+ Join a room')).click()
-    await new Promise((r) => setTimeout(r, 300))
-    return (await $('aria/Server URL')).isDisplayed()
-  })
-}
-async function sendFromComposer(text) {
-  const box = await $('aria/Message')
-  await box.click()
-  await box.setValue(text)
-  await b.keys('Enter')
-}
+const fill = (label, value) => ui.fill(b, label, value)
+const timelineText = () => ui.timelineText(b)
+const ownStatus = (text) => ui.ownStatus(b, text)
+const openJoinForm = () => ui.openJoinForm(b)
+const sendFromComposer = (text) => ui.sendFromComposer(b, text)
 function cliAvailable() {
   if (!existsSync(CLI_BIN)) return false
   try {

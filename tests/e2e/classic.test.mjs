@@ -8,6 +8,7 @@ import { createInterface } from 'node:readline'
 import { join } from 'node:path'
 import { ROOT, tmp, launchApp, shot, waitFor, notifications } from './support/harness.mjs'
 import { peer } from './support/peer.mjs'
+import * as ui from './support/ui.mjs'
 
 const NOTIFY_LOG = process.env.BANTER_NOTIFY_LOG
 assert.ok(NOTIFY_LOG, 'run through scripts/e2e.sh (BANTER_NOTIFY_LOG is not set)')
@@ -31,18 +32,9 @@ describe('The app on a classic Socket.IO chat server', { concurrency: false }, (
   let b
   let close
   const $ = (sel) => b.$(sel)
-  const ownStatus = (text) =>
-    b.execute((t) => {
-      const rows = [...document.querySelectorAll('.msg.own')].filter((r) => r.querySelector('.text')?.textContent === t)
-      return rows.map((r) => r.querySelector('.delivery')?.textContent ?? '')
-    }, text)
-  const timelineText = async () => (await $('[role="log"]')).getText()
-  async function send(text) {
-    const box = await $('aria/Message')
-    await box.click()
-    await box.setValue(text)
-    await b.keys('Enter')
-  }
+  const ownStatus = (text) => ui.ownStatus(b, text)
+  const timelineText = () => ui.timelineText(b)
+  const send = (text) => ui.sendFromComposer(b, text)
 
   before(async () => {
     classic = await startClassic()
@@ -54,12 +46,8 @@ describe('The app on a classic Socket.IO chat server', { concurrency: false }, (
   })
 
   it('joins, sends, and shows the classic server refusing with its own reason', async () => {
-    for (const [label, value] of [['Server URL', classic.url], ['Display name', 'Ann'], ['Room', 'Lobby']]) {
-      const el = await $(`aria/${label}`)
-      await el.waitForDisplayed({ timeout: 15000 })
-      await el.clearValue()
-      await el.setValue(value)
-    }
+    await (await $('aria/Server URL')).waitForDisplayed({ timeout: 15000 })
+    for (const [label, value] of [['Server URL', classic.url], ['Display name', 'Ann'], ['Room', 'Lobby']]) await ui.fill(b, label, value)
     await (await $('aria/Join')).click()
     await (await $('[role="log"]')).waitForDisplayed({ timeout: 15000 })
     // the classic server lower-cases names and rooms; the app shows what the server says
@@ -106,16 +94,8 @@ describe('The app on a classic Socket.IO chat server', { concurrency: false }, (
     // a classic server that swallows a text the first time (no ack, no echo)
     const lossy = await startClassic('client/tests/support/hostile-server.cjs')
     try {
-      await waitFor('the join form', async () => {
-        if (await (await $('aria/Server URL')).isDisplayed()) return true
-        await (await $('button=+ Join a room')).click()
-        return false
-      })
-      for (const [label, value] of [['Server URL', lossy.url], ['Display name', 'Ann'], ['Room', 'lossy']]) {
-        const el = await $(`aria/${label}`)
-        await el.clearValue()
-        await el.setValue(value)
-      }
+      await ui.openJoinForm(b)
+      for (const [label, value] of [['Server URL', lossy.url], ['Display name', 'Ann'], ['Room', 'lossy']]) await ui.fill(b, label, value)
       await (await $('aria/Join')).click()
       await waitFor('the room', async () => (await (await $('h1')).getText()).includes('lossy'))
       const text = 'swallow-once: are you there?'
