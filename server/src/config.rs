@@ -51,9 +51,33 @@ pub struct Cli {
     #[arg(long, env = "BANTER_SOCKET_BUFFER", default_value_t = 1024)]
     pub socket_buffer: usize,
 
+    /// Serve the static files of this directory at `/` (a drop-in for the chat tutorial's
+    /// Node server: its `public/` folder), beside the official socket.io browser client at
+    /// `/socket.io/socket.io.js`.
+    #[arg(long, env = "BANTER_PUBLIC_DIR")]
+    pub public: Option<PathBuf>,
+
+    /// What the profanity filter refuses: `tutorial` (whole words of the list the chat
+    /// tutorial's filter uses), `strict` (also spacing, leetspeak and look-alike letters, with
+    /// more false positives) or `off`.
+    #[arg(long, env = "BANTER_PROFANITY", value_enum, default_value_t = ProfanityMode::Tutorial)]
+    pub profanity: ProfanityMode,
+
     /// Log format: `text` or `json`. Filter with RUST_LOG (default `info`).
     #[arg(long, env = "BANTER_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
     pub log_format: String,
+}
+
+/// What the profanity filter refuses (`--profanity`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ProfanityMode {
+    /// Whole words of the chat tutorial's list, in any case: what the tutorial refused.
+    #[default]
+    Tutorial,
+    /// Also sees through spacing, leetspeak and look-alike letters; refuses some ordinary prose.
+    Strict,
+    /// Nothing is refused for its words.
+    Off,
 }
 
 /// Events per second a socket may send by default, when messages are rate-limited.
@@ -70,6 +94,9 @@ pub struct Config {
     pub max_message_chars: u32,
     pub history_on_join: u32,
     pub socket_buffer: usize,
+    /// The directory served at `/` (`--public`), checked to exist at start-up.
+    pub public_dir: Option<PathBuf>,
+    pub profanity: ProfanityMode,
 }
 
 impl Cli {
@@ -104,6 +131,8 @@ impl Cli {
             max_message_chars: self.max_message_chars,
             history_on_join: self.history_on_join.min(crate::store::MAX_PAGE),
             socket_buffer: self.socket_buffer.max(16),
+            public_dir: self.public,
+            profanity: self.profanity,
         })
     }
 }
