@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use banter_client::{
-    AckStatus, Client, ClientConfig, ClientError, ClientEvent, JoinOptions, ServerUrl,
+    location, AckStatus, Client, ClientConfig, ClientError, ClientEvent, JoinOptions, ServerUrl,
 };
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::sync::mpsc;
@@ -115,7 +115,19 @@ pub async fn run(args: ChatArgs) -> u8 {
                 if line.trim().is_empty() {
                     continue;
                 }
-                if let Err(e) = client.send(&server_str, &first_room, line).await {
+                let sent = match location::command(line) {
+                    // `/location LAT,LON`: a shared location; a bad one is reported, and the
+                    // next lines are still sent
+                    Some(arg) => match location::parse(arg) {
+                        Ok(at) => client
+                            .send_location(&server_str, &first_room, at.latitude, at.longitude)
+                            .await
+                            .map(drop),
+                        Err(e) => Err(e),
+                    },
+                    None => client.send(&server_str, &first_room, line).await.map(drop),
+                };
+                if let Err(e) = sent {
                     print_error(args.json, &e);
                 }
             }

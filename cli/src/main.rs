@@ -1,8 +1,9 @@
 //! `banter-cli`: Banter on the command line, for scripts and bots.
 //!
 //! - `banter-cli chat --server URL --name NAME --room ROOM [--room ROOM…] [--token T] [--json]
-//!   [--data-dir DIR]` sends each stdin line to the first room, prints every event, and exits
-//!   once stdin has ended and every message sent has an outcome.
+//!   [--data-dir DIR]` sends each stdin line to the first room (a `/location LAT,LON` line
+//!   shares a location instead), prints every event, and exits once stdin has ended and every
+//!   message sent has an outcome.
 //! - `banter-cli token set|clear --server URL` stores (from stdin) or removes a server's token
 //!   in the platform keyring.
 
@@ -28,7 +29,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Join rooms, send stdin lines to the first one, print events.
+    /// Join rooms, send stdin lines to the first one (`/location LAT,LON` shares a
+    /// location), print events.
     Chat(ChatArgs),
     /// Store or remove a server's access token in the keyring.
     Token {

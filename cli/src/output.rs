@@ -69,6 +69,7 @@ impl Printer {
                 room,
                 username,
                 text,
+                kind,
                 created_at,
                 system,
                 ..
@@ -78,6 +79,8 @@ impl Printer {
                     return None; // said once, by the user_joined / user_left line
                 } else if *system {
                     format!("{}[{at}] * {text}", prefix(room))
+                } else if kind == "location" {
+                    format!("{}[{at}] {username} shared a location: {text}", prefix(room))
                 } else {
                     format!("{}[{at}] {username}: {text}", prefix(room))
                 }

@@ -382,3 +382,67 @@ fn cli_killed_mid_burst_resends_its_outbox_exactly_once() {
     }
     assert_eq!(after.len(), outbox_lines);
 }
+
+/// `/location LAT,LON` on stdin shares a location: a classic socket.io peer (the official
+/// `socket.io-client`, tutorial-style) gets it as `locationMessage` with the maps URL; a bad
+/// one prints one clear error line and the next line is still sent.
+#[test]
+fn location_lines_reach_a_classic_peer() {
+    let server = start_classic(0);
+    let mut node = Command::new("node");
+    node.arg(repo_root().join("cli/tests/support/classic-peer.cjs"))
+        .args([&server.url(), "lobby", "cleo"])
+        .current_dir(repo_root());
+    let peer = Watcher::start(node);
+    peer.wait_until(10, |l| l.iter().any(|v| v["event"] == "joined"));
+
+    let data = tempfile::tempdir().unwrap();
+    let args = ["--server", &server.url(), "--name", "ann", "--room", "lobby"];
+    let input = "/location 48.8566,2.3522\n/location abc\n/location 91,0\nafter the bad ones\n";
+    let out = run_with_stdin(cli(&[&args[..], &["--json"]].concat(), data.path()), input);
+    assert!(out.status.success(), "{out:?}");
+    let lines = json_lines(&out);
+    let errors = of_type(&lines, "error");
+    let codes: Vec<&str> = errors.iter().map(|e| e["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["invalid_location", "invalid_location"], "{lines:#?}");
+    let msg = errors[0]["message"].as_str().unwrap();
+    assert!(msg.contains("expected LAT,LON") && msg.contains("\"abc\""), "{msg}");
+    assert!(errors[1]["message"].as_str().unwrap().contains("latitude 91 is out of range"));
+    let acks = of_type(&lines, "ack");
+    assert_eq!(acks.len(), 2, "the location and the text: {lines:#?}");
+    assert!(acks.iter().all(|a| a["status"] == "delivered"), "{acks:#?}");
+    let own = of_type(&lines, "message")
+        .into_iter()
+        .find(|m| m["kind"] == "location")
+        .cloned()
+        .unwrap();
+    assert_eq!(own["text"], "https://google.com/maps?q=48.8566,2.3522");
+    assert_eq!(own["mine"], true);
+
+    let seen = peer.wait_until(10, |l| {
+        l.iter().any(|v| v["event"] == "message" && v["text"] == "after the bad ones")
+    });
+    let locations: Vec<&Value> = seen.iter().filter(|v| v["event"] == "locationMessage").collect();
+    assert_eq!(locations.len(), 1, "{seen:#?}");
+    assert_eq!(locations[0]["username"], "ann");
+    assert_eq!(locations[0]["url"], "https://google.com/maps?q=48.8566,2.3522");
+    assert!(locations[0]["createdAt"].as_i64().is_some());
+    let texts: Vec<&str> = seen
+        .iter()
+        .filter(|v| v["event"] == "message" && v["username"] == "ann")
+        .map(|v| v["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts, ["after the bad ones"], "nothing else was sent");
+    peer.finish();
+
+    // The readable form says what it is.
+    let data2 = tempfile::tempdir().unwrap();
+    let out = run_with_stdin(cli(&args, data2.path()), "/location -33.8568,151.2153\n/location\n");
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("] ann shared a location: https://google.com/maps?q=-33.8568,151.2153"),
+        "{text}"
+    );
+    assert!(text.contains("! error (invalid_location): invalid location: expected LAT,LON"), "{text}");
+}

@@ -30,6 +30,10 @@ pub enum ClientError {
     /// What the caller gave breaks a protocol rule (empty message, name too long…).
     #[error("{0}")]
     InvalidInput(String),
+    /// A location that is not a latitude in [-90, 90] and a longitude in [-180, 180]
+    /// (finite numbers). Nothing was sent.
+    #[error("invalid location: {0}")]
+    InvalidLocation(String),
     /// The operation names a room this client has not joined.
     #[error("not subscribed to room {room} on {server}")]
     NotJoined { server: String, room: String },
@@ -74,6 +78,7 @@ impl ClientError {
             ClientError::ConnectTimeout { .. } => "connect_timeout",
             ClientError::JoinRefused { .. } => "join_refused",
             ClientError::InvalidInput(_) => "invalid_input",
+            ClientError::InvalidLocation(_) => "invalid_location",
             ClientError::NotJoined { .. } => "not_joined",
             ClientError::AlreadyJoined { .. } => "already_joined",
             ClientError::UnknownMessage(_) => "unknown_message",

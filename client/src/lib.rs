@@ -26,6 +26,7 @@ mod connection;
 pub mod credentials;
 pub mod error;
 pub mod events;
+pub mod location;
 pub mod outbox;
 pub mod pacing;
 mod room;
@@ -46,6 +47,7 @@ pub use credentials::CredentialStore;
 pub use error::{ClientError, ErrorPayload, Result};
 pub use events::{AckStatus, ClientEvent, EventStream, ServerKind};
 pub use url::ServerUrl;
+pub use banter_protocol::classic::Location;
 
 use acks::AckTable;
 use events::EventSink;
@@ -304,10 +306,34 @@ impl Client {
         tx.send(Command::Send {
             id: id.to_owned(),
             text: text.to_owned(),
+            location: None,
             reply,
         })
         .map_err(|_| ClientError::Closed)?;
         rx.await.map_err(|_| ClientError::Closed)?
+    }
+
+    /// Shares a location: checked first (finite, latitude in [-90, 90], longitude in
+    /// [-180, 180]; otherwise `invalid_location` and nothing is queued or sent), then
+    /// queued like [`Client::send`] and sent as the classic `sendLocation` on a classic
+    /// server, as `banter:location` (with its id, so deduplicated and re-sent after a
+    /// reconnect or restart) on a Banter server. Returns its id; the outcome comes as an
+    /// [`ClientEvent::Ack`], the room shows it as a `message` of kind `location` whose
+    /// text is the map URL.
+    pub async fn send_location(&self, server: &str, room: &str, latitude: f64, longitude: f64) -> Result<String> {
+        let location = location::check(latitude, longitude)?;
+        let tx = self.handle(server, room)?;
+        let id = uuid::Uuid::now_v7().to_string();
+        let (reply, rx) = oneshot::channel();
+        tx.send(Command::Send {
+            id: id.clone(),
+            text: location.maps_url(),
+            location: Some(location),
+            reply,
+        })
+        .map_err(|_| ClientError::Closed)?;
+        rx.await.map_err(|_| ClientError::Closed)??;
+        Ok(id)
     }
 
     /// Sends a failed message again, with the same id.

@@ -11,6 +11,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
+use banter_protocol::classic::Location;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ClientError, Result};
@@ -26,10 +27,14 @@ pub enum EntryState {
 }
 
 /// One unacknowledged message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OutboxEntry {
     pub id: String,
+    /// The text, or for a location the map URL it is shown as.
     pub text: String,
+    /// Set for a shared location (sent as `sendLocation` / `banter:location`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
     /// When it was queued, milliseconds since the epoch.
     pub queued_at: i64,
     /// How many times it was put on the wire.
@@ -48,6 +53,9 @@ enum Record {
         id: String,
         text: String,
         queued_at: i64,
+        /// Absent for a text (and in files written before locations existed).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        location: Option<Location>,
     },
     Sent {
         id: String,
@@ -133,17 +141,28 @@ impl Outbox {
 
     /// Adds a message (state pending, no attempt yet), durably.
     pub fn queue(&mut self, id: &str, text: &str, queued_at: i64) -> Result<()> {
+        self.queue_entry(id, text, None, queued_at)
+    }
+
+    /// Adds a shared location (shown as its map URL), durably.
+    pub fn queue_location(&mut self, id: &str, location: Location, queued_at: i64) -> Result<()> {
+        self.queue_entry(id, &location.maps_url(), Some(location), queued_at)
+    }
+
+    fn queue_entry(&mut self, id: &str, text: &str, location: Option<Location>, queued_at: i64) -> Result<()> {
         self.append(
             &Record::Queued {
                 id: id.to_owned(),
                 text: text.to_owned(),
                 queued_at,
+                location,
             },
             self.fsync,
         )?;
         self.entries.push(OutboxEntry {
             id: id.to_owned(),
             text: text.to_owned(),
+            location,
             queued_at,
             attempts: 0,
             state: EntryState::Pending,
@@ -264,6 +283,7 @@ impl Outbox {
                 id: e.id.clone(),
                 text: e.text.clone(),
                 queued_at: e.queued_at,
+                location: e.location,
             });
             for _ in 0..e.attempts {
                 records.push(Record::Sent { id: e.id.clone() });
@@ -323,11 +343,13 @@ fn replay(path: &Path, server: &str, room: &str) -> Result<Replayed> {
                 id,
                 text,
                 queued_at,
+                location,
             } => {
                 if !entries.iter().any(|e| e.id == id) {
                     entries.push(OutboxEntry {
                         id,
                         text,
+                        location,
                         queued_at,
                         attempts: 0,
                         state: EntryState::Pending,
@@ -420,6 +442,33 @@ mod tests {
         let other = Outbox::open(dir.path(), "http://x:1", "other", true).unwrap();
         assert!(other.entries().is_empty());
         assert_ne!(other.path(), o.path());
+    }
+
+    #[test]
+    fn locations_survive_reopen_and_compaction() {
+        let dir = tempfile::tempdir().unwrap();
+        let here = Location { latitude: 48.8566, longitude: 2.3522 };
+        {
+            let mut o = Outbox::open(dir.path(), "http://x:1", "r", false).unwrap();
+            o.queue("t", "text", 1).unwrap();
+            o.queue_location("l", here, 2).unwrap();
+        }
+        // a file written before locations existed has no `location` field: still a text
+        let old = r#"{"op":"queued","id":"o","text":"old","queued_at":3}"#;
+        let path = Outbox::open(dir.path(), "http://x:1", "r", false).unwrap().path().to_owned();
+        let mut f = OpenOptions::new().append(true).open(&path).unwrap();
+        writeln!(f, "{old}").unwrap();
+        drop(f);
+        let o = Outbox::open(dir.path(), "http://x:1", "r", false).unwrap();
+        let got: Vec<_> = o.entries().iter().map(|e| (e.id.as_str(), e.text.as_str(), e.location)).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("t", "text", None),
+                ("l", "https://google.com/maps?q=48.8566,2.3522", Some(here)),
+                ("o", "old", None)
+            ]
+        );
     }
 
     #[test]

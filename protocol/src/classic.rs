@@ -52,6 +52,14 @@ impl Location {
         format!("https://google.com/maps?q={},{}", self.latitude, self.longitude)
     }
 
+    /// The coordinates of a URL made by [`Location::maps_url`] or by the tutorial's server
+    /// (which formats numbers the JavaScript way: `1e-7`, `0` for `-0`), compared as numbers.
+    pub fn from_maps_url(url: &str) -> Option<Location> {
+        let q = url.strip_prefix("https://google.com/maps?q=")?;
+        let (lat, lon) = q.split_once(',')?;
+        Some(Location { latitude: lat.parse().ok()?, longitude: lon.parse().ok()? })
+    }
+
     /// Whether the coordinates are finite and on the globe.
     pub fn is_valid(&self) -> bool {
         self.latitude.is_finite()
@@ -175,6 +183,13 @@ mod tests {
         assert!(loc.is_valid());
         assert!(!Location { latitude: f64::NAN, longitude: 0.0 }.is_valid());
         assert!(!Location { latitude: 91.0, longitude: 0.0 }.is_valid());
+        assert_eq!(Location::from_maps_url(&loc.maps_url()), Some(loc));
+        assert_eq!(
+            Location::from_maps_url("https://google.com/maps?q=1e-7,0"),
+            Some(Location { latitude: 1e-7, longitude: -0.0 })
+        );
+        assert_eq!(Location::from_maps_url("https://example.org/?q=1,2"), None);
+        assert_eq!(Location::from_maps_url("https://google.com/maps?q=north,2"), None);
     }
 
     #[test]

@@ -14,6 +14,10 @@ pub const PROTOCOL_VERSION: u32 = 1;
 pub const HELLO: &str = "banter:hello";
 /// Client → server: [`SendRequest`], ack `[null, SendAccepted]` or `[error]`.
 pub const SEND: &str = "banter:send";
+/// Client → server: [`LocationRequest`], a shared location with a client-chosen id; ack
+/// `[null, SendAccepted]` or `[error]`, exactly as [`SEND`]. Servers that list
+/// [`features::LOCATION`] accept it.
+pub const LOCATION: &str = "banter:location";
 /// Client → server: [`LeaveRequest`], ack `[]` or `[error]`.
 pub const LEAVE: &str = "banter:leave";
 /// Client → server: [`HistoryRequest`], ack `[null, HistoryPage]` or `[error]`.
@@ -38,7 +42,9 @@ pub mod features {
     pub const RECEIPTS: &str = "receipts";
     pub const MULTI_ROOM: &str = "multi-room";
     pub const AUTH: &str = "auth";
-    pub const ALL: &[&str] = &[IDS, HISTORY, PRESENCE, TYPING, RECEIPTS, MULTI_ROOM];
+    /// The server accepts [`super::LOCATION`].
+    pub const LOCATION: &str = "location";
+    pub const ALL: &[&str] = &[IDS, HISTORY, PRESENCE, TYPING, RECEIPTS, MULTI_ROOM, LOCATION];
 }
 
 /// The server's limits, so a client can check before sending.
@@ -127,7 +133,24 @@ pub struct SendRequest {
     pub text: String,
 }
 
-/// Second ack argument of [`SEND`].
+/// [`LOCATION`] payload: the classic `sendLocation` coordinates plus the id and room of
+/// [`SendRequest`], so a location is deduplicated and resent exactly like a text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LocationRequest {
+    pub id: String,
+    pub room: String,
+    pub latitude: f64,
+    pub longitude: f64,
+}
+
+impl LocationRequest {
+    /// The coordinates, as the classic layer carries them.
+    pub fn location(&self) -> crate::classic::Location {
+        crate::classic::Location { latitude: self.latitude, longitude: self.longitude }
+    }
+}
+
+/// Second ack argument of [`SEND`] and [`LOCATION`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SendAccepted {
@@ -261,6 +284,12 @@ mod tests {
             r#"{"id":"m1","room":"lobby","seq":3,"username":"ann","kind":"text","text":"hi","createdAt":9}"#
         );
         let r = Receipt { room: "r".into(), id: "m1".into(), seq: 3, received_by: 2, recipients: 4 };
+        let l = LocationRequest { id: "m2".into(), room: "lobby".into(), latitude: 48.8566, longitude: 2.3522 };
+        assert_eq!(
+            serde_json::to_string(&l).unwrap(),
+            r#"{"id":"m2","room":"lobby","latitude":48.8566,"longitude":2.3522}"#
+        );
+        assert_eq!(l.location().maps_url(), "https://google.com/maps?q=48.8566,2.3522");
         assert_eq!(
             serde_json::to_string(&r).unwrap(),
             r#"{"room":"r","id":"m1","seq":3,"receivedBy":2,"recipients":4}"#

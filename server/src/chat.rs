@@ -10,8 +10,8 @@ use std::future::{ready, Ready};
 
 use banter_protocol::classic::{self, ChatMessage, Location, LocationMessage, RoomData};
 use banter_protocol::ext::{
-    self, HistoryPage, HistoryRequest, JoinAccepted, JoinExtension, LeaveRequest, Message, MessageKind, Presence,
-    PresenceEvent, Received, SendAccepted, SendRequest, Typing, TypingRequest,
+    self, HistoryPage, HistoryRequest, JoinAccepted, JoinExtension, LeaveRequest, LocationRequest, Message, MessageKind,
+    Presence, PresenceEvent, Received, SendAccepted, SendRequest, Typing, TypingRequest,
 };
 use banter_protocol::rules;
 use serde::de::DeserializeOwned;
@@ -35,6 +35,7 @@ pub const ERR_ALREADY_IN_A_ROOM: &str = "Already in a room!";
 pub const ERR_ALREADY_IN_ROOM: &str = "Already in that room!";
 pub const ERR_SLOW_DOWN: &str = "Slow down! Too many messages.";
 pub const ERR_SERVER: &str = "Server error, please try again.";
+pub const ERR_BAD_LOCATION: &str = "Invalid payload: latitude must be within ±90 and longitude within ±180";
 const DEFAULT_HISTORY_PAGE: u32 = 100;
 
 type Payload = Result<Value, ParserError>;
@@ -48,6 +49,7 @@ pub fn register(st: &Shared, s: &SocketRef) {
     on(st, s, classic::SEND_MESSAGE, send_message);
     on(st, s, classic::SEND_LOCATION, send_location);
     on(st, s, ext::SEND, banter_send);
+    on(st, s, ext::LOCATION, banter_location);
     on(st, s, ext::LEAVE, banter_leave);
     on(st, s, ext::HISTORY, banter_history);
     on(st, s, ext::TYPING, banter_typing);
@@ -409,7 +411,7 @@ fn send_location(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
         Err(e) => return ack_err(st, ack, e),
     };
     if !location.is_valid() {
-        return ack_err(st, ack, "Invalid payload: latitude must be within ±90 and longitude within ±180");
+        return ack_err(st, ack, ERR_BAD_LOCATION);
     }
     if !session(s).lock().messages.try_take() {
         return ack_err(st, ack, ERR_SLOW_DOWN);
@@ -442,21 +444,48 @@ fn banter_send(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
         }
     }
     let draft = Draft { id: req.id, username, kind: MessageKind::Text, text: req.text };
-    let st2 = st.clone();
-    publish(
-        st,
-        s,
-        &room_name,
-        draft,
-        stored,
-        Box::new(move |result| match result {
-            Ok((m, duplicate)) => ack_data(
-                ack,
-                &SendAccepted { id: m.id, room: m.room, seq: m.seq, created_at: m.created_at, duplicate },
-            ),
-            Err(reason) => ack_err(&st2, ack, reason),
-        }),
-    );
+    publish(st, s, &room_name, draft, stored, banter_settled(st, ack));
+}
+
+/// A Banter ack once the message is settled: `cb(null, SendAccepted)` or `cb(reason)`.
+fn banter_settled(st: &Shared, ack: AckSender) -> Settled {
+    let st = st.clone();
+    Box::new(move |result| match result {
+        Ok((m, duplicate)) => {
+            ack_data(ack, &SendAccepted { id: m.id, room: m.room, seq: m.seq, created_at: m.created_at, duplicate })
+        }
+        Err(reason) => ack_err(&st, ack, reason),
+    })
+}
+
+/// `banter:location`: `sendLocation` with the sender's id, deduplicated like `banter:send`;
+/// stored and broadcast as the classic handler does (`locationMessage` to classic sockets).
+fn banter_location(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
+    let req: LocationRequest =
+        match parse(data, r#"{"id": string, "room": string, "latitude": number, "longitude": number}"#) {
+            Ok(r) => r,
+            Err(e) => return ack_err(st, ack, e),
+        };
+    let room_name = rules::normalise_name(&req.room);
+    let Some(username) = session(s).lock().username_in(&room_name).map(str::to_owned) else {
+        return ack_err(st, ack, ERR_NOT_IN_ROOM);
+    };
+    if let Err(e) = rules::check_message_id(&req.id) {
+        return ack_err(st, ack, e.to_string());
+    }
+    let location = req.location();
+    if !location.is_valid() {
+        return ack_err(st, ack, ERR_BAD_LOCATION);
+    }
+    let stored = match lookup_stored(st, &room_name, &req.id) {
+        Ok(m) => m,
+        Err(()) => return ack_err(st, ack, ERR_SERVER),
+    };
+    if stored.is_none() && !session(s).lock().messages.try_take() {
+        return ack_err(st, ack, ERR_SLOW_DOWN);
+    }
+    let draft = Draft { id: req.id, username, kind: MessageKind::Location, text: location.maps_url() };
+    publish(st, s, &room_name, draft, stored, banter_settled(st, ack));
 }
 
 /// The stored message with this id, when the room's memory cannot tell: memory answers for

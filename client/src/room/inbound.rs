@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use banter_protocol::classic::{self, ChatMessage, LocationMessage, Notice, RoomData};
+use banter_protocol::classic::{self, ChatMessage, Location, LocationMessage, Notice, RoomData};
 use banter_protocol::ext::{self, Message, MessageKind, Presence, PresenceEvent, Receipt, Typing};
 use serde_json::Value;
 use tokio::time::Instant;
@@ -57,7 +57,8 @@ impl Actor {
                         return self.protocol_error(e);
                     }
                     let mine = m.username == self.username;
-                    self.emit_classic(None, m.username, m.url, "location", m.created_at, mine, false);
+                    let id = if mine { self.own_location_echo_id(&m.url) } else { None };
+                    self.emit_classic(id, m.username, m.url, "location", m.created_at, mine, false);
                 }
                 Err(e) => self.protocol_error(e),
             },
@@ -201,7 +202,19 @@ impl Actor {
     fn own_echo_id(&mut self, text: &str) -> Option<String> {
         let f = self.in_flight.as_mut()?;
         let Req::Send { id } = &f.req else { return None };
-        let id = self.outbox.get(id).filter(|e| e.text == text)?.id.clone();
+        let id = self.outbox.get(id).filter(|e| e.location.is_none() && e.text == text)?.id.clone();
+        f.echoed = true;
+        Some(id)
+    }
+
+    /// [`Actor::own_echo_id`] for a location: the `locationMessage` of our own name whose
+    /// URL has the coordinates of the location in flight (compared as numbers: the
+    /// tutorial's server writes them the JavaScript way).
+    fn own_location_echo_id(&mut self, url: &str) -> Option<String> {
+        let f = self.in_flight.as_mut()?;
+        let Req::Send { id } = &f.req else { return None };
+        let echoed = Location::from_maps_url(url)?;
+        let id = self.outbox.get(id).filter(|e| e.location == Some(echoed))?.id.clone();
         f.echoed = true;
         Some(id)
     }

@@ -13,6 +13,7 @@ use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
+use banter_protocol::classic::Location;
 use banter_protocol::ext::{self, Received, TypingRequest};
 use banter_protocol::rules;
 use serde_json::Value;
@@ -54,6 +55,8 @@ pub(crate) enum Command {
     Send {
         id: String,
         text: String,
+        /// A shared location (`text` is then its map URL).
+        location: Option<Location>,
         reply: oneshot::Sender<Result<()>>,
     },
     Retry {
@@ -478,8 +481,8 @@ impl Actor {
 
     async fn command(&mut self, c: Command) {
         match c {
-            Command::Send { id, text, reply } => {
-                let _ = reply.send(self.queue_send(id, text));
+            Command::Send { id, text, location, reply } => {
+                let _ = reply.send(self.queue_send(id, text, location));
             }
             Command::Retry { id, reply } => {
                 let r = match self.outbox.retry(&id) {
@@ -530,12 +533,18 @@ impl Actor {
         });
     }
 
-    fn queue_send(&mut self, id: String, text: String) -> Result<()> {
-        rules::check_message(&text, self.max_message_chars)
-            .map_err(|e| ClientError::InvalidInput(e.to_string()))?;
+    fn queue_send(&mut self, id: String, text: String, location: Option<Location>) -> Result<()> {
         rules::check_message_id(&id).map_err(|e| ClientError::InvalidInput(e.to_string()))?;
-        self.outbox
-            .queue(&id, &text, chrono::Utc::now().timestamp_millis())?;
+        let now = chrono::Utc::now().timestamp_millis();
+        match location {
+            // checked by `Client::send_location`; its text is the map URL
+            Some(location) => self.outbox.queue_location(&id, location, now)?,
+            None => {
+                rules::check_message(&text, self.max_message_chars)
+                    .map_err(|e| ClientError::InvalidInput(e.to_string()))?;
+                self.outbox.queue(&id, &text, now)?;
+            }
+        }
         self.acks.set_pending(&id);
         self.emit_pending(&id, text);
         self.typing_sent = None;

@@ -4,7 +4,7 @@
 
 use banter_protocol::classic;
 use banter_protocol::ext::{
-    self, HistoryPage, HistoryRequest, JoinAccepted, JoinExtension, SendRequest,
+    self, HistoryPage, HistoryRequest, JoinAccepted, JoinExtension, LocationRequest, SendRequest,
 };
 use banter_protocol::AckReply;
 use serde_json::Value;
@@ -20,6 +20,9 @@ use crate::events::{AckStatus, ClientEvent, ServerKind};
 use crate::outbox::EntryState;
 use crate::timeline::SeqTracker;
 use crate::JoinInfo;
+
+/// Why a location is refused by a Banter server that does not list the `location` feature.
+const NO_LOCATIONS: &str = "this server does not accept shared locations";
 
 impl Actor {
     // ----- requests ---------------------------------------------------------------------
@@ -101,7 +104,29 @@ impl Actor {
                         attempt,
                     });
                 }
-                if self.kind == Some(ServerKind::Banter) {
+                let banter = self.kind == Some(ServerKind::Banter);
+                if let (Some(location), true) = (entry.location, banter) {
+                    if !self.features.iter().any(|f| f == ext::features::LOCATION) {
+                        // a Banter server of before locations: it would drop the event unanswered
+                        self.resolve(id, AckStatus::Refused, Some(NO_LOCATIONS.to_owned()), None);
+                        return self.pump();
+                    }
+                    (
+                        ext::LOCATION,
+                        serde_json::to_value(LocationRequest {
+                            id: id.clone(),
+                            room,
+                            latitude: location.latitude,
+                            longitude: location.longitude,
+                        })
+                        .unwrap_or(Value::Null),
+                    )
+                } else if let Some(location) = entry.location {
+                    (
+                        classic::SEND_LOCATION,
+                        serde_json::to_value(location).unwrap_or(Value::Null),
+                    )
+                } else if banter {
                     (
                         ext::SEND,
                         serde_json::to_value(SendRequest {
