@@ -80,6 +80,8 @@ macro_rules! spawn_scoped {
 }
 
 pub mod asynchronous;
+/// Engine.IO protocol v3 (socket.io 2.x servers): Banter's fork, upstream issue #132.
+pub mod eio3;
 mod callback;
 pub mod client;
 /// Generic header map

@@ -14,6 +14,7 @@ use tokio::{runtime::Handle, sync::Mutex, time::Instant};
 
 use crate::{
     asynchronous::{callback::OptionalCallback, transport::AsyncTransportType},
+    eio3::{self, DetectedRevision, Revision},
     error::Result,
     packet::{HandshakePacket, Payload},
     Error, Packet, PacketId,
@@ -34,6 +35,10 @@ pub struct Socket {
     last_pong: Arc<Mutex<Instant>>,
     connection_data: Arc<HandshakePacket>,
     max_ping_timeout: u64,
+    /// Banter's fork: the Engine.IO revision the server speaks (v3: we send the pings).
+    revision: DetectedRevision,
+    /// Banter's fork: packets that came with the handshake, read before the transport's.
+    handshake_rest: Arc<std::sync::Mutex<Vec<Packet>>>,
 }
 
 impl Socket {
@@ -45,6 +50,8 @@ impl Socket {
         on_error: OptionalCallback<String>,
         on_open: OptionalCallback<()>,
         on_packet: OptionalCallback<Packet>,
+        revision: DetectedRevision,
+        handshake_rest: Vec<Packet>,
     ) -> Self {
         let max_ping_timeout = handshake.ping_interval + handshake.ping_timeout;
 
@@ -62,6 +69,8 @@ impl Socket {
             last_pong: Arc::new(Mutex::new(Instant::now())),
             connection_data: Arc::new(handshake),
             max_ping_timeout,
+            revision,
+            handshake_rest: Arc::new(std::sync::Mutex::new(handshake_rest)),
         }
     }
 
@@ -82,7 +91,39 @@ impl Socket {
         // emit a pong packet to keep trigger the ping cycle on the server
         self.emit(Packet::new(PacketId::Pong, Bytes::new())).await?;
 
+        // Banter's fork: a v3 server (known from a polling handshake) waits for our pings.
+        if self.revision.get() == Revision::V3 {
+            self.start_v3_heartbeat();
+        }
+
         Ok(())
+    }
+
+    /// Banter's fork (upstream #132): Engine.IO v3 heartbeat. Sends `ping` every
+    /// `pingInterval`; the server's `pong` counts as liveness (see `handle_incoming_packet`),
+    /// so a server that stops answering is given up after `pingInterval + pingTimeout`, as
+    /// a v4 server that stops pinging is. The task holds the transport weakly: it ends when
+    /// the socket is gone or closed, or a ping cannot be written.
+    fn start_v3_heartbeat(&self) {
+        let transport = Arc::downgrade(&self.transport);
+        let connected = self.connected.clone();
+        let interval = std::time::Duration::from_millis(self.connection_data.ping_interval.max(1));
+        self.handle.spawn(async move {
+            loop {
+                tokio::time::sleep(interval).await;
+                let Some(transport) = transport.upgrade() else {
+                    break;
+                };
+                if !connected.load(Ordering::Acquire) {
+                    break;
+                }
+                let ping: Bytes = Packet::new(PacketId::Ping, Bytes::new()).into();
+                let lock = transport.lock().await;
+                if lock.as_transport().emit(ping, false).await.is_err() {
+                    break;
+                }
+            }
+        });
     }
 
     /// A helper method that distributes
@@ -94,6 +135,13 @@ impl Socket {
                 self.handle_data(packet.data.clone());
             }
             PacketId::Message => {
+                // Banter's fork: socket.io 2.x sends its CONNECT unasked (see eio3).
+                if self.revision.get() == Revision::Unknown
+                    && eio3::is_socketio_v4_connect(&packet.data)
+                    && self.revision.detect(Revision::V3)
+                {
+                    self.start_v3_heartbeat();
+                }
                 self.handle_data(packet.data.clone());
             }
             PacketId::Close => {
@@ -103,8 +151,13 @@ impl Socket {
                 // this is already checked during the handshake, so just do nothing here
             }
             PacketId::Ping => {
+                self.revision.detect(Revision::V4);
                 self.pinged().await;
                 self.emit(Packet::new(PacketId::Pong, Bytes::new())).await?;
+            }
+            // Banter's fork: on v3 the server answers our pings; its pong is liveness.
+            PacketId::Pong if self.revision.get() == Revision::V3 => {
+                self.pinged().await;
             }
             PacketId::Pong | PacketId::Open => {
                 // this will never happen as the pong and open
@@ -131,13 +184,27 @@ impl Socket {
     /// underlying transport types.
     fn stream(
         mut transport: AsyncTransportType,
+        revision: DetectedRevision,
+        handshake_rest: Vec<Packet>,
     ) -> Pin<Box<impl Stream<Item = Result<Packet>> + 'static + Send>> {
+        let polling = matches!(transport, AsyncTransportType::Polling(_));
         // map the byte stream of the underlying transport
         // to a packet stream
         Box::pin(try_stream! {
+            for packet in handshake_rest {
+                yield packet;
+            }
             for await payload in transport.as_pin_box() {
-                for await packet in Self::parse_payload(payload?) {
-                    yield packet?;
+                let payload = payload?;
+                // Banter's fork: v3 polling payloads are length-framed.
+                if polling && revision.get() == Revision::V3 {
+                    for packet in eio3::decode_v3_payload(&payload)? {
+                        yield packet;
+                    }
+                } else {
+                    for await packet in Self::parse_payload(payload) {
+                        yield packet?;
+                    }
                 }
             }
         })
@@ -248,8 +315,12 @@ impl Socket {
     pub(crate) fn as_stream<'a>(
         &'a self,
     ) -> Pin<Box<dyn Stream<Item = Result<Packet>> + Send + 'a>> {
+        let handshake_rest = match self.handshake_rest.lock() {
+            Ok(mut rest) => std::mem::take(&mut *rest),
+            Err(_) => Vec::new(),
+        };
         stream::unfold(
-            Self::stream(self.transport_raw.clone()),
+            Self::stream(self.transport_raw.clone(), self.revision.clone(), handshake_rest),
             |mut stream| async {
                 // Wait for the next payload or until we should have received the next ping.
                 match tokio::time::timeout(

@@ -14,6 +14,7 @@ use tokio::sync::RwLock;
 use url::Url;
 
 use crate::asynchronous::generator::StreamGenerator;
+use crate::eio3::{self, DetectedRevision, Revision};
 use crate::{asynchronous::transport::AsyncTransport, error::Result, Error};
 
 /// An asynchronous polling type. Makes use of the nonblocking reqwest types and
@@ -23,6 +24,9 @@ pub struct PollingTransport {
     client: Client,
     base_url: Arc<RwLock<Url>>,
     generator: StreamGenerator<Bytes>,
+    /// Banter's fork: the connection's Engine.IO revision (v3 frames POST bodies as
+    /// `<length>:<packet>`).
+    revision: DetectedRevision,
 }
 
 impl PollingTransport {
@@ -30,6 +34,18 @@ impl PollingTransport {
         base_url: Url,
         tls_config: Option<TlsConnector>,
         opening_headers: Option<HeaderMap>,
+    ) -> Self {
+        Self::new_with_revision(base_url, tls_config, opening_headers, DetectedRevision::default())
+    }
+
+    /// Banter's fork: a polling transport for a connection whose revision is (or will be)
+    /// detected in `revision`. On a v3 connection every request asks for text payloads
+    /// (`b64=1`), so binary data comes base64-encoded inside the length-framed text.
+    pub fn new_with_revision(
+        base_url: Url,
+        tls_config: Option<TlsConnector>,
+        opening_headers: Option<HeaderMap>,
+        revision: DetectedRevision,
     ) -> Self {
         let client = match (tls_config, opening_headers) {
             (Some(config), Some(map)) => ClientBuilder::new()
@@ -47,11 +63,15 @@ impl PollingTransport {
 
         let mut url = base_url;
         url.query_pairs_mut().append_pair("transport", "polling");
+        if revision.get() == Revision::V3 {
+            url.query_pairs_mut().append_pair("b64", "1");
+        }
 
         PollingTransport {
             client: client.clone(),
             base_url: Arc::new(RwLock::new(url.clone())),
             generator: StreamGenerator::new(Self::stream(url, client)),
+            revision,
         }
     }
 
@@ -79,9 +99,9 @@ impl PollingTransport {
         Box::pin(try_stream! {
             loop {
                 for await elem in Self::send_request(url.clone(), client.clone()) {
-                    for await bytes in elem?.bytes_stream() {
-                        yield bytes?;
-                    }
+                    // Banter's fork: one item per response body, not per HTTP chunk, so a
+                    // payload is never decoded in pieces (a v3 length frame can span chunks).
+                    yield elem?.bytes().await?;
                 }
             }
         })
@@ -102,7 +122,12 @@ impl Stream for PollingTransport {
 #[async_trait]
 impl AsyncTransport for PollingTransport {
     async fn emit(&self, data: Bytes, is_binary_att: bool) -> Result<()> {
-        let data_to_send = if is_binary_att {
+        let v3 = self.revision.get() == Revision::V3;
+        let data_to_send = if v3 && is_binary_att {
+            eio3::encode_v3_binary(&data)
+        } else if v3 {
+            eio3::encode_v3_payload(&data)?
+        } else if is_binary_att {
             // the binary attachment gets `base64` encoded
             let mut packet_bytes = BytesMut::with_capacity(data.len() + 1);
             packet_bytes.put_u8(b'b');

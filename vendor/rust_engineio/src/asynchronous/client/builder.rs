@@ -5,6 +5,7 @@ use crate::{
         callback::OptionalCallback,
         transport::AsyncTransport,
     },
+    eio3::{self, DetectedRevision, Revision},
     error::Result,
     header::HeaderMap,
     packet::HandshakePacket,
@@ -28,6 +29,11 @@ pub struct ClientBuilder {
     on_close: OptionalCallback<()>,
     on_data: OptionalCallback<Bytes>,
     on_packet: OptionalCallback<Packet>,
+    /// Banter's fork: the Engine.IO revision detected for this connection.
+    revision: DetectedRevision,
+    /// Banter's fork: packets a v3 server sent in the handshake's polling payload after the
+    /// open packet (socket.io 2.x's CONNECT), handed to the socket first.
+    handshake_rest: Vec<Packet>,
 }
 
 impl ClientBuilder {
@@ -50,6 +56,8 @@ impl ClientBuilder {
             on_error: OptionalCallback::default(),
             on_open: OptionalCallback::default(),
             on_packet: OptionalCallback::default(),
+            revision: DetectedRevision::default(),
+            handshake_rest: Vec::new(),
         }
     }
 
@@ -127,9 +135,19 @@ impl ClientBuilder {
 
         let mut url = self.url.clone();
 
-        let handshake: HandshakePacket =
-            Packet::try_from(transport.next().await.ok_or(Error::IncompletePacket())??)?
-                .try_into()?;
+        let body = transport.next().await.ok_or(Error::IncompletePacket())??;
+        // Banter's fork: a v3 server answers a polling handshake in length framing, the
+        // open packet possibly followed by others.
+        let open = if eio3::is_v3_payload(&body) {
+            self.revision.detect(Revision::V3);
+            let mut packets = eio3::decode_v3_payload(&body)?.into_iter();
+            let open = packets.next().ok_or(Error::IncompletePacket())?;
+            self.handshake_rest = packets.collect();
+            open
+        } else {
+            Packet::try_from(body)?
+        };
+        let handshake: HandshakePacket = open.try_into()?;
 
         // update the base_url with the new sid
         url.query_pairs_mut().append_pair("sid", &handshake.sid[..]);
@@ -175,10 +193,11 @@ impl ClientBuilder {
         self.handshake().await?;
 
         // Make a polling transport with new sid
-        let transport = PollingTransport::new(
+        let transport = PollingTransport::new_with_revision(
             self.url,
             self.tls_config,
             self.headers.map(|v| v.try_into().unwrap()),
+            self.revision.clone(),
         );
 
         // SAFETY: handshake function called previously.
@@ -190,6 +209,8 @@ impl ClientBuilder {
             self.on_error,
             self.on_open,
             self.on_packet,
+            self.revision,
+            self.handshake_rest,
         )))
     }
 
@@ -231,6 +252,8 @@ impl ClientBuilder {
                     self.on_error,
                     self.on_open,
                     self.on_packet,
+                    self.revision,
+                    self.handshake_rest,
                 )))
             }
             "https" | "wss" => {
@@ -256,6 +279,8 @@ impl ClientBuilder {
                     self.on_error,
                     self.on_open,
                     self.on_packet,
+                    self.revision,
+                    self.handshake_rest,
                 )))
             }
             _ => Err(Error::InvalidUrlScheme(self.url.scheme().to_string())),
