@@ -1,5 +1,6 @@
 // Test harness: starts the real servers on loopback and drives them with the official
-// socket.io-client. Every wait is bounded by a timeout.
+// socket.io-client (4.x by default; `client: 'v2'` picks socket.io-client 2.x, the npm alias
+// socket.io-client-v2). Every wait is bounded by a timeout.
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -7,10 +8,39 @@ import { tmpdir, homedir } from 'node:os'
 import { join, dirname } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import { createRequire } from 'node:module'
 import { io } from 'socket.io-client'
 
 const here = dirname(fileURLToPath(import.meta.url))
 export const repoRoot = join(here, '..', '..', '..')
+const require = createRequire(import.meta.url)
+
+/**
+ * The client package for `opts.client`: 'v4' (default, socket.io-client 4.x: Engine.IO v4 /
+ * Socket.IO v5) or 'v2' (socket.io-client 2.x: Engine.IO v3 / Socket.IO v4), loaded on first use.
+ */
+function clientIo (client = 'v4') {
+  if (client === 'v4') return io
+  if (client === 'v2') return require('socket.io-client-v2')
+  throw new Error(`unknown client ${client}: 'v4' or 'v2'`)
+}
+
+/** Opens a socket with the chosen client package; `opts.client` is not passed on. */
+function openSocket (url, opts) {
+  const { client, ...rest } = opts
+  return clientIo(client)(url, { transports: ['websocket'], reconnection: false, forceNew: true, timeout: 5000, ...rest })
+}
+
+/** Calls fn(event, ...args) for every event the socket receives, in order (2.x has no onAny). */
+function onEveryEvent (socket, fn) {
+  if (typeof socket.onAny === 'function') return socket.onAny(fn)
+  const onevent = socket.onevent
+  socket.onevent = function (packet) {
+    const args = packet.data || []
+    fn(...args)
+    return onevent.call(this, packet)
+  }
+}
 
 export function serverBin () {
   if (process.env.BANTER_SERVER_BIN) return process.env.BANTER_SERVER_BIN
@@ -74,9 +104,14 @@ export async function startBanter (opts = {}) {
   }
 }
 
-/** Starts the classic chat-tutorial server on the official socket.io. */
-export async function startClassic () {
-  const child = spawn(process.execPath, [join(here, 'classic-server.cjs'), '0'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] })
+/**
+ * Starts the classic chat-tutorial server on the official socket.io; options:
+ * { script, env }: e.g. script 'classic-server-v2.cjs' with env SOCKETIO_PACKAGE=socket.io-v2.2.
+ */
+export async function startClassic (opts = {}) {
+  const script = opts.script || 'classic-server.cjs'
+  const env = { ...process.env, ...(opts.env || {}) }
+  const child = spawn(process.execPath, [join(here, script), '0'], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] })
   const { line } = await firstLine(child, 'classic server')
   const { port } = JSON.parse(line)
   return {
@@ -98,10 +133,10 @@ export async function startClassic () {
  * `client.events` is [{event, args}], `client.next(event, pred)` waits for the next match.
  */
 export async function connect (url, opts = {}) {
-  const socket = io(url, { transports: ['websocket'], reconnection: false, forceNew: true, timeout: 5000, ...opts })
+  const socket = openSocket(url, opts)
   const events = []
   const waiters = []
-  socket.onAny((event, ...args) => {
+  onEveryEvent(socket, (event, ...args) => {
     const entry = { event, args }
     events.push(entry)
     for (const w of [...waiters]) {
@@ -114,12 +149,15 @@ export async function connect (url, opts = {}) {
   await new Promise((resolve, reject) => {
     socket.once('connect', resolve)
     socket.once('connect_error', reject)
-  })
+    // 2.x reports a refusal of the default namespace (a middleware error) as 'error'
+    if (opts.client === 'v2') socket.once('error', (e) => reject(refusal(e)))
+  }).catch((e) => { socket.close(); throw e })
   return {
     socket,
     events,
     /** emit with an ack; resolves with the ack's argument list */
     ack (event, ...args) {
+      if (typeof socket.timeout !== 'function') return this.ackArgs(event, ...args).then((a) => [a[0]])
       return socket.timeout(5000).emitWithAck(event, ...args).then(
         (res) => [res],
         (err) => { if (err instanceof Error) throw err; return [err] }
@@ -149,10 +187,19 @@ export async function connect (url, opts = {}) {
 /** Connects and fails with the connect_error message instead. */
 export function connectError (url, opts = {}) {
   return new Promise((resolve, reject) => {
-    const socket = io(url, { transports: ['websocket'], reconnection: false, forceNew: true, timeout: 5000, ...opts })
+    const socket = openSocket(url, opts)
     socket.once('connect', () => { socket.disconnect(); reject(new Error('connected, but a refusal was expected')) })
     socket.once('connect_error', (err) => { socket.disconnect(); resolve(err) })
+    if (opts.client === 'v2') socket.once('error', (e) => { socket.close(); resolve(refusal(e)) })
   })
+}
+
+/** A 2.x 'error' payload ({message} from socketioxide, a string from Node 2.x) as an Error. */
+function refusal (e) {
+  if (e instanceof Error) return e
+  const err = new Error(typeof e === 'string' ? e : (e && e.message) || JSON.stringify(e))
+  err.data = e
+  return err
 }
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
