@@ -26,6 +26,8 @@ cargo build --bins --quiet   # the default members: protocol, server, client, cl
 
 step "rust tests (protocol, server, client, cli)"
 scripts/with-session.sh cargo test 2>&1 | tee "$log_dir/cargo.log"
+# Our Engine.IO v3 codec in the rust_engineio fork (its upstream tests need upstream's servers).
+cargo test -p rust_engineio --lib eio3 2>&1 | tee "$log_dir/cargo-eio3.log"
 
 step "node interop tests (official socket.io / socket.io-client against banter-server)"
 BANTER_SERVER_BIN="$CARGO_TARGET_DIR/debug/banter-server" \
