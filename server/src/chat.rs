@@ -22,7 +22,7 @@ use socketioxide::ParserError;
 
 use crate::emit::{self, banter_room, classic_room};
 use crate::metrics::{now_ms, Metrics};
-use crate::profanity::is_profane;
+use crate::profanity;
 use crate::room::{Accepted, Draft, JoinError, SocketKind};
 use crate::rooms::lock;
 use crate::session::SessionRef;
@@ -321,7 +321,7 @@ fn vet_text(st: &AppState, s: &SocketRef, text: &str) -> Result<(), String> {
         return Err(ERR_SLOW_DOWN.into());
     }
     rules::check_message(text, st.config.max_message_chars as usize).map_err(|e| e.to_string())?;
-    if is_profane(text) {
+    if profanity::refuses(st.config.profanity, text) {
         return Err(classic::ERR_PROFANITY.into());
     }
     Ok(())
