@@ -2,7 +2,7 @@ fn main() {
     // App commands get their own permissions (allow-connect, …) so the capability file can
     // grant exactly the ones the main window uses.
     let commands = &[
-        "app_info", "connect", "disconnect", "join", "leave", "send", "retry", "history",
+        "app_info", "connect", "disconnect", "join", "leave", "send", "send_location", "retry", "history",
         "get_settings", "save_settings", "token_set", "token_clear", "set_typing",
         "open_link", "start_local_server", "subscribe",
     ];

@@ -80,7 +80,7 @@ fn cache_put(cache: &mut HashMap<Key, VecDeque<MessageView>>, key: &Key, m: &Mes
 /// Maps a core error to the UI's `{code, message}`, with what to do about it.
 pub fn map_err(e: ClientError) -> CommandError {
     let code = match e.code() {
-        "invalid_url" | "invalid_input" => ErrorCode::Invalid,
+        "invalid_url" | "invalid_input" | "invalid_location" => ErrorCode::Invalid,
         "unreachable" | "tls" | "connect_refused" | "connect_timeout" | "timeout" | "connection_lost" => ErrorCode::Unreachable,
         "unauthorized" => ErrorCode::Unauthorized,
         "join_refused" | "already_joined" => ErrorCode::Refused,
@@ -258,7 +258,9 @@ impl Glue {
                 } else {
                     MessageKind::Text
                 };
-                let m = view(id, &room, seq, username.clone(), mkind, text.clone(), created_at, mine);
+                // a notification says what a location is, not its URL
+                let notice_text = if mkind == MessageKind::Location { "shared a location".to_owned() } else { text.clone() };
+                let m = view(id, &room, seq, username.clone(), mkind, text, created_at, mine);
                 let key = (server.clone(), room.clone());
                 if !history {
                     cache_put(&mut g.cache, &key, &m);
@@ -274,7 +276,7 @@ impl Glue {
                     room: room.clone(),
                     username,
                     own_username: info.username.clone(),
-                    kind: notify_policy::EventKind::Message { text },
+                    kind: notify_policy::EventKind::Message { text: notice_text },
                 });
                 vec![CoreEvent { ui: UiEvent::Message { server, message: m }, notify }]
             }
@@ -500,6 +502,27 @@ mod tests {
             UiEvent::Presence { users, .. } => assert_eq!(users, &vec!["cy".to_string()]),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_location_is_a_location_line_and_notifies_as_one() {
+        let g = Glue::default();
+        g.translate(joined(true, None, 2000));
+        let url = "https://google.com/maps?q=48.8566,2.3522";
+        let ev = match msg(false, false, "bob") {
+            ClientEvent::Message { server, room, id, seq, username, created_at, mine, system, history, .. } => {
+                ClientEvent::Message { server, room, id, seq, username, text: url.into(), kind: "location".into(), created_at, mine, system, history }
+            }
+            _ => unreachable!(),
+        };
+        let out = g.translate(ev);
+        match &out[0].ui {
+            UiEvent::Message { message, .. } => assert_eq!((message.kind, message.text.as_str()), (MessageKind::Location, url)),
+            other => panic!("{other:?}"),
+        }
+        let n = out[0].notify.as_ref().unwrap();
+        assert_eq!(n.kind, notify_policy::EventKind::Message { text: "shared a location".into() });
+        assert_eq!(map_err(banter_client::location::check(91.0, 0.0).unwrap_err()).code, ErrorCode::Invalid);
     }
 
     #[test]

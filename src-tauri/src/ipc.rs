@@ -65,6 +65,18 @@ pub struct SendRequest {
     pub text: String,
 }
 
+/// `send_location` input: a location to share, in decimal degrees (the composer's
+/// `/location LAT,LON`). Checked again in Rust: finite, latitude in [-90, 90], longitude in
+/// [-180, 180].
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SendLocationRequest {
+    pub server: String,
+    pub room: String,
+    pub latitude: f64,
+    pub longitude: f64,
+}
+
 /// `retry` input.
 #[derive(Debug, Clone, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -246,6 +258,7 @@ pub fn typescript() -> String {
         RoomRequest::decl(&cfg),
         RoomSnapshot::decl(&cfg),
         SendRequest::decl(&cfg),
+        SendLocationRequest::decl(&cfg),
         RetryRequest::decl(&cfg),
         HistoryRequest::decl(&cfg),
         HistoryPage::decl(&cfg),

@@ -272,6 +272,26 @@ async fn send(state: State<'_, AppState>, request: SendRequest) -> CmdResult<Mes
     Ok(m)
 }
 
+/// Shares a location (the composer's `/location LAT,LON`): checked here, then queued by the
+/// core like a message; it comes back as a line of kind `location` (its map URL).
+#[tauri::command]
+async fn send_location(state: State<'_, AppState>, request: SendLocationRequest) -> CmdResult<MessageView> {
+    let server = server_key(&request.server)?.to_string();
+    let room = validate::room(&request.room)?;
+    let location = validate::location(request.latitude, request.longitude)?;
+    let id = state
+        .client
+        .send_location(&server, &room, location.latitude, location.longitude)
+        .await
+        .map_err(map_err)?;
+    let username = state.glue.username(&server, &room).unwrap_or_default();
+    let now = chrono::Utc::now().timestamp_millis();
+    let mut m = core::view(id, &room, None, username, MessageKind::Location, location.maps_url(), now, true);
+    m.delivery = Some(Delivery::pending());
+    state.glue.record_own(&server, &m);
+    Ok(m)
+}
+
 #[tauri::command]
 async fn retry(state: State<'_, AppState>, request: RetryRequest) -> CmdResult<()> {
     let server = server_key(&request.server)?.to_string();
@@ -520,6 +540,7 @@ pub fn run() {
             join,
             leave,
             send,
+            send_location,
             retry,
             history,
             set_typing,

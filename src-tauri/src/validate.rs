@@ -68,6 +68,12 @@ pub fn message(text: &str, max_chars: usize) -> Result<(), CommandError> {
     rules::check_message(text, max_chars).map_err(|e| CommandError::invalid(e.to_string()))
 }
 
+/// A location to share: finite, latitude in [-90, 90], longitude in [-180, 180]
+/// (banter-client's own check, so both say the same).
+pub fn location(latitude: f64, longitude: f64) -> Result<banter_client::Location, CommandError> {
+    banter_client::location::check(latitude, longitude).map_err(crate::core::map_err)
+}
+
 /// A message id chosen by this client (retry passes one back from the UI).
 pub fn message_id(id: &str) -> Result<(), CommandError> {
     rules::check_message_id(id).map_err(|e| CommandError::invalid(e.to_string()))
@@ -144,6 +150,17 @@ mod tests {
         assert!(token("").is_err());
         assert!(token("a\nb").is_err());
         assert!(token(&"x".repeat(5000)).is_err());
+    }
+
+    #[test]
+    fn locations() {
+        assert!(location(48.8566, 2.3522).is_ok());
+        assert!(location(-90.0, 180.0).is_ok());
+        for (lat, lon) in [(90.1, 0.0), (0.0, -180.1), (f64::NAN, 0.0), (0.0, f64::INFINITY)] {
+            let e = location(lat, lon).unwrap_err();
+            assert_eq!(e.code, crate::error::ErrorCode::Invalid, "{lat},{lon}");
+            assert!(e.message.starts_with("Invalid location: the "), "{}", e.message);
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@ import type {
   LocalServerInfo,
   MessageView,
   RoomSnapshot,
+  SendLocationRequest,
   Settings,
   UiEvent,
 } from './generated/ipc'
@@ -26,6 +27,7 @@ export const api = {
   join: (server: string, room: string) => invoke<RoomSnapshot>('join', { request: { server, room } }),
   leave: (server: string, room: string) => invoke<void>('leave', { request: { server, room } }),
   send: (server: string, room: string, text: string) => invoke<MessageView>('send', { request: { server, room, text } }),
+  sendLocation: (request: SendLocationRequest) => invoke<MessageView>('send_location', { request }),
   retry: (server: string, room: string, id: string) => invoke<void>('retry', { request: { server, room, id } }),
   history: (server: string, room: string, beforeSeq: number, limit: number) =>
     invoke<HistoryPage>('history', { request: { server, room, beforeSeq, limit } }),

@@ -7,6 +7,7 @@ import { Store, roomKey, toRows, trimOld, typingText, charCount, type RoomState,
 import { VirtualList, type Item } from './vlist'
 import { connectView, type ConnectValues } from './views/connect'
 import { renderRow, rowEstimate, rowSig } from './views/message'
+import { parseComposer } from './commands'
 import type { AppInfo, MessageView, Settings } from './generated/ipc'
 
 type RowItem = Item & { row: Row }
@@ -316,8 +317,17 @@ function buildRoomView(r: RoomState): NonNullable<typeof roomView> {
     const text = input.value
     if (!text.trim() || charCount(text) > r.maxChars) return
     composerError.textContent = ''
+    // `/location LAT,LON` shares a location; a bad one is said here and the text is kept
+    const composed = parseComposer(text)
+    if (composed.kind === 'error') {
+      composerError.textContent = composed.message
+      return
+    }
     try {
-      const m = await api.send(r.server, r.room, text)
+      const m =
+        composed.kind === 'location'
+          ? await api.sendLocation({ server: r.server, room: r.room, latitude: composed.latitude, longitude: composed.longitude })
+          : await api.send(r.server, r.room, text)
       input.value = ''
       refreshComposer()
       lastTyping = 0

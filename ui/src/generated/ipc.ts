@@ -43,6 +43,8 @@ banter: boolean, };
 
 export type SendRequest = { server: string, room: string, text: string, };
 
+export type SendLocationRequest = { server: string, room: string, latitude: number, longitude: number, };
+
 export type RetryRequest = { server: string, room: string, id: string, };
 
 export type HistoryRequest = { server: string, room: string, beforeSeq: number, limit: number, };

@@ -1,6 +1,6 @@
 // Rendering of one timeline row. Text goes in as text nodes only (see dom.ts).
 import { h } from '../dom'
-import { linkify } from '../linkify'
+import { linkify, isSafeUrl } from '../linkify'
 import { deliveryText, type Row } from '../store'
 import type { MessageView } from '../generated/ipc'
 
@@ -44,6 +44,33 @@ export function messageText(text: string, actions: Pick<RowActions, 'openLink'>)
   return el
 }
 
+/** A shared location: one "shared a location" link to its map (http(s) only, opened by the
+ * system browser through the app); anything else stays text. */
+export function locationText(url: string, actions: Pick<RowActions, 'openLink'>): HTMLElement {
+  const el = h('div', { class: 'text location' })
+  if (!isSafeUrl(url)) {
+    el.append(document.createTextNode(`shared a location: ${url}`))
+    return el
+  }
+  el.append(
+    h('a', {
+      text: 'shared a location',
+      attrs: { href: url, rel: 'noopener noreferrer', title: `Open ${url} in your browser` },
+      on: {
+        click: (ev) => {
+          ev.preventDefault()
+          actions.openLink(url)
+        },
+      },
+    }),
+  )
+  return el
+}
+
+function body(m: MessageView, actions: Pick<RowActions, 'openLink'>): HTMLElement {
+  return m.kind === 'location' ? locationText(m.text, actions) : messageText(m.text, actions)
+}
+
 function avatarColor(name: string): string {
   let x = 0
   for (const c of name) x = (x * 31 + c.codePointAt(0)!) >>> 0
@@ -67,7 +94,7 @@ export function renderRow(r: Row, actions: RowActions): HTMLElement {
   const cls = ['msg', r.head ? 'head' : 'cont', m.own ? 'own' : '', m.delivery ? `st-${m.delivery.state}` : ''].join(' ')
   const time = h('time', { text: m.time, attrs: { datetime: new Date(m.createdAt).toISOString() } })
   if (!r.head) {
-    return h('div', { class: cls, attrs: { 'data-id': m.id } }, h('div', { class: 'gutter' }, time), h('div', { class: 'content' }, messageText(m.text, actions), status))
+    return h('div', { class: cls, attrs: { 'data-id': m.id } }, h('div', { class: 'gutter' }, time), h('div', { class: 'content' }, body(m, actions), status))
   }
   const avatar = h('div', { class: 'avatar', attrs: { 'aria-hidden': 'true' }, text: [...m.username][0]?.toUpperCase() ?? '?' })
   avatar.style.backgroundColor = avatarColor(m.username)
@@ -79,7 +106,7 @@ export function renderRow(r: Row, actions: RowActions): HTMLElement {
       'div',
       { class: 'content' },
       h('div', { class: 'meta' }, h('span', { class: 'author', text: m.own ? `${m.username} (you)` : m.username }), time),
-      messageText(m.text, actions),
+      body(m, actions),
       status,
     ),
   )
