@@ -4,6 +4,7 @@ pub mod auth;
 pub mod chat;
 pub mod config;
 pub mod emit;
+pub mod eio3;
 pub mod error;
 pub mod http;
 pub mod metrics;
@@ -91,7 +92,9 @@ pub async fn serve(
     io.ns("/", on_connect.with(middleware));
 
     let receipts = tokio::spawn(chat::flush_receipts_forever(st.clone()));
-    let app = http::router(st.clone()).layer(layer);
+    let app = http::router(st.clone()).layer(layer)
+        // socket.io 2.x clients' long-polling POSTs, split to fit the payload limit (eio3.rs)
+        .layer(axum::middleware::from_fn(eio3::split_v3_posts));
     let addr = listener.local_addr()?;
     tracing::info!(%addr, db = %st.store.path().display(), auth = st.config.token.is_some(), "banter-server started");
     {
