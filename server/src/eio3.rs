@@ -62,7 +62,7 @@ pub async fn split_v3_posts(req: Request, next: Next) -> Response {
     if batches.len() < 2 {
         return next.run(Request::from_parts(parts, Body::from(buf))).await;
     }
-    tracing::debug!(bytes = buf.len(), posts = batches.len(), "splitting an Engine.IO v3 polling POST");
+    tracing::debug!(bytes = buf.len(), binary, posts = batches.len(), "splitting an Engine.IO v3 polling POST");
     let buf = Bytes::from(buf);
     let mut last = StatusCode::OK.into_response();
     for range in batches {
