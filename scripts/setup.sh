@@ -13,6 +13,8 @@ APT_PACKAGES=(
   xvfb xauth webkit2gtk-driver imagemagick
   # session bus, notification witness, real Secret Service
   dbus dbus-x11 at-spi2-core python3-dbus python3-gi python3-xlib gnome-keyring libsecret-tools
+  # a real browser for the tutorial page served by banter-server --public (tests/node/public.test.mjs)
+  chromium chromium-driver
 )
 
 SUDO=""

@@ -117,6 +117,9 @@ impl Cli {
         if matches!(&token, Some(t) if t.is_empty()) {
             return Err(ServerError::Config("the access token is empty".into()));
         }
+        if let Some(dir) = &self.public {
+            crate::public::PublicDir::open(dir)?;
+        }
         if self.max_message_chars == 0 {
             return Err(ServerError::Config("--max-message-chars must be at least 1".into()));
         }

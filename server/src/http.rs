@@ -1,4 +1,5 @@
-//! The plain HTTP side: a page that says what this server is, and a health check.
+//! The plain HTTP side: a page that says what this server is (or, with `--public`, the
+//! directory's files), and a health check.
 
 use axum::extract::State;
 use axum::http::header;
@@ -8,10 +9,17 @@ use axum::{Json, Router};
 use serde_json::json;
 
 use crate::metrics::Metrics;
+use crate::public::PublicDir;
 use crate::state::Shared;
 
-pub fn router(st: Shared) -> Router {
-    Router::new().route("/", get(index)).route("/healthz", get(healthz)).with_state(st)
+/// With `--public`, `/` and every path without a route are the directory's files.
+pub fn router(st: Shared, public: Option<&PublicDir>) -> Router {
+    let router = Router::new().route("/healthz", get(healthz));
+    let router = match public {
+        Some(dir) => router.fallback_service(dir.files()),
+        None => router.route("/", get(index)),
+    };
+    router.with_state(st)
 }
 
 async fn index(State(st): State<Shared>) -> impl IntoResponse {

@@ -9,6 +9,7 @@ pub mod error;
 pub mod http;
 pub mod metrics;
 pub mod profanity;
+pub mod public;
 pub mod rate_limit;
 pub mod room;
 pub mod rooms;
@@ -51,6 +52,7 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
+    let public = config.public_dir.as_deref().map(public::PublicDir::open).transpose()?;
     let store = Store::open(&config.db_path)?;
     let (layer, io) = SocketIo::builder()
         .max_buffer_size(config.socket_buffer)
@@ -92,9 +94,14 @@ pub async fn serve(
     io.ns("/", on_connect.with(middleware));
 
     let receipts = tokio::spawn(chat::flush_receipts_forever(st.clone()));
-    let app = http::router(st.clone()).layer(layer)
+    let mut app = http::router(st.clone(), public.as_ref()).layer(layer)
         // socket.io 2.x clients' long-polling POSTs, split to fit the payload limit (eio3.rs)
         .layer(axum::middleware::from_fn(eio3::split_v3_posts));
+    if let Some(dir) = &public {
+        tracing::info!(dir = %dir.root().display(), "serving static files at / and the socket.io client");
+        // The socket.io client's file names win over the Socket.IO layer, for exactly those names.
+        app = public::client_files().fallback_service(app);
+    }
     let addr = listener.local_addr()?;
     tracing::info!(%addr, db = %st.store.path().display(), auth = st.config.token.is_some(), "banter-server started");
     {
