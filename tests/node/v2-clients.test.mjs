@@ -6,7 +6,8 @@
 // official socket.io 2.x tutorial server (2.5.1 and 2.2.0).
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { startBanter, startClassic, connect, connectError, sleep, until } from './support/harness.mjs'
+import { join } from 'node:path'
+import { startBanter, startClassic, connect, connectError, sleep, until, tempDir } from './support/harness.mjs'
 
 const V2 = { client: 'v2' }
 const TRANSPORTS = { websocket: ['websocket'], polling: ['polling'] }
@@ -238,6 +239,36 @@ test('a server with a token refuses 2.x clients (they cannot send auth) with the
     assert.equal(h.connections, 0)
   } finally {
     await guarded.stop()
+  }
+})
+
+test('2.x clients reconnect by themselves after a server restart and join again', async () => {
+  const tmp = tempDir()
+  const db = join(tmp.dir, 'restart.db')
+  const first = await startBanter({ db, args: ['--rate-limit', '0'] })
+  let second
+  const cs = []
+  try {
+    for (const transports of [['websocket'], ['polling']]) {
+      const c = await connect(first.url, { ...V2, transports, reconnection: true, reconnectionDelay: 100, reconnectionDelayMax: 300 })
+      cs.push(c)
+      assert.deepEqual(await c.ackArgs('join', { username: `back-${transports}`, room: 'restart' }), [])
+    }
+    const reconnected = cs.map((c) => new Promise((resolve) => c.socket.once('reconnect', resolve)))
+    await first.stop()
+    second = await startBanter({ port: first.port, db, args: ['--rate-limit', '0'] })
+    await Promise.race([Promise.all(reconnected), sleep(8000).then(() => { throw new Error('no reconnect within 8 s') })])
+    for (const c of cs) {
+      const name = `back-${c.socket.io.opts.transports}`
+      assert.deepEqual(await c.ackArgs('join', { username: name, room: 'restart' }), [], 'the old socket is gone: the name is free')
+    }
+    assert.deepEqual(await cs[0].ackArgs('sendMessage', 'after the restart'), [])
+    await cs[1].next('message', (m) => m.text === 'after the restart')
+  } finally {
+    cs.forEach((c) => c.close())
+    await first.stop()
+    if (second) await second.stop()
+    tmp.remove()
   }
 })
 
