@@ -47,7 +47,7 @@ grep -q ready "$work/witness.out" || { echo "e2e: notification witness did not s
 status=0
 # Arguments (e.g. one test file) replace the default: every file under tests/e2e/.
 [ $# -gt 0 ] || set -- tests/e2e/
-timeout --kill-after=10 900 node --test --test-concurrency=1 --test-timeout=180000 "$@" || status=$?
+timeout --kill-after=10 ${BANTER_E2E_TIMEOUT:-900} node --test --test-concurrency=1 --test-timeout=180000 "$@" || status=$?
 mkdir -p test-artifacts/e2e
 cp "$BANTER_NOTIFY_LOG" test-artifacts/e2e/notifications.jsonl 2>/dev/null || true
 exit $status
