@@ -19,12 +19,13 @@
 use std::ops::Range;
 
 use axum::body::{Body, Bytes};
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
+use socketioxide::SocketIo;
 
 use crate::MAX_PAYLOAD_BYTES;
 
@@ -33,9 +34,10 @@ pub const MAX_V3_POST_BYTES: usize = 1 << 20;
 
 const LIMIT: usize = MAX_PAYLOAD_BYTES as usize;
 
-/// The axum middleware (`axum::middleware::from_fn`), in front of the Socket.IO layer.
-pub async fn split_v3_posts(req: Request, next: Next) -> Response {
-    if !is_v3_polling_post(&req) {
+/// The axum middleware (`axum::middleware::from_fn_with_state`), in front of the Socket.IO
+/// layer. Only a connected socket's POSTs are buffered and split.
+pub async fn split_v3_posts(State(io): State<SocketIo>, req: Request, next: Next) -> Response {
+    if !is_v3_polling_post(&req) || !connected(&io, &req) {
         return next.run(req).await;
     }
     let declared = req.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
@@ -78,6 +80,12 @@ pub async fn split_v3_posts(req: Request, next: Next) -> Response {
         }
     }
     last
+}
+
+/// Whether the POST's `sid` is a socket connected to `/` (the socket id is the Engine.IO id).
+fn connected(io: &SocketIo, req: &Request) -> bool {
+    let sid = req.uri().query().and_then(|q| q.split('&').find_map(|p| p.strip_prefix("sid=")));
+    sid.and_then(|sid| sid.parse().ok()).and_then(|sid| io.get_socket(sid)).is_some()
 }
 
 fn is_v3_polling_post(req: &Request) -> bool {

@@ -96,7 +96,7 @@ pub async fn serve(
     let receipts = tokio::spawn(chat::flush_receipts_forever(st.clone()));
     let mut app = http::router(st.clone(), public.as_ref()).layer(layer)
         // socket.io 2.x clients' long-polling POSTs, split to fit the payload limit (eio3.rs)
-        .layer(axum::middleware::from_fn(eio3::split_v3_posts));
+        .layer(axum::middleware::from_fn_with_state(io.clone(), eio3::split_v3_posts));
     if let Some(dir) = &public {
         tracing::info!(dir = %dir.root().display(), "serving static files at / and the socket.io client");
         // The socket.io client's file names win over the Socket.IO layer, for exactly those names.
