@@ -30,7 +30,7 @@ async fn index(State(st): State<Shared>) -> impl IntoResponse {
     };
     let body = format!(
         "Banter chat server {version}\n\n\
-         This is a Banter server: chat rooms over Socket.IO (protocol v5).\n\
+         This is a Banter server: chat rooms over Socket.IO (protocol v5 for socket.io 3.x/4.x clients, v4 for 2.x).\n\
          Connect with the Banter desktop app or `banter-cli chat --server <this URL> --name NAME --room ROOM`,\n\
          or with any client of the classic Socket.IO chat protocol (events join, sendMessage, sendLocation).\n\
          {auth}\n\n\
