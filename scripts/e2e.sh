@@ -43,11 +43,12 @@ pids+=($!)
 for _ in $(seq 50); do grep -q ready "$work/witness.out" 2>/dev/null && break; sleep 0.1; done
 grep -q ready "$work/witness.out" || { echo "e2e: notification witness did not start" >&2; cat "$work/witness.out" >&2; exit 1; }
 
-# Bounded: a leftover child holding a pipe must never hang CI.
+# Bounded: a leftover child holding a pipe must never hang CI. BANTER_E2E_TIMEOUT (s) and
+# BANTER_E2E_TEST_TIMEOUT (ms, per test) raise the bounds for a long one-off soak.
 status=0
 # Arguments (e.g. one test file) replace the default: every file under tests/e2e/.
 [ $# -gt 0 ] || set -- tests/e2e/
-timeout --kill-after=10 ${BANTER_E2E_TIMEOUT:-900} node --test --test-concurrency=1 --test-timeout=180000 "$@" || status=$?
+timeout --kill-after=10 ${BANTER_E2E_TIMEOUT:-900} node --test --test-concurrency=1 --test-timeout=${BANTER_E2E_TEST_TIMEOUT:-180000} "$@" || status=$?
 mkdir -p test-artifacts/e2e
 cp "$BANTER_NOTIFY_LOG" test-artifacts/e2e/notifications.jsonl 2>/dev/null || true
 exit $status

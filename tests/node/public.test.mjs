@@ -12,19 +12,16 @@ import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync, symlinkSync } from 'node:fs'
 import { request } from 'node:http'
-import { createServer, connect as tcpConnect } from 'node:net'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
-import { remote } from 'webdriverio'
 import { startBanter, startClassic, serverBin, tempDir, repoRoot, until } from './support/harness.mjs'
+import { startChromedriver, tutorialPageState } from './support/chromium.mjs'
 
 const FIXTURE = join(repoRoot, 'tests/node/fixtures/public')
 const CLIENT_DIST = join(repoRoot, 'node_modules/socket.io-client/dist')
 const CLIENT_VERSION = JSON.parse(readFileSync(join(repoRoot, 'node_modules/socket.io-client/package.json'), 'utf8')).version
 const V2_CLIENT = join(repoRoot, 'node_modules/socket.io-client-v2/dist/socket.io.js')
-const CHROMIUM = '/usr/bin/chromium'
-const CHROMEDRIVER = '/usr/bin/chromedriver'
 const SHOTS = join(repoRoot, 'test-artifacts/public')
 const CLI_BIN = process.env.BANTER_CLI_BIN ||
   join(process.env.CARGO_TARGET_DIR || join(homedir(), '.cache', 'banter', 'target'), 'debug', 'banter-cli')
@@ -148,64 +145,10 @@ test('a missing or non-directory --public DIR is a plain start-up error', { time
 
 // ---- the real browser ----
 
-let driver
-let driverPort
-
-async function freePort () {
-  const s = createServer()
-  s.listen(0, '127.0.0.1')
-  await once(s, 'listening')
-  const { port } = s.address()
-  s.close()
-  await once(s, 'close')
-  return port
-}
-
-const listening = (port) => new Promise((resolve) => {
-  const c = tcpConnect(port, '127.0.0.1')
-  c.once('connect', () => { c.destroy(); resolve(true) })
-  c.once('error', () => resolve(false))
-})
-
-before(async () => {
-  assert.ok(existsSync(CHROMIUM) && existsSync(CHROMEDRIVER), 'needs Debian\'s chromium and chromium-driver (scripts/setup.sh)')
-  driverPort = await freePort()
-  driver = spawn(CHROMEDRIVER, [`--port=${driverPort}`, '--allowed-ips=127.0.0.1'], { stdio: ['ignore', 'ignore', 'pipe'] })
-  await until(() => listening(driverPort), 10000, 'chromedriver listening')
-})
-
-after(async () => {
-  if (driver && driver.exitCode === null && driver.signalCode === null) {
-    driver.kill()
-    await once(driver, 'exit')
-  }
-})
-
-async function openBrowser () {
-  const profile = temp()
-  return remote({
-    hostname: '127.0.0.1',
-    port: driverPort,
-    logLevel: 'error',
-    connectionRetryCount: 0,
-    capabilities: {
-      browserName: 'chrome',
-      'wdio:enforceWebDriverClassic': true,
-      'goog:loggingPrefs': { browser: 'ALL' },
-      'goog:chromeOptions': {
-        binary: CHROMIUM,
-        args: [
-          '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
-          '--disable-background-networking', '--disable-component-update', '--disable-sync',
-          '--disable-default-apps', '--disable-extensions', '--disable-domain-reliability',
-          '--disable-breakpad', '--no-first-run', '--no-default-browser-check', '--no-pings',
-          '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
-          '--window-size=1100,700', `--user-data-dir=${profile}`
-        ]
-      }
-    }
-  })
-}
+let chromium
+before(async () => { chromium = await startChromedriver() })
+after(async () => { await chromium?.stop() })
+const openBrowser = () => chromium.open()
 
 /** banter-cli in a room: its --json events, and a line to send. */
 async function startCli (url, name, room) {
@@ -236,17 +179,7 @@ async function startCli (url, name, room) {
   return cli
 }
 
-/** What the page shows: its messages and its member list. */
-const pageState = (b) => b.execute(() => ({
-  messages: [...document.querySelectorAll('#messages .message')].map((m) => ({
-    name: m.querySelector('.message__name')?.textContent,
-    text: m.querySelector('.message__text')?.textContent
-  })),
-  users: [...document.querySelectorAll('#sidebar .users li')].map((li) => li.textContent),
-  room: document.querySelector('#sidebar .room-title')?.textContent,
-  // the Engine.IO revision of the page's client: 4 for socket.io 4.x, 3 for 2.x
-  eio: typeof socket === 'object' && socket.io && socket.io.engine ? socket.io.engine.constructor.protocol : null
-}))
+const pageState = tutorialPageState
 
 async function waitPage (b, what, pred, ms = 10000) {
   let last

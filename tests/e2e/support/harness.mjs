@@ -45,13 +45,13 @@ export async function waitFor(what, fn, { timeout = 15000, every = 100 } = {}) {
 }
 
 /** Starts banter-server; resolves with {url, port, proc, stop()} once it printed its address. */
-export async function startServer({ port = 0, db, token } = {}) {
+export async function startServer({ port = 0, db, token, args = [] } = {}) {
   // Its log (joins, leaves, disconnects) goes to test-artifacts/e2e/, to explain a failure.
   const env = { ...process.env, RUST_LOG: 'banter_server=debug,warn' }
   delete env.BANTER_TOKEN
   if (token) env.BANTER_TOKEN = token
   const logFd = openSync(join(ARTIFACTS, `server-${basename(db)}.log`), 'a')
-  const proc = spawn(SERVER_BIN, ['--listen', `127.0.0.1:${port}`, '--db', db], { env, stdio: ['ignore', 'pipe', logFd] })
+  const proc = spawn(SERVER_BIN, ['--listen', `127.0.0.1:${port}`, '--db', db, ...args], { env, stdio: ['ignore', 'pipe', logFd] })
   closeSync(logFd)
   const line = await new Promise((res, rej) => {
     const rl = createInterface({ input: proc.stdout })
