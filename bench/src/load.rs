@@ -218,8 +218,8 @@ async fn wait_for(
 }
 
 /// The stamp is `bench <scenario> <send time in ns>` with the numbers written in CJK
-/// numerals (〇一二…九). Digits will not do: rustrict, banter-server's profanity filter,
-/// reads digits as leetspeak, so a stamp like `bx12-1234567890123` is refused as profanity
+/// numerals (〇一二…九). Digits will not do: rustrict, banter-server's `--profanity strict`
+/// filter (its default before the tutorial-compatible one), reads digits as leetspeak, so a stamp like `bx12-1234567890123` is refused as profanity
 /// (and, before server commit dc944bb, many all-digit texts too). CJK numerals pass both
 /// servers' filters (checked by the test below against the server's own filter).
 const NUMERALS: [&str; 10] = ["〇", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
