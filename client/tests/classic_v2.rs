@@ -10,83 +10,10 @@
 mod support;
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use banter_client::{AckStatus, Client, ClientError, ClientEvent, JoinOptions, ServerKind};
 use support::*;
-
-const PING_MS: u64 = 400;
-
-/// A socket.io 2.x tutorial server and the engine connections it logged.
-struct V2Server {
-    proc: Proc,
-    log: Arc<Mutex<Vec<serde_json::Value>>>,
-}
-
-impl V2Server {
-    fn start(package: &str, polling_only: bool, port: u16) -> V2Server {
-        let script: PathBuf = repo_root().join("tests/node/support/classic-server-v2.cjs");
-        let ping = PING_MS.to_string();
-        let mut cmd = Command::new("node");
-        cmd.arg(script)
-            .arg(port.to_string())
-            .env("SOCKETIO_PACKAGE", package)
-            .env("CLASSIC_LOG", "1")
-            .env("CLASSIC_PING_INTERVAL", &ping)
-            .env("CLASSIC_PING_TIMEOUT", &ping)
-            .current_dir(repo_root())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        if polling_only {
-            cmd.env("CLASSIC_TRANSPORTS", "polling");
-        }
-        let mut child = cmd.spawn().expect("start node");
-        let mut out = BufReader::new(child.stdout.take().expect("stdout"));
-        let mut line = String::new();
-        out.read_line(&mut line).expect("first line");
-        let v: serde_json::Value = serde_json::from_str(line.trim())
-            .unwrap_or_else(|e| panic!("bad first line {line:?}: {e}"));
-        let port = v["port"].as_u64().expect("port") as u16;
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let sink = log.clone();
-        let err = BufReader::new(child.stderr.take().expect("stderr"));
-        std::thread::spawn(move || {
-            for line in err.lines().map_while(Result::ok) {
-                match serde_json::from_str::<serde_json::Value>(&line) {
-                    Ok(v) => sink.lock().unwrap().push(v),
-                    Err(_) => eprintln!("v2 server: {line}"),
-                }
-            }
-        });
-        std::thread::spawn(move || {
-            let mut sink = String::new();
-            while out.read_line(&mut sink).map(|n| n > 0).unwrap_or(false) {
-                sink.clear();
-            }
-        });
-        V2Server { proc: Proc { child, port }, log }
-    }
-
-    fn url(&self) -> String {
-        self.proc.url()
-    }
-
-    /// (connections, disconnections) the server's engine saw, with their transports/reasons.
-    fn engine_log(&self) -> (Vec<String>, Vec<String>) {
-        let log = self.log.lock().unwrap();
-        let pick = |event: &str, field: &str| {
-            log.iter()
-                .filter(|v| v["event"] == event)
-                .map(|v| v[field].as_str().unwrap_or_default().to_owned())
-                .collect::<Vec<_>>()
-        };
-        (pick("connect", "transport"), pick("disconnect", "reason"))
-    }
-}
 
 fn reconnects(events: &[ClientEvent]) -> usize {
     events
@@ -110,7 +37,7 @@ fn presence_changes(events: &[ClientEvent]) -> Vec<String> {
 /// server drops a silent client): no reconnect on either side, no leave/join seen by the
 /// peer, one engine connection each on the server, and the session still carries messages.
 async fn holds_a_session(package: &str, polling_only: bool) {
-    let server = V2Server::start(package, polling_only, 0);
+    let server = start_classic_v2(package, polling_only, 0);
     let url = server.url();
     let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let (ann, mut ann_ev) = Client::new(config(dir_a.path()));
@@ -165,7 +92,7 @@ async fn holds_a_session_on_a_polling_only_socketio_2_server() {
 /// welcome, joined notice and roomData, delivery, the profanity refusal, a location both
 /// ways, join refusals through the ack, and the left notice.
 async fn classic_flows(package: &str, polling_only: bool) {
-    let server = V2Server::start(package, polling_only, 0);
+    let server = start_classic_v2(package, polling_only, 0);
     let url = server.url();
     let (dir_a, dir_b, dir_c) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let (ann, mut ann_ev) = Client::new(config(dir_a.path()));
@@ -241,7 +168,7 @@ async fn every_classic_flow_on_a_polling_only_socketio_2_server() {
 /// the one or two that were in flight, as on 4.x), counted by a peer.
 #[tokio::test]
 async fn a_socketio_2_server_killed_mid_burst_and_restarted() {
-    let mut server = V2Server::start("socket.io-v2", false, 0);
+    let mut server = start_classic_v2("socket.io-v2", false, 0);
     let port = server.proc.port;
     let url = server.url();
     let dir = tempfile::tempdir().unwrap();
@@ -270,7 +197,7 @@ async fn a_socketio_2_server_killed_mid_burst_and_restarted() {
     };
     let (_e, before) = wait_for(&mut ev, 10, |e| matches!(e, ClientEvent::Reconnecting { .. })).await;
     record(&mut outcomes, &before);
-    server = V2Server::start("socket.io-v2", false, port);
+    server = start_classic_v2("socket.io-v2", false, port);
     let (_e, before) = wait_for(&mut ev, 20, |e| matches!(e, ClientEvent::Joined { rejoin: true, .. })).await;
     record(&mut outcomes, &before);
     while outcomes.len() < N {

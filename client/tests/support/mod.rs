@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 use std::time::Instant;
+use std::sync::{Arc, Mutex};
 
 use banter_client::{ClientEvent, EventStream};
 
@@ -320,3 +321,83 @@ pub fn wait_output(mut child: Child, secs: u64) -> Output {
         stderr: t_err.join().unwrap(),
     }
 }
+
+/// The heartbeat of the socket.io 2.x servers of [`start_classic_v2`]: pingInterval and
+/// pingTimeout both 400 ms, so a client that does not ping is dropped after 0.8 s.
+pub const PING_MS: u64 = 400;
+
+/// A socket.io 2.x tutorial server and the engine connections it logged.
+pub struct V2Server {
+    pub proc: Proc,
+    log: Arc<Mutex<Vec<serde_json::Value>>>,
+}
+
+/// [`V2Server::start`].
+pub fn start_classic_v2(package: &str, polling_only: bool, port: u16) -> V2Server {
+    V2Server::start(package, polling_only, port)
+}
+
+impl V2Server {
+    /// Starts `tests/node/support/classic-server-v2.cjs` on the npm alias `package`
+    /// (`socket.io-v2.2` = 2.2.0, `socket.io-v2` = 2.5.1), with [`PING_MS`] heartbeats,
+    /// long-polling only when `polling_only`, on `port` (0 = any).
+    pub fn start(package: &str, polling_only: bool, port: u16) -> V2Server {
+        let script = repo_root().join("tests/node/support/classic-server-v2.cjs");
+        let ping = PING_MS.to_string();
+        let mut cmd = Command::new("node");
+        cmd.arg(script)
+            .arg(port.to_string())
+            .env("SOCKETIO_PACKAGE", package)
+            .env("CLASSIC_LOG", "1")
+            .env("CLASSIC_PING_INTERVAL", &ping)
+            .env("CLASSIC_PING_TIMEOUT", &ping)
+            .current_dir(repo_root())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if polling_only {
+            cmd.env("CLASSIC_TRANSPORTS", "polling");
+        }
+        let mut child = cmd.spawn().expect("start node");
+        let mut out = BufReader::new(child.stdout.take().expect("stdout"));
+        let mut line = String::new();
+        out.read_line(&mut line).expect("first line");
+        let v: serde_json::Value = serde_json::from_str(line.trim())
+            .unwrap_or_else(|e| panic!("bad first line {line:?}: {e}"));
+        let port = v["port"].as_u64().expect("port") as u16;
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let sink = log.clone();
+        let err = BufReader::new(child.stderr.take().expect("stderr"));
+        std::thread::spawn(move || {
+            for line in err.lines().map_while(Result::ok) {
+                match serde_json::from_str::<serde_json::Value>(&line) {
+                    Ok(v) => sink.lock().unwrap().push(v),
+                    Err(_) => eprintln!("v2 server: {line}"),
+                }
+            }
+        });
+        std::thread::spawn(move || {
+            let mut sink = String::new();
+            while out.read_line(&mut sink).map(|n| n > 0).unwrap_or(false) {
+                sink.clear();
+            }
+        });
+        V2Server { proc: Proc { child, port }, log }
+    }
+
+    pub fn url(&self) -> String {
+        self.proc.url()
+    }
+
+    /// (connections, disconnections) the server's engine saw, with their transports/reasons.
+    pub fn engine_log(&self) -> (Vec<String>, Vec<String>) {
+        let log = self.log.lock().unwrap();
+        let pick = |event: &str, field: &str| {
+            log.iter()
+                .filter(|v| v["event"] == event)
+                .map(|v| v[field].as_str().unwrap_or_default().to_owned())
+                .collect::<Vec<_>>()
+        };
+        (pick("connect", "transport"), pick("disconnect", "reason"))
+    }
+}
+
