@@ -1,0 +1,195 @@
+//! Joining and leaving rooms: the classic `join` (Banter joins too), `banter:leave` and
+//! disconnects.
+
+use banter_protocol::classic::{self, ChatMessage, RoomData};
+use banter_protocol::ext::{self, JoinAccepted, JoinExtension, LeaveRequest, Presence, PresenceEvent};
+use banter_protocol::rules;
+use serde_json::Value;
+use socketioxide::extract::{AckSender, SocketRef};
+
+use super::{ack_data, ack_err, ack_ok, parse, session, Payload, ERR_ALREADY_IN_A_ROOM, ERR_ALREADY_IN_ROOM, ERR_NOT_IN_ROOM, ERR_SERVER};
+use crate::emit::{self, banter_room, classic_room};
+use crate::metrics::now_ms;
+use crate::room::{JoinError, SocketKind};
+use crate::rooms::lock;
+use crate::state::{AppState, Shared};
+use crate::store::MAX_PAGE;
+
+// ---- join -------------------------------------------------------------------------------
+
+pub(super) fn join(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
+    let obj = match data {
+        Ok(Value::Object(obj)) => obj,
+        _ => return ack_err(st, ack, classic::ERR_REQUIRED),
+    };
+    let extension = match obj.get("banter") {
+        None => None,
+        Some(v) => match serde_json::from_value::<JoinExtension>(v.clone()) {
+            Ok(e) => Some(e),
+            Err(_) => return ack_err(st, ack, r#"Invalid payload: "banter" must be {"v": 1}"#),
+        },
+    };
+    let field = |k: &str| obj.get(k).and_then(Value::as_str).unwrap_or("");
+    let (username, room_name) = match rules::check_join(
+        field("username"),
+        field("room"),
+        rules::MAX_USERNAME_CHARS,
+        rules::MAX_ROOM_CHARS,
+    ) {
+        Ok(v) => v,
+        Err(e) => return ack_err(st, ack, e.to_string()),
+    };
+    let kind = if extension.is_some() { SocketKind::Banter } else { SocketKind::Classic };
+    let session = session(s);
+    {
+        let sess = session.lock();
+        if sess.username_in(&room_name).is_some() {
+            return ack_err(st, ack, ERR_ALREADY_IN_ROOM);
+        }
+        // A classic socket holds one room, as on a classic server.
+        if !sess.rooms.is_empty() && (kind == SocketKind::Classic || sess.kind == Some(SocketKind::Classic)) {
+            return ack_err(st, ack, ERR_ALREADY_IN_A_ROOM);
+        }
+    }
+    let sid = s.id.to_string();
+    loop {
+        let room = match st.rooms.get_or_load(&room_name) {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::error!(room = %room_name, error = %e, "cannot load room");
+                return ack_err(st, ack, ERR_SERVER);
+            }
+        };
+        let mut g = lock(&room);
+        if g.evicted {
+            continue; // dropped while we looked it up: load it again
+        }
+        let mut added = g.add_member(&sid, &username, kind);
+        if added == Err(JoinError::InUse) && evict_stale_holder(st, &mut g, &username) {
+            added = g.add_member(&sid, &username, kind);
+        }
+        match added {
+            Ok(()) => {}
+            Err(JoinError::InUse) => return ack_err(st, ack, classic::ERR_IN_USE),
+            Err(JoinError::AlreadyMember) => return ack_err(st, ack, ERR_ALREADY_IN_ROOM),
+        }
+        {
+            let mut sess = session.lock();
+            sess.kind = Some(kind);
+            sess.rooms.push((room_name.clone(), username.clone()));
+        }
+        let now = now_ms();
+        let (croom, broom) = (classic_room(&room_name), banter_room(&room_name));
+        s.join(match kind {
+            SocketKind::Classic => croom.clone(),
+            SocketKind::Banter => broom.clone(),
+        });
+        // The classic order: welcome to the joiner, notice to the others, roomData, ack.
+        if kind == SocketKind::Classic {
+            let welcome = ChatMessage { username: classic::ADMIN.into(), text: classic::WELCOME.into(), created_at: now };
+            let _ = s.emit(classic::MESSAGE, &welcome);
+        }
+        let notice = ChatMessage { username: classic::ADMIN.into(), text: classic::joined_text(&username), created_at: now };
+        emit::now(&st.metrics, "join notice", s.broadcast().to(croom.clone()).emit(classic::MESSAGE, &notice));
+        let presence =
+            Presence { room: room_name.clone(), username: username.clone(), event: PresenceEvent::Joined, users: g.usernames(), at: now };
+        emit::now(&st.metrics, "presence", s.broadcast().to(broom).emit(ext::PRESENCE, &presence));
+        let room_data = RoomData { room: room_name.clone(), users: g.room_users() };
+        emit::now(&st.metrics, "roomData", s.within(croom).emit(classic::ROOM_DATA, &room_data));
+        st.store.ensure_room(&room_name, now);
+        tracing::info!(sid = %s.id, room = %room_name, user = %username, banter = extension.is_some(), transport = ?s.transport_type(), "joined");
+
+        let Some(extension) = extension else { return ack_ok(ack) };
+        let (history, more) = match extension.since {
+            None => g.tail(st.config.history_on_join as usize),
+            Some(since) => match g.since(since, MAX_PAGE as usize) {
+                Some(page) => page,
+                None => match tokio::task::block_in_place(|| st.store.history_blocking(&room_name, since, MAX_PAGE)) {
+                    Ok(page) => page,
+                    Err(e) => {
+                        tracing::error!(room = %room_name, error = %e, "history read failed");
+                        (Vec::new(), true)
+                    }
+                },
+            },
+        };
+        let accepted = JoinAccepted {
+            protocol: ext::PROTOCOL_VERSION,
+            room: room_name,
+            username,
+            latest_seq: g.latest_seq(),
+            history,
+            more,
+            users: g.usernames(),
+            features: st.features(),
+            limits: st.limits(),
+        };
+        drop(g);
+        return ack_data(ack, &accepted);
+    }
+}
+
+/// A name held by a member whose socket is gone (its disconnect was never handled) would
+/// be "in use" forever: such a member is dropped. True when one was.
+fn evict_stale_holder(st: &AppState, g: &mut crate::room::RoomState, username: &str) -> bool {
+    let Some(holder) = g.member_named(username).map(|m| m.sid.clone()) else { return false };
+    let connected = holder.parse().ok().and_then(|sid| st.io.get_socket(sid)).is_some_and(|s| s.connected());
+    if connected {
+        return false;
+    }
+    tracing::warn!(room = %g.name, user = %username, sid = %holder, "dropping a member whose socket is gone");
+    g.remove_member(&holder);
+    true
+}
+
+// ---- leaving ----------------------------------------------------------------------------
+
+pub(crate) fn leave_room(st: &AppState, s: &SocketRef, room_name: &str) {
+    let sid = s.id.to_string();
+    if let Some(room) = st.rooms.get(room_name) {
+        let mut g = lock(&room);
+        if let Some(member) = g.remove_member(&sid) {
+            let (croom, broom) = (classic_room(room_name), banter_room(room_name));
+            s.leave([croom.clone(), broom.clone()]);
+            let now = now_ms();
+            let notice = ChatMessage { username: classic::ADMIN.into(), text: classic::left_text(&member.username), created_at: now };
+            // `broadcast()`: inside a disconnect handler the socket is still in its rooms.
+            emit::now(&st.metrics, "leave notice", s.broadcast().to(croom.clone()).emit(classic::MESSAGE, &notice));
+            let room_data = RoomData { room: room_name.to_owned(), users: g.room_users() };
+            emit::now(&st.metrics, "roomData", s.broadcast().to(croom).emit(classic::ROOM_DATA, &room_data));
+            let presence = Presence {
+                room: room_name.to_owned(),
+                username: member.username.clone(),
+                event: PresenceEvent::Left,
+                users: g.usernames(),
+                at: now,
+            };
+            emit::now(&st.metrics, "presence", s.broadcast().to(broom).emit(ext::PRESENCE, &presence));
+            tracing::info!(sid = %s.id, room = %room_name, user = %member.username, "left");
+        }
+        drop(g);
+        st.rooms.evict_if_empty(room_name);
+    }
+    session(s).lock().rooms.retain(|(r, _)| r != room_name);
+}
+
+pub(super) fn disconnect(st: &AppState, s: &SocketRef) {
+    let rooms: Vec<String> = session(s).lock().rooms.iter().map(|(r, _)| r.clone()).collect();
+    for room in rooms {
+        leave_room(st, s, &room);
+    }
+    tracing::debug!(sid = %s.id, "disconnected");
+}
+
+pub(super) fn banter_leave(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
+    let req: LeaveRequest = match parse(data, r#"{"room": string}"#) {
+        Ok(r) => r,
+        Err(e) => return ack_err(st, ack, e),
+    };
+    let room = rules::normalise_name(&req.room);
+    if session(s).lock().username_in(&room).is_none() {
+        return ack_err(st, ack, ERR_NOT_IN_ROOM);
+    }
+    leave_room(st, s, &room);
+    ack_ok(ack);
+}

@@ -1,0 +1,138 @@
+//! The Socket.IO event handlers: the classic chat protocol and Banter's extensions.
+//!
+//! Handlers are plain closures that do their work synchronously and return a ready future:
+//! socketioxide calls the closure in the order events arrive on the socket and only spawns
+//! the future, so a socket's `join` is always handled before the `sendMessage` that follows
+//! it. Room state is changed and broadcast under the room's lock, so every member sees a
+//! room's messages in sequence order.
+//!
+//! `membership.rs`: join, leave, disconnect; `messages.rs`: messages and locations;
+//! `history.rs`: history, typing, receipts. This file: registration, the flood limit, acks.
+
+mod history;
+mod membership;
+mod messages;
+
+use std::future::{ready, Ready};
+
+use banter_protocol::classic;
+use banter_protocol::ext;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+use socketioxide::extract::{AckSender, SocketRef, TryData};
+use socketioxide::ParserError;
+
+pub use history::flush_receipts_forever;
+use history::{banter_history, banter_received, banter_typing};
+use membership::{banter_leave, disconnect, join};
+use messages::{banter_location, banter_send, send_location, send_message};
+
+use crate::metrics::Metrics;
+use crate::session::SessionRef;
+use crate::state::{AppState, Shared};
+
+pub const ERR_NOT_JOINED: &str = "Join a room first!";
+pub const ERR_NOT_IN_ROOM: &str = "Not in that room!";
+pub const ERR_ALREADY_IN_A_ROOM: &str = "Already in a room!";
+pub const ERR_ALREADY_IN_ROOM: &str = "Already in that room!";
+pub const ERR_SLOW_DOWN: &str = "Slow down! Too many messages.";
+pub const ERR_SERVER: &str = "Server error, please try again.";
+pub const ERR_BAD_LOCATION: &str = "Invalid payload: latitude must be within ±90 and longitude within ±180";
+pub(crate) const DEFAULT_HISTORY_PAGE: u32 = 100;
+
+pub(crate) type Payload = Result<Value, ParserError>;
+type Handler = fn(&Shared, &SocketRef, Payload, AckSender);
+
+/// Registers every event handler on a new socket. Called from the connect middleware, which
+/// runs before the server confirms the connection (see `lib.rs`).
+pub fn register(st: &Shared, s: &SocketRef) {
+    s.extensions.insert(SessionRef::new(st.config.rate_limit, st.config.event_limit));
+    on(st, s, classic::JOIN, join);
+    on(st, s, classic::SEND_MESSAGE, send_message);
+    on(st, s, classic::SEND_LOCATION, send_location);
+    on(st, s, ext::SEND, banter_send);
+    on(st, s, ext::LOCATION, banter_location);
+    on(st, s, ext::LEAVE, banter_leave);
+    on(st, s, ext::HISTORY, banter_history);
+    on(st, s, ext::TYPING, banter_typing);
+    on(st, s, ext::RECEIVED, banter_received);
+    let fallback_st = st.clone();
+    s.on_fallback(move |s: SocketRef, socketioxide::extract::Event(name): socketioxide::extract::Event| {
+        unknown_event(&fallback_st, &s, &name);
+        ready(())
+    });
+    let disconnect_st = st.clone();
+    s.on_disconnect(move |s: SocketRef| {
+        disconnect(&disconnect_st, &s);
+        ready(())
+    });
+}
+
+fn on(st: &Shared, s: &SocketRef, event: &'static str, f: Handler) {
+    let st = st.clone();
+    s.on(event, move |s: SocketRef, TryData(data): TryData<Value>, ack: AckSender| -> Ready<()> {
+        if admit(&st, &s, event) {
+            f(&st, &s, data, ack);
+        } else {
+            // Over the flood limit: an event that asked for an ack is told so; others are
+            // only counted (and logged, throttled).
+            let _ = ack.send(ERR_SLOW_DOWN);
+        }
+        ready(())
+    });
+}
+
+pub(crate) fn session(s: &SocketRef) -> SessionRef {
+    // Always present: inserted in `register` before any handler can run.
+    s.extensions.get::<SessionRef>().unwrap_or_else(|| SessionRef::new(0, 0))
+}
+
+/// The flood limit on every event: beyond it events are dropped and logged.
+fn admit(st: &AppState, s: &SocketRef, event: &str) -> bool {
+    if session(s).lock().admit_event() {
+        return true;
+    }
+    Metrics::inc(&st.metrics.dropped_events, 1);
+    if st.metrics.may_warn() {
+        tracing::warn!(sid = %s.id, event, "event flood: dropping events over the limit");
+    }
+    false
+}
+
+fn unknown_event(st: &AppState, s: &SocketRef, name: &str) {
+    if !admit(st, s, "unknown") {
+        return;
+    }
+    Metrics::inc(&st.metrics.dropped_events, 1);
+    if st.metrics.may_warn() {
+        let name: String = name.chars().take(64).collect();
+        tracing::info!(sid = %s.id, event = %name, "unknown event dropped (logged at most once a second)");
+    }
+}
+
+// ---- acks -------------------------------------------------------------------------------
+
+/// Classic success, like JS `cb()`: no argument.
+pub(crate) fn ack_ok(ack: AckSender) {
+    let _ = ack.send(&[(); 0]);
+}
+
+/// A refusal: one string, as the classic server sends it.
+pub(crate) fn ack_err(st: &AppState, ack: AckSender, reason: impl AsRef<str>) {
+    Metrics::inc(&st.metrics.refused, 1);
+    let _ = ack.send(reason.as_ref());
+}
+
+/// Banter success with data: `(null, data)`.
+pub(crate) fn ack_data<T: Serialize>(ack: AckSender, data: &T) {
+    let _ = ack.send(&(None::<()>, data));
+}
+
+pub(crate) fn parse<T: DeserializeOwned>(data: Payload, what: &str) -> Result<T, String> {
+    let value = data.map_err(|_| format!("Invalid payload: expected {what}"))?;
+    serde_json::from_value(value).map_err(|e| {
+        let detail: String = e.to_string().chars().take(120).collect();
+        format!("Invalid payload: expected {what} ({detail})")
+    })
+}
