@@ -87,8 +87,8 @@ describe('Shared locations in the app', { concurrency: false }, () => {
     await waitFor('"delivered"', async () => (await locationRows()).some((r) => r.delivery?.startsWith('delivered')))
     assert.deepEqual(
       (await locationRows()).map(({ text, href }) => [text, href]),
-      [['shared a location', url]],
-      'one line, the echo merged with the pending one',
+      [['shared a location · 48.8566, 2.3522', url]],
+      'one line, the echo merged with the pending one, saying where',
     )
     assert.equal(await (await $('.composer-error')).getText(), '')
     await shot(b, '40-location-own')
@@ -100,7 +100,7 @@ describe('Shared locations in the app', { concurrency: false }, () => {
     assert.match(out, /! error \(invalid_location\)/, out)
     const url = 'https://google.com/maps?q=-33.8568,151.2153'
     const row = await waitFor("bob's location", async () => (await locationRows()).find((r) => r.author === 'bob'))
-    assert.deepEqual([row.text, row.href], ['shared a location', url])
+    assert.deepEqual([row.text, row.href], ['shared a location · -33.8568, 151.2153', url])
     const link = await $(`a[href="${url}"]`)
     await link.click()
     await waitFor('the system browser asked to open the map', () => opened().includes(url))

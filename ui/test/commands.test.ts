@@ -1,7 +1,7 @@
 // The composer's `/location LAT,LON` command: read here, checked again in Rust.
 import { describe, it, expect, vi } from 'vitest'
 import { parseComposer, LOCATION_USAGE } from '../src/commands'
-import { renderRow, locationText } from '../src/views/message'
+import { renderRow, locationText, mapCoordinates } from '../src/views/message'
 import { msg } from './fixtures'
 
 describe('composer commands', () => {
@@ -50,11 +50,20 @@ describe('location lines', () => {
     const row = renderRow({ kind: 'msg', key: 'l', head: true, msg: msg({ kind: 'location', text: url, username: 'bob' }) }, actions)
     const links = [...row.querySelectorAll('a')]
     expect(links.map((a) => [a.textContent, a.getAttribute('href')])).toEqual([['shared a location', url]])
-    expect(row.querySelector('.text.location')!.textContent).toBe('shared a location')
+    expect(row.querySelector('.text.location')!.textContent).toBe('shared a location · 48.8566, 2.3522')
     const ev = new MouseEvent('click', { cancelable: true, bubbles: true })
     links[0].dispatchEvent(ev)
     expect(ev.defaultPrevented).toBe(true)
     expect(actions.openLink).toHaveBeenCalledWith(url)
+  })
+
+  it('say where, when the link is a map link of the classic shape', () => {
+    expect(mapCoordinates('https://google.com/maps?q=-33.8568,151.2153')).toBe('-33.8568, 151.2153')
+    expect(mapCoordinates('https://google.com/maps?q=1e-7,0')).toBe('0, 0')
+    for (const other of ['https://example.org/', 'https://google.com/maps?q=paris', 'https://google.com/maps?q=91,0', 'not a url']) {
+      expect(mapCoordinates(other), other).toBeUndefined()
+    }
+    expect(locationText('https://example.org/map', actions).textContent).toBe('shared a location')
   })
 
   it('never link anything but http(s), and stay text', () => {

@@ -64,7 +64,26 @@ export function locationText(url: string, actions: Pick<RowActions, 'openLink'>)
       },
     }),
   )
+  const at = mapCoordinates(url)
+  if (at) el.append(h('span', { class: 'location-at', text: ` · ${at}` }))
   return el
+}
+
+/** "48.8566, 2.3522" from a map link of the classic shape (`…/maps?q=LAT,LON`), so the line
+ * says where without a click; undefined for any other link. */
+export function mapCoordinates(url: string): string | undefined {
+  let q: string | null
+  try {
+    q = new URL(url).searchParams.get('q')
+  } catch {
+    return undefined
+  }
+  const m = q ? /^(-?\d+(?:\.\d+)?(?:e-?\d+)?),(-?\d+(?:\.\d+)?(?:e-?\d+)?)$/i.exec(q) : null
+  if (!m) return undefined
+  const [lat, lon] = [Number(m[1]), Number(m[2])]
+  if (!(Math.abs(lat) <= 90 && Math.abs(lon) <= 180)) return undefined
+  const fmt = (v: number) => String(Number(v.toFixed(5)))
+  return `${fmt(lat)}, ${fmt(lon)}`
 }
 
 function body(m: MessageView, actions: Pick<RowActions, 'openLink'>): HTMLElement {
