@@ -44,6 +44,9 @@ pub mod features {
     pub const AUTH: &str = "auth";
     /// The server accepts [`super::LOCATION`].
     pub const LOCATION: &str = "location";
+    /// The server has accounts and sessions (`crate::accounts`); [`super::Hello::accounts`]
+    /// says who may register and whether guests may chat.
+    pub const ACCOUNTS: &str = "accounts";
     pub const ALL: &[&str] = &[IDS, HISTORY, PRESENCE, TYPING, RECEIPTS, MULTI_ROOM, LOCATION];
 }
 
@@ -66,6 +69,12 @@ pub struct Hello {
     pub server: String,
     pub features: Vec<String>,
     pub limits: Limits,
+    /// With [`features::ACCOUNTS`]: the server's registration mode and guest policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accounts: Option<crate::accounts::AccountsInfo>,
+    /// The account this socket's handshake signed in (`auth.session`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<crate::accounts::Account>,
 }
 
 /// The `banter` field of a classic `join`.

@@ -5,6 +5,7 @@
 //! - [`classic`]: the Socket.IO chat-tutorial protocol, byte for byte;
 //! - [`ext`]: Banter's optional extensions, negotiated per socket.
 
+pub mod accounts;
 pub mod ack;
 pub mod classic;
 pub mod ext;

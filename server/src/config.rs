@@ -17,7 +17,7 @@ pub struct Cli {
     pub listen: SocketAddr,
 
     /// SQLite database file [default: the platform data dir, e.g. ~/.local/share/banter/banter.db].
-    #[arg(long, env = "BANTER_DB")]
+    #[arg(long, env = "BANTER_DB", global = true)]
     pub db: Option<PathBuf>,
 
     /// Require this access token in the Socket.IO handshake (`auth: {token}`). Prefer the
@@ -66,6 +66,40 @@ pub struct Cli {
     /// Log format: `text` or `json`. Filter with RUST_LOG (default `info`).
     #[arg(long, env = "BANTER_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
     pub log_format: String,
+
+    /// Who may create an account: `open` (anyone), `invite` (with an invite code from
+    /// `banter-server invite create`) or `closed` (only `banter-server user create`).
+    #[arg(long, env = "BANTER_REGISTRATION", value_enum, default_value_t = RegistrationMode::Open)]
+    pub registration: RegistrationMode,
+
+    /// Whether sockets that are not signed in may join rooms (under names nobody registered).
+    #[arg(long, env = "BANTER_GUESTS", value_enum, default_value_t = GuestsMode::Allow)]
+    pub guests: GuestsMode,
+
+    /// Days a session may go unused before it expires.
+    #[arg(long, env = "BANTER_SESSION_IDLE_DAYS", default_value_t = 30)]
+    pub session_idle_days: u32,
+
+    /// Admin commands (`user create`, `invite create`); without one, run the server.
+    #[command(subcommand)]
+    pub command: Option<crate::accounts::admin::AdminCommand>,
+}
+
+/// Who may create an account (`--registration`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum RegistrationMode {
+    #[default]
+    Open,
+    Invite,
+    Closed,
+}
+
+/// Whether guests may chat (`--guests`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum GuestsMode {
+    #[default]
+    Allow,
+    Deny,
 }
 
 /// What the profanity filter refuses (`--profanity`).
@@ -97,14 +131,21 @@ pub struct Config {
     /// The directory served at `/` (`--public`), checked to exist at start-up.
     pub public_dir: Option<PathBuf>,
     pub profanity: ProfanityMode,
+    /// Who may register and chat, and the session idle expiry.
+    pub accounts: crate::accounts::Policy,
 }
 
 impl Cli {
+    /// The database file: `--db`, or the platform data dir's.
+    pub fn db_path(&self) -> Result<PathBuf, ServerError> {
+        match &self.db {
+            Some(p) => Ok(p.clone()),
+            None => default_db_path(),
+        }
+    }
+
     pub fn resolve(self) -> Result<Config, ServerError> {
-        let db_path = match self.db {
-            Some(p) => p,
-            None => default_db_path()?,
-        };
+        let db_path = self.db_path()?;
         let token = match (self.token, self.token_file) {
             (Some(t), _) => Some(t),
             (None, Some(path)) => {
@@ -119,6 +160,9 @@ impl Cli {
         }
         if let Some(dir) = &self.public {
             crate::public::PublicDir::open(dir)?;
+        }
+        if self.session_idle_days == 0 {
+            return Err(ServerError::Config("--session-idle-days must be at least 1".into()));
         }
         if self.max_message_chars == 0 {
             return Err(ServerError::Config("--max-message-chars must be at least 1".into()));
@@ -136,6 +180,15 @@ impl Cli {
             socket_buffer: self.socket_buffer.max(16),
             public_dir: self.public,
             profanity: self.profanity,
+            accounts: crate::accounts::Policy {
+                registration: match self.registration {
+                    RegistrationMode::Open => banter_protocol::accounts::Registration::Open,
+                    RegistrationMode::Invite => banter_protocol::accounts::Registration::Invite,
+                    RegistrationMode::Closed => banter_protocol::accounts::Registration::Closed,
+                },
+                guests: self.guests == GuestsMode::Allow,
+                session_idle_ms: i64::from(self.session_idle_days) * crate::accounts::sessions::DAY_MS,
+            },
         })
     }
 }

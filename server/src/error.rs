@@ -10,6 +10,8 @@ pub enum ServerError {
     StoreIo(String),
     #[error("cannot listen on {addr}: {source}")]
     Listen { addr: std::net::SocketAddr, source: std::io::Error },
+    #[error("password hashing: {0}")]
+    Hash(String),
     #[error("server: {0}")]
     Io(#[from] std::io::Error),
 }

@@ -1,5 +1,6 @@
 //! The self-hosted Banter chat server. See `docs/protocol.md` for what it speaks.
 
+pub mod accounts;
 pub mod auth;
 pub mod chat;
 pub mod config;
@@ -54,6 +55,13 @@ pub async fn serve(
 ) -> Result<(), ServerError> {
     let public = config.public_dir.as_deref().map(public::PublicDir::open).transpose()?;
     let store = Store::open(&config.db_path)?;
+    let account_store = accounts::store::SqliteAccountStore::open(&config.db_path)?;
+    let accounts = accounts::Accounts::new(Arc::new(account_store), config.accounts);
+    match accounts.purge_idle(metrics::now_ms()).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(sessions = n, "idle sessions expired"),
+        Err(e) => tracing::warn!(error = %e, "cannot expire idle sessions"),
+    }
     let (layer, io) = SocketIo::builder()
         .max_buffer_size(config.socket_buffer)
         .max_payload(MAX_PAYLOAD_BYTES)
@@ -68,6 +76,7 @@ pub async fn serve(
         store: store.clone(),
         metrics: Metrics::default(),
         io: io.clone(),
+        accounts,
         config,
     });
 
@@ -78,16 +87,22 @@ pub async fn serve(
     let middleware = move |s: SocketRef, TryData(auth): TryData<Value>| {
         let st = mw_st.clone();
         async move {
-            auth::check(st.config.token.as_deref(), auth.as_ref().ok()).inspect_err(|_| {
+            auth::check(st.config.token.as_deref(), auth.as_ref().ok()).map_err(|e| {
                 tracing::info!(sid = %s.id, "connection refused: bad or missing token");
+                e.to_string()
             })?;
+            // `auth.session`: a session token signs the socket in (accounts/handlers.rs).
+            accounts::handlers::handshake(&st, &s, auth.as_ref().ok()).await?;
             chat::register(&st, &s);
-            Ok::<(), auth::Unauthorized>(())
+            accounts::handlers::register(&st, &s);
+            Ok::<(), String>(())
         }
     };
     let hello_st = st.clone();
     let on_connect = move |s: SocketRef| {
-        let _ = s.emit(ext::HELLO, &hello_st.hello());
+        let mut hello = hello_st.hello();
+        hello.account = s.extensions.get::<accounts::SignedInAs>().map(|me| me.account());
+        let _ = s.emit(ext::HELLO, &hello);
         tracing::debug!(sid = %s.id, "connected");
         ready(())
     };
@@ -126,6 +141,8 @@ pub async fn serve(
             tracing::debug!(error = %e, "cannot set TCP_NODELAY");
         }
     });
+    // The peer's address reaches the handshake (`ConnectInfo`): sign-ins are limited per address.
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(graceful).await?;
     receipts.abort();
     st.store.flush().await;

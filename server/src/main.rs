@@ -4,13 +4,24 @@ use tracing_subscriber::EnvFilter;
 use banter_server::config::Cli;
 
 fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = quiet_packet_logs(filter);
     let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     if cli.log_format == "json" {
         logs.json().init();
     } else {
         logs.init();
+    }
+    if let Some(command) = cli.command.take() {
+        let result = cli.db_path().and_then(|db| banter_server::accounts::admin::run(command, &db));
+        return match result {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("banter-server: {e}");
+                std::process::ExitCode::FAILURE
+            }
+        };
     }
     let config = match cli.resolve() {
         Ok(c) => c,
@@ -34,3 +45,19 @@ fn main() -> std::process::ExitCode {
         }
     }
 }
+
+/// The Socket.IO and WebSocket crates log whole packets at debug and trace, and packets carry
+/// passwords and session tokens (`banter:login`, `auth.session`): they stay at `info` unless
+/// RUST_LOG names them itself (`RUST_LOG=debug,socketioxide=debug` for a packet dump).
+fn quiet_packet_logs(mut filter: EnvFilter) -> EnvFilter {
+    let asked = std::env::var("RUST_LOG").unwrap_or_default();
+    for target in ["socketioxide", "engineioxide", "tungstenite", "tokio_tungstenite", "hyper", "axum"] {
+        if !asked.contains(target) {
+            if let Ok(directive) = format!("{target}=info").parse() {
+                filter = filter.add_directive(directive);
+            }
+        }
+    }
+    filter
+}
+

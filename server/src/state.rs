@@ -5,6 +5,7 @@ use std::sync::Arc;
 use banter_protocol::ext::{self, Hello, Limits};
 use socketioxide::SocketIo;
 
+use crate::accounts::Accounts;
 use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::rooms::Rooms;
@@ -16,6 +17,7 @@ pub struct AppState {
     pub rooms: Rooms,
     pub metrics: Metrics,
     pub io: SocketIo,
+    pub accounts: Accounts,
 }
 
 pub type Shared = Arc<AppState>;
@@ -36,6 +38,7 @@ impl AppState {
         if self.config.token.is_some() {
             f.push(ext::features::AUTH.into());
         }
+        f.push(ext::features::ACCOUNTS.into());
         f
     }
 
@@ -45,6 +48,8 @@ impl AppState {
             server: format!("banter-server/{}", env!("CARGO_PKG_VERSION")),
             features: self.features(),
             limits: self.limits(),
+            accounts: Some(self.accounts.info()),
+            account: None,
         }
     }
 }

@@ -39,6 +39,10 @@ pub(super) fn join(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
         Ok(v) => v,
         Err(e) => return ack_err(st, ack, e.to_string()),
     };
+    // Registered and reserved names, guests allowed or not (accounts/join.rs).
+    if let Err(reason) = crate::accounts::join::check(st, s, &username) {
+        return ack_err(st, ack, reason);
+    }
     let kind = if extension.is_some() { SocketKind::Banter } else { SocketKind::Classic };
     let session = session(s);
     {
@@ -178,6 +182,7 @@ pub(super) fn disconnect(st: &AppState, s: &SocketRef) {
     for room in rooms {
         leave_room(st, s, &room);
     }
+    crate::accounts::handlers::forget(st, s);
     tracing::debug!(sid = %s.id, "disconnected");
 }
 

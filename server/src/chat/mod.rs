@@ -25,6 +25,7 @@ use socketioxide::ParserError;
 
 pub use history::flush_receipts_forever;
 use history::{banter_history, banter_received, banter_typing};
+pub(crate) use membership::leave_room;
 use membership::{banter_leave, disconnect, join};
 use messages::{banter_location, banter_send, send_location, send_message};
 
@@ -69,7 +70,7 @@ pub fn register(st: &Shared, s: &SocketRef) {
     });
 }
 
-fn on(st: &Shared, s: &SocketRef, event: &'static str, f: Handler) {
+pub(crate) fn on(st: &Shared, s: &SocketRef, event: &'static str, f: Handler) {
     let st = st.clone();
     s.on(event, move |s: SocketRef, TryData(data): TryData<Value>, ack: AckSender| -> Ready<()> {
         if admit(&st, &s, event) {

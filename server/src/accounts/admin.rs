@@ -1,0 +1,121 @@
+//! The admin commands of the server binary, on the same `--db` as the server (it may be
+//! running: SQLite serialises the writes):
+//! - `banter-server user create [--admin] NAME`: the password from standard input when it is
+//!   not a terminal (one line), else from a prompt that does not echo, asked twice;
+//! - `banter-server invite create [--uses N] [--expires DURATION]`: prints the code.
+
+use std::io::{IsTerminal, Read};
+use std::path::Path;
+
+use banter_protocol::accounts as wire;
+use clap::Subcommand;
+
+use super::invites::{self, InviteRecord};
+use super::store::{AccountStore, CreateRefused, NewAccount, SqliteAccountStore};
+use super::{names, password};
+use crate::error::ServerError;
+use crate::metrics::now_ms;
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum AdminCommand {
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage invite codes (for --registration invite).
+    #[command(subcommand)]
+    Invite(InviteCommand),
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum UserCommand {
+    /// Create an account. The password is read from standard input when it is not a
+    /// terminal, else from a prompt that does not echo.
+    Create {
+        /// Make the account a server admin.
+        #[arg(long)]
+        admin: bool,
+        /// The account's name (the name it joins rooms with).
+        name: String,
+    },
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum InviteCommand {
+    /// Create an invite code and print it.
+    Create {
+        /// How many accounts may register with it.
+        #[arg(long, default_value_t = 1)]
+        uses: u32,
+        /// How long it is valid: e.g. 30m, 12h, 7d, 2w, or `never`.
+        #[arg(long, default_value = "7d")]
+        expires: String,
+    },
+}
+
+/// Runs an admin command; the error is one line for the user.
+pub fn run(cmd: AdminCommand, db: &Path) -> Result<(), ServerError> {
+    match cmd {
+        AdminCommand::User(UserCommand::Create { admin, name }) => {
+            let name = names::account_name(&name).map_err(ServerError::Config)?;
+            if names::is_reserved(&name) {
+                return Err(ServerError::Config(format!("{name}: {}", wire::ERR_NAME_TAKEN)));
+            }
+            let store = SqliteAccountStore::open(db)?;
+            let key = names::identity_key(&name);
+            if store.account_by_key(&key)?.is_some() {
+                return Err(ServerError::Config(format!("{name}: {}", wire::ERR_NAME_TAKEN)));
+            }
+            let pw = read_password(&name)?;
+            if !password::length_ok(&pw) {
+                return Err(ServerError::Config(wire::ERR_PASSWORD_LENGTH.into()));
+            }
+            let new = NewAccount { name: name.clone(), name_key: key, password_hash: password::hash(&pw)?, admin, created_at: now_ms() };
+            match store.create_account(new, None)? {
+                Ok(_) => {
+                    eprintln!("created account {name}{}", if admin { " (admin)" } else { "" });
+                    Ok(())
+                }
+                Err(CreateRefused::NameTaken | CreateRefused::InviteInvalid) => {
+                    Err(ServerError::Config(format!("{name}: {}", wire::ERR_NAME_TAKEN)))
+                }
+            }
+        }
+        AdminCommand::Invite(InviteCommand::Create { uses, expires }) => {
+            if uses == 0 {
+                return Err(ServerError::Config("--uses must be at least 1".into()));
+            }
+            let now = now_ms();
+            let expires_at = match expires.trim() {
+                "never" => None,
+                d => Some(now + invites::parse_duration(d).map_err(ServerError::Config)?),
+            };
+            let store = SqliteAccountStore::open(db)?;
+            let (code, hash) = invites::new_code()?;
+            store.create_invite(&hash, &InviteRecord { uses_left: uses, expires_at }, now)?;
+            println!("{code}");
+            eprintln!(
+                "invite for {uses} account{}, {}",
+                if uses == 1 { "" } else { "s" },
+                if expires_at.is_some() { format!("valid for {expires}") } else { "never expires".into() }
+            );
+            Ok(())
+        }
+    }
+}
+
+/// The password: standard input's first line when it is not a terminal, else a prompt.
+fn read_password(name: &str) -> Result<String, ServerError> {
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        let mut raw = String::new();
+        stdin.lock().take(4096).read_to_string(&mut raw)?;
+        let line = raw.lines().next().unwrap_or("");
+        return Ok(line.to_owned());
+    }
+    let first = rpassword::prompt_password(format!("Password for {name}: "))?;
+    let again = rpassword::prompt_password("Again: ")?;
+    if first != again {
+        return Err(ServerError::Config("the passwords differ".into()));
+    }
+    Ok(first)
+}

@@ -1,0 +1,34 @@
+//! Who may join a room under which name. A signed-in socket joins under its account's name
+//! only. A guest (not signed in, Banter or classic client) may not use a registered name,
+//! nor one that differs from it only by case, width or look-alike letters, nor a reserved
+//! name: it gets the classic "Username is in use!". With `--guests deny` no guest may join.
+
+use banter_protocol::accounts as wire;
+use banter_protocol::classic;
+use socketioxide::extract::SocketRef;
+
+use super::{names, SignedInAs};
+use crate::state::AppState;
+
+/// Checks a join's (already normalised) user name for this socket; the refusal otherwise.
+pub fn check(st: &AppState, s: &SocketRef, username: &str) -> Result<(), String> {
+    if let Some(me) = s.extensions.get::<SignedInAs>() {
+        return if me.name == username { Ok(()) } else { Err(wire::err_signed_in_as(&me.name)) };
+    }
+    if !st.accounts.policy.guests {
+        return Err(wire::ERR_GUESTS_DENIED.into());
+    }
+    if names::is_reserved(username) {
+        return Err(classic::ERR_IN_USE.into());
+    }
+    let key = names::identity_key(username);
+    // One indexed read; `block_in_place` lets tokio move other work off this thread meanwhile.
+    match tokio::task::block_in_place(|| st.accounts.store().account_by_key(&key)) {
+        Ok(None) => Ok(()),
+        Ok(Some(_)) => Err(classic::ERR_IN_USE.into()),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot look up a name in the accounts store");
+            Err(crate::chat::ERR_SERVER.into())
+        }
+    }
+}
