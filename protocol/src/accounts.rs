@@ -23,6 +23,9 @@ pub const REVOKE: &str = "banter:revoke";
 /// Client → server: [`PasswordRequest`], ack `[null, PasswordChanged]` or `[error]`.
 pub const PASSWORD: &str = "banter:password";
 
+/// Client → server, server admins only: [`InviteRequest`], ack `[null, InviteCreated]` or `[error]`.
+pub const INVITE: &str = "banter:invite";
+
 /// The handshake `auth` field that carries a session token.
 pub const AUTH_SESSION: &str = "session";
 
@@ -46,6 +49,9 @@ pub const ERR_GUESTS_DENIED: &str = "Guests are not allowed here: sign in first!
 pub const ERR_NOT_SIGNED_IN: &str = "Sign in first!";
 pub const ERR_ALREADY_SIGNED_IN: &str = "Already signed in: sign out first.";
 pub const ERR_NO_SUCH_SESSION: &str = "No such session.";
+pub const ERR_ADMINS_ONLY: &str = "Only server admins may do that.";
+/// Most uses one invite may have.
+pub const MAX_INVITE_USES: u32 = 1000;
 /// The handshake refusal for a token that is unknown, revoked or expired (`connect_error`).
 pub const ERR_SESSION_INVALID: &str = "Unauthorized: this session is not valid (signed out, revoked or expired)";
 
@@ -144,6 +150,27 @@ pub struct RevokeRequest {
 pub struct PasswordRequest {
     pub old: String,
     pub new: String,
+}
+
+/// [`INVITE`] payload: how many accounts may register with the code (default 1, at most
+/// [`MAX_INVITE_USES`]) and for how long (`30m`, `12h`, `7d`, `2w` or `never`; default `7d`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviteRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uses: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+}
+
+/// Second ack argument of [`INVITE`]. The code is shown once; the server keeps its hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InviteCreated {
+    pub code: String,
+    pub uses: u32,
+    /// Milliseconds since the epoch; absent: never expires.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
 }
 
 /// Second ack argument of [`PASSWORD`]: how many other sessions were revoked.

@@ -10,7 +10,7 @@ use std::path::Path;
 use banter_protocol::accounts as wire;
 use clap::Subcommand;
 
-use super::invites::{self, InviteRecord};
+use super::invites;
 use super::store::{AccountStore, CreateRefused, NewAccount, SqliteAccountStore};
 use super::{names, password};
 use crate::error::ServerError;
@@ -47,7 +47,7 @@ pub enum InviteCommand {
         #[arg(long, default_value_t = 1)]
         uses: u32,
         /// How long it is valid: e.g. 30m, 12h, 7d, 2w, or `never`.
-        #[arg(long, default_value = "7d")]
+        #[arg(long, default_value = invites::DEFAULT_EXPIRY)]
         expires: String,
     },
 }
@@ -81,22 +81,13 @@ pub fn run(cmd: AdminCommand, db: &Path) -> Result<(), ServerError> {
             }
         }
         AdminCommand::Invite(InviteCommand::Create { uses, expires }) => {
-            if uses == 0 {
-                return Err(ServerError::Config("--uses must be at least 1".into()));
-            }
-            let now = now_ms();
-            let expires_at = match expires.trim() {
-                "never" => None,
-                d => Some(now + invites::parse_duration(d).map_err(ServerError::Config)?),
-            };
             let store = SqliteAccountStore::open(db)?;
-            let (code, hash) = invites::new_code()?;
-            store.create_invite(&hash, &InviteRecord { uses_left: uses, expires_at }, now)?;
-            println!("{code}");
+            let made = invites::create(&store, uses, &expires, now_ms())?.map_err(ServerError::Config)?;
+            println!("{}", made.code);
             eprintln!(
                 "invite for {uses} account{}, {}",
                 if uses == 1 { "" } else { "s" },
-                if expires_at.is_some() { format!("valid for {expires}") } else { "never expires".into() }
+                if made.expires_at.is_some() { format!("valid for {expires}") } else { "never expires".into() }
             );
             Ok(())
         }

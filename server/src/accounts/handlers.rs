@@ -10,7 +10,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::ConnectInfo;
 use banter_protocol::accounts::{
-    self as wire, LoginRequest, PasswordChanged, PasswordRequest, RegisterRequest, RevokeRequest, SessionList,
+    self as wire, InviteRequest, LoginRequest, PasswordChanged, PasswordRequest, RegisterRequest, RevokeRequest, SessionList,
 };
 use serde_json::Value;
 use socketioxide::extract::{AckSender, SocketRef};
@@ -28,6 +28,7 @@ pub fn register(st: &Shared, s: &SocketRef) {
     chat::on(st, s, wire::SESSIONS, on_sessions);
     chat::on(st, s, wire::REVOKE, on_revoke);
     chat::on(st, s, wire::PASSWORD, on_password);
+    chat::on(st, s, wire::INVITE, on_invite);
 }
 
 /// The handshake's `auth.session`, if given: signs the socket in, or refuses the connection
@@ -216,6 +217,36 @@ fn on_password(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
                 ack_data(ack, &PasswordChanged { revoked: u32::try_from(revoked.len()).unwrap_or(u32::MAX) });
             }
             Err(r) => refusal(&st, ack, r, "password change"),
+        }
+    });
+}
+
+/// `banter:invite`: a server admin makes an invite code.
+fn on_invite(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
+    let Some(me) = signed_in(s) else { return ack_err(st, ack, wire::ERR_NOT_SIGNED_IN) };
+    if !me.admin {
+        return ack_err(st, ack, wire::ERR_ADMINS_ONLY);
+    }
+    // No payload at all means the defaults.
+    let data = match data {
+        Ok(Value::Null) | Err(_) => Ok(Value::Object(Default::default())),
+        other => other,
+    };
+    let req: InviteRequest = match parse(data, r#"{"uses"?: number, "expires"?: string}"#) {
+        Ok(r) => r,
+        Err(e) => return ack_err(st, ack, e),
+    };
+    let st = st.clone();
+    tokio::spawn(async move {
+        let uses = req.uses.unwrap_or(1);
+        let expires = req.expires.unwrap_or_else(|| super::invites::DEFAULT_EXPIRY.to_owned());
+        match st.accounts.create_invite(uses, expires, now_ms()).await {
+            Ok(Ok(made)) => {
+                tracing::info!(account = %me.name, uses, "invite created");
+                ack_data(ack, &made)
+            }
+            Ok(Err(reason)) => ack_err(&st, ack, reason),
+            Err(e) => refusal(&st, ack, Refusal::Server(e), "creating an invite"),
         }
     });
 }

@@ -1,10 +1,15 @@
 //! Invite codes for `--registration invite`: single- or multi-use, with an expiry. A code is
 //! 128 random bits shown once (32 hex digits); the store keeps its SHA-256.
 
+use banter_protocol::accounts::{InviteCreated, MAX_INVITE_USES};
 use sha2::{Digest, Sha256};
 
+use super::store::AccountStore;
 use super::{hex, random_bytes};
 use crate::error::ServerError;
+
+/// How long an invite is valid when nobody says.
+pub const DEFAULT_EXPIRY: &str = "7d";
 
 /// An invite as the store keeps it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +36,29 @@ pub fn new_code() -> Result<(String, [u8; 32]), ServerError> {
 /// SHA-256 of a code as given (surrounding spaces dropped, hex digits in any case).
 pub fn code_hash(code: &str) -> [u8; 32] {
     Sha256::digest(code.trim().to_ascii_lowercase().as_bytes()).into()
+}
+
+/// Makes an invite for `uses` accounts, valid for `expires` (a duration or `never`), and
+/// stores its hash (blocking). The inner error is the refusal, in words.
+pub fn create(
+    store: &dyn AccountStore,
+    uses: u32,
+    expires: &str,
+    now: i64,
+) -> Result<Result<InviteCreated, String>, ServerError> {
+    if !(1..=MAX_INVITE_USES).contains(&uses) {
+        return Ok(Err(format!("An invite is for 1 to {MAX_INVITE_USES} accounts.")));
+    }
+    let expires_at = match expires.trim() {
+        "never" => None,
+        d => match parse_duration(d) {
+            Ok(ms) => Some(now.saturating_add(ms)),
+            Err(e) => return Ok(Err(e)),
+        },
+    };
+    let (code, hash) = new_code()?;
+    store.create_invite(&hash, &InviteRecord { uses_left: uses, expires_at }, now)?;
+    Ok(Ok(InviteCreated { code, uses, expires_at }))
 }
 
 /// Parses an expiry such as `30m`, `12h`, `7d` or `2w` into milliseconds.
@@ -73,6 +101,18 @@ mod tests {
         assert_eq!(a.len(), 32);
         assert_ne!(a, new_code().unwrap().0);
         assert_eq!(code_hash(&format!("  {} ", a.to_uppercase())), ha);
+    }
+
+    #[test]
+    fn create_checks_uses_and_expiry() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = super::super::store::SqliteAccountStore::open(&dir.path().join("banter.db")).unwrap();
+        let made = create(&store, 3, "2h", 1_000).unwrap().unwrap();
+        assert_eq!((made.uses, made.expires_at), (3, Some(1_000 + 7_200_000)));
+        assert_eq!(create(&store, 1, "never", 0).unwrap().unwrap().expires_at, None);
+        assert!(create(&store, 0, "1d", 0).unwrap().is_err());
+        assert!(create(&store, MAX_INVITE_USES + 1, "1d", 0).unwrap().is_err());
+        assert!(create(&store, 1, "soon", 0).unwrap().is_err());
     }
 
     #[test]

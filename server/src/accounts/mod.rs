@@ -351,6 +351,16 @@ impl Accounts {
         Ok(revoked)
     }
 
+    /// `banter:invite` (the caller checked that an admin asks).
+    pub async fn create_invite(
+        &self,
+        uses: u32,
+        expires: String,
+        now: i64,
+    ) -> Result<Result<wire::InviteCreated, String>, ServerError> {
+        self.blocking(move |st| invites::create(st, uses, &expires, now)).await
+    }
+
     /// A live socket signed in with `session`.
     pub fn attach(&self, session: &str, sid: Sid) {
         self.live().entry(session.to_owned()).or_default().push(sid);
