@@ -105,6 +105,9 @@ pub struct JoinAccepted {
     pub more: bool,
     /// Members of the room, sorted.
     pub users: Vec<String>,
+    /// Those of `users` who are signed in (the others are guests), sorted; absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub signed_in: Vec<String>,
     pub features: Vec<String>,
     pub limits: Limits,
 }
@@ -218,6 +221,10 @@ pub struct Presence {
     pub event: PresenceEvent,
     pub users: Vec<String>,
     pub at: i64,
+    /// Those of `users` who are signed in to an account of this server (the others are
+    /// guests); absent when there are none. Servers without accounts never send it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub signed_in: Vec<String>,
 }
 
 /// [`TYPING`] client → server payload. A client repeats `typing: true` at most every 3 s

@@ -116,6 +116,11 @@ impl RoomState {
         self.members.iter().find(|m| m.sid == sid)
     }
 
+    /// The members, in join order.
+    pub fn members(&self) -> &[Member] {
+        &self.members
+    }
+
     pub fn member_named(&self, username: &str) -> Option<&Member> {
         self.members.iter().find(|m| m.username == username)
     }

@@ -65,6 +65,13 @@ test('register gives a token; the token signs in a second socket; names are the 
       // the registering socket is signed in: it joins as ann, and only as ann
       assert.equal((await banterJoin(a, 'ann', 'acc-lobby'))[0], null)
       assert.deepEqual(await banterJoin(a, 'bob', 'acc-other'), ['You are signed in as ann: join with that name.'])
+      // members see who is signed in and who is a guest
+      const zoe = await client()
+      const [, joinedZoe] = await banterJoin(zoe, 'zoe', 'acc-lobby')
+      assert.deepEqual(joinedZoe.users, ['ann', 'zoe'])
+      assert.deepEqual(joinedZoe.signedIn, ['ann'])
+      const [presence] = await a.next('banter:presence', (p) => p.username === 'zoe')
+      assert.deepEqual(presence.signedIn, ['ann'])
       assert.deepEqual(await a.ackArgs('banter:register', { name: 'zed', password }), ['Already signed in: sign out first.'])
 
       const b = await client({ auth: { session: token } })

@@ -8,6 +8,7 @@ use banter_protocol::classic;
 use socketioxide::extract::SocketRef;
 
 use super::{names, SignedInAs};
+use crate::room::Member;
 use crate::state::AppState;
 
 /// Checks a join's (already normalised) user name for this socket; the refusal otherwise.
@@ -31,4 +32,23 @@ pub fn check(st: &AppState, s: &SocketRef, username: &str) -> Result<(), String>
             Err(crate::chat::ERR_SERVER.into())
         }
     }
+}
+
+/// The members signed in under their account's name (not those who joined as guests before
+/// signing in), sorted: `signedIn` of `JoinAccepted` and `banter:presence`.
+pub fn signed_in_members(st: &AppState, members: &[Member]) -> Vec<String> {
+    let mut names: Vec<String> = members
+        .iter()
+        .filter(|m| {
+            m.sid
+                .parse()
+                .ok()
+                .and_then(|sid| st.io.get_socket(sid))
+                .and_then(|s| s.extensions.get::<SignedInAs>())
+                .is_some_and(|me| me.name == m.username)
+        })
+        .map(|m| m.username.clone())
+        .collect();
+    names.sort();
+    names
 }

@@ -8,6 +8,7 @@ use serde_json::Value;
 use socketioxide::extract::{AckSender, SocketRef};
 
 use super::{ack_data, ack_err, ack_ok, parse, session, Payload, ERR_ALREADY_IN_A_ROOM, ERR_ALREADY_IN_ROOM, ERR_NOT_IN_ROOM, ERR_SERVER};
+use crate::accounts::join::signed_in_members;
 use crate::emit::{self, banter_room, classic_room};
 use crate::metrics::now_ms;
 use crate::room::{JoinError, SocketKind};
@@ -96,7 +97,7 @@ pub(super) fn join(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
         let notice = ChatMessage { username: classic::ADMIN.into(), text: classic::joined_text(&username), created_at: now };
         emit::now(&st.metrics, "join notice", s.broadcast().to(croom.clone()).emit(classic::MESSAGE, &notice));
         let presence =
-            Presence { room: room_name.clone(), username: username.clone(), event: PresenceEvent::Joined, users: g.usernames(), at: now };
+            Presence { room: room_name.clone(), username: username.clone(), event: PresenceEvent::Joined, users: g.usernames(), at: now, signed_in: signed_in_members(st, g.members()) };
         emit::now(&st.metrics, "presence", s.broadcast().to(broom).emit(ext::PRESENCE, &presence));
         let room_data = RoomData { room: room_name.clone(), users: g.room_users() };
         emit::now(&st.metrics, "roomData", s.within(croom).emit(classic::ROOM_DATA, &room_data));
@@ -125,6 +126,7 @@ pub(super) fn join(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
             history,
             more,
             users: g.usernames(),
+            signed_in: signed_in_members(st, g.members()),
             features: st.features(),
             limits: st.limits(),
         };
@@ -167,6 +169,7 @@ pub(crate) fn leave_room(st: &AppState, s: &SocketRef, room_name: &str) {
                 event: PresenceEvent::Left,
                 users: g.usernames(),
                 at: now,
+                signed_in: signed_in_members(st, g.members()),
             };
             emit::now(&st.metrics, "presence", s.broadcast().to(broom).emit(ext::PRESENCE, &presence));
             tracing::info!(sid = %s.id, room = %room_name, user = %member.username, "left");
