@@ -109,6 +109,8 @@ pub async fn serve(
     io.ns("/", on_connect.with(middleware));
 
     let receipts = tokio::spawn(chat::flush_receipts_forever(st.clone()));
+    let warm_st = st.clone();
+    tokio::spawn(async move { warm_st.accounts.warm_up().await });
     let mut app = http::router(st.clone(), public.as_ref()).layer(layer)
         // socket.io 2.x clients' long-polling POSTs, split to fit the payload limit (eio3.rs)
         .layer(axum::middleware::from_fn_with_state(io.clone(), eio3::split_v3_posts));

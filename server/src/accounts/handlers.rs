@@ -82,6 +82,9 @@ fn refusal(st: &AppState, ack: AckSender, r: Refusal, what: &str) {
 
 /// Signs a socket in after a registration or sign-in.
 fn sign_in(st: &AppState, s: &SocketRef, me: SignedInAs) {
+    if !s.connected() {
+        return; // gone while its password was checked: nothing to remember
+    }
     st.accounts.attach(&me.session, s.id);
     s.extensions.insert(me);
 }
