@@ -87,6 +87,9 @@ test('register gives a token; the token signs in a second socket; names are the 
       assert.equal(bad.message, SESSION_INVALID)
       const notString = await connectError(srv.url, { auth: { session: 42 } })
       assert.equal(notString.message, SESSION_INVALID)
+      // `session: null` is no session: a guest
+      const nothing = await client({ auth: { session: null } })
+      assert.equal((await nothing.next('banter:hello'))[0].account, undefined)
       // a wrong password, logged as an attempt, never with the password
       const d = await client()
       assert.deepEqual(await d.ackArgs('banter:login', { name: 'ann', password: 'wrong-password-123' }), [WRONG])

@@ -34,7 +34,8 @@ pub fn register(st: &Shared, s: &SocketRef) {
 /// The handshake's `auth.session`, if given: signs the socket in, or refuses the connection
 /// (the `connect_error` message). Called from the connect middleware.
 pub async fn handshake(st: &AppState, s: &SocketRef, auth: Option<&Value>) -> Result<(), String> {
-    let Some(given) = auth.and_then(|a| a.get(wire::AUTH_SESSION)) else { return Ok(()) };
+    // `session: null` is no session, as a client with nothing stored may send it.
+    let Some(given) = auth.and_then(|a| a.get(wire::AUTH_SESSION)).filter(|v| !v.is_null()) else { return Ok(()) };
     let token = given.as_str().unwrap_or("");
     match st.accounts.authenticate(token, now_ms()).await {
         Ok(Some(me)) => {

@@ -45,8 +45,9 @@ fn fold_skeleton(s: &str) -> String {
 
 /// True when `name` is, or looks like, a reserved name.
 pub fn is_reserved(name: &str) -> bool {
-    let key = identity_key(name);
-    RESERVED.iter().any(|r| identity_key(r) == key)
+    static KEYS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let keys = KEYS.get_or_init(|| RESERVED.iter().map(|r| identity_key(r)).collect());
+    keys.contains(&identity_key(name))
 }
 
 /// The name an account is registered under: the room user name rules (trimmed,
