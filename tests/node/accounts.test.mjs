@@ -192,6 +192,12 @@ test('a guest cannot take a registered name nor its case, width or confusable va
     for (const name of ['ANN', '\u0430nn', 'admin', 'Admin']) {
       assert.deepEqual(await r.ackArgs('banter:register', { name, password: 'password-two' }), ['That name is taken: choose another.'], name)
     }
+    // a name a guest is chatting under cannot be registered by someone else meanwhile
+    const cy = await client()
+    assert.deepEqual(await classicJoin(cy, 'cy', 'acc-guests'), [])
+    assert.deepEqual(await r.ackArgs('banter:register', { name: 'CY', password: 'password-two' }), ['That name is taken: choose another.'])
+    // but the guest itself may register it, and keeps its place
+    assert.equal((await cy.ackArgs('banter:register', { name: 'cy', password: 'password-two' }))[0], null)
     // other names are free for guests, as today
     const bob = await client()
     assert.deepEqual(await classicJoin(bob, 'bob', 'acc-guests'), [])

@@ -124,6 +124,9 @@ fn on_register(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
     if signed_in(s).is_some() {
         return ack_err(st, ack, wire::ERR_ALREADY_SIGNED_IN);
     }
+    if super::join::held_by_another(st, s, &req.name) {
+        return ack_err(st, ack, wire::ERR_NAME_TAKEN);
+    }
     let (st, s, ip) = (st.clone(), s.clone(), client_ip(s));
     tokio::spawn(async move {
         match st.accounts.register(req, ip, now_ms()).await {

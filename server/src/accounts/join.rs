@@ -52,3 +52,15 @@ pub fn signed_in_members(st: &AppState, members: &[Member]) -> Vec<String> {
     names.sort();
     names
 }
+
+/// True when another socket is in a room right now under `name` or a variant of it (a guest
+/// chatting under it): such a name cannot be registered until it is free, so a registered
+/// name is never held by a guest. One pass over the open rooms' members; registrations are
+/// rare (and limited per address).
+pub fn held_by_another(st: &AppState, s: &SocketRef, name: &str) -> bool {
+    let key = names::identity_key(name);
+    let me = s.id.to_string();
+    st.rooms.all().iter().any(|room| {
+        crate::rooms::lock(room).members().iter().any(|m| m.sid != me && names::identity_key(&m.username) == key)
+    })
+}
