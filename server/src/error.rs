@@ -4,6 +4,9 @@
 pub enum ServerError {
     #[error("configuration: {0}")]
     Config(String),
+    /// An admin command refused, in words (`banter-server user create`, …).
+    #[error("{0}")]
+    Refused(String),
     #[error("store: {0}")]
     Store(#[from] rusqlite::Error),
     #[error("store: {0}")]

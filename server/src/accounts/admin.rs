@@ -56,18 +56,18 @@ pub enum InviteCommand {
 pub fn run(cmd: AdminCommand, db: &Path) -> Result<(), ServerError> {
     match cmd {
         AdminCommand::User(UserCommand::Create { admin, name }) => {
-            let name = names::account_name(&name).map_err(ServerError::Config)?;
+            let name = names::account_name(&name).map_err(ServerError::Refused)?;
             if names::is_reserved(&name) {
-                return Err(ServerError::Config(format!("{name}: {}", wire::ERR_NAME_TAKEN)));
+                return Err(ServerError::Refused(format!("{name}: {}", wire::ERR_NAME_TAKEN)));
             }
             let store = SqliteAccountStore::open(db)?;
             let key = names::identity_key(&name);
             if store.account_by_key(&key)?.is_some() {
-                return Err(ServerError::Config(format!("{name}: {}", wire::ERR_NAME_TAKEN)));
+                return Err(ServerError::Refused(format!("{name}: {}", wire::ERR_NAME_TAKEN)));
             }
             let pw = read_password(&name)?;
             if !password::length_ok(&pw) {
-                return Err(ServerError::Config(wire::ERR_PASSWORD_LENGTH.into()));
+                return Err(ServerError::Refused(wire::ERR_PASSWORD_LENGTH.into()));
             }
             let new = NewAccount { name: name.clone(), name_key: key, password_hash: password::hash(&pw)?, admin, created_at: now_ms() };
             match store.create_account(new, None)? {
@@ -76,13 +76,13 @@ pub fn run(cmd: AdminCommand, db: &Path) -> Result<(), ServerError> {
                     Ok(())
                 }
                 Err(CreateRefused::NameTaken | CreateRefused::InviteInvalid) => {
-                    Err(ServerError::Config(format!("{name}: {}", wire::ERR_NAME_TAKEN)))
+                    Err(ServerError::Refused(format!("{name}: {}", wire::ERR_NAME_TAKEN)))
                 }
             }
         }
         AdminCommand::Invite(InviteCommand::Create { uses, expires }) => {
             let store = SqliteAccountStore::open(db)?;
-            let made = invites::create(&store, uses, &expires, now_ms())?.map_err(ServerError::Config)?;
+            let made = invites::create(&store, uses, &expires, now_ms())?.map_err(ServerError::Refused)?;
             println!("{}", made.code);
             eprintln!(
                 "invite for {uses} account{}, {}",
@@ -106,7 +106,45 @@ fn read_password(name: &str) -> Result<String, ServerError> {
     let first = rpassword::prompt_password(format!("Password for {name}: "))?;
     let again = rpassword::prompt_password("Again: ")?;
     if first != again {
-        return Err(ServerError::Config("the passwords differ".into()));
+        return Err(ServerError::Refused("the passwords differ".into()));
     }
     Ok(first)
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use crate::config::Cli;
+
+    #[test]
+    fn admin_commands_and_account_flags_parse() {
+        let cli = Cli::try_parse_from(["banter-server", "user", "create", "--admin", "ann", "--db", "/tmp/x.db"]).unwrap();
+        assert_eq!(cli.db.as_deref(), Some(std::path::Path::new("/tmp/x.db")));
+        assert!(matches!(
+            cli.command,
+            Some(super::AdminCommand::User(super::UserCommand::Create { admin: true, ref name })) if name == "ann"
+        ));
+        let cli = Cli::try_parse_from(["banter-server", "invite", "create", "--uses", "3"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Some(super::AdminCommand::Invite(super::InviteCommand::Create { uses: 3, ref expires })) if expires == "7d"
+        ));
+        let config = Cli::try_parse_from([
+            "banter-server", "--db", "/tmp/x.db", "--registration", "invite", "--guests", "deny", "--session-idle-days", "7",
+        ])
+        .unwrap()
+        .resolve()
+        .unwrap();
+        assert_eq!(config.accounts.registration, banter_protocol::accounts::Registration::Invite);
+        assert!(!config.accounts.guests);
+        assert_eq!(config.accounts.session_idle_ms, 7 * super::super::sessions::DAY_MS);
+        let defaults = Cli::try_parse_from(["banter-server", "--db", "/tmp/x.db"]).unwrap().resolve().unwrap();
+        assert_eq!(defaults.accounts.registration, banter_protocol::accounts::Registration::Open);
+        assert!(defaults.accounts.guests);
+        assert_eq!(defaults.accounts.session_idle_ms, 30 * super::super::sessions::DAY_MS);
+        assert!(Cli::try_parse_from(["banter-server", "--db", "x", "--session-idle-days", "0"]).unwrap().resolve().is_err());
+        assert!(Cli::try_parse_from(["banter-server", "--registration", "sometimes"]).is_err());
+    }
+}
+
