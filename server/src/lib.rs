@@ -57,11 +57,6 @@ pub async fn serve(
     let store = Store::open(&config.db_path)?;
     let account_store = accounts::store::SqliteAccountStore::open(&config.db_path)?;
     let accounts = accounts::Accounts::new(Arc::new(account_store), config.accounts);
-    match accounts.purge_idle(metrics::now_ms()).await {
-        Ok(0) => {}
-        Ok(n) => tracing::info!(sessions = n, "idle sessions expired"),
-        Err(e) => tracing::warn!(error = %e, "cannot expire idle sessions"),
-    }
     let (layer, io) = SocketIo::builder()
         .max_buffer_size(config.socket_buffer)
         .max_payload(MAX_PAYLOAD_BYTES)
@@ -109,8 +104,7 @@ pub async fn serve(
     io.ns("/", on_connect.with(middleware));
 
     let receipts = tokio::spawn(chat::flush_receipts_forever(st.clone()));
-    let warm_st = st.clone();
-    tokio::spawn(async move { warm_st.accounts.warm_up().await });
+    let housekeeping = tokio::spawn(accounts::housekeeping_forever(st.clone()));
     let mut app = http::router(st.clone(), public.as_ref()).layer(layer)
         // socket.io 2.x clients' long-polling POSTs, split to fit the payload limit (eio3.rs)
         .layer(axum::middleware::from_fn_with_state(io.clone(), eio3::split_v3_posts));
@@ -147,6 +141,7 @@ pub async fn serve(
     let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(graceful).await?;
     receipts.abort();
+    housekeeping.abort();
     st.store.flush().await;
     tracing::info!("store flushed; bye");
     Ok(())

@@ -391,6 +391,21 @@ impl Accounts {
     }
 }
 
+/// Prepares the sign-in check, then deletes idle sessions at start and every hour (they are
+/// refused when seen anyway; this keeps the table from growing).
+pub async fn housekeeping_forever(st: crate::state::Shared) {
+    st.accounts.warm_up().await;
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        match st.accounts.purge_idle(crate::metrics::now_ms()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(sessions = n, "idle sessions expired"),
+            Err(e) => tracing::warn!(error = %e, "cannot expire idle sessions"),
+        }
+    }
+}
+
 /// A name as a sign-in compares it: trimmed and lower-cased like room user names.
 fn rules_name(raw: &str) -> String {
     banter_protocol::rules::normalise_name(raw)
