@@ -62,10 +62,13 @@ pub(crate) struct Connection {
 }
 
 impl Connection {
-    /// Connects and waits until the server confirms (or refuses) the connection.
+    /// Connects and waits until the server confirms (or refuses) the connection. `token` is
+    /// the server's access token, `session` an account's session token (both go in the
+    /// handshake `auth`, never in the URL).
     pub(crate) async fn open(
         server: &ServerUrl,
         token: Option<&str>,
+        session: Option<&str>,
         connect_timeout: Duration,
     ) -> Result<(Connection, mpsc::UnboundedReceiver<Raw>), ClientError> {
         // Each attempt has its own channel: a failed attempt's handlers may still report.
@@ -73,7 +76,7 @@ impl Connection {
             let (tx, rx) = mpsc::unbounded_channel::<Raw>();
             let result = tokio::time::timeout(
                 connect_timeout,
-                builder(server, token, &tx)
+                builder(server, token, session, &tx)
                     .transport_type(transport)
                     .connect(),
             )
@@ -255,7 +258,11 @@ fn classify_connect_refusal(server: &ServerUrl, text: &str) -> ClientError {
         _ => data.to_owned(),
     };
     let lower = message.to_lowercase();
-    if lower.contains("unauthorized") || lower.contains("token") || lower.contains("auth") {
+    if message == banter_protocol::accounts::ERR_SESSION_INVALID || lower.contains("session is not valid") {
+        ClientError::SessionInvalid {
+            server: server.to_string(),
+        }
+    } else if lower.contains("unauthorized") || lower.contains("token") || lower.contains("auth") {
         ClientError::Unauthorized {
             server: server.to_string(),
             message,
@@ -272,13 +279,14 @@ fn classify_connect_refusal(server: &ServerUrl, text: &str) -> ClientError {
 fn builder(
     server: &ServerUrl,
     token: Option<&str>,
+    session: Option<&str>,
     tx: &mpsc::UnboundedSender<Raw>,
 ) -> ClientBuilder {
     let mut builder = ClientBuilder::new(format!("{}/", server.as_str()))
         .reconnect(false)
         .reconnect_on_disconnect(false);
-    if let Some(token) = token {
-        builder = builder.auth(serde_json::json!({ "token": token }));
+    if let Some(auth) = handshake_auth(token, session) {
+        builder = builder.auth(auth);
     }
     let t = tx.clone();
     builder = builder.on(Event::Connect, move |_, _| {
@@ -317,6 +325,18 @@ fn builder(
         let _ = t.send(raw);
         async {}.boxed()
     })
+}
+
+/// The handshake `auth`: `{"token"?, "session"?}`, or none when there is neither.
+fn handshake_auth(token: Option<&str>, session: Option<&str>) -> Option<Value> {
+    let mut auth = serde_json::Map::new();
+    if let Some(token) = token {
+        auth.insert("token".into(), Value::String(token.to_owned()));
+    }
+    if let Some(session) = session {
+        auth.insert(banter_protocol::accounts::AUTH_SESSION.into(), Value::String(session.to_owned()));
+    }
+    (!auth.is_empty()).then_some(Value::Object(auth))
 }
 
 /// Whether a WebSocket connect failed because a Socket.IO server that does not offer
@@ -408,5 +428,24 @@ mod tests {
             r#"Received an ConnectError frame: {"message":"server full"}"#,
         );
         assert_eq!(e.code(), "connect_refused");
+        let e = classify_connect_refusal(
+            &s,
+            &format!(
+                r#"Received an ConnectError frame: {{"message":"{}"}}"#,
+                banter_protocol::accounts::ERR_SESSION_INVALID
+            ),
+        );
+        assert_eq!(e.code(), "session_invalid");
+    }
+
+    #[test]
+    fn the_handshake_carries_token_and_session_side_by_side() {
+        assert_eq!(handshake_auth(None, None), None);
+        assert_eq!(handshake_auth(Some("t"), None), Some(json!({"token": "t"})));
+        assert_eq!(
+            handshake_auth(Some("t"), Some("s")),
+            Some(json!({"token": "t", "session": "s"}))
+        );
+        assert_eq!(handshake_auth(None, Some("s")), Some(json!({"session": "s"})));
     }
 }

@@ -64,6 +64,41 @@ pub enum ClientError {
     /// The client (or that room's subscription) has shut down.
     #[error("the client has shut down")]
     Closed,
+    // ----- accounts (`crate::accounts`) -----
+    /// Registering: the name, or one that differs from it only by case, width or look-alike
+    /// letters, is registered or reserved on the server (or someone is chatting under it).
+    #[error("the name {name:?} is taken on this server: choose another")]
+    NameTaken { name: String },
+    /// Signing in: the name is unknown or the password is wrong (servers do not say which).
+    #[error("wrong name or password")]
+    WrongLogin,
+    /// Signing in: too many failed attempts for this name or from this address.
+    #[error("too many sign-in attempts: wait a minute and try again")]
+    TooManyAttempts,
+    /// Registering: the server does not let anyone register.
+    #[error("registration is closed on this server")]
+    RegistrationClosed,
+    /// Registering: the server wants an invite code and none was given.
+    #[error("an invite code is required to register on this server")]
+    InviteRequired,
+    /// Registering: the invite code is unknown, used up or expired.
+    #[error("this invite code is not valid (unknown, used up or expired)")]
+    InviteInvalid,
+    /// The server refused the session token (signed out, revoked or expired): sign in again.
+    #[error("the session on {server} is not valid any more (signed out, revoked or expired): sign in again")]
+    SessionInvalid { server: String },
+    /// Revoking: the account has no session with that id.
+    #[error("no such session")]
+    NoSuchSession,
+    /// Accounts were asked of a server that is not a Banter server (a classic chat server).
+    #[error("{server} is not a Banter server: a classic chat server has no accounts")]
+    NotABanterServer { server: String },
+    /// A Banter server that does not offer accounts.
+    #[error("{server} is a Banter server without accounts")]
+    AccountsUnsupported { server: String },
+    /// The server refused an account request for another reason (its words).
+    #[error("the server refused: {0}")]
+    AccountRefused(String),
 }
 
 impl ClientError {
@@ -89,6 +124,17 @@ impl ClientError {
             ClientError::KeyringUnavailable(_) => "keyring_unavailable",
             ClientError::Keyring(_) => "keyring",
             ClientError::Closed => "closed",
+            ClientError::NameTaken { .. } => "name_taken",
+            ClientError::WrongLogin => "wrong_login",
+            ClientError::TooManyAttempts => "too_many_attempts",
+            ClientError::RegistrationClosed => "registration_closed",
+            ClientError::InviteRequired => "invite_required",
+            ClientError::InviteInvalid => "invite_invalid",
+            ClientError::SessionInvalid { .. } => "session_invalid",
+            ClientError::NoSuchSession => "no_such_session",
+            ClientError::NotABanterServer { .. } => "not_a_banter_server",
+            ClientError::AccountsUnsupported { .. } => "accounts_unsupported",
+            ClientError::AccountRefused(_) => "account_refused",
         }
     }
 
@@ -126,6 +172,17 @@ impl ClientError {
                 host_of(server)
             ),
             ClientError::ConnectionLost(_) => "The connection was lost".to_owned(),
+            ClientError::SessionInvalid { server } => format!(
+                "Your session on {} is not valid any more (signed out, revoked or expired): sign in again",
+                host_of(server)
+            ),
+            ClientError::NotABanterServer { server } => format!(
+                "{} is a classic chat server, not a Banter server: it has no accounts",
+                host_of(server)
+            ),
+            ClientError::AccountsUnsupported { server } => {
+                format!("{} is a Banter server without accounts", host_of(server))
+            }
             other => other.to_string(),
         }
     }

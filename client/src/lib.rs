@@ -21,6 +21,7 @@
 //! # let _ = id; Ok(()) }
 //! ```
 
+pub mod accounts;
 pub mod acks;
 mod connection;
 pub mod credentials;
@@ -42,6 +43,7 @@ use std::time::Duration;
 use serde::Serialize;
 use tokio::sync::{mpsc, oneshot};
 
+pub use accounts::{ServerAccess, Session, SessionToken};
 pub use acks::MessageState;
 pub use credentials::CredentialStore;
 pub use error::{ClientError, ErrorPayload, Result};
@@ -119,6 +121,10 @@ pub struct JoinOptions {
     pub username: String,
     /// Access token sent in the handshake `auth` as `{"token": …}`.
     pub token: Option<String>,
+    /// An account's session token (from [`Client::login`] / [`Client::register`]), sent in
+    /// the handshake `auth` as `{"session": …}` beside `token`: the join is then the
+    /// account's. A server that refuses it fails the join with `session_invalid`.
+    pub session: Option<SessionToken>,
     /// When the name is "in use", keep trying this long before giving up: re-joining at
     /// start-up, the server may still hold the previous run's connection under our name.
     pub wait_if_in_use: Option<Duration>,
@@ -135,6 +141,7 @@ impl JoinOptions {
             room: room.to_owned(),
             username: username.to_owned(),
             token: None,
+            session: None,
             wait_if_in_use: None,
             retry_unreachable: None,
         }
@@ -148,6 +155,12 @@ impl JoinOptions {
 
     pub fn token(mut self, token: Option<String>) -> Self {
         self.token = token;
+        self
+    }
+
+    /// See [`JoinOptions::session`].
+    pub fn session(mut self, session: Option<SessionToken>) -> Self {
+        self.session = session;
         self
     }
 
@@ -263,6 +276,7 @@ impl Client {
             room: room.clone(),
             username: opts.username,
             token: opts.token,
+            session: opts.session,
             in_use_deadline: opts.wait_if_in_use.map(|d| tokio::time::Instant::now() + d),
             unreachable_deadline: opts.retry_unreachable.map(|d| tokio::time::Instant::now() + d),
             config: self.config.clone(),

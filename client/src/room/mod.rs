@@ -81,6 +81,8 @@ pub(crate) struct RoomSpec {
     pub room: String,
     pub username: String,
     pub token: Option<String>,
+    /// An account's session token, for the handshake `auth` beside `token`.
+    pub session: Option<crate::accounts::SessionToken>,
     /// Until then a first join refused as "in use" is tried again (see `JoinOptions`).
     pub in_use_deadline: Option<Instant>,
     /// Until then a first connect that cannot reach the server is tried again.
@@ -121,7 +123,8 @@ async fn first_connection(
 ) -> Result<(Connection, mpsc::UnboundedReceiver<Raw>)> {
     let mut attempt = 0u32;
     loop {
-        let e = match Connection::open(&spec.server, spec.token.as_deref(), spec.config.connect_timeout).await {
+        let session = spec.session.as_ref().map(crate::accounts::SessionToken::expose);
+        let e = match Connection::open(&spec.server, spec.token.as_deref(), session, spec.config.connect_timeout).await {
             Ok(opened) => return Ok(opened),
             Err(e) => e,
         };
@@ -443,6 +446,7 @@ impl Actor {
         match Connection::open(
             &self.spec.server,
             self.spec.token.as_deref(),
+            self.spec.session.as_ref().map(crate::accounts::SessionToken::expose),
             self.spec.config.connect_timeout,
         )
         .await
@@ -460,10 +464,14 @@ impl Actor {
                     since: (since > 0).then_some(since),
                 });
             }
-            Err(e @ ClientError::Unauthorized { .. }) => {
+            Err(e @ (ClientError::Unauthorized { .. } | ClientError::SessionInvalid { .. })) => {
                 self.error(e.clone());
                 self.stopped = true;
-                self.fail_pending_in_memory("the server refused our token");
+                self.fail_pending_in_memory(if matches!(e, ClientError::SessionInvalid { .. }) {
+                    "the server refused our session"
+                } else {
+                    "the server refused our token"
+                });
                 self.emit(ClientEvent::Disconnected {
                     server: self.server.clone(),
                     room: self.spec.room.clone(),
