@@ -25,17 +25,24 @@ pub async fn run(args: ChatArgs) -> u8 {
         Ok(s) => s,
         Err(e) => return fail(exit::USAGE, &e),
     };
-    // Without --token, the stored token if any; no reachable keyring means no token.
-    let token = match args.token.clone() {
-        Some(t) => Some(t),
-        None => {
-            let s = server.clone();
-            tokio::task::spawn_blocking(move || token::store().get(&s))
-                .await
-                .ok()
-                .and_then(Result::ok)
-                .flatten()
-        }
+    // Without --token, the stored token if any, and the session stored for this server and
+    // name (`account login`) if any; no reachable keyring means neither.
+    let (token, session) = {
+        let (s, name, given) = (server.clone(), args.name.clone(), args.token.clone());
+        tokio::task::spawn_blocking(move || {
+            let store = token::store();
+            let token = match given {
+                Some(t) => Ok(Some(t)),
+                None => store.get(&s),
+            };
+            if matches!(token, Err(ClientError::KeyringUnavailable(_))) {
+                return (None, None);
+            }
+            let session = store.get_session(&s, &name).ok().flatten();
+            (token.ok().flatten(), session)
+        })
+        .await
+        .unwrap_or((None, None))
     };
     let data_dir = args.data_dir.clone().unwrap_or_else(|| {
         directories::ProjectDirs::from("org", "banter", "banter-cli")
@@ -93,9 +100,17 @@ pub async fn run(args: ChatArgs) -> u8 {
 
     let server_str = server.to_string();
     for room in &args.rooms {
-        let opts = JoinOptions::new(&server_str, room, &args.name).token(token.clone());
+        let opts = JoinOptions::new(&server_str, room, &args.name)
+            .token(token.clone())
+            .session(session.clone());
         if let Err(e) = client.join(opts).await {
             client.shutdown().await;
+            if let ClientError::SessionInvalid { .. } = e {
+                // ended (signed out, revoked, expired): drop it, as the server asks
+                let (s, name) = (server.clone(), args.name.clone());
+                let _ = tokio::task::spawn_blocking(move || token::store().clear_session(&s, &name)).await;
+                return fail(exit::ACCOUNT, &e);
+            }
             let code = match e {
                 ClientError::JoinRefused { .. } | ClientError::InvalidInput(_) => {
                     exit::JOIN_REFUSED

@@ -6,7 +6,11 @@
 //!   message sent has an outcome.
 //! - `banter-cli token set|clear --server URL` stores (from stdin) or removes a server's token
 //!   in the platform keyring.
+//! - `banter-cli account register|login|logout|sessions --server URL --name NAME` manages an
+//!   account on a Banter server; the session token lives in the keyring, and `chat` uses it
+//!   for that server and name.
 
+mod account;
 mod chat;
 mod output;
 mod token;
@@ -36,6 +40,11 @@ enum Command {
     Token {
         #[command(subcommand)]
         action: TokenAction,
+    },
+    /// An account on a Banter server: register, login, logout, sessions.
+    Account {
+        #[command(subcommand)]
+        action: account::AccountAction,
     },
 }
 
@@ -88,6 +97,9 @@ pub mod exit {
     pub const JOIN_REFUSED: u8 = 3;
     pub const NO_OUTCOME: u8 = 4;
     pub const KEYRING: u8 = 5;
+    /// The server refused an account request or a session (name taken, wrong password,
+    /// session ended…), or has no accounts (a classic server).
+    pub const ACCOUNT: u8 = 6;
 }
 
 fn main() -> ExitCode {
@@ -110,6 +122,7 @@ fn main() -> ExitCode {
         Command::Token {
             action: TokenAction::Clear { server },
         } => token::clear(&server),
+        Command::Account { action } => runtime.block_on(account::run(action)),
     };
     // Do not wait for background tasks (closing sockets) longer than needed.
     runtime.shutdown_timeout(std::time::Duration::from_millis(500));

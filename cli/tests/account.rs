@@ -1,0 +1,218 @@
+//! `banter-cli account …` and `chat` as an account, against the real banter-server and the
+//! real platform keyring (gnome-keyring inside a private D-Bus session, via
+//! scripts/with-session.sh): the session token is written by the CLI and read back by this
+//! process through the library, so a silent fallback to keyring's mock store would fail.
+
+#[path = "../../client/tests/support/mod.rs"]
+mod support;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use banter_client::{Client, CredentialStore, JoinOptions, ServerAccess, ServerUrl};
+use support::*;
+
+const BIN: &str = env!("CARGO_BIN_EXE_banter-cli");
+const PW: &str = "correct horse battery";
+
+fn cli(service: &str, args: &[&str]) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args).env("BANTER_KEYRING_SERVICE", service);
+    cmd
+}
+
+fn account(service: &str, action: &str, server: &str, name: &str, stdin: &str) -> Output {
+    run_with_stdin(cli(service, &["account", action, "--server", server, "--name", name]), stdin)
+}
+
+fn chat(service: &str, server: &str, name: &str, room: &str, data: &Path, stdin: &str) -> Output {
+    let mut cmd = cli(service, &["chat", "--server", server, "--name", name, "--room", room, "--json", "--data-dir"]);
+    cmd.arg(data);
+    run_with_stdin(cmd, stdin)
+}
+
+fn text(out: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+}
+
+/// Exactly one line on stderr, that contains `words`; a non-zero exit.
+fn one_line_failure(out: &Output, code: i32, words: &str) {
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(code), "{}", text(out));
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("banter-cli: ") && err.contains(words), "{err}");
+}
+
+/// Every file under `dir`, read as bytes.
+fn files_under(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap().map_while(Result::ok) {
+            let p = entry.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if let Ok(bytes) = std::fs::read(&p) {
+                out.push((p.display().to_string(), bytes));
+            }
+        }
+    }
+    out
+}
+
+fn assert_nowhere(secret: &str, dir: &Path) {
+    let files = files_under(dir);
+    assert!(!files.is_empty(), "no files under {}", dir.display());
+    for (path, bytes) in files {
+        assert!(
+            !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+            "a secret is in {path}"
+        );
+    }
+}
+
+/// Runs the `inner_*` tests inside a private D-Bus session with an unlocked gnome-keyring,
+/// unless already inside one.
+#[test]
+fn accounts_through_the_cli_and_the_keyring() {
+    if std::env::var("BANTER_IN_SESSION").is_ok() {
+        inner_register_chat_logout();
+        inner_refusals_are_one_line();
+        return;
+    }
+    let out = Command::new(repo_root().join("scripts/with-session.sh"))
+        .arg(std::env::current_exe().unwrap())
+        .args(["--exact", "accounts_through_the_cli_and_the_keyring", "--nocapture"])
+        .output()
+        .expect("run scripts/with-session.sh");
+    let all = text(&out);
+    println!("{all}");
+    assert!(out.status.success(), "the account tests failed inside the session");
+    assert!(all.contains("1 passed"), "the inner tests did not run");
+}
+
+fn inner_register_chat_logout() {
+    let service = format!("banter-test-account-{}", std::process::id());
+    let db = tempfile::tempdir().unwrap();
+    let server = start_banter(db.path(), 0, None);
+    let url = server.url();
+    let key = ServerUrl::parse(&url).unwrap();
+    let store = CredentialStore::with_service(&service);
+
+    // Register with the password on stdin (not a terminal): the session goes to the keyring.
+    let out = run_with_stdin(
+        cli(&service, &["account", "register", "--server", &url, "--name", "Ann", "--device", "ci box"]),
+        &format!("{PW}\n"),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("registered and signed in as ann"), "{}", text(&out));
+    let token = store.get_session(&key, "ann").unwrap().expect("a session in the keyring");
+    let token = token.expose().to_owned();
+    assert_eq!(token.len(), 64);
+    assert!(!text(&out).contains(&token) && !text(&out).contains(PW));
+    // Not the server's access token entry.
+    assert_eq!(store.get(&key).unwrap(), None);
+
+    // A guest (no session: another keyring service) cannot take the name…
+    let data = tempfile::tempdir().unwrap();
+    let out = chat(&format!("{service}-guest"), &url, "ann", "lobby", data.path(), "am I ann?\n");
+    one_line_failure(&out, 3, "Username is in use!");
+    // …while `chat` with the stored session joins as the account and sends.
+    let out = chat(&service, &url, "ann", "lobby", data.path(), "hello as my account\n");
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains(r#""status":"delivered""#), "{}", text(&out));
+    assert!(!text(&out).contains(&token));
+    // The token and the password are in no file under the data dir (the outbox) nor in the
+    // server's store, which keeps hashes only.
+    assert_nowhere(&token, data.path());
+    assert_nowhere(PW, data.path());
+    assert_nowhere(&token, db.path());
+    assert_nowhere(PW, db.path());
+
+    // Sessions, readable and as JSON.
+    let out = account(&service, "sessions", &url, "ann", "");
+    assert!(out.status.success(), "{}", text(&out));
+    let readable = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(readable.lines().count(), 1, "{readable}");
+    assert!(readable.starts_with("* ") && readable.contains("ci box") && readable.contains("(this one)"), "{readable}");
+    let out = run_with_stdin(cli(&service, &["account", "sessions", "--server", &url, "--name", "ann", "--json"]), "");
+    let line: serde_json::Value = serde_json::from_str(String::from_utf8_lossy(&out.stdout).trim()).unwrap();
+    assert_eq!(line["type"], "session");
+    assert_eq!(line["device"], "ci box");
+    assert_eq!(line["current"], true);
+    assert!(!text(&out).contains(&token));
+
+    // Logout ends the session on the server and removes it from the keyring.
+    let out = account(&service, "logout", &url, "ann", "");
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("signed out"), "{}", text(&out));
+    assert_eq!(store.get_session(&key, "ann").unwrap(), None);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let err = rt.block_on(async {
+        let dir = tempfile::tempdir().unwrap();
+        let (c, _ev) = Client::new(config(dir.path()));
+        let opts = JoinOptions::new(&url, "lobby", "ann").session(Some(banter_client::SessionToken::new(token.clone())));
+        c.join(opts).await.unwrap_err()
+    });
+    assert_eq!(err.code(), "session_invalid");
+    // Signed out, `chat` is a guest again: the name is not theirs to take.
+    let out = chat(&service, &url, "ann", "lobby", data.path(), "still me?\n");
+    one_line_failure(&out, 3, "Username is in use!");
+    // A second logout has nothing to do.
+    let out = account(&service, "logout", &url, "ann", "");
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("no session was stored"), "{}", text(&out));
+
+    // Sign in again, then have the session revoked from elsewhere: `chat` says so in one
+    // line and drops the dead token.
+    let out = account(&service, "login", &url, "ANN", &format!("{PW}\n"));
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("signed in as ann"), "{}", text(&out));
+    let cli_token = store.get_session(&key, "ann").unwrap().expect("stored");
+    rt.block_on(async {
+        let dir = tempfile::tempdir().unwrap();
+        let (c, _ev) = Client::new(config(dir.path()));
+        let at = ServerAccess::new(&url);
+        let other = c.login(&at, "ann", PW, Some("elsewhere")).await.unwrap();
+        let sessions = c.sessions(&at, &other.token).await.unwrap();
+        let cli_session = sessions.iter().find(|s| !s.current).expect("the CLI's session");
+        c.revoke(&at, &other.token, &cli_session.id).await.unwrap();
+    });
+    let out = chat(&service, &url, "ann", "lobby", data.path(), "revoked?\n");
+    one_line_failure(&out, 6, "not valid any more");
+    assert_eq!(store.get_session(&key, "ann").unwrap(), None);
+    assert!(!text(&out).contains(cli_token.expose()));
+    let out = account(&service, "sessions", &url, "ann", "");
+    one_line_failure(&out, 6, "not signed in as ann");
+}
+
+fn inner_refusals_are_one_line() {
+    let service = format!("banter-test-refusals-{}", std::process::id());
+    let db = tempfile::tempdir().unwrap();
+    let server = start_banter(db.path(), 0, None);
+    let url = server.url();
+    let key = ServerUrl::parse(&url).unwrap();
+    let store = CredentialStore::with_service(&service);
+    let out = account(&service, "register", &url, "bob", &format!("{PW}\n"));
+    assert!(out.status.success(), "{}", text(&out));
+    store.clear_session(&key, "bob").unwrap();
+
+    // A wrong password and an unknown name: the same one line, exit 6, nothing stored.
+    let wrong = account(&service, "login", &url, "bob", "not the password\n");
+    one_line_failure(&wrong, 6, "wrong name or password");
+    let unknown = account(&service, "login", &url, "nobody", &format!("{PW}\n"));
+    one_line_failure(&unknown, 6, "wrong name or password");
+    assert_eq!(wrong.stderr, unknown.stderr);
+    assert_eq!(store.get_session(&key, "bob").unwrap(), None);
+    // A taken name (any case), a password too short, no password at all.
+    let out = account(&service, "register", &url, "BOB", &format!("{PW}\n"));
+    one_line_failure(&out, 6, "is taken on this server");
+    let out = account(&service, "register", &url, "carol", "short\n");
+    one_line_failure(&out, 1, "8 to 1024 bytes");
+    let out = account(&service, "login", &url, "bob", "");
+    one_line_failure(&out, 1, "no password");
+    // A classic server has no accounts.
+    let classic = start_classic(0);
+    let out = account(&service, "login", &classic.url(), "bob", &format!("{PW}\n"));
+    one_line_failure(&out, 6, "classic chat server");
+}
