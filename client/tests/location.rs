@@ -76,7 +76,13 @@ async fn classic_peer(
     use rust_socketio::Payload;
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let (joined_tx, mut joined_rx) = tokio::sync::mpsc::unbounded_channel::<()>();
+    let (connected_tx, mut connected_rx) = tokio::sync::mpsc::unbounded_channel::<()>();
     let sock = ClientBuilder::new(format!("{url}/"))
+        // connect() returns before the server confirmed: a join emitted at once may be lost
+        .on(rust_socketio::Event::Connect, move |_, _| {
+            let _ = connected_tx.send(());
+            async {}.boxed()
+        })
         .on("locationMessage", move |p: Payload, _| {
             if let Payload::Text(v) = p {
                 let _ = tx.send(v.into_iter().next().unwrap_or_default());
@@ -89,6 +95,10 @@ async fn classic_peer(
         })
         .connect()
         .await
+        .unwrap();
+    tokio::time::timeout(Duration::from_secs(10), connected_rx.recv())
+        .await
+        .expect("the classic peer connected")
         .unwrap();
     sock.emit("join", serde_json::json!({"username": name, "room": room}))
         .await
