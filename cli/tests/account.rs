@@ -78,6 +78,7 @@ fn accounts_through_the_cli_and_the_keyring() {
     if std::env::var("BANTER_IN_SESSION").is_ok() {
         inner_register_chat_logout();
         inner_refusals_are_one_line();
+        inner_prompts_on_a_terminal();
         return;
     }
     let out = Command::new(repo_root().join("scripts/with-session.sh"))
@@ -215,4 +216,52 @@ fn inner_refusals_are_one_line() {
     let classic = start_classic(0);
     let out = account(&service, "login", &classic.url(), "bob", &format!("{PW}\n"));
     one_line_failure(&out, 6, "classic chat server");
+}
+
+/// `cli/tests/support/on_a_terminal.py`: the command on a pseudo-terminal, prompts answered.
+fn on_a_terminal(service: &str, answers: &[(&str, &str)], args: &[&str]) -> (i64, String) {
+    let mut cmd = Command::new("python3");
+    cmd.arg(repo_root().join("cli/tests/support/on_a_terminal.py"));
+    for (prompt, answer) in answers {
+        cmd.args([prompt, answer]);
+    }
+    cmd.arg("--").arg(BIN).args(args).env("BANTER_KEYRING_SERVICE", service);
+    let out = run_with_stdin(cmd, "");
+    assert!(out.status.success(), "{}", text(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    (v["status"].as_i64().unwrap(), v["output"].as_str().unwrap().to_owned())
+}
+
+fn inner_prompts_on_a_terminal() {
+    let service = format!("banter-test-prompt-{}", std::process::id());
+    let db = tempfile::tempdir().unwrap();
+    let server = start_banter(db.path(), 0, None);
+    let url = server.url();
+    let key = ServerUrl::parse(&url).unwrap();
+    let store = CredentialStore::with_service(&service);
+    let register = ["account", "register", "--server", &url, "--name", "dora"];
+
+    // Two different answers: nothing is registered.
+    let (status, shown) = on_a_terminal(&service, &[("Password for dora: ", PW), ("Again: ", "something else")], &register);
+    assert_eq!(status, 1, "{shown}");
+    assert!(shown.contains("the two passwords differ"), "{shown}");
+    assert_eq!(store.get_session(&key, "dora").unwrap(), None);
+
+    // Asked twice, typed without echo: registered, the session stored, nothing shown.
+    let (status, shown) = on_a_terminal(&service, &[("Password for dora: ", PW), ("Again: ", PW)], &register);
+    assert_eq!(status, 0, "{shown}");
+    assert!(shown.contains("registered and signed in as dora"), "{shown}");
+    assert!(!shown.contains(PW), "the password was echoed: {shown}");
+    let token = store.get_session(&key, "dora").unwrap().expect("stored");
+    assert!(!shown.contains(token.expose()));
+
+    // Login asks once.
+    let (status, shown) = on_a_terminal(
+        &service,
+        &[("Password for dora: ", PW)],
+        &["account", "login", "--server", &url, "--name", "dora"],
+    );
+    assert_eq!(status, 0, "{shown}");
+    assert!(!shown.contains("Again"), "{shown}");
+    assert!(!shown.contains(PW), "{shown}");
 }
