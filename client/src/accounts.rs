@@ -112,6 +112,15 @@ impl Client {
         Ok(info)
     }
 
+    /// The account a session token signs in, as the server greets a connection made with it
+    /// (no request): checks a stored session at start-up. `session_invalid` when it ended.
+    pub async fn session_account(&self, at: &ServerAccess, session: &SessionToken) -> Result<Account> {
+        let link = Link::open(self, at, Some(session)).await?;
+        let account = link.hello.account.clone();
+        link.close().await;
+        account.ok_or_else(|| ClientError::Protocol("the server's banter:hello names no account for the session".into()))
+    }
+
     /// Creates an account and signs in (a new session, named `device`). Errors:
     /// `name_taken`, `registration_closed`, `invite_required`, `invite_invalid`,
     /// `too_many_attempts`, `invalid_input` (name or password breaks the rules), and the

@@ -31,6 +31,9 @@ async fn register_login_sessions_revoke_and_join_as_the_account() {
     assert_eq!(second.account.name, "ann");
     assert_ne!(first.token, second.token);
 
+    let me = laptop.session_account(&at, &first.token).await.unwrap();
+    assert_eq!((me.name.as_str(), me.admin), ("ann", false));
+
     let sessions = desktop.sessions(&at, &second.token).await.unwrap();
     assert_eq!(sessions.len(), 2, "{sessions:?}");
     let current: Vec<_> = sessions.iter().filter(|s| s.current).collect();
@@ -72,6 +75,7 @@ async fn register_login_sessions_revoke_and_join_as_the_account() {
     assert_eq!(e.code(), "session_invalid", "{e:?}");
     assert!(e.summary().contains("sign in again"), "{}", e.summary());
     assert_eq!(desktop.sessions(&at, &first.token).await.unwrap_err().code(), "session_invalid");
+    assert_eq!(desktop.session_account(&at, &first.token).await.unwrap_err().code(), "session_invalid");
     assert_eq!(
         desktop.revoke(&at, &second.token, "no-such-id").await.unwrap_err().code(),
         "no_such_session"
