@@ -80,6 +80,19 @@ pub struct Cli {
     #[arg(long, env = "BANTER_SESSION_IDLE_DAYS", default_value_t = 30)]
     pub session_idle_days: u32,
 
+    /// Rooms one socket (connection) may be in at once; 0 = no limit.
+    #[arg(long, env = "BANTER_MAX_ROOMS_PER_SOCKET", default_value_t = 50)]
+    pub max_rooms_per_socket: u32,
+
+    /// New rooms (not yet in the store) one client address may create per hour (IPv6 per
+    /// /64); 0 = no limit.
+    #[arg(long, env = "BANTER_ROOM_CREATIONS_PER_HOUR", default_value_t = 30)]
+    pub room_creations_per_hour: u32,
+
+    /// New rooms the whole server may create per hour, all addresses together; 0 = no limit.
+    #[arg(long, env = "BANTER_ROOM_CREATIONS_PER_HOUR_TOTAL", default_value_t = 600)]
+    pub room_creations_per_hour_total: u32,
+
     /// Admin commands (`user create`, `invite create`); without one, run the server.
     #[command(subcommand)]
     pub command: Option<crate::accounts::admin::AdminCommand>,
@@ -133,6 +146,8 @@ pub struct Config {
     pub profanity: ProfanityMode,
     /// Who may register and chat, and the session idle expiry.
     pub accounts: crate::accounts::Policy,
+    /// Rooms per socket and new rooms per hour (`room_limits.rs`).
+    pub room_limits: crate::room_limits::RoomLimitsConfig,
 }
 
 impl Cli {
@@ -188,6 +203,11 @@ impl Cli {
                 },
                 guests: self.guests == GuestsMode::Allow,
                 session_idle_ms: i64::from(self.session_idle_days) * crate::accounts::sessions::DAY_MS,
+            },
+            room_limits: crate::room_limits::RoomLimitsConfig {
+                rooms_per_socket: self.max_rooms_per_socket,
+                creations_per_hour: self.room_creations_per_hour,
+                creations_per_hour_total: self.room_creations_per_hour_total,
             },
         })
     }

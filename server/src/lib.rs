@@ -13,6 +13,7 @@ pub mod profanity;
 pub mod public;
 pub mod rate_limit;
 pub mod room;
+pub mod room_limits;
 pub mod rooms;
 pub mod session;
 pub mod state;
@@ -72,6 +73,7 @@ pub async fn serve(
         metrics: Metrics::default(),
         io: io.clone(),
         accounts,
+        room_limits: room_limits::RoomLimits::new(config.room_limits),
         config,
     });
 

@@ -70,6 +70,8 @@ pub struct RoomState {
     pub name: String,
     /// Set when the room was dropped from the registry: whoever holds it must look again.
     pub evicted: bool,
+    /// Whether the room is in the store; false until the join that creates it is admitted.
+    pub stored: bool,
     members: Vec<Member>,
     latest_seq: u64,
     recent: VecDeque<Message>,
@@ -86,6 +88,7 @@ impl RoomState {
         let mut room = Self {
             name,
             evicted: false,
+            stored: true,
             members: Vec::new(),
             latest_seq,
             recent: VecDeque::with_capacity(RECENT_CAP.min(64)),

@@ -63,7 +63,11 @@ impl Rooms {
         let mut map = self.map();
         Ok(map
             .entry(name.to_owned())
-            .or_insert_with(|| Arc::new(Mutex::new(RoomState::new(name.to_owned(), snapshot.latest_seq, snapshot.recent))))
+            .or_insert_with(|| {
+                let mut state = RoomState::new(name.to_owned(), snapshot.latest_seq, snapshot.recent);
+                state.stored = snapshot.stored || state.latest_seq() > 0;
+                Arc::new(Mutex::new(state))
+            })
             .clone())
     }
 

@@ -18,6 +18,7 @@ pub struct AppState {
     pub metrics: Metrics,
     pub io: SocketIo,
     pub accounts: Accounts,
+    pub room_limits: crate::room_limits::RoomLimits,
 }
 
 pub type Shared = Arc<AppState>;

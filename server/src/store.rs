@@ -60,6 +60,8 @@ pub struct RoomSnapshot {
     pub latest_seq: u64,
     /// The newest messages, oldest first.
     pub recent: Vec<Message>,
+    /// Whether the room is in the store's `rooms` table (false: a join would create it).
+    pub stored: bool,
 }
 
 impl Store {
@@ -210,7 +212,8 @@ fn snapshot_query(c: &Connection, room: &str, keep: u32) -> rusqlite::Result<Roo
     let mut stmt = c.prepare_cached(&format!("{SELECT} WHERE room = ?1 ORDER BY seq DESC LIMIT ?2"))?;
     let mut recent = stmt.query_map(params![room, keep], row_to_message)?.collect::<Result<Vec<_>, _>>()?;
     recent.reverse();
-    Ok(RoomSnapshot { latest_seq, recent })
+    let stored = c.query_row("SELECT EXISTS (SELECT 1 FROM rooms WHERE name = ?1)", [room], |r| r.get(0))?;
+    Ok(RoomSnapshot { latest_seq, recent, stored })
 }
 
 fn history_query(c: &Connection, room: &str, since: u64, limit: u32) -> rusqlite::Result<(Vec<Message>, bool)> {

@@ -63,7 +63,7 @@ pub fn forget(st: &AppState, s: &SocketRef) {
 }
 
 /// The client's address, from the TCP connection of the handshake.
-fn client_ip(s: &SocketRef) -> Option<IpAddr> {
+pub(crate) fn client_ip(s: &SocketRef) -> Option<IpAddr> {
     s.req_parts().extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())
 }
 

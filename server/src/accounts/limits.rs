@@ -68,7 +68,7 @@ impl Default for SignInLimiter {
 }
 
 /// IPv6 clients are counted per /64, the block one subscriber usually has.
-fn address_key(ip: IpAddr) -> IpAddr {
+pub(crate) fn address_key(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
             Some(v4) => IpAddr::V4(v4),

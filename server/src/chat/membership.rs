@@ -55,6 +55,9 @@ pub(super) fn join(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
         if !sess.rooms.is_empty() && (kind == SocketKind::Classic || sess.kind == Some(SocketKind::Classic)) {
             return ack_err(st, ack, ERR_ALREADY_IN_A_ROOM);
         }
+        if let Err(reason) = st.room_limits.check_socket(sess.rooms.len()) {
+            return ack_err(st, ack, reason);
+        }
     }
     let sid = s.id.to_string();
     loop {
@@ -68,6 +71,16 @@ pub(super) fn join(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
         let mut g = lock(&room);
         if g.evicted {
             continue; // dropped while we looked it up: load it again
+        }
+        // A room not yet in the store is created by this join: counted (room_limits.rs).
+        if !g.stored {
+            if let Err(reason) = st.room_limits.take_creation(crate::accounts::handlers::client_ip(s)) {
+                drop(g);
+                st.rooms.evict_if_empty(&room_name);
+                tracing::info!(sid = %s.id, room = %room_name, "new room refused: over the creation limit");
+                return ack_err(st, ack, reason);
+            }
+            g.stored = true;
         }
         let mut added = g.add_member(&sid, &username, kind);
         if added == Err(JoinError::InUse) && evict_stale_holder(st, &mut g, &username) {
