@@ -110,6 +110,10 @@ pub struct JoinAccepted {
     pub signed_in: Vec<String>,
     pub features: Vec<String>,
     pub limits: Limits,
+    /// For a socket signed in to an account: the account's read marker in this room
+    /// (`crate::membership`); absent for guests and from servers without it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_seq: Option<u64>,
 }
 
 /// What a stored message is.

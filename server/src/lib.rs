@@ -8,6 +8,7 @@ pub mod emit;
 pub mod eio3;
 pub mod error;
 pub mod http;
+pub mod membership;
 pub mod metrics;
 pub mod profanity;
 pub mod public;
@@ -58,6 +59,7 @@ pub async fn serve(
     let store = Store::open(&config.db_path)?;
     let account_store = accounts::store::SqliteAccountStore::open(&config.db_path)?;
     let accounts = accounts::Accounts::new(Arc::new(account_store), config.accounts);
+    let membership = membership::Membership::new(Arc::new(membership::store::SqliteMembershipStore::open(&config.db_path)?));
     let (layer, io) = SocketIo::builder()
         .max_buffer_size(config.socket_buffer)
         .max_payload(MAX_PAYLOAD_BYTES)
@@ -73,6 +75,7 @@ pub async fn serve(
         metrics: Metrics::default(),
         io: io.clone(),
         accounts,
+        membership,
         room_limits: room_limits::RoomLimits::new(config.room_limits),
         config,
     });
@@ -92,6 +95,7 @@ pub async fn serve(
             accounts::handlers::handshake(&st, &s, auth.as_ref().ok()).await?;
             chat::register(&st, &s);
             accounts::handlers::register(&st, &s);
+            membership::handlers::register(&st, &s);
             Ok::<(), String>(())
         }
     };

@@ -30,6 +30,9 @@ pub struct Member {
     pub confirmed_seq: u64,
     /// The latest seq when it joined: it is not counted for older messages.
     pub joined_at_seq: u64,
+    /// The account the socket is signed in to, when it joined under that account's name:
+    /// the account's other sockets may then join under the same name (its other devices).
+    pub account: Option<i64>,
 }
 
 #[derive(Debug)]
@@ -130,10 +133,17 @@ impl RoomState {
 
     /// Adds a member; names are unique per room (already normalised).
     pub fn add_member(&mut self, sid: &str, username: &str, kind: SocketKind) -> Result<(), JoinError> {
+        self.add_member_as(sid, username, kind, None)
+    }
+
+    /// Adds a member, signed in to `account` or a guest (`None`). A name is held by one
+    /// member, or by several sockets of the same account (its devices), never by a guest
+    /// and an account at once, nor by two guests.
+    pub fn add_member_as(&mut self, sid: &str, username: &str, kind: SocketKind, account: Option<i64>) -> Result<(), JoinError> {
         if self.members.iter().any(|m| m.sid == sid) {
             return Err(JoinError::AlreadyMember);
         }
-        if self.members.iter().any(|m| m.username == username) {
+        if self.members.iter().any(|m| m.username == username && (account.is_none() || m.account != account)) {
             return Err(JoinError::InUse);
         }
         self.members.push(Member {
@@ -142,8 +152,15 @@ impl RoomState {
             kind,
             confirmed_seq: self.latest_seq,
             joined_at_seq: self.latest_seq,
+            account,
         });
         Ok(())
+    }
+
+    /// How many members hold this name: more than one when an account is here from several
+    /// sockets. Presence counts the name once: joined at the first, left after the last.
+    pub fn holders_of(&self, username: &str) -> usize {
+        self.members.iter().filter(|m| m.username == username).count()
     }
 
     pub fn remove_member(&mut self, sid: &str) -> Option<Member> {
@@ -151,18 +168,23 @@ impl RoomState {
         Some(self.members.remove(i))
     }
 
-    /// `roomData` users, in join order (as the classic server lists them).
+    /// `roomData` users, in join order (as the classic server lists them); an account
+    /// here from several sockets once, with its first socket's id.
     pub fn room_users(&self) -> Vec<RoomUser> {
-        self.members
-            .iter()
-            .map(|m| RoomUser { id: m.sid.clone(), username: m.username.clone(), room: self.name.clone() })
-            .collect()
+        let mut users: Vec<RoomUser> = Vec::with_capacity(self.members.len());
+        for m in &self.members {
+            if !users.iter().any(|u| u.username == m.username) {
+                users.push(RoomUser { id: m.sid.clone(), username: m.username.clone(), room: self.name.clone() });
+            }
+        }
+        users
     }
 
-    /// Member names, sorted.
+    /// Member names, sorted, each once.
     pub fn usernames(&self) -> Vec<String> {
         let mut names: Vec<String> = self.members.iter().map(|m| m.username.clone()).collect();
         names.sort();
+        names.dedup();
         names
     }
 
@@ -401,5 +423,33 @@ mod tests {
         r.add_member("dan", "dan", SocketKind::Banter).unwrap();
         r.confirm("dan", m.seq);
         assert!(r.take_dirty_receipts().is_empty());
+    }
+
+    #[test]
+    fn an_account_holds_its_name_from_several_sockets_and_counts_once() {
+        let mut r = RoomState::new("lobby".into(), 0, vec![]);
+        r.add_member_as("a1", "ann", SocketKind::Banter, Some(7)).unwrap();
+        assert_eq!(r.holders_of("ann"), 1);
+        // the same account from a second device: allowed, shown once
+        r.add_member_as("a2", "ann", SocketKind::Classic, Some(7)).unwrap();
+        assert_eq!(r.holders_of("ann"), 2);
+        // a guest, or another account, cannot take the name
+        assert_eq!(r.add_member("g", "ann", SocketKind::Classic), Err(JoinError::InUse));
+        assert_eq!(r.add_member_as("x", "ann", SocketKind::Banter, Some(8)), Err(JoinError::InUse));
+        r.add_member("bob", "bob", SocketKind::Banter).unwrap();
+        // two guests under one name: refused as before
+        assert_eq!(r.add_member("b2", "bob", SocketKind::Banter), Err(JoinError::InUse));
+        // an account cannot join under a name a guest holds
+        assert_eq!(r.add_member_as("y", "bob", SocketKind::Banter, Some(9)), Err(JoinError::InUse));
+        assert_eq!(r.usernames(), ["ann", "bob"]);
+        let users: Vec<(String, String)> = r.room_users().into_iter().map(|u| (u.id, u.username)).collect();
+        assert_eq!(users, [("a1".to_owned(), "ann".to_owned()), ("bob".to_owned(), "bob".to_owned())]);
+        // the name leaves with its last socket
+        r.remove_member("a1").unwrap();
+        assert_eq!(r.holders_of("ann"), 1);
+        assert_eq!(r.room_users()[0].id, "a2");
+        r.remove_member("a2").unwrap();
+        assert_eq!(r.holders_of("ann"), 0);
+        assert_eq!(r.usernames(), ["bob"]);
     }
 }

@@ -7,6 +7,7 @@ use socketioxide::SocketIo;
 
 use crate::accounts::Accounts;
 use crate::config::Config;
+use crate::membership::Membership;
 use crate::metrics::Metrics;
 use crate::rooms::Rooms;
 use crate::store::Store;
@@ -18,6 +19,8 @@ pub struct AppState {
     pub metrics: Metrics,
     pub io: SocketIo,
     pub accounts: Accounts,
+    /// Accounts' rooms and read markers (`membership/`).
+    pub membership: Membership,
     pub room_limits: crate::room_limits::RoomLimits,
 }
 
@@ -40,6 +43,7 @@ impl AppState {
             f.push(ext::features::AUTH.into());
         }
         f.push(ext::features::ACCOUNTS.into());
+        f.push(banter_protocol::membership::FEATURE.into());
         f
     }
 

@@ -50,6 +50,7 @@ pub fn signed_in_members(st: &AppState, members: &[Member]) -> Vec<String> {
         .map(|m| m.username.clone())
         .collect();
     names.sort();
+    names.dedup(); // an account in the room from several devices is listed once
     names
 }
 

@@ -9,6 +9,7 @@ use socketioxide::extract::{AckSender, SocketRef};
 
 use super::{ack_data, ack_err, ack_ok, parse, session, Payload, ERR_ALREADY_IN_A_ROOM, ERR_ALREADY_IN_ROOM, ERR_NOT_IN_ROOM, ERR_SERVER};
 use crate::accounts::join::signed_in_members;
+use crate::accounts::SignedInAs;
 use crate::emit::{self, banter_room, classic_room};
 use crate::metrics::now_ms;
 use crate::room::{JoinError, SocketKind};
@@ -82,9 +83,11 @@ pub(super) fn join(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
             }
             g.stored = true;
         }
-        let mut added = g.add_member(&sid, &username, kind);
+        // A signed-in account's sockets share its name (its devices); guests hold theirs alone.
+        let account = s.extensions.get::<SignedInAs>().filter(|me| me.name == username).map(|me| me.account_id);
+        let mut added = g.add_member_as(&sid, &username, kind, account);
         if added == Err(JoinError::InUse) && evict_stale_holder(st, &mut g, &username) {
-            added = g.add_member(&sid, &username, kind);
+            added = g.add_member_as(&sid, &username, kind, account);
         }
         match added {
             Ok(()) => {}
@@ -107,16 +110,23 @@ pub(super) fn join(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
             let welcome = ChatMessage { username: classic::ADMIN.into(), text: classic::WELCOME.into(), created_at: now };
             let _ = s.emit(classic::MESSAGE, &welcome);
         }
-        let notice = ChatMessage { username: classic::ADMIN.into(), text: classic::joined_text(&username), created_at: now };
-        emit::now(&st.metrics, "join notice", s.broadcast().to(croom.clone()).emit(classic::MESSAGE, &notice));
-        let presence =
-            Presence { room: room_name.clone(), username: username.clone(), event: PresenceEvent::Joined, users: g.usernames(), at: now, signed_in: signed_in_members(st, g.members()) };
-        emit::now(&st.metrics, "presence", s.broadcast().to(broom).emit(ext::PRESENCE, &presence));
         let room_data = RoomData { room: room_name.clone(), users: g.room_users() };
-        emit::now(&st.metrics, "roomData", s.within(croom).emit(classic::ROOM_DATA, &room_data));
+        // Presence per account: an account's second socket (another device) joins unseen.
+        if g.holders_of(&username) == 1 {
+            let notice = ChatMessage { username: classic::ADMIN.into(), text: classic::joined_text(&username), created_at: now };
+            emit::now(&st.metrics, "join notice", s.broadcast().to(croom.clone()).emit(classic::MESSAGE, &notice));
+            let presence =
+                Presence { room: room_name.clone(), username: username.clone(), event: PresenceEvent::Joined, users: g.usernames(), at: now, signed_in: signed_in_members(st, g.members()) };
+            emit::now(&st.metrics, "presence", s.broadcast().to(broom).emit(ext::PRESENCE, &presence));
+            emit::now(&st.metrics, "roomData", s.within(croom).emit(classic::ROOM_DATA, &room_data));
+        } else if kind == SocketKind::Classic {
+            let _ = s.emit(classic::ROOM_DATA, &room_data);
+        }
         st.store.ensure_room(&room_name, now);
         tracing::info!(sid = %s.id, room = %room_name, user = %username, banter = extension.is_some(), transport = ?s.transport_type(), "joined");
 
+        // The room becomes one of the account's (membership/), with its read marker.
+        let read_seq = crate::membership::handlers::joined(st, s, &room_name, &username, g.latest_seq(), now);
         let Some(extension) = extension else { return ack_ok(ack) };
         let (history, more) = match extension.since {
             None => g.tail(st.config.history_on_join as usize),
@@ -142,6 +152,7 @@ pub(super) fn join(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
             signed_in: signed_in_members(st, g.members()),
             features: st.features(),
             limits: st.limits(),
+            read_seq,
         };
         drop(g);
         return ack_data(ack, &accepted);
@@ -170,22 +181,26 @@ pub(crate) fn leave_room(st: &AppState, s: &SocketRef, room_name: &str) {
         if let Some(member) = g.remove_member(&sid) {
             let (croom, broom) = (classic_room(room_name), banter_room(room_name));
             s.leave([croom.clone(), broom.clone()]);
+            // Presence per account: it leaves with its last socket (device).
+            let still_here = g.holders_of(&member.username) > 0;
             let now = now_ms();
             let notice = ChatMessage { username: classic::ADMIN.into(), text: classic::left_text(&member.username), created_at: now };
             // `broadcast()`: inside a disconnect handler the socket is still in its rooms.
-            emit::now(&st.metrics, "leave notice", s.broadcast().to(croom.clone()).emit(classic::MESSAGE, &notice));
-            let room_data = RoomData { room: room_name.to_owned(), users: g.room_users() };
-            emit::now(&st.metrics, "roomData", s.broadcast().to(croom).emit(classic::ROOM_DATA, &room_data));
-            let presence = Presence {
-                room: room_name.to_owned(),
-                username: member.username.clone(),
-                event: PresenceEvent::Left,
-                users: g.usernames(),
-                at: now,
-                signed_in: signed_in_members(st, g.members()),
-            };
-            emit::now(&st.metrics, "presence", s.broadcast().to(broom).emit(ext::PRESENCE, &presence));
-            tracing::info!(sid = %s.id, room = %room_name, user = %member.username, "left");
+            if !still_here {
+                emit::now(&st.metrics, "leave notice", s.broadcast().to(croom.clone()).emit(classic::MESSAGE, &notice));
+                let room_data = RoomData { room: room_name.to_owned(), users: g.room_users() };
+                emit::now(&st.metrics, "roomData", s.broadcast().to(croom).emit(classic::ROOM_DATA, &room_data));
+                let presence = Presence {
+                    room: room_name.to_owned(),
+                    username: member.username.clone(),
+                    event: PresenceEvent::Left,
+                    users: g.usernames(),
+                    at: now,
+                    signed_in: signed_in_members(st, g.members()),
+                };
+                emit::now(&st.metrics, "presence", s.broadcast().to(broom).emit(ext::PRESENCE, &presence));
+            }
+            tracing::info!(sid = %s.id, room = %room_name, user = %member.username, still_here, "left");
         }
         drop(g);
         st.rooms.evict_if_empty(room_name);
@@ -212,5 +227,7 @@ pub(super) fn banter_leave(st: &Shared, s: &SocketRef, data: Payload, ack: AckSe
         return ack_err(st, ack, ERR_NOT_IN_ROOM);
     }
     leave_room(st, s, &room);
+    // An explicit leave (not a disconnect) takes the room off the account's rooms.
+    crate::membership::handlers::left(st, s, &room);
     ack_ok(ack);
 }
