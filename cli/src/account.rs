@@ -155,11 +155,16 @@ async fn sign_in(args: &AccountArgs, register: bool, invite: Option<&str>, devic
         Err(e) => return fail(&e),
     };
     let name = session.account.name.clone();
+    // A session this one replaces in the keyring would be held by no one: end it.
+    let replaced = stored_session(&server, &name).await.ok().flatten();
     let (s, n, t) = (server.clone(), name.clone(), session.token.clone());
     if let Err(e) = keyring(move |store| store.set_session(&s, &n, &t)).await {
         // Not kept anywhere: end it rather than leave it signed in for no one.
         let _ = client.logout(&access, &session.token).await;
         return fail(&e);
+    }
+    if let Some(old) = replaced.filter(|old| *old != session.token) {
+        let _ = client.logout(&access, &old).await;
     }
     let what = if register { "registered and signed in" } else { "signed in" };
     eprintln!("{what} as {name} on {server}; the session is stored in the keyring");

@@ -264,4 +264,10 @@ fn inner_prompts_on_a_terminal() {
     assert_eq!(status, 0, "{shown}");
     assert!(!shown.contains("Again"), "{shown}");
     assert!(!shown.contains(PW), "{shown}");
+    // The login replaced the registration's session in the keyring, and ended it.
+    let newer = store.get_session(&key, "dora").unwrap().expect("stored");
+    assert_ne!(newer, token);
+    let out = account(&service, "sessions", &url, "dora", "");
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1, "{}", text(&out));
 }
