@@ -127,6 +127,12 @@ test('one account on two devices in one room: presence once, its messages its ow
     await carl.next('message', (m) => m.text === 'from the laptop' && m.username === 'ann')
     await send(bob, 'mr-both', 'from bob')
     await a.next('banter:message', (m) => m.text === 'from bob')
+    // typing on A shows to the others, not on B (nobody sees themselves typing)
+    a.socket.emit('banter:typing', { room: 'mr-both', typing: true })
+    const [typing] = await bob.next('banter:typing')
+    assert.equal(typing.username, 'ann')
+    await sleep(100)
+    assert.equal(b.of('banter:typing').length, 0)
 
     // the marker moved on B reaches A (and only the account's sockets)
     assert.deepEqual(await read(b, 'mr-both', 2), { room: 'mr-both', readSeq: 2, latestSeq: 2, unread: 0 })

@@ -95,6 +95,8 @@ fn sign_in(st: &AppState, s: &SocketRef, me: SignedInAs) {
 fn sign_out(st: &AppState, s: &SocketRef, me: &SignedInAs) {
     s.extensions.remove::<SignedInAs>();
     st.accounts.detach(&me.session, s.id);
+    // No longer one of the account's sockets: its read markers are not this socket's news.
+    s.leave(crate::membership::account_room(me.account_id));
     let rooms: Vec<String> = chat::session(s).lock().rooms.iter().map(|(r, _)| r.clone()).collect();
     for room in rooms {
         chat::leave_room(st, s, &room);
