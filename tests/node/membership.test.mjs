@@ -221,3 +221,22 @@ test('guests are as before: one name per room, a join and a leave each, no read 
     assert.deepEqual(await banterJoin(g3, 'ann', 'mr-guests'), [IN_USE])
   })
 })
+
+test('a socket that signs out no longer hears the account\'s read markers', async () => {
+  await withServer({}, async (srv, client) => {
+    const a = await client()
+    await signIn(a, 'banter:register', 'ann', 'laptop')
+    const b = await client()
+    await signIn(b, 'banter:login', 'ann', 'desktop')
+    const bob = await client()
+    await joined(a, 'ann', 'mr-out'); await joined(b, 'ann', 'mr-out'); await joined(bob, 'bob', 'mr-out')
+    await send(bob, 'mr-out', 'one'); await send(bob, 'mr-out', 'two')
+    await read(b, 'mr-out', 1)
+    await a.next('banter:read-marker', (m) => m.readSeq === 1)
+    assert.deepEqual(await a.ackArgs('banter:logout'), [])
+    await read(b, 'mr-out', 2)
+    await sleep(200)
+    assert.deepEqual(a.of('banter:read-marker').map(([m]) => m.readSeq), [1])
+    assert.deepEqual(await a.ackArgs('banter:my-rooms'), [SIGN_IN_FIRST])
+  })
+})
