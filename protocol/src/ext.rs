@@ -103,6 +103,10 @@ pub struct JoinAccepted {
     /// True when more history exists before `history[0]` (or after, for a `since` join
     /// whose gap was larger than one page: fetch it with [`HISTORY`]).
     pub more: bool,
+    /// The room's owner, topic, privacy, moderators and the joiner's role
+    /// (`crate::rooms`); absent from servers without the `moderation` feature.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub room_info: Option<crate::rooms::RoomInfo>,
     /// Members of the room, sorted.
     pub users: Vec<String>,
     /// Those of `users` who are signed in (the others are guests), sorted; absent when none.
@@ -139,6 +143,10 @@ pub struct Message {
     pub text: String,
     /// Milliseconds since the Unix epoch.
     pub created_at: i64,
+    /// True for a message a moderator removed (`crate::rooms::REMOVE`): `text` is then
+    /// empty. Absent otherwise.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub removed: bool,
 }
 
 /// [`SEND`] payload.
@@ -298,6 +306,7 @@ mod tests {
             kind: MessageKind::Text,
             text: "hi".into(),
             created_at: 9,
+            removed: false,
         };
         assert_eq!(
             serde_json::to_string(&m).unwrap(),

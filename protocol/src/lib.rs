@@ -10,6 +10,7 @@ pub mod ack;
 pub mod classic;
 pub mod ext;
 pub mod membership;
+pub mod rooms;
 pub mod rules;
 
 pub use ack::AckReply;

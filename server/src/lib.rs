@@ -10,6 +10,7 @@ pub mod error;
 pub mod http;
 pub mod membership;
 pub mod metrics;
+pub mod moderation;
 pub mod profanity;
 pub mod public;
 pub mod rate_limit;
@@ -59,6 +60,8 @@ pub async fn serve(
     let store = Store::open(&config.db_path)?;
     let account_store = accounts::store::SqliteAccountStore::open(&config.db_path)?;
     let accounts = accounts::Accounts::new(Arc::new(account_store), config.accounts);
+    // After the accounts store: its tables refer to accounts.
+    let moderation = moderation::Moderation::new(Arc::new(moderation::store::SqliteModerationStore::open(&config.db_path)?));
     let membership = membership::Membership::new(Arc::new(membership::store::SqliteMembershipStore::open(&config.db_path)?));
     let (layer, io) = SocketIo::builder()
         .max_buffer_size(config.socket_buffer)
@@ -77,6 +80,7 @@ pub async fn serve(
         accounts,
         membership,
         room_limits: room_limits::RoomLimits::new(config.room_limits),
+        moderation,
         config,
     });
 
@@ -95,6 +99,7 @@ pub async fn serve(
             accounts::handlers::handshake(&st, &s, auth.as_ref().ok()).await?;
             chat::register(&st, &s);
             accounts::handlers::register(&st, &s);
+            moderation::handlers::register(&st, &s);
             membership::handlers::register(&st, &s);
             Ok::<(), String>(())
         }

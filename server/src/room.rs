@@ -232,6 +232,7 @@ impl RoomState {
             kind: draft.kind,
             text: draft.text,
             created_at,
+            removed: false,
         };
         let recipients = self.members.iter().filter(|m| m.sid != sender_sid).count() as u32;
         if self.members.iter().any(|m| m.sid == sender_sid) {
@@ -265,6 +266,17 @@ impl RoomState {
             self.recent.pop_front();
         }
         self.recent.push_back(m);
+    }
+
+    /// Blanks a message a moderator removed, if memory still holds it.
+    pub fn mark_removed(&mut self, id: &str) {
+        let Some(&seq) = self.ids.get(id) else { return };
+        let Some(first) = self.recent.front().map(|m| m.seq) else { return };
+        if let Some(m) = seq.checked_sub(first).and_then(|i| self.recent.get_mut(i as usize)).filter(|m| m.seq == seq) {
+            m.text.clear();
+            m.kind = MessageKind::Text;
+            m.removed = true;
+        }
     }
 
     /// The newest `n` messages (oldest first) and whether older ones exist.

@@ -22,6 +22,8 @@ pub struct AppState {
     /// Accounts' rooms and read markers (`membership/`).
     pub membership: Membership,
     pub room_limits: crate::room_limits::RoomLimits,
+    /// Room owners, settings, roles, bans and the moderation log (`moderation/`).
+    pub moderation: crate::moderation::Moderation,
 }
 
 pub type Shared = Arc<AppState>;
@@ -44,6 +46,7 @@ impl AppState {
         }
         f.push(ext::features::ACCOUNTS.into());
         f.push(banter_protocol::membership::FEATURE.into());
+        f.push(banter_protocol::rooms::FEATURE.into());
         f
     }
 

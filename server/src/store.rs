@@ -253,6 +253,8 @@ fn row_to_message(r: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
         kind: if kind == "location" { MessageKind::Location } else { MessageKind::Text },
         text: r.get(5)?,
         created_at: r.get(6)?,
+        // A moderator's removal (crate::moderation) blanks the text and sets this kind.
+        removed: kind == crate::moderation::REMOVED_KIND,
     })
 }
 
@@ -350,6 +352,7 @@ mod tests {
             kind: MessageKind::Text,
             text: format!("m{seq}"),
             created_at: seq as i64,
+            removed: false,
         }
     }
 

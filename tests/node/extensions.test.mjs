@@ -22,7 +22,9 @@ test('the server says hello and answers a Banter join with JoinAccepted', async 
   assert.equal(ack.length, 2)
   assert.equal(ack[0], null)
   assert.deepEqual({ ...ack[1], features: undefined, limits: undefined }, {
-    protocol: 1, room: 'ext-hello', username: 'ann', latestSeq: 0, history: [], more: false, users: ['ann'], features: undefined, limits: undefined
+    protocol: 1, room: 'ext-hello', username: 'ann', latestSeq: 0, history: [], more: false, users: ['ann'], features: undefined, limits: undefined,
+    // a guest's room: no owner (moderation, protocol.md § 9)
+    roomInfo: { room: 'ext-hello', topic: '', private: false, moderators: [], role: 'none' }
   })
   // A Banter socket gets no classic welcome
   await sleep(50)

@@ -60,6 +60,10 @@ pub(super) fn join(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
             return ack_err(st, ack, reason);
         }
     }
+    // Bans and private rooms (moderation/).
+    if let Err(reason) = crate::moderation::admit(st, s, &room_name, &username) {
+        return ack_err(st, ack, reason);
+    }
     let sid = s.id.to_string();
     loop {
         let room = match st.rooms.get_or_load(&room_name) {
@@ -82,6 +86,8 @@ pub(super) fn join(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
                 return ack_err(st, ack, reason);
             }
             g.stored = true;
+            // Its creator owns it, when signed in (moderation/).
+            crate::moderation::created(st, s, &room_name, now_ms());
         }
         // A signed-in account's sockets share its name (its devices); guests hold theirs alone.
         let account = s.extensions.get::<SignedInAs>().filter(|me| me.name == username).map(|me| me.account_id);
@@ -141,6 +147,7 @@ pub(super) fn join(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
                 },
             },
         };
+        let room_info = crate::moderation::join_info(st, s, &room_name);
         let accepted = JoinAccepted {
             protocol: ext::PROTOCOL_VERSION,
             room: room_name,
@@ -148,6 +155,7 @@ pub(super) fn join(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
             latest_seq: g.latest_seq(),
             history,
             more,
+            room_info,
             users: g.usernames(),
             signed_in: signed_in_members(st, g.members()),
             features: st.features(),
