@@ -40,6 +40,8 @@ struct ReceiptTrack {
     seq: u64,
     id: String,
     sender_sid: String,
+    /// The sender's account: its other sockets (devices) are not recipients.
+    sender_account: Option<i64>,
     recipients: u32,
     received_by: u32,
     dirty: bool,
@@ -234,7 +236,9 @@ impl RoomState {
             created_at,
             removed: false,
         };
-        let recipients = self.members.iter().filter(|m| m.sid != sender_sid).count() as u32;
+        let sender_account = self.members.iter().find(|m| m.sid == sender_sid).and_then(|m| m.account);
+        let recipients =
+            self.members.iter().filter(|m| m.sid != sender_sid && !same_account(m.account, sender_account)).count() as u32;
         if self.members.iter().any(|m| m.sid == sender_sid) {
             if self.receipts.len() == RECEIPT_CAP {
                 self.receipts.pop_front();
@@ -243,6 +247,7 @@ impl RoomState {
                 seq: message.seq,
                 id: message.id.clone(),
                 sender_sid: sender_sid.to_owned(),
+                sender_account,
                 recipients,
                 received_by: 0,
                 dirty: false,
@@ -312,7 +317,12 @@ impl RoomState {
             return;
         }
         member.confirmed_seq = seq;
-        for t in self.receipts.iter_mut().filter(|t| t.seq > from && t.seq <= seq && t.sender_sid != sid) {
+        let account = member.account;
+        for t in self
+            .receipts
+            .iter_mut()
+            .filter(|t| t.seq > from && t.seq <= seq && t.sender_sid != sid && !same_account(t.sender_account, account))
+        {
             if t.received_by < t.recipients {
                 t.received_by += 1;
                 t.dirty = true;
@@ -341,6 +351,11 @@ impl RoomState {
             })
             .collect()
     }
+}
+
+/// Two sockets of one account (its devices): neither counts the other in receipts.
+fn same_account(a: Option<i64>, b: Option<i64>) -> bool {
+    a.is_some() && a == b
 }
 
 #[cfg(test)]
@@ -463,5 +478,19 @@ mod tests {
         r.remove_member("a2").unwrap();
         assert_eq!(r.holders_of("ann"), 0);
         assert_eq!(r.usernames(), ["bob"]);
+    }
+
+    #[test]
+    fn an_accounts_other_devices_are_not_its_recipients() {
+        let mut r = RoomState::new("lobby".into(), 0, vec![]);
+        r.add_member_as("a1", "ann", SocketKind::Banter, Some(7)).unwrap();
+        r.add_member_as("a2", "ann", SocketKind::Banter, Some(7)).unwrap();
+        r.add_member("bob", "bob", SocketKind::Banter).unwrap();
+        let Accepted::New(m) = text(&mut r, "x", "a1") else { panic!() };
+        r.confirm("a2", m.seq); // the sender's other device: not counted
+        assert!(r.take_dirty_receipts().is_empty());
+        r.confirm("bob", m.seq);
+        let got = r.take_dirty_receipts();
+        assert_eq!((got[0].1.received_by, got[0].1.recipients), (1, 1));
     }
 }
