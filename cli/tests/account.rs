@@ -212,6 +212,30 @@ fn inner_refusals_are_one_line() {
     one_line_failure(&out, 1, "8 to 1024 bytes");
     let out = account(&service, "login", &url, "bob", "");
     one_line_failure(&out, 1, "no password");
+    // Invite-only: a code from `banter-server invite create` (one use) lets one account in.
+    let db2 = tempfile::tempdir().unwrap();
+    let invite_only = start_banter_with(db2.path(), 0, None, 0, &["--registration", "invite"]);
+    let made = Command::new(banter_server_bin())
+        .args(["invite", "create", "--db"])
+        .arg(db2.path().join("x.db"))
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{}", text(&made));
+    let code = String::from_utf8_lossy(&made.stdout).trim().to_owned();
+    let invite_url = invite_only.url();
+    let register = |name: &str, invite: Option<&str>| {
+        let mut args = vec!["account", "register", "--server", &invite_url, "--name", name];
+        if let Some(code) = invite {
+            args.extend(["--invite", code]);
+        }
+        run_with_stdin(cli(&service, &args), &format!("{PW}\n"))
+    };
+    one_line_failure(&register("erin", None), 6, "invite code is required");
+    let out = register("erin", Some(&code));
+    assert!(out.status.success(), "{}", text(&out));
+    one_line_failure(&register("fred", Some(&code)), 6, "invite code is not valid");
+
     // A classic server has no accounts.
     let classic = start_classic(0);
     let out = account(&service, "login", &classic.url(), "bob", &format!("{PW}\n"));
