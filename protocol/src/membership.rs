@@ -9,6 +9,8 @@
 //!   count (messages after the marker not sent under the account's name).
 //! - [`READ`] moves the account's marker in a room forward (never back); its other sockets
 //!   get [`READ_MARKER`].
+//! - A `banter:leave` on one device takes the account's other sockets out of the room too
+//!   ([`ROOM_LEFT`]), so no device brings the room back by joining it again on reconnect.
 
 use serde::{Deserialize, Serialize};
 
@@ -21,6 +23,9 @@ pub const MY_ROOMS: &str = "banter:my-rooms";
 pub const READ: &str = "banter:read";
 /// Server → the account's other signed-in sockets, when its marker moved: [`ReadMarker`].
 pub const READ_MARKER: &str = "banter:read-marker";
+/// Server → the account's other sockets that were in a room the account left with
+/// [`crate::ext::LEAVE`] on one device: [`RoomLeft`]; they are no longer in it.
+pub const ROOM_LEFT: &str = "banter:room-left";
 
 /// [`READ`] from a socket that is not signed in to an account.
 pub const ERR_NOT_SIGNED_IN: &str = crate::accounts::ERR_NOT_SIGNED_IN;
@@ -64,6 +69,12 @@ pub struct ReadMarker {
     pub read_seq: u64,
     pub latest_seq: u64,
     pub unread: u64,
+}
+
+/// [`ROOM_LEFT`] payload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomLeft {
+    pub room: String,
 }
 
 #[cfg(test)]

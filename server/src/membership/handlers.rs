@@ -6,7 +6,7 @@
 //! each), so a socket's events keep their order: a `banter:read` after a `join` finds the
 //! room, and markers reach the account's other sockets in the order they moved.
 
-use banter_protocol::membership::{self as wire, MyRooms, ReadMarker, ReadRequest};
+use banter_protocol::membership::{self as wire, MyRooms, ReadMarker, ReadRequest, RoomLeft};
 use banter_protocol::rules;
 use socketioxide::extract::{AckSender, SocketRef};
 
@@ -42,12 +42,34 @@ pub fn joined(st: &AppState, s: &SocketRef, room: &str, username: &str, latest_s
     }
 }
 
-/// An explicit `banter:leave`: the room is no longer one of the account's.
+/// An explicit `banter:leave`: the room is no longer one of the account's, and the
+/// account's other sockets in it leave it too (told with `banter:room-left`), so no device
+/// joins it again on its next reconnect. The presence `left` goes out with the last one.
 pub fn left(st: &AppState, s: &SocketRef, room: &str) {
     let Some(me) = signed_in(s) else { return };
     if let Err(e) = tokio::task::block_in_place(|| st.membership.store().leave(me.account_id, room)) {
         tracing::error!(account = %me.name, room = %room, error = %e, "cannot remove a membership");
     }
+    for other in other_devices(st, s, &me) {
+        if chat::session(&other).lock().username_in(room).is_none() {
+            continue;
+        }
+        chat::leave_room(st, &other, room);
+        if let Err(e) = other.emit(wire::ROOM_LEFT, &RoomLeft { room: room.to_owned() }) {
+            tracing::debug!(sid = %other.id, error = %e, "room-left not delivered");
+        }
+    }
+}
+
+/// The account's other signed-in sockets (those that joined a room, listed their rooms or
+/// moved a marker), not one since signed out.
+fn other_devices(st: &AppState, s: &SocketRef, me: &SignedInAs) -> Vec<SocketRef> {
+    st.io
+        .to(account_room(me.account_id))
+        .sockets()
+        .into_iter()
+        .filter(|o| o.id != s.id && o.extensions.get::<SignedInAs>().is_some_and(|x| x.account_id == me.account_id))
+        .collect()
 }
 
 /// `banter:my-rooms`: the account's rooms with latest seq, read marker and unread count.
@@ -98,16 +120,12 @@ fn on_read(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
     ack_data(ack, &marker);
 }
 
-/// Sends the moved marker to the account's other signed-in sockets (those that asked for
-/// its rooms, joined a room or moved a marker), not to one since signed out.
+/// Sends the moved marker to the account's other signed-in sockets.
 fn tell_other_devices(st: &AppState, s: &SocketRef, me: &SignedInAs, marker: &ReadMarker) {
-    for other in st.io.to(account_room(me.account_id)).sockets() {
-        let same = other.extensions.get::<SignedInAs>().is_some_and(|o| o.account_id == me.account_id);
-        if other.id != s.id && same {
-            if let Err(e) = other.emit(wire::READ_MARKER, marker) {
-                Metrics::inc(&st.metrics.failed_deliveries, 1);
-                tracing::debug!(sid = %other.id, error = %e, "read marker not delivered");
-            }
+    for other in other_devices(st, s, me) {
+        if let Err(e) = other.emit(wire::READ_MARKER, marker) {
+            Metrics::inc(&st.metrics.failed_deliveries, 1);
+            tracing::debug!(sid = %other.id, error = %e, "read marker not delivered");
         }
     }
 }
