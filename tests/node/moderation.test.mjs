@@ -141,6 +141,8 @@ test('owners, moderators, private rooms, removal, kick and ban; bans and setting
     assert.deepEqual((await dan.next('banter:kicked'))[0], { room: 'club', by: 'ann', banned: false })
     await fay.next('message', (m) => m.username === 'Admin' && m.text === 'You were removed from this room.')
     assert.deepEqual(await banterJoin(dan, 'dan', 'club'), [PRIVATE])
+    // nor is it one of dan's rooms any more (membership, § 8)
+    assert.deepEqual(ok(await dan.ackArgs('banter:my-rooms'), 'my-rooms').rooms.map((r) => r.room), [])
     const eve = await client(srv)
     assert.deepEqual(await banterJoin(eve, 'eve', 'club'), [PRIVATE])
     assert.deepEqual(await classicJoin(fay, 'fay', 'club'), [PRIVATE])
@@ -188,6 +190,8 @@ test('owners, moderators, private rooms, removal, kick and ban; bans and setting
     cid2.close()
     cid2 = await client(srv, { auth: { session: tokens.cid } })
     assert.deepEqual(await banterJoin(cid2, 'cid', 'club'), [BANNED])
+    // a ban takes the room off the account's rooms, so its devices do not try it again
+    assert.deepEqual(ok(await cid2.ackArgs('banter:my-rooms'), 'my-rooms').rooms.map((r) => r.room), [])
     assert.deepEqual((await ann.ackArgs('banter:room', { room: 'club' }))[1].bans, ['cid'])
 
     // a guest name is banned too, Banter and classic, with its case and look-alike variants

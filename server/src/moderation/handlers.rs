@@ -165,6 +165,10 @@ fn room_settings(st: &AppState, s: &SocketRef, req: RoomRequest) -> Result<Optio
     if rec.private {
         // Members only, from now on: whoever is here without a role leaves.
         let outsiders = sockets_in(st, &room, |socket, _| role_of_socket(&rec, socket) < Role::Member);
+        for (socket, _) in &outsiders {
+            // No longer one of their accounts' rooms (membership/).
+            crate::membership::handlers::left(st, socket, &room);
+        }
         remove_sockets(st, &room, outsiders, &me.name, false);
     }
     Ok(Some(info(&room, &rec, Some(role))))
@@ -231,10 +235,14 @@ fn remove(st: &AppState, s: &SocketRef, req: RemoveRequest) -> Result<Option<Rem
     Ok(Some(removed))
 }
 
-/// The role of whoever uses `name` (an account's role, or a guest's: none).
-fn target_role(st: &AppState, rec: &RoomRecord, name_key: &str) -> Result<Role, Refused> {
+/// The account whose name has this key, if any, and the role of whoever uses the name (an
+/// account's role, or a guest's: none).
+fn target_of(st: &AppState, rec: &RoomRecord, name_key: &str) -> Result<(Option<i64>, Role), Refused> {
     let account = tokio::task::block_in_place(|| st.accounts.store().account_by_key(name_key))?;
-    Ok(account.map_or(Role::None, |a| role_of(rec, Some(a.id), a.admin)))
+    Ok(match account {
+        Some(a) => (Some(a.id), role_of(rec, Some(a.id), a.admin)),
+        None => (None, Role::None),
+    })
 }
 
 /// The room's live sockets (and their kind) for which `pick(socket, username)` holds.
@@ -301,7 +309,8 @@ fn target(st: &AppState, s: &SocketRef, data: Payload, action: &str) -> Result<(
     let name = rules::normalise_name(&req.name);
     let key = names::identity_key(&name);
     let (rec, role, me) = authorise(st, s, &room, Action::Moderate)?;
-    if action != "unban" && !may_act_on(role, target_role(st, &rec, &key)?) {
+    let (account, target_role) = target_of(st, &rec, &key)?;
+    if action != "unban" && !may_act_on(role, target_role) {
         return Err(wire::ERR_PROTECTED.into());
     }
     let store = st.moderation.store();
@@ -317,6 +326,12 @@ fn target(st: &AppState, s: &SocketRef, data: Payload, action: &str) -> Result<(
             tokio::task::block_in_place(|| store.set_ban(&a, &key, Some(&name)))?;
             st.moderation.changed(&room);
             kick_out(st, &room, &key, &me.name, true);
+            // No longer one of the account's rooms (membership/): its devices do not rejoin it.
+            if let Some(id) = account {
+                if let Err(e) = tokio::task::block_in_place(|| st.membership.store().leave(id, &room)) {
+                    tracing::error!(room = %room, target = %name, error = %e, "cannot drop a banned account's membership");
+                }
+            }
         }
         _ => {
             if !tokio::task::block_in_place(|| store.set_ban(&a, &key, None))? {
