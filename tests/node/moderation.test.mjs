@@ -122,6 +122,18 @@ test('owners, moderators, private rooms, removal, kick and ban; bans and setting
     assert.deepEqual(await dan.ackArgs('banter:remove', { room: 'club', id: 'whatever' }), [NOT_ALLOWED])
     assert.deepEqual(await dan.ackArgs('banter:modlog', { room: 'club' }), [NOT_ALLOWED])
     assert.match((await dan.ackArgs('banter:room', { room: 'club', topic: 42 }))[0], /^Invalid payload/)
+    // bad input gets a clear error, and nothing changes
+    assert.equal((await ann.ackArgs('banter:room', { room: 'club', topic: 'bell\u0007' }))[0], 'Invalid payload: the topic cannot contain control characters')
+    assert.match((await ann.ackArgs('banter:members', { room: 'club', add: 'cid' }))[0], /^Invalid payload/)
+    assert.match((await ann.ackArgs('banter:kick', { room: 'club' }))[0], /^Invalid payload/)
+    assert.equal((await ann.ackArgs('banter:remove', { room: 'club', id: 'not an id!' }))[0], "Message id must be 1 to 64 characters of A-Z, a-z, 0-9, '-' or '_'!")
+    assert.equal((await ann.ackArgs('banter:room', { room: 'club', moderators: Array.from({ length: 101 }, (_, i) => `m${i}`) }))[0], 'Too many names (at most 100 moderators or 1000 members).')
+    // a guest may do none of it either
+    const guest = await client(srv)
+    ok(await banterJoin(guest, 'gus', 'club'), 'a guest joins the public room')
+    assert.deepEqual(await guest.ackArgs('banter:room', { room: 'club', topic: 'guest topic' }), [OWNERS_ONLY])
+    assert.deepEqual(await guest.ackArgs('banter:kick', { room: 'club', name: 'dan' }), [NOT_ALLOWED])
+    assert.equal((await ann.ackArgs('banter:room', { room: 'club' }))[1].topic, '')
 
     // topic: set by the owner, announced to the room
     const set = ok(await ann.ackArgs('banter:room', { room: 'club', topic: '  Members only  ' }), 'topic')
