@@ -86,6 +86,10 @@ pub fn map_err(e: ClientError) -> CommandError {
         "join_refused" | "already_joined" => ErrorCode::Refused,
         "not_joined" | "closed" => ErrorCode::NotConnected,
         "keyring" | "keyring_unavailable" => ErrorCode::Keyring,
+        "name_taken" | "wrong_login" | "too_many_attempts" | "registration_closed" | "invite_required"
+        | "invite_invalid" | "no_such_session" | "account_refused" => ErrorCode::Account,
+        "session_invalid" => ErrorCode::SessionInvalid,
+        "not_a_banter_server" | "accounts_unsupported" => ErrorCode::NoAccounts,
         _ => ErrorCode::Internal,
     };
     let hint = match code {
@@ -559,6 +563,38 @@ mod tests {
         let e = map_err(ClientError::Unauthorized { server: "http://s".into(), message: "a token is required".into() });
         assert_eq!(e.code, ErrorCode::Unauthorized);
         assert!(e.message.ends_with("Enter the server's access token in the Token field (ask its owner for it)."), "{}", e.message);
+    }
+
+    #[test]
+    fn account_errors_are_account_codes_in_plain_words() {
+        let cases = [
+            (ClientError::WrongLogin, ErrorCode::Account, "Wrong name or password."),
+            (ClientError::NameTaken { name: "ann".into() }, ErrorCode::Account, "The name \"ann\" is taken on this server: choose another."),
+            (ClientError::TooManyAttempts, ErrorCode::Account, "Too many sign-in attempts: wait a minute and try again."),
+            (ClientError::RegistrationClosed, ErrorCode::Account, "Registration is closed on this server."),
+            (ClientError::InviteRequired, ErrorCode::Account, "An invite code is required to register on this server."),
+            (ClientError::InviteInvalid, ErrorCode::Account, "This invite code is not valid (unknown, used up or expired)."),
+            (ClientError::NoSuchSession, ErrorCode::Account, "No such session."),
+            (ClientError::AccountRefused("Passwords must be 8 to 1024 bytes long.".into()), ErrorCode::Account, "The server refused: Passwords must be 8 to 1024 bytes long."),
+            (
+                ClientError::SessionInvalid { server: "http://127.0.0.1:3000".into() },
+                ErrorCode::SessionInvalid,
+                "Your session on 127.0.0.1:3000 is not valid any more (signed out, revoked or expired): sign in again.",
+            ),
+            (
+                ClientError::NotABanterServer { server: "http://127.0.0.1:3000".into() },
+                ErrorCode::NoAccounts,
+                "127.0.0.1:3000 is a classic chat server, not a Banter server: it has no accounts.",
+            ),
+            (ClientError::AccountsUnsupported { server: "http://10.0.0.2:3000".into() }, ErrorCode::NoAccounts, "10.0.0.2:3000 is a Banter server without accounts."),
+        ];
+        for (e, code, message) in cases {
+            let got = map_err(e);
+            assert_eq!(got, CommandError::new(code, message));
+        }
+        // on the wire as the page reads it
+        let json = serde_json::to_string(&map_err(ClientError::WrongLogin)).unwrap();
+        assert_eq!(json, r#"{"code":"account","message":"Wrong name or password."}"#);
     }
 }
 

@@ -24,6 +24,13 @@ pub enum ErrorCode {
     Settings,
     /// The local server could not be started.
     LocalServer,
+    /// An account request was refused: the name is taken, a wrong name or password, too many
+    /// attempts, registration closed, an invite code needed or not valid (`message` says which).
+    Account,
+    /// The stored session was signed out, revoked or expired: sign in again.
+    SessionInvalid,
+    /// The server has no accounts (a classic server, or a Banter server without them).
+    NoAccounts,
     /// Anything else.
     Internal,
 }

@@ -29,6 +29,62 @@ pub struct ConnectInfo {
     pub display_name: String,
     /// Whether a token is remembered in the keyring for this server.
     pub token_remembered: bool,
+    /// The account signed in on this server (`None`: a guest).
+    pub account: Option<String>,
+}
+
+/// `account_policy` input: which server to ask (with its access token, if typed).
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountPolicyRequest {
+    pub server: String,
+    pub token: Option<String>,
+}
+
+/// Who may create an account on a server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum RegistrationMode {
+    Open,
+    Invite,
+    Closed,
+}
+
+/// `account_policy` result, from the server's `banter:hello` (a classic server or one without
+/// accounts answers `no_accounts` instead).
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountPolicy {
+    pub server: String,
+    pub registration: RegistrationMode,
+    /// Guests (not signed in) may chat.
+    pub guests: bool,
+}
+
+/// `sign_in` input: sign in, or create the account first (`register`). The password is used
+/// once and dropped; the session token the server gives goes to the keyring only.
+#[derive(Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SignInRequest {
+    pub server: String,
+    pub name: String,
+    pub password: String,
+    pub register: bool,
+    pub invite: Option<String>,
+    /// The server's access token, if typed (else the remembered one).
+    pub token: Option<String>,
+    pub remember_token: bool,
+}
+
+impl std::fmt::Debug for SignInRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignInRequest")
+            .field("server", &self.server)
+            .field("name", &self.name)
+            .field("password", &"<redacted>")
+            .field("register", &self.register)
+            .finish_non_exhaustive()
+    }
 }
 
 /// `join` / `leave` / `mark_read` input.
@@ -255,6 +311,10 @@ pub fn typescript() -> String {
         CommandError::decl(&cfg),
         ConnectRequest::decl(&cfg),
         ConnectInfo::decl(&cfg),
+        AccountPolicyRequest::decl(&cfg),
+        RegistrationMode::decl(&cfg),
+        AccountPolicy::decl(&cfg),
+        SignInRequest::decl(&cfg),
         RoomRequest::decl(&cfg),
         RoomSnapshot::decl(&cfg),
         SendRequest::decl(&cfg),

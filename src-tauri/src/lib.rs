@@ -17,7 +17,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use banter_client::{Client, ClientConfig, CredentialStore, JoinOptions, ServerUrl};
+use banter_client::accounts::{Registration, ServerAccess, SessionToken};
+use banter_client::{Client, ClientConfig, ClientError, CredentialStore, JoinOptions, ServerUrl};
 use tauri::ipc::Channel;
 use tauri::{Manager, State};
 use tokio::sync::mpsc;
@@ -47,7 +48,12 @@ struct Session {
     remember: Option<String>,
     /// The server this app hosts itself.
     local: bool,
+    /// Signed in: the account's name and its session (from the keyring); `None`: a guest.
+    account: Option<(String, SessionToken)>,
 }
+
+/// How this app names its sessions in the account's list of sessions.
+const DEVICE_NAME: &str = "Banter desktop";
 
 pub struct AppState {
     settings: Mutex<Settings>,
@@ -166,15 +172,106 @@ async fn connect_inner(state: &AppState, req: ConnectRequest, local: bool) -> Cm
     let typed = req.token.as_deref().filter(|t| !t.trim().is_empty()).map(validate::token).transpose()?;
     let token = typed.clone().or_else(|| state.stored_token(&url));
     let remember = if req.remember_token { typed.clone() } else { None };
-    state
-        .sessions
-        .lock()
-        .map_err(|_| CommandError::internal("poisoned"))?
-        .insert(server.clone(), Session { display_name: display_name.clone(), token, remember, local });
+    let account = {
+        let mut sessions = state.sessions.lock().map_err(|_| CommandError::internal("poisoned"))?;
+        // another room under the account signed in here stays signed in; anything else is a guest
+        let account = sessions
+            .get(&server)
+            .and_then(|s| s.account.clone())
+            .filter(|(name, _)| *name == display_name && typed.is_none());
+        sessions.insert(server.clone(), Session { display_name: display_name.clone(), token, remember, local, account: account.clone() });
+        account.map(|(name, _)| name)
+    };
     // The server goes into the settings with the first room joined on it, not before: a
     // mistyped URL is never remembered.
     let token_remembered = matches!(state.creds.get(&url), Ok(Some(_)));
-    Ok(ConnectInfo { server, display_name, token_remembered })
+    Ok(ConnectInfo { server, display_name, token_remembered, account })
+}
+
+/// The server's access token for account calls: the one typed, else the remembered one.
+fn access(state: &AppState, url: &ServerUrl, typed: Option<&str>) -> CmdResult<(ServerAccess, Option<String>)> {
+    let typed = typed.filter(|t| !t.trim().is_empty()).map(validate::token).transpose()?;
+    let token = typed.clone().or_else(|| state.stored_token(url));
+    Ok((ServerAccess::new(url.as_str()).token(token), typed))
+}
+
+/// Who may register and whether guests may chat there (`no_accounts` on a classic server).
+#[tauri::command]
+async fn account_policy(state: State<'_, AppState>, request: AccountPolicyRequest) -> CmdResult<AccountPolicy> {
+    let url = server_key(&request.server)?;
+    let (at, _) = access(&state, &url, request.token.as_deref())?;
+    let p = state.client.account_policy(&at).await.map_err(map_err)?;
+    let registration = match p.registration {
+        Registration::Open => RegistrationMode::Open,
+        Registration::Invite => RegistrationMode::Invite,
+        Registration::Closed => RegistrationMode::Closed,
+    };
+    Ok(AccountPolicy { server: url.to_string(), registration, guests: p.guests })
+}
+
+/// Signs in (or creates the account, then signs in): the session token goes to the keyring
+/// only, keyed by server and account; the next `join`s there use it.
+#[tauri::command]
+async fn sign_in(state: State<'_, AppState>, request: SignInRequest) -> CmdResult<ConnectInfo> {
+    let url = server_key(&request.server)?;
+    let server = url.to_string();
+    let name = validate::display_name(&request.name)?;
+    let invite = if request.register {
+        validate::new_password(&request.password)?;
+        validate::invite(request.invite.as_deref())?
+    } else {
+        validate::password(&request.password)?;
+        None
+    };
+    let (at, typed) = access(&state, &url, request.token.as_deref())?;
+    let signed = if request.register {
+        state.client.register(&at, &name, &request.password, invite.as_deref(), Some(DEVICE_NAME)).await
+    } else {
+        state.client.login(&at, &name, &request.password, Some(DEVICE_NAME)).await
+    }
+    .map_err(map_err)?;
+    let account = signed.account.name.clone();
+    // a session this one replaces in the keyring is ended on the server: none is left live
+    // with no one holding it
+    if let Ok(Some(old)) = state.creds.get_session(&url, &account) {
+        if old != signed.token {
+            let _ = state.client.logout(&at, &old).await;
+        }
+    }
+    state.creds.set_session(&url, &account, &signed.token).map_err(map_err)?;
+    let local = state.local.lock().await.as_ref().is_some_and(|l| server_key(&l.url).is_ok_and(|u| u == url));
+    let remember = if request.remember_token { typed } else { None };
+    state.sessions.lock().map_err(|_| CommandError::internal("poisoned"))?.insert(
+        server.clone(),
+        Session {
+            display_name: account.clone(),
+            token: at.token.clone(),
+            remember,
+            local,
+            account: Some((account.clone(), signed.token)),
+        },
+    );
+    let token_remembered = matches!(state.creds.get(&url), Ok(Some(_)));
+    Ok(ConnectInfo { server, display_name: account.clone(), token_remembered, account: Some(account) })
+}
+
+/// Signs out of a server: ends the session there, removes it from the keyring, closes the
+/// rooms on that server here (the account keeps them) and forgets the server.
+#[tauri::command]
+async fn sign_out(state: State<'_, AppState>, request: ServerRequest) -> CmdResult<()> {
+    let url = server_key(&request.server)?;
+    let server = url.to_string();
+    let session = state.session(&server)?;
+    let Some((account, token)) = session.account.clone() else {
+        return Err(CommandError::new(ErrorCode::NotConnected, format!("Not signed in on {server}.")));
+    };
+    let at = ServerAccess::new(&server).token(session.token.clone());
+    match state.client.logout(&at, &token).await {
+        Ok(()) | Err(ClientError::SessionInvalid { .. }) => {}
+        Err(e) => return Err(map_err(e)),
+    }
+    state.creds.clear_session(&url, &account).map_err(map_err)?;
+    drop_server(&state, &server).await
 }
 
 #[tauri::command]
@@ -185,6 +282,12 @@ async fn connect(state: State<'_, AppState>, request: ConnectRequest) -> CmdResu
 #[tauri::command]
 async fn disconnect(state: State<'_, AppState>, request: ServerRequest) -> CmdResult<()> {
     let server = server_key(&request.server)?.to_string();
+    drop_server(&state, &server).await
+}
+
+/// Closes the rooms on a server here, ends its start-up wait and drops it from the settings.
+async fn drop_server(state: &AppState, server: &str) -> CmdResult<()> {
+    let server = server.to_owned();
     if let Some(waiting) = state.resuming.lock().ok().and_then(|mut r| r.remove(&server)) {
         waiting.abort();
     }
@@ -216,12 +319,18 @@ async fn join_inner(state: &AppState, server: &str, room: &str, resuming: bool) 
     let room = validate::room(room)?;
     let session = state.session(&server)?;
     let rx = state.glue.expect_snapshot(&server, &room);
-    let mut opts = JoinOptions::new(&server, &room, &session.display_name).token(session.token.clone());
+    let mut opts = JoinOptions::new(&server, &room, &session.display_name)
+        .token(session.token.clone())
+        .session(session.account.as_ref().map(|(_, t)| t.clone()));
     if resuming {
         opts = opts.wait_if_in_use(RESUME_WAIT_IF_IN_USE).retry_unreachable(RESUME_RETRY_UNREACHABLE);
     }
     if let Err(e) = state.client.join(opts).await {
         state.glue.forget(&server, &room);
+        if let (ClientError::SessionInvalid { .. }, Some((account, _))) = (&e, &session.account) {
+            // ended elsewhere (signed out, revoked, expired): drop it, sign in again
+            let _ = state.creds.clear_session(&url, account);
+        }
         return Err(map_err(e));
     }
     // from the `joined` event, with the server's own message limit for the composer
@@ -237,6 +346,7 @@ async fn join_inner(state: &AppState, server: &str, room: &str, resuming: bool) 
     }
     state.update_settings(|s| {
         s.remember_server(&server, &session.display_name, session.local);
+        s.set_account(&server, session.account.as_ref().map(|(name, _)| name.as_str()));
         s.remember_room(&snap.server, &snap.room);
     })?;
     Ok(snap)
@@ -401,10 +511,27 @@ async fn resume_server(app: tauri::AppHandle, server: settings::ServerEntry, roo
             }
         }
     }
-    let name = if server.display_name.is_empty() { default_name } else { server.display_name.clone() };
+    // signed in last time: the session from the keyring (settings hold the account's name only)
+    let account = match server.account.as_str() {
+        "" => None,
+        name => ServerUrl::parse(&url)
+            .ok()
+            .and_then(|u| state.creds.get_session(&u, name).ok().flatten())
+            .map(|t| (name.to_owned(), t)),
+    };
+    let name = match &account {
+        Some((account, _)) => account.clone(),
+        None if server.display_name.is_empty() => default_name,
+        None => server.display_name.clone(),
+    };
     let req = ConnectRequest { url: url.clone(), display_name: name, token: None, remember_token: false };
     match connect_inner(&state, req, server.local).await {
         Ok(info) => {
+            if let Some(account) = account {
+                if let Some(s) = state.sessions.lock().ok().as_mut().and_then(|m| m.get_mut(&info.server)) {
+                    s.account = Some(account);
+                }
+            }
             for room in rooms {
                 let ui = match join_inner(&state, &info.server, &room, true).await {
                     Ok(snapshot) => UiEvent::Room { snapshot },
@@ -537,6 +664,9 @@ pub fn run() {
             save_settings,
             connect,
             disconnect,
+            account_policy,
+            sign_in,
+            sign_out,
             join,
             leave,
             send,

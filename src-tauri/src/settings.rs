@@ -28,6 +28,9 @@ pub struct ServerEntry {
     pub display_name: String,
     /// Started by the app on this machine ("host rooms here").
     pub local: bool,
+    /// The account signed in on this server (its name only: the session token is in the
+    /// keyring); empty for a guest.
+    pub account: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, TS)]
@@ -80,6 +83,11 @@ impl Settings {
             if !s.display_name.trim().is_empty() {
                 s.display_name = validate::display_name(&s.display_name)?;
             }
+            if !s.account.trim().is_empty() {
+                s.account = validate::display_name(&s.account)?;
+            } else {
+                s.account.clear();
+            }
         }
         for r in self.rooms.iter_mut().chain(self.notifications.muted.iter_mut()) {
             r.server = validate::server_url(&r.server)?;
@@ -99,7 +107,14 @@ impl Settings {
                 s.display_name = display_name.to_owned();
                 s.local |= local;
             }
-            None => self.servers.push(ServerEntry { url: url.to_owned(), display_name: display_name.to_owned(), local }),
+            None => self.servers.push(ServerEntry { url: url.to_owned(), display_name: display_name.to_owned(), local, account: String::new() }),
+        }
+    }
+
+    /// Who is signed in on a saved server (`None`: a guest, or signed out).
+    pub fn set_account(&mut self, url: &str, account: Option<&str>) {
+        if let Some(s) = self.servers.iter_mut().find(|s| s.url == url) {
+            s.account = account.unwrap_or_default().to_owned();
         }
     }
 

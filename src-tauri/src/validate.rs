@@ -12,6 +12,8 @@ pub const MAX_TOKEN_LEN: usize = 4096;
 pub const MAX_URL_LEN: usize = 2048;
 /// Longest link the opener accepts.
 pub const MAX_LINK_LEN: usize = 4096;
+/// Longest password (the server's bound, in bytes of UTF-8).
+pub const MAX_PASSWORD_BYTES: usize = 1024;
 
 /// A server URL: http(s) with a host, no credentials in it. Returns the normalised form
 /// (no trailing slash), which is also the server's key in settings and the keyring.
@@ -94,6 +96,36 @@ pub fn token(raw: &str) -> Result<String, CommandError> {
     Ok(t.to_owned())
 }
 
+/// A password as typed (sign in, create account): non-empty and at most 1,024 bytes, the
+/// server's own bound; kept as typed (spaces count). The server checks the rest.
+pub fn password(raw: &str) -> Result<(), CommandError> {
+    if raw.is_empty() {
+        return Err(CommandError::invalid("Enter your password."));
+    }
+    if raw.len() > MAX_PASSWORD_BYTES {
+        return Err(CommandError::invalid("Passwords must be 8 to 1024 bytes long."));
+    }
+    Ok(())
+}
+
+/// A new account's password: 8 to 1,024 bytes, as the server wants.
+pub fn new_password(raw: &str) -> Result<(), CommandError> {
+    password(raw)?;
+    if raw.len() < 8 {
+        return Err(CommandError::invalid("Passwords must be 8 to 1024 bytes long."));
+    }
+    Ok(())
+}
+
+/// An invite code: empty is none; else bounded and printable.
+pub fn invite(raw: Option<&str>) -> Result<Option<String>, CommandError> {
+    let Some(code) = raw.map(str::trim).filter(|c| !c.is_empty()) else { return Ok(None) };
+    if code.len() > 256 || code.chars().any(char::is_control) {
+        return Err(CommandError::invalid("This invite code is not valid: check what you were sent."));
+    }
+    Ok(Some(code.to_owned()))
+}
+
 /// A link to open in the system browser: absolute http(s) only, with a host.
 pub fn link(raw: &str) -> Result<Url, CommandError> {
     if raw.len() > MAX_LINK_LEN {
@@ -161,6 +193,19 @@ mod tests {
             assert_eq!(e.code, crate::error::ErrorCode::Invalid, "{lat},{lon}");
             assert!(e.message.starts_with("Invalid location: the "), "{}", e.message);
         }
+    }
+
+    #[test]
+    fn passwords_and_invites() {
+        assert_eq!(password("").unwrap_err().message, "Enter your password.");
+        assert!(password("x").is_ok(), "a sign-in password is the server's to judge");
+        assert!(password(&"x".repeat(1025)).is_err());
+        assert!(new_password("short").is_err());
+        assert!(new_password(" eight  ").is_ok(), "kept as typed");
+        assert_eq!(invite(None).unwrap(), None);
+        assert_eq!(invite(Some("  ")).unwrap(), None);
+        assert_eq!(invite(Some(" ab12 ")).unwrap().as_deref(), Some("ab12"));
+        assert!(invite(Some("a\nb")).is_err());
     }
 
     #[test]

@@ -1,7 +1,7 @@
 // Generated from src-tauri/src/ipc.rs by ts-rs. Do not edit by hand:
 // run `BANTER_UPDATE_BINDINGS=1 cargo test -p banter-desktop --lib bindings`.
 
-export type ErrorCode = "invalid" | "unreachable" | "unauthorized" | "refused" | "not_connected" | "keyring" | "settings" | "local_server" | "internal";
+export type ErrorCode = "invalid" | "unreachable" | "unauthorized" | "refused" | "not_connected" | "keyring" | "settings" | "local_server" | "account" | "session_invalid" | "no_accounts" | "internal";
 
 export type CommandError = { code: ErrorCode, message: string, };
 
@@ -23,7 +23,27 @@ server: string, displayName: string,
 /**
  * Whether a token is remembered in the keyring for this server.
  */
-tokenRemembered: boolean, };
+tokenRemembered: boolean, 
+/**
+ * The account signed in on this server (`None`: a guest).
+ */
+account: string | null, };
+
+export type AccountPolicyRequest = { server: string, token: string | null, };
+
+export type RegistrationMode = "open" | "invite" | "closed";
+
+export type AccountPolicy = { server: string, registration: RegistrationMode, 
+/**
+ * Guests (not signed in) may chat.
+ */
+guests: boolean, };
+
+export type SignInRequest = { server: string, name: string, password: string, register: boolean, invite: string | null, 
+/**
+ * The server's access token, if typed (else the remembered one).
+ */
+token: string | null, rememberToken: boolean, };
 
 export type RoomRequest = { server: string, room: string, };
 
@@ -144,7 +164,12 @@ export type ServerEntry = { url: string, displayName: string,
 /**
  * Started by the app on this machine ("host rooms here").
  */
-local: boolean, };
+local: boolean, 
+/**
+ * The account signed in on this server (its name only: the session token is in the
+ * keyring); empty for a guest.
+ */
+account: string, };
 
 export type RoomRef = { server: string, room: string, };
 
