@@ -1,6 +1,7 @@
 // Typed wrappers over the Rust commands. Every type comes from generated/ipc.ts (ts-rs).
 import { invoke, Channel } from '@tauri-apps/api/core'
 import type {
+  AccountPolicy,
   AppInfo,
   CommandError,
   ConnectInfo,
@@ -11,6 +12,7 @@ import type {
   RoomSnapshot,
   SendLocationRequest,
   Settings,
+  SignInRequest,
   UiEvent,
 } from './generated/ipc'
 
@@ -24,6 +26,9 @@ export const api = {
   saveSettings: (settings: Settings) => invoke<Settings>('save_settings', { settings }),
   connect: (request: ConnectRequest) => invoke<ConnectInfo>('connect', { request }),
   disconnect: (server: string) => invoke<void>('disconnect', { request: { server } }),
+  accountPolicy: (server: string, token: string | null) => invoke<AccountPolicy>('account_policy', { request: { server, token } }),
+  signIn: (request: SignInRequest) => invoke<ConnectInfo>('sign_in', { request }),
+  signOut: (server: string) => invoke<void>('sign_out', { request: { server } }),
   join: (server: string, room: string) => invoke<RoomSnapshot>('join', { request: { server, room } }),
   leave: (server: string, room: string) => invoke<void>('leave', { request: { server, room } }),
   send: (server: string, room: string, text: string) => invoke<MessageView>('send', { request: { server, room, text } }),

@@ -8,6 +8,7 @@ import { VirtualList, type Item } from './vlist'
 import { connectView, type ConnectValues } from './views/connect'
 import { renderRow, rowEstimate, rowSig } from './views/message'
 import { parseComposer } from './commands'
+import { sameServer } from './accounts'
 import type { AppInfo, MessageView, Settings } from './generated/ipc'
 
 type RowItem = Item & { row: Row }
@@ -75,6 +76,19 @@ function renderSidebar(): void {
           { class: 'server-head' },
           h('span', { class: 'server-name', text: hostOf(s.url), attrs: { title: s.url } }),
           h('span', { class: `conn conn-${s.state}`, attrs: { role: 'status', title: s.detail ?? '' } }, h('span', { class: 'dot', attrs: { 'aria-hidden': 'true' } }), stateText(s.state)),
+          accountOf(s.url)
+            ? h(
+                'span',
+                { class: 'account-line' },
+                h('span', { class: 'account-name', text: accountOf(s.url)!, attrs: { title: `Signed in as ${accountOf(s.url)}` } }),
+                h('button', {
+                  class: 'ghost tiny sign-out',
+                  text: 'Sign out',
+                  attrs: { type: 'button', 'aria-label': `Sign out of ${hostOf(s.url)}`, title: `Sign out of ${s.url} on this computer` },
+                  on: { click: () => void signOut(s.url) },
+                }),
+              )
+            : null,
           // a server that is not answering can be let go: its rooms are left and it is forgotten
           s.state === 'connected'
             ? null
@@ -105,6 +119,33 @@ function renderSidebar(): void {
     ),
   )
 }
+
+/** The account signed in on a server (the settings keep its name only), or null: a guest. */
+function accountOf(url: string): string | null {
+  return settings?.servers.find((s) => s.url === url)?.account || null
+}
+
+async function signOut(url: string): Promise<void> {
+  const account = accountOf(url)
+  try {
+    await api.signOut(url)
+  } catch (e) {
+    flash(errorMessage(e))
+    return
+  }
+  for (const r of [...store.rooms.values()]) if (r.server === url) store.removeRoom(r.server, r.room)
+  store.servers.delete(url)
+  signedOut.add(url)
+  try {
+    info = await api.appInfo()
+    settings = info.settings
+  } catch (e) {
+    flash(errorMessage(e))
+  }
+  openConnect({ url, displayName: account ?? '', mode: 'signin' })
+}
+/** Servers signed out of: the closing rooms' last events do not bring them back. */
+const signedOut = new Set<string>()
 
 function isMuted(r: RoomState): boolean {
   return settings?.notifications.muted.some((m) => m.server === r.server && m.room === r.room) ?? false
@@ -163,10 +204,25 @@ async function connectAndJoin(v: ConnectValues, local = false): Promise<string |
       server = (await api.startLocalServer()).url
     }
     const token = v.token.trim() ? v.token : null
-    const known = [...store.servers.values()].find((s) => s.url === server.replace(/\/+$/, '') && s.state === 'connected')
-    if (!known || token || known.displayName !== v.displayName.trim().toLowerCase()) {
+    const known = [...store.servers.values()].find((s) => sameServer(s.url, server) && s.state === 'connected')
+    if (v.mode !== 'guest') {
+      const c = await api.signIn({
+        server,
+        name: v.displayName,
+        password: v.password,
+        register: v.mode === 'register',
+        invite: v.invite.trim() ? v.invite : null,
+        token,
+        rememberToken: v.remember,
+      })
+      server = c.server
+      signedOut.delete(c.server)
+      added = !store.servers.has(c.server)
+      store.upsertServer(c.server, c.displayName, added ? 'connecting' : store.servers.get(c.server)!.state)
+    } else if (!known || token || known.displayName !== v.displayName.trim().toLowerCase()) {
       const c = await api.connect({ url: server, displayName: v.displayName, token, rememberToken: v.remember })
       server = c.server
+      signedOut.delete(c.server)
       added = !store.servers.has(c.server)
       // shown as connecting until a room on it is joined
       store.upsertServer(c.server, c.displayName, added ? 'connecting' : store.servers.get(c.server)!.state)
@@ -232,6 +288,11 @@ function render(): void {
         onCancel: () => {
           showConnect = false
           render()
+        },
+        policyFor: (url, token) => api.accountPolicy(url, token.trim() ? token : null).catch(() => null),
+        signedInAs: (url) => {
+          const s = settings?.servers.find((e) => sameServer(e.url, url))
+          return s?.account && store.servers.get(s.url)?.state === 'connected' ? s.account : null
         },
       }),
     )
@@ -476,7 +537,13 @@ setInterval(() => {
 }, 1000)
 
 async function start(): Promise<void> {
-  await api.subscribe((batch) => store.apply(batch, Date.now(), document.hasFocus()))
+  await api.subscribe((batch) =>
+    store.apply(
+      batch.filter((ev) => !('server' in ev && signedOut.has(ev.server))),
+      Date.now(),
+      document.hasFocus(),
+    ),
+  )
   try {
     info = await api.appInfo()
     settings = info.settings
@@ -486,7 +553,7 @@ async function start(): Promise<void> {
   render()
   // scripts/run-app.sh: a working chat at once, on a server hosted here
   if (info?.autohost && info.localServerAvailable && (settings?.servers.length ?? 0) === 0) {
-    const err = await connectAndJoin({ url: '', displayName: info.suggestedName, room: 'lobby', token: '', remember: false }, true)
+    const err = await connectAndJoin({ url: '', displayName: info.suggestedName, room: 'lobby', token: '', remember: false, mode: 'guest', password: '', invite: '' }, true)
     if (err) flash(err)
   }
 }

@@ -1,6 +1,10 @@
 // The connect screen: server URL, display name, room, token (+ remember), and the offer to
-// host rooms on this computer when no server is configured.
-import { h } from '../dom'
+// host rooms on this computer when no server is configured. On a server with accounts:
+// Sign in, Create account (with an invite code when the server wants one) and, where guests
+// may chat, Continue as guest (the only way on a classic server).
+import { h, clear } from '../dom'
+import { authModes, modeText, needsInvite, pickMode, type AuthMode } from '../accounts'
+import type { AccountPolicy } from '../generated/ipc'
 
 export interface ConnectValues {
   url: string
@@ -8,6 +12,10 @@ export interface ConnectValues {
   room: string
   token: string
   remember: boolean
+  mode: AuthMode
+  /** Only for signing in or creating an account; never kept (cleared after a failure). */
+  password: string
+  invite: string
 }
 
 export interface ConnectOptions {
@@ -18,6 +26,10 @@ export interface ConnectOptions {
   onSubmit(v: ConnectValues): Promise<string | null>
   onHostLocal(v: ConnectValues): Promise<string | null>
   onCancel(): void
+  /** The server's account policy; `null` when it has none (classic) or cannot say. */
+  policyFor(url: string, token: string): Promise<AccountPolicy | null>
+  /** The account signed in on that server in this app, if any. */
+  signedInAs(url: string): string | null
 }
 
 function field(id: string, label: string, input: HTMLInputElement, hint?: string): HTMLElement {
@@ -41,6 +53,20 @@ export function connectView(o: ConnectOptions): HTMLElement {
   name.value = o.initial.displayName ?? ''
   room.value = o.initial.room ?? 'lobby'
   remember.checked = o.initial.remember ?? true
+  const password = h('input', { attrs: { type: 'password', autocomplete: 'current-password', maxlength: 1024 } })
+  const invite = h('input', { attrs: { type: 'text', autocomplete: 'off', spellcheck: 'false', maxlength: 256, placeholder: 'From the server’s owner' } })
+  const nameField = field('f-name', 'Display name', name)
+  const nameLabel = nameField.querySelector('label')!
+  const passwordHint = 'At least 8 characters.'
+  const passwordField = field('f-password', 'Password', password, passwordHint)
+  const passwordHintEl = passwordField.querySelector('.hint') as HTMLElement
+  const inviteField = field('f-invite', 'Invite code', invite, 'This server lets people in by invitation.')
+  const modesBar = h('div', { class: 'auth-modes', attrs: { role: 'group', 'aria-label': 'How to join' } })
+  const signedIn = h('p', { class: 'signed-in-note', attrs: { role: 'status' } })
+  let policy: AccountPolicy | null = null
+  let mode: AuthMode = 'guest'
+  let wanted: AuthMode | undefined = o.initial.mode
+  let account: string | null = null
   const error = h('div', { class: 'form-error', attrs: { role: 'alert', 'aria-live': 'assertive' } })
   const join = h('button', { class: 'primary', text: 'Join', attrs: { type: 'submit' } })
   const values = (): ConnectValues => ({
@@ -49,22 +75,100 @@ export function connectView(o: ConnectOptions): HTMLElement {
     room: room.value,
     token: token.value,
     remember: remember.checked,
+    mode: account ? 'guest' : mode,
+    password: mode === 'guest' || account ? '' : password.value,
+    invite: needsInvite(policy, mode) ? invite.value : '',
+  })
+  const showMode = () => {
+    account = o.signedInAs(url.value)
+    const modes = account ? ['guest' as AuthMode] : authModes(policy)
+    mode = pickMode(modes, wanted)
+    clear(modesBar)
+    modesBar.hidden = modes.length < 2
+    for (const m of modes) {
+      modesBar.append(
+        h('button', {
+          class: `mode${m === mode ? ' on' : ''}`,
+          text: modeText(m).tab,
+          attrs: { type: 'button', 'aria-pressed': m === mode ? 'true' : 'false' },
+          on: {
+            click: () => {
+              wanted = m
+              showMode()
+              ;(m !== 'guest' && name.value ? password : name).focus()
+            },
+          },
+        }),
+      )
+    }
+    const t = modeText(mode)
+    nameLabel.textContent = account ? 'Account name' : t.nameLabel
+    name.disabled = !!account
+    if (account) name.value = account
+    name.setAttribute('autocomplete', mode === 'guest' ? 'nickname' : 'username')
+    passwordField.hidden = mode === 'guest' || !!account
+    password.setAttribute('autocomplete', mode === 'register' ? 'new-password' : 'current-password')
+    passwordHintEl.hidden = mode !== 'register'
+    if (mode === 'register') password.setAttribute('aria-describedby', 'f-password-hint')
+    else password.removeAttribute('aria-describedby')
+    inviteField.hidden = !needsInvite(policy, mode)
+    signedIn.hidden = !account
+    signedIn.textContent = account ? `Signed in as ${account} on this server.` : ''
+    if (!join.disabled) join.textContent = account ? 'Join' : t.submit
+  }
+  // the server's account policy, asked again when the URL (or token) changes; only the
+  // answer for what is typed now counts
+  let asked = 0
+  let timer = 0
+  const askPolicy = () => {
+    const n = ++asked
+    const u = url.value.trim()
+    if (!/^https?:\/\/[^/]/i.test(u)) {
+      policy = null
+      showMode()
+      return
+    }
+    void o.policyFor(u, token.value).then(
+      (p) => {
+        if (n !== asked) return
+        policy = p
+        showMode()
+      },
+      () => {},
+    )
+  }
+  const policySoon = () => {
+    clearTimeout(timer)
+    // the form stays as it is while the URL is being typed
+    if (o.signedInAs(url.value) !== account) showMode()
+    timer = window.setTimeout(askPolicy, 400)
+  }
+  url.addEventListener('input', policySoon)
+  url.addEventListener('change', () => {
+    clearTimeout(timer)
+    askPolicy()
   })
   const busy = async (fn: () => Promise<string | null>, btn: HTMLButtonElement) => {
     error.textContent = ''
     const label = btn.textContent
     btn.disabled = true
     btn.setAttribute('aria-busy', 'true')
-    btn.textContent = 'Connecting…'
+    btn.textContent = btn === join ? modeText(account ? 'guest' : mode).busy : 'Connecting…'
     try {
       const err = await fn()
       if (err) {
         error.textContent = err
+        // what was typed stays, except the password
+        if (password.value) {
+          password.value = ''
+          if (!passwordField.hidden) password.focus()
+        }
       }
     } finally {
       btn.disabled = false
       btn.removeAttribute('aria-busy')
       btn.textContent = label
+      if (btn === join) showMode()
     }
   }
   const form = h(
@@ -88,7 +192,11 @@ export function connectView(o: ConnectOptions): HTMLElement {
   }
   form.append(
     field('f-url', 'Server URL', url, 'The address of a Socket.IO chat server.'),
-    h('div', { class: 'row2' }, field('f-name', 'Display name', name), field('f-room', 'Room', room)),
+    modesBar,
+    signedIn,
+    h('div', { class: 'row2' }, nameField, field('f-room', 'Room', room)),
+    passwordField,
+    inviteField,
     field('f-token', 'Token', token),
     h('div', { class: 'check' }, remember, h('label', { text: 'Remember token', attrs: { for: 'remember' } })),
     error,
@@ -101,6 +209,8 @@ export function connectView(o: ConnectOptions): HTMLElement {
   form.addEventListener('keydown', (ev) => {
     if (ev.key === 'Escape' && o.canCancel) o.onCancel()
   })
+  showMode()
+  if (url.value) askPolicy()
   const screen = h('section', { class: 'connect-screen' }, form)
   queueMicrotask(() => (url.value ? (name.value ? room : name) : url).focus())
   return screen
