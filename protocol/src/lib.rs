@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod ack;
 pub mod classic;
+pub mod dms;
 pub mod ext;
 pub mod membership;
 pub mod rooms;

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod auth;
 pub mod chat;
 pub mod config;
+pub mod dms;
 pub mod emit;
 pub mod eio3;
 pub mod error;
@@ -63,6 +64,7 @@ pub async fn serve(
     // After the accounts store: its tables refer to accounts.
     let moderation = moderation::Moderation::new(Arc::new(moderation::store::SqliteModerationStore::open(&config.db_path)?));
     let membership = membership::Membership::new(Arc::new(membership::store::SqliteMembershipStore::open(&config.db_path)?));
+    let dms = dms::Dms::new(Arc::new(dms::store::SqliteDmStore::open(&config.db_path)?));
     let (layer, io) = SocketIo::builder()
         .max_buffer_size(config.socket_buffer)
         .max_payload(MAX_PAYLOAD_BYTES)
@@ -81,6 +83,7 @@ pub async fn serve(
         membership,
         room_limits: room_limits::RoomLimits::new(config.room_limits),
         moderation,
+        dms,
         config,
     });
 
@@ -101,6 +104,9 @@ pub async fn serve(
             accounts::handlers::register(&st, &s);
             moderation::handlers::register(&st, &s);
             membership::handlers::register(&st, &s);
+            dms::handlers::register(&st, &s);
+            // A signed-in socket is in all its account's DMs from the start (dms/).
+            dms::attach_all(&st, &s);
             Ok::<(), String>(())
         }
     };

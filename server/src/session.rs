@@ -47,9 +47,10 @@ impl Session {
         self.rooms.iter().find(|(r, _)| r == room).map(|(_, u)| u.as_str())
     }
 
-    /// The room classic events (`sendMessage`, `sendLocation`) go to: the first one joined.
+    /// The room classic events (`sendMessage`, `sendLocation`) go to: the first one joined
+    /// (never a DM, which a signed-in socket is in from the start: `dms/`).
     pub fn classic_room(&self) -> Option<(&str, &str)> {
-        self.rooms.first().map(|(r, u)| (r.as_str(), u.as_str()))
+        self.rooms.iter().find(|(r, _)| !banter_protocol::dms::is_dm(r)).map(|(r, u)| (r.as_str(), u.as_str()))
     }
 
     /// Counts an incoming event against the flood limit; false when it must be dropped.

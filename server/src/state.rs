@@ -24,6 +24,8 @@ pub struct AppState {
     pub room_limits: crate::room_limits::RoomLimits,
     /// Room owners, settings, roles, bans and the moderation log (`moderation/`).
     pub moderation: crate::moderation::Moderation,
+    /// Direct messages' member sets and blocks (`dms/`).
+    pub dms: crate::dms::Dms,
 }
 
 pub type Shared = Arc<AppState>;
@@ -47,6 +49,7 @@ impl AppState {
         f.push(ext::features::ACCOUNTS.into());
         f.push(banter_protocol::membership::FEATURE.into());
         f.push(banter_protocol::rooms::FEATURE.into());
+        f.push(banter_protocol::dms::FEATURE.into());
         f
     }
 

@@ -88,6 +88,8 @@ fn sign_in(st: &AppState, s: &SocketRef, me: SignedInAs) {
     }
     st.accounts.attach(&me.session, s.id);
     s.extensions.insert(me);
+    // Its account's DMs reach it from now on (dms/).
+    crate::dms::attach_all(st, s);
 }
 
 /// Signs a socket out: it leaves every room it is in (it was there under the account's

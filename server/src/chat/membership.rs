@@ -41,6 +41,10 @@ pub(super) fn join(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
         Ok(v) => v,
         Err(e) => return ack_err(st, ack, e.to_string()),
     };
+    // DMs are rooms under reserved names that only their members' sockets are in (dms/).
+    if banter_protocol::dms::is_dm(&room_name) {
+        return ack_err(st, ack, banter_protocol::dms::ERR_RESERVED_ROOM);
+    }
     // Registered and reserved names, guests allowed or not (accounts/join.rs).
     if let Err(reason) = crate::accounts::join::check(st, s, &username) {
         return ack_err(st, ack, reason);
@@ -52,11 +56,13 @@ pub(super) fn join(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
         if sess.username_in(&room_name).is_some() {
             return ack_err(st, ack, ERR_ALREADY_IN_ROOM);
         }
+        // DMs (dms/) count neither as a classic socket's room nor against the room limit.
+        let rooms = sess.rooms.iter().filter(|(r, _)| !banter_protocol::dms::is_dm(r)).count();
         // A classic socket holds one room, as on a classic server.
-        if !sess.rooms.is_empty() && (kind == SocketKind::Classic || sess.kind == Some(SocketKind::Classic)) {
+        if rooms > 0 && (kind == SocketKind::Classic || sess.kind == Some(SocketKind::Classic)) {
             return ack_err(st, ack, ERR_ALREADY_IN_A_ROOM);
         }
-        if let Err(reason) = st.room_limits.check_socket(sess.rooms.len()) {
+        if let Err(reason) = st.room_limits.check_socket(rooms) {
             return ack_err(st, ack, reason);
         }
     }
@@ -233,6 +239,10 @@ pub(super) fn banter_leave(st: &Shared, s: &SocketRef, data: Payload, ack: AckSe
     let room = rules::normalise_name(&req.room);
     if session(s).lock().username_in(&room).is_none() {
         return ack_err(st, ack, ERR_NOT_IN_ROOM);
+    }
+    // A DM's members are fixed at its creation (dms/).
+    if banter_protocol::dms::is_dm(&room) {
+        return ack_err(st, ack, banter_protocol::dms::ERR_LEAVE_DM);
     }
     leave_room(st, s, &room);
     // An explicit leave (not a disconnect) takes the room off the account's rooms.

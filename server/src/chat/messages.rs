@@ -131,6 +131,10 @@ pub(super) fn banter_send(st: &Shared, s: &SocketRef, data: Payload, ack: AckSen
     let Some(username) = session(s).lock().username_in(&room_name).map(str::to_owned) else {
         return ack_err(st, ack, ERR_NOT_IN_ROOM);
     };
+    // In a DM, not when another member blocks the sender (dms/).
+    if let Err(reason) = crate::dms::may_send(st, s, &room_name) {
+        return ack_err(st, ack, reason);
+    }
     if let Err(e) = rules::check_message_id(&req.id) {
         return ack_err(st, ack, e.to_string());
     }
@@ -172,6 +176,10 @@ pub(super) fn banter_location(st: &Shared, s: &SocketRef, data: Payload, ack: Ac
     let Some(username) = session(s).lock().username_in(&room_name).map(str::to_owned) else {
         return ack_err(st, ack, ERR_NOT_IN_ROOM);
     };
+    // In a DM, not when another member blocks the sender (dms/).
+    if let Err(reason) = crate::dms::may_send(st, s, &room_name) {
+        return ack_err(st, ack, reason);
+    }
     if let Err(e) = rules::check_message_id(&req.id) {
         return ack_err(st, ack, e.to_string());
     }

@@ -81,7 +81,11 @@ fn on_my_rooms(st: &Shared, s: &SocketRef, _data: Payload, ack: AckSender) {
     tokio::spawn(async move {
         let (id, name) = (me.account_id, me.name.clone());
         match st.membership.blocking(move |store| store.rooms_of(id, &name)).await {
-            Ok(rooms) => ack_data(ack, &MyRooms { rooms }),
+            // DMs are listed by `banter:my-dms` (dms/), not here.
+            Ok(mut rooms) => {
+                rooms.retain(|r| !banter_protocol::dms::is_dm(&r.room));
+                ack_data(ack, &MyRooms { rooms })
+            }
             Err(e) => {
                 tracing::error!(account = %me.name, error = %e, "cannot list an account's rooms");
                 ack_err(&st, ack, ERR_SERVER)

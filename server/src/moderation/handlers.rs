@@ -69,6 +69,10 @@ fn answer<T: serde::Serialize>(st: &AppState, ack: AckSender, what: &str, r: Res
 
 /// The room's record and the socket's role, after checking it may do `action`.
 fn authorise(st: &AppState, s: &SocketRef, room: &str, action: Action) -> Result<(std::sync::Arc<RoomRecord>, Role, SignedInAs), Refused> {
+    // DMs have no owners nor moderators, not even server admins (dms/).
+    if banter_protocol::dms::is_dm(room) {
+        return Err(wire::ERR_NOT_ALLOWED.into());
+    }
     let rec = st.moderation.record(room)?;
     let role = role_of_socket(&rec, s);
     match actor(s) {
@@ -117,6 +121,9 @@ fn on_room(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
 
 fn room_settings(st: &AppState, s: &SocketRef, req: RoomRequest) -> Result<Option<banter_protocol::rooms::RoomInfo>, Refused> {
     let room = rules::normalise_name(&req.room);
+    if banter_protocol::dms::is_dm(&room) {
+        return Err(wire::ERR_NOT_ALLOWED.into());
+    }
     if req.topic.is_none() && req.private.is_none() && req.moderators.is_none() {
         let rec = st.moderation.record(&room)?;
         let role = role_of_socket(&rec, s);
