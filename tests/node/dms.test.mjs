@@ -99,6 +99,11 @@ test('a 1:1 DM reaches every device of both accounts, deduplicates resends, has 
     assert.equal(marker.unread, 0)
     const [, rooms] = await b2.ackArgs('banter:my-rooms')
     assert.deepEqual(rooms.rooms, [])
+    // a socket that signs in later is in the account's DMs from then on
+    const b3 = await client()
+    assert.equal((await b3.ackArgs('banter:login', { name: 'bob', password: PASSWORD }))[0], null)
+    await send(a2, dm, 'dm-2', 'to every device')
+    for (const c of [b1, b2, b3]) assert.equal((await c.next('banter:message', (m) => m.id === 'dm-2'))[0].text, 'to every device')
     // nobody joins a DM's id, and a DM cannot be left
     assert.deepEqual(await b1.ackArgs('join', { username: 'bob', room: dm, banter: { v: 1 } }), [RESERVED])
     assert.deepEqual(await b1.ackArgs('banter:leave', { room: dm }), ['A direct message cannot be left.'])
@@ -169,6 +174,8 @@ test('a group DM of 3 reaches all three; 8 members are the most', async () => {
     assert.deepEqual(await socks.ann.ackArgs('banter:dm-open', { with: eight }), [TOO_MANY])
     const full = await open(socks.ann, { with: eight.slice(0, 7) })
     assert.equal(full.members.length, 8)
+    assert.match((await socks.ann.ackArgs('banter:dm-open', { with: 'bob' }))[0], /^Invalid payload/)
+    assert.match((await socks.ann.ackArgs('banter:dm-open', {}))[0], /^Invalid payload/)
   })
 })
 
@@ -251,5 +258,17 @@ test('blocking refuses the blocked account\'s DMs, is listed on every device, an
     const ok = await send(a, dm, 'b-2', 'after unblocking')
     assert.equal(ok.duplicate, false)
     for (const s of [b1, b2]) assert.equal((await s.next('banter:message', (m) => m.id === 'b-2'))[0].text, 'after unblocking')
+  })
+})
+
+test('a new DM counts against the new rooms an hour of its address; opening an existing one does not', async () => {
+  await withServer({ args: ['--rate-limit', '0', '--room-creations-per-hour', '1'] }, async (srv, client) => {
+    const a = await client(); await register(a, 'ann')
+    const b = await client(); await register(b, 'bob')
+    const c = await client(); await register(c, 'cat')
+    const dm = (await open(a, { with: ['bob'] })).dm
+    assert.match((await a.ackArgs('banter:dm-open', { with: ['cat'] }))[0], /^Too many new rooms/)
+    assert.equal((await open(b, { with: ['ann'] })).dm, dm)
+    assert.equal((await open(a, { dm })).dm, dm)
   })
 })
