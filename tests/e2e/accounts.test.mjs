@@ -5,6 +5,7 @@
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync, readFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
 import { APP_BIN, SERVER_BIN, ARTIFACTS, tmp, startServer, launchApp, shot, waitFor, keyringLookup, filesContaining } from './support/harness.mjs'
 import { peer } from './support/peer.mjs'
@@ -180,5 +181,41 @@ describe('Accounts in the desktop app', { concurrency: false }, () => {
     await checkNoSecretsOnDisk(sessionInKeyring())
     await signOut()
     await shot(b, 'acc-06-signed-out-dark')
+  })
+
+  it('invite-only registration asks for the code; closed registration offers no Create account', async () => {
+    const inviteDb = join(dirs.db, 'invite.db')
+    const invite = await startServer({ db: inviteDb, args: ['--registration', 'invite', '--guests', 'deny'] })
+    const closed = await startServer({ db: join(dirs.db, 'closed.db'), args: ['--registration', 'closed'] })
+    try {
+      const modes = () => b.execute(() => [...document.querySelectorAll('.auth-modes button')].map((x) => x.textContent))
+      await fill('Server URL', invite.url)
+      await waitFor('the invite server\'s choices', async () => JSON.stringify(await modes()) === '["Sign in","Create account"]')
+      assert.equal(await pressed(), 'Sign in', 'guests denied: signing in is the default')
+      await chooseMode('Create account')
+      assert.ok(await (await $('aria/Invite code')).isDisplayed(), 'the invite code field')
+      await fill('Account name', 'bea')
+      await fill('Room', 'lobby')
+      await fill('Password', PASSWORD)
+      await (await $('button=Create account and join')).click()
+      const err = await waitFor('the error', async () => (await formError()) || null, { timeout: 20000 })
+      assert.equal(err, 'An invite code is required to register on this server.')
+      assert.equal(await (await $('aria/Account name')).getValue(), 'bea', 'kept')
+      await shot(b, 'acc-07-invite-required-dark')
+      const code = execFileSync(SERVER_BIN, ['invite', 'create', '--db', inviteDb], { encoding: 'utf8', env: { ...process.env, RUST_LOG: 'warn' } }).trim()
+      await fill('Invite code', code)
+      await fill('Password', PASSWORD)
+      await (await $('button=Create account and join')).click()
+      await joined()
+      await waitFor('bea signed in', async () => (await b.execute(() => [...document.querySelectorAll('.sidebar .account-name')].map((x) => x.textContent))).includes('bea'), { timeout: 20000 })
+
+      await ui.openJoinForm(b)
+      await fill('Server URL', closed.url)
+      await waitFor('the closed server\'s choices', async () => JSON.stringify(await modes()) === '["Sign in","Continue as guest"]')
+      assert.equal(await pressed(), 'Continue as guest', 'guests allowed: today\'s form is the default')
+    } finally {
+      await invite.stop()
+      await closed.stop()
+    }
   })
 })
