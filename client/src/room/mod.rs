@@ -30,8 +30,11 @@ use crate::timeline::{RecentIds, SeqTracker};
 use crate::url::ServerUrl;
 use crate::{ClientConfig, JoinInfo};
 
+mod errors;
 mod inbound;
 mod requests;
+
+use errors::ErrorBudget;
 
 /// Longest text or URL accepted from a server, in bytes (the protocol allows 2,000
 /// characters; classic servers have no limit, this keeps a hostile one from flooding memory).
@@ -40,8 +43,6 @@ pub(crate) const MAX_TEXT_BYTES: usize = 64 * 1024;
 pub(crate) const MAX_NAME_BYTES: usize = 1024;
 /// Most members accepted in one list.
 pub(crate) const MAX_USERS: usize = 10_000;
-/// Error events per room per second; beyond that they are counted and reported together.
-const ERRORS_PER_SECOND: u32 = 20;
 
 /// Why a message on a classic server failed when its connection died first. Such a server
 /// cannot deduplicate, so it is not re-sent by itself (the user may retry).
@@ -665,48 +666,6 @@ impl Actor {
     }
 }
 
-/// Counts error events so that a flood of bad data gives a bounded number of events, the rest
-/// reported as one count per second (nothing silently dropped).
-struct ErrorBudget {
-    window_start: Instant,
-    in_window: u32,
-    suppressed: u64,
-}
-
-impl Default for ErrorBudget {
-    fn default() -> Self {
-        ErrorBudget {
-            window_start: Instant::now(),
-            in_window: 0,
-            suppressed: 0,
-        }
-    }
-}
-
-impl ErrorBudget {
-    fn allow(&mut self) -> bool {
-        if self.in_window < ERRORS_PER_SECOND {
-            self.in_window += 1;
-            true
-        } else {
-            self.suppressed += 1;
-            false
-        }
-    }
-
-    /// Called every tick; once a second the window is reset and the count of suppressed
-    /// errors returned.
-    fn tick(&mut self) -> Option<u64> {
-        if self.window_start.elapsed() < Duration::from_secs(1) {
-            return None;
-        }
-        self.window_start = Instant::now();
-        self.in_window = 0;
-        let n = std::mem::take(&mut self.suppressed);
-        (n > 0).then_some(n)
-    }
-}
-
 fn parse<T: serde::de::DeserializeOwned>(event: &str, v: Value) -> std::result::Result<T, String> {
     let shown = banter_protocol::ack::truncate_for_log(&v);
     serde_json::from_value(v).map_err(|e| format!("bad {event} payload ({e}): {shown}"))
@@ -773,18 +732,5 @@ mod tests {
     fn clip_is_char_safe() {
         assert_eq!(clip("héllo", 2), "h…");
         assert_eq!(clip("abc", 10), "abc");
-    }
-
-    #[test]
-    fn error_budget_counts_what_it_suppresses() {
-        let mut b = ErrorBudget::default();
-        let allowed = (0..100).filter(|_| b.allow()).count();
-        assert_eq!(allowed, ERRORS_PER_SECOND as usize);
-        assert_eq!(b.tick(), None, "the window is one second");
-        b.window_start -= Duration::from_secs(2);
-        assert_eq!(b.tick(), Some(80));
-        assert!(b.allow());
-        b.window_start -= Duration::from_secs(2);
-        assert_eq!(b.tick(), None);
     }
 }
