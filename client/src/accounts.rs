@@ -218,12 +218,13 @@ impl Client {
     }
 }
 
-/// One short-lived connection for account requests, one request at a time.
-struct Link {
+/// One short-lived connection for account requests, one request at a time (also used by
+/// `crate::dms` to find a DM's id).
+pub(crate) struct Link {
     server: ServerUrl,
     conn: Connection,
     rx: mpsc::UnboundedReceiver<Raw>,
-    hello: Hello,
+    pub(crate) hello: Hello,
     request_timeout: Duration,
     next_token: u64,
 }
@@ -231,7 +232,7 @@ struct Link {
 impl Link {
     /// Connects (access token and session in the handshake) and waits for `banter:hello`;
     /// the server must list the `accounts` feature.
-    async fn open(client: &Client, at: &ServerAccess, session: Option<&SessionToken>) -> Result<Link> {
+    pub(crate) async fn open(client: &Client, at: &ServerAccess, session: Option<&SessionToken>) -> Result<Link> {
         let server = ServerUrl::parse(&at.server)?;
         let config = &client.config;
         let (conn, mut rx) = Connection::open(
@@ -286,7 +287,7 @@ impl Link {
     }
 
     /// Sends `event` with `payload` and waits for its ack (our own timer).
-    async fn request(&mut self, event: &'static str, payload: Value) -> Result<Answer> {
+    pub(crate) async fn request(&mut self, event: &'static str, payload: Value) -> Result<Answer> {
         self.next_token += 1;
         let token = self.next_token;
         self.conn.request(event, payload, token, self.request_timeout);
@@ -316,15 +317,15 @@ impl Link {
         }
     }
 
-    async fn close(self) {
+    pub(crate) async fn close(self) {
         self.conn.close().await;
     }
 }
 
 /// An ack, with the server it came from (for errors).
-struct Answer {
-    server: ServerUrl,
-    reply: AckReply,
+pub(crate) struct Answer {
+    pub(crate) server: ServerUrl,
+    pub(crate) reply: AckReply,
 }
 
 fn to_value<T: serde::Serialize>(v: &T) -> Result<Value> {

@@ -99,6 +99,23 @@ pub enum ClientError {
     /// The server refused an account request for another reason (its words).
     #[error("the server refused: {0}")]
     AccountRefused(String),
+    // ----- direct messages (`crate::dms`) -----
+    /// A direct message needs a signed-in session (`banter-cli account login`).
+    #[error("not signed in on {server}: direct messages need an account (sign in first)")]
+    NotSignedIn { server: String },
+    /// A direct message names someone who has no account on the server.
+    #[error("no account named {name:?} on this server")]
+    NoSuchAccount { name: String },
+    /// A direct message id the account is not a member of, or that does not exist.
+    #[error("no such conversation")]
+    NoSuchDm,
+    /// The server refused to open the direct message for another reason (its words: a
+    /// member has blocked you, too many members, too many new rooms…).
+    #[error("the direct message was refused: {0}")]
+    DmRefused(String),
+    /// A Banter server without direct messages (no `dms` feature).
+    #[error("{server} has no direct messages")]
+    DmsUnsupported { server: String },
 }
 
 impl ClientError {
@@ -135,6 +152,11 @@ impl ClientError {
             ClientError::NotABanterServer { .. } => "not_a_banter_server",
             ClientError::AccountsUnsupported { .. } => "accounts_unsupported",
             ClientError::AccountRefused(_) => "account_refused",
+            ClientError::NotSignedIn { .. } => "not_signed_in",
+            ClientError::NoSuchAccount { .. } => "no_such_account",
+            ClientError::NoSuchDm => "no_such_dm",
+            ClientError::DmRefused(_) => "dm_refused",
+            ClientError::DmsUnsupported { .. } => "dms_unsupported",
         }
     }
 

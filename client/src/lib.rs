@@ -25,6 +25,7 @@ pub mod accounts;
 pub mod acks;
 mod connection;
 pub mod credentials;
+pub mod dms;
 pub mod error;
 pub mod events;
 pub mod location;
@@ -46,6 +47,7 @@ use tokio::sync::{mpsc, oneshot};
 pub use accounts::{ServerAccess, Session, SessionToken};
 pub use acks::MessageState;
 pub use credentials::CredentialStore;
+pub use dms::{DmJoined, DmOptions};
 pub use error::{ClientError, ErrorPayload, Result};
 pub use events::{AckStatus, ClientEvent, EventStream, ServerKind};
 pub use url::ServerUrl;
@@ -251,7 +253,7 @@ impl Client {
     /// the join; errors are the connection's (`unreachable`, `tls`, `unauthorized`, …) or
     /// `join_refused`. Afterwards the room reconnects and re-joins by itself until left.
     pub async fn join(&self, opts: JoinOptions) -> Result<JoinInfo> {
-        let (server, room) = Self::key(&opts.server, &opts.room)?;
+        let (_, room) = Self::key(&opts.server, &opts.room)?;
         banter_protocol::rules::check_join(
             &opts.username,
             &room,
@@ -259,6 +261,13 @@ impl Client {
             banter_protocol::rules::MAX_ROOM_CHARS,
         )
         .map_err(|e| ClientError::InvalidInput(e.to_string()))?;
+        self.subscribe(opts, false).await
+    }
+
+    /// Starts a room subscription (`dm`: a direct message, `opts.room` its id; see
+    /// [`Client::open_dm`]).
+    pub(crate) async fn subscribe(&self, opts: JoinOptions, dm: bool) -> Result<JoinInfo> {
+        let (server, room) = Self::key(&opts.server, &opts.room)?;
         let key = (server.clone(), room.clone());
         let _joining = {
             let rooms = self.rooms.lock().map_err(|_| ClientError::Closed)?;
@@ -277,6 +286,7 @@ impl Client {
             username: opts.username,
             token: opts.token,
             session: opts.session,
+            dm,
             in_use_deadline: opts.wait_if_in_use.map(|d| tokio::time::Instant::now() + d),
             unreachable_deadline: opts.retry_unreachable.map(|d| tokio::time::Instant::now() + d),
             config: self.config.clone(),

@@ -44,6 +44,9 @@ impl Actor {
         } else {
             args.swap_remove(0)
         };
+        if self.other_conversation(name, &first) {
+            return;
+        }
         match name {
             classic::MESSAGE => match parse::<ChatMessage>(name, first) {
                 Ok(m) => self.classic_message(m),
@@ -83,6 +86,7 @@ impl Actor {
             },
             ext::HELLO => match parse::<ext::Hello>(name, first) {
                 Ok(h) => {
+                    self.hello = Some(h.clone());
                     self.features = h
                         .features
                         .into_iter()

@@ -30,11 +30,13 @@ use crate::timeline::{RecentIds, SeqTracker};
 use crate::url::ServerUrl;
 use crate::{ClientConfig, JoinInfo};
 
+mod dm;
 mod errors;
 mod inbound;
 mod requests;
 
 use errors::ErrorBudget;
+pub(crate) use dm::{check_id as check_dm_id, refusal as dm_refusal};
 
 /// Longest text or URL accepted from a server, in bytes (the protocol allows 2,000
 /// characters; classic servers have no limit, this keeps a hostile one from flooding memory).
@@ -84,6 +86,8 @@ pub(crate) struct RoomSpec {
     pub token: Option<String>,
     /// An account's session token, for the handshake `auth` beside `token`.
     pub session: Option<crate::accounts::SessionToken>,
+    /// A direct message (`room` is its id): opened with `banter:dm-open`, not `join`.
+    pub dm: bool,
     /// Until then a first join refused as "in use" is tried again (see `JoinOptions`).
     pub in_use_deadline: Option<Instant>,
     /// Until then a first connect that cannot reach the server is tried again.
@@ -198,6 +202,7 @@ pub(crate) async fn start(
         pacer: None,
         paced_until: None,
         features: Vec::new(),
+        hello: None,
         errors: ErrorBudget::default(),
         join_reply: Some(join_tx),
         older: HashMap::new(),
@@ -297,6 +302,8 @@ struct Actor {
     /// When the pacer allows the next send.
     paced_until: Option<Instant>,
     features: Vec<String>,
+    /// This connection's `banter:hello` (limits and account, for a DM's open).
+    hello: Option<ext::Hello>,
     errors: ErrorBudget,
     join_reply: Option<oneshot::Sender<Result<JoinInfo>>>,
     /// Callers waiting for a page of older history, by ticket.

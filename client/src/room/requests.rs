@@ -51,6 +51,7 @@ impl Actor {
         let Some(req) = next else { return };
         let room = self.spec.room.clone();
         let (event, payload) = match &req {
+            Req::Join { since } if self.spec.dm => self.dm_open_request(*since),
             Req::Join { since } => (
                 classic::JOIN,
                 serde_json::json!({
@@ -225,6 +226,14 @@ impl Actor {
     }
 
     pub(super) fn joined_reply(&mut self, args: Vec<Value>, since: Option<u64>) {
+        let args = if self.spec.dm {
+            match self.dm_ack_as_join(args) {
+                Ok(args) => args,
+                Err(detail) => return self.join_refused(detail),
+            }
+        } else {
+            args
+        };
         let rejoin = self.ever_joined;
         let reply = AckReply::from_args(&args);
         let accepted = match reply {
@@ -339,9 +348,13 @@ impl Actor {
     /// A join the server refused. "In use" is tried again for a while: our own earlier
     /// connection (a previous run, or a socket that died unseen) may still hold the name.
     pub(super) fn join_refused(&mut self, reason: String) {
-        let err = ClientError::JoinRefused {
-            room: self.spec.room.clone(),
-            reason: reason.clone(),
+        let err = if self.spec.dm {
+            super::dm_refusal(&self.spec.server, &reason)
+        } else {
+            ClientError::JoinRefused {
+                room: self.spec.room.clone(),
+                reason: reason.clone(),
+            }
         };
         if let Some(reply) = self.join_reply.take() {
             let waiting = self.spec.in_use_deadline.is_some_and(|d| Instant::now() < d);
