@@ -6,7 +6,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use banter_client::{
-    location, AckStatus, Client, ClientConfig, ClientError, ClientEvent, JoinOptions, ServerUrl,
+    location, AckStatus, Client, ClientConfig, ClientError, ClientEvent, DmOptions, JoinOptions,
+    ServerUrl,
 };
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::sync::mpsc;
@@ -120,7 +121,14 @@ pub async fn run(args: ChatArgs) -> u8 {
             return fail(code, &e);
         }
     }
-    let first_room = args.rooms[0].clone();
+    let first_room = if args.dm_to.is_empty() {
+        args.rooms.first().cloned().unwrap_or_default()
+    } else {
+        match open_dm(&client, &args, &server, token, session).await {
+            Ok(dm) => dm,
+            Err(code) => return code,
+        }
+    };
 
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
     loop {
@@ -183,6 +191,49 @@ pub async fn run(args: ChatArgs) -> u8 {
     // Every event already queued is printed: the stream ends once every room has stopped.
     let _ = print_task.await;
     code
+}
+
+/// `dm`: opens the direct message with `args.dm_to` signed in with `session`; its id, or
+/// the exit code after one line on stderr.
+async fn open_dm(
+    client: &Client,
+    args: &ChatArgs,
+    server: &ServerUrl,
+    token: Option<String>,
+    session: Option<banter_client::SessionToken>,
+) -> Result<String, u8> {
+    if session.is_none() {
+        eprintln!(
+            "banter-cli: not signed in on {server} as {}: sign in with 'banter-cli account login' first (direct messages are between accounts)",
+            args.name
+        );
+        return Err(exit::ACCOUNT);
+    }
+    let with: Vec<&str> = args.dm_to.iter().map(String::as_str).collect();
+    let opts = DmOptions::with(server.as_str(), session, &with).token(token);
+    match client.open_dm(opts).await {
+        Ok(dm) => Ok(dm.dm),
+        Err(e) => {
+            client.shutdown().await;
+            if let ClientError::SessionInvalid { .. } = e {
+                let (s, name) = (server.clone(), args.name.clone());
+                let _ = tokio::task::spawn_blocking(move || token::store().clear_session(&s, &name)).await;
+            }
+            let code = match e {
+                ClientError::NotSignedIn { .. }
+                | ClientError::SessionInvalid { .. }
+                | ClientError::NoSuchAccount { .. }
+                | ClientError::NoSuchDm
+                | ClientError::DmRefused(_)
+                | ClientError::DmsUnsupported { .. }
+                | ClientError::NotABanterServer { .. }
+                | ClientError::AccountsUnsupported { .. }
+                | ClientError::InvalidInput(_) => exit::ACCOUNT,
+                _ => exit::CONNECT,
+            };
+            Err(fail(code, &e))
+        }
+    }
 }
 
 /// Delivered messages (Banter) waiting for their own `message` event.

@@ -9,6 +9,8 @@
 //! - `banter-cli account register|login|logout|sessions --server URL --name NAME` manages an
 //!   account on a Banter server; the session token lives in the keyring, and `chat` uses it
 //!   for that server and name.
+//! - `banter-cli dm --server URL --name NAME --to NAME [--to NAME…] [--json]` is `chat` for the
+//!   direct message with those accounts, signed in with the session stored for NAME.
 
 mod account;
 mod chat;
@@ -36,6 +38,9 @@ enum Command {
     /// Join rooms, send stdin lines to the first one (`/location LAT,LON` shares a
     /// location), print events.
     Chat(ChatArgs),
+    /// A direct message with one or more accounts (signed in with the stored session):
+    /// stdin lines are sent to it, events printed, as `chat` does for a room.
+    Dm(DmArgs),
     /// Store or remove a server's access token in the keyring.
     Token {
         #[command(subcommand)]
@@ -74,6 +79,53 @@ pub struct ChatArgs {
     /// Seconds an acknowledgement may take before the connection is presumed dead.
     #[arg(long, default_value_t = 10)]
     pub ack_timeout: u64,
+    /// For `dm`: the other members' account names (the DM is then the only "room").
+    #[arg(skip)]
+    pub dm_to: Vec<String>,
+}
+
+#[derive(clap::Args)]
+pub struct DmArgs {
+    /// Server URL (http:// or https://).
+    #[arg(long)]
+    pub server: String,
+    /// Your account name (signed in with `banter-cli account login`).
+    #[arg(long)]
+    pub name: String,
+    /// An account to write to; repeat for a group (at most 7).
+    #[arg(long = "to", required = true)]
+    pub to: Vec<String>,
+    /// Access token (default: the token stored for this server, if any).
+    #[arg(long)]
+    pub token: Option<String>,
+    /// One JSON object per line on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Where the outbox is kept (default: the platform's data directory).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Seconds to wait, after stdin ends, for the last outcomes before giving up.
+    #[arg(long, default_value_t = 120)]
+    pub outcome_timeout: u64,
+    /// Seconds an acknowledgement may take before the connection is presumed dead.
+    #[arg(long, default_value_t = 10)]
+    pub ack_timeout: u64,
+}
+
+impl From<DmArgs> for ChatArgs {
+    fn from(d: DmArgs) -> Self {
+        ChatArgs {
+            server: d.server,
+            name: d.name,
+            rooms: Vec::new(),
+            token: d.token,
+            json: d.json,
+            data_dir: d.data_dir,
+            outcome_timeout: d.outcome_timeout,
+            ack_timeout: d.ack_timeout,
+            dm_to: d.to,
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -98,7 +150,8 @@ pub mod exit {
     pub const NO_OUTCOME: u8 = 4;
     pub const KEYRING: u8 = 5;
     /// The server refused an account request or a session (name taken, wrong password,
-    /// session ended…), or has no accounts (a classic server).
+    /// session ended…), or has no accounts (a classic server); for `dm`: not signed in, no
+    /// such account, or the direct message refused.
     pub const ACCOUNT: u8 = 6;
 }
 
@@ -116,6 +169,7 @@ fn main() -> ExitCode {
     };
     let code = match cli.command {
         Command::Chat(args) => runtime.block_on(chat::run(args)),
+        Command::Dm(args) => runtime.block_on(chat::run(args.into())),
         Command::Token {
             action: TokenAction::Set { server },
         } => token::set(&server),
