@@ -77,7 +77,7 @@ impl Shared {
         self.epoch.elapsed().as_nanos() as u64
     }
 
-    fn note_error(&self, e: String) {
+    pub(crate) fn note_error(&self, e: String) {
         let mut g = self.first_error.lock().unwrap_or_else(|p| p.into_inner());
         if g.is_none() {
             *g = Some(e);
@@ -188,7 +188,7 @@ async fn setup(addr: SocketAddr, username: &str, room: &str, sh: &Shared) -> io:
 }
 
 /// Reads until `f` recognises a text frame; answers pings meanwhile.
-async fn wait_for(
+pub(crate) async fn wait_for(
     c: &mut Conn,
     sh: &Shared,
     mut f: impl FnMut(&[u8]) -> Option<io::Result<()>>,
@@ -282,7 +282,7 @@ fn find_stamp(p: &[u8]) -> Option<(u32, u64)> {
 }
 
 /// `43<id>[]` (or `[null…` from a Banter-style ack) is a success; anything else an error.
-fn ack_ok(p: &[u8]) -> bool {
+pub(crate) fn ack_ok(p: &[u8]) -> bool {
     let mut j = 2;
     while j < p.len() && p[j].is_ascii_digit() {
         j += 1;

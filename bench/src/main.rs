@@ -4,6 +4,7 @@
 mod hist;
 mod load;
 mod procs;
+mod signins;
 mod ws;
 
 use std::fmt::Write as _;
@@ -69,6 +70,31 @@ struct Args {
     /// Repository root (where tests/node/support/classic-server.cjs and node_modules are).
     #[arg(long)]
     repo: Option<PathBuf>,
+    /// Which scenarios to run: `classic` (the rooms and idle memory, both servers) and
+    /// `signins` (issue 8's sign-in figures, banter-server only), comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "classic,signins", value_parser = ["classic", "signins"])]
+    scenarios: Vec<String>,
+    /// Sign-ins: concurrent clients looping login + logout (default 8; quick 2).
+    #[arg(long)]
+    signin_clients: Option<usize>,
+    /// Sign-ins: per second, paced, beside the chatting room (default 50; quick 5).
+    #[arg(long)]
+    signin_rate: Option<f64>,
+    /// Sign-ins: clients of the chatting room (default 200; quick 20).
+    #[arg(long)]
+    signin_chat_clients: Option<usize>,
+    /// Sign-ins: sends in flight in the chatting room.
+    #[arg(long, default_value_t = 1)]
+    signin_chat_inflight: usize,
+    /// Sign-ins: idle signed-in clients (and guests) for the memory figure (default 1000; quick 10).
+    #[arg(long)]
+    signed_idle: Option<usize>,
+    /// Sign-ins: rooms each idle client joins.
+    #[arg(long, default_value_t = 10)]
+    signed_idle_rooms: usize,
+    /// Sign-ins: most sign-ins one scenario may start (it is bounded in time too).
+    #[arg(long, default_value_t = 100_000)]
+    max_signins: u64,
 }
 
 struct Config {
@@ -156,6 +182,19 @@ fn main() -> ExitCode {
         duration,
         warmup: if quick { Duration::from_millis(300) } else { Duration::from_secs(1) },
         kinds,
+    };
+    let classic = args.scenarios.iter().any(|s| s == "classic");
+    let want_signins = args.scenarios.iter().any(|s| s == "signins");
+    let scfg = signins::SigninConfig {
+        clients: args.signin_clients.unwrap_or(if quick { 2 } else { 8 }).max(1),
+        max_signins: args.max_signins,
+        chat_clients: args.signin_chat_clients.unwrap_or(if quick { 20 } else { 200 }).max(1),
+        chat_inflight: args.signin_chat_inflight.max(1),
+        rate: args.signin_rate.unwrap_or(if quick { 5.0 } else { 50.0 }),
+        signers: 4,
+        idle: args.signed_idle.unwrap_or(if quick { 10 } else { 1000 }),
+        idle_rooms: args.signed_idle_rooms.max(1),
+        quiet_wait: if quick { Duration::from_secs(1) } else { Duration::from_secs(15) },
     };
     let repo = args
         .repo
@@ -251,12 +290,30 @@ fn main() -> ExitCode {
     };
     let started = Instant::now();
     let mut reports = Vec::new();
-    for &kind in &cfg.kinds {
-        eprintln!("== {}", kind.name());
-        let r = rt.block_on(bench_server(kind, &cfg, &launch));
-        reports.push((kind, r));
+    if classic {
+        for &kind in &cfg.kinds {
+            eprintln!("== {}", kind.name());
+            let r = rt.block_on(bench_server(kind, &cfg, &launch));
+            reports.push((kind, r));
+        }
     }
-    let mut text = render(&cfg, &reports, started.elapsed(), args.gen_threads.max(1));
+    // Node's tutorial server has no accounts: the sign-in scenarios run on banter-server only.
+    let signin_report = (want_signins && cfg.kinds.contains(&Kind::Banter)).then(|| {
+        eprintln!("== banter-server: sign-ins");
+        rt.block_on(signins::run(&cfg, &scfg, &launch))
+    });
+    let mut text = if classic {
+        render(&cfg, &reports, started.elapsed(), args.gen_threads.max(1))
+    } else {
+        format!("{}; run took {:.0} s\n", procs::machine_line(), started.elapsed().as_secs_f64())
+    };
+    if let Some(r) = &signin_report {
+        text.push('\n');
+        signins::render(&mut text, &cfg, &scfg, r);
+        text.push('\n');
+    } else if want_signins {
+        text.push_str("\nSign-ins: not run (banter-server only; Node's tutorial server has no accounts).\n");
+    }
     if cfg.kinds.contains(&Kind::Banter) {
         text.push_str(&format!("{version}\n"));
     }
@@ -268,6 +325,13 @@ fn main() -> ExitCode {
         }
     }
     let mut failed = reports.iter().any(|(_, r)| !r.errors.is_empty());
+    if let Some(r) = &signin_report {
+        // Errors always fail; in a smoke run so do refused sign-ins and lost deliveries.
+        if !r.errors.is_empty() || (quick && r.failed()) {
+            eprintln!("error: sign-ins: {}", if r.errors.is_empty() { "refused sign-ins, lost deliveries or unanswered sends" } else { "a phase failed" });
+            failed = true;
+        }
+    }
     // A smoke run (CI) also fails when a server lost deliveries or left sends unanswered.
     if quick {
         for (kind, r) in &reports {

@@ -41,7 +41,14 @@ pub struct Launch {
 
 impl Server {
     pub fn start(kind: Kind, launch: &Launch) -> io::Result<Server> {
+        Server::start_with_db(kind, launch, None)
+    }
+
+    /// [`Server::start`] on a given database file (banter-server), e.g. one a previous server
+    /// left accounts and sessions in; `None`: a fresh one in the server's temp dir.
+    pub fn start_with_db(kind: Kind, launch: &Launch, db: Option<&Path>) -> io::Result<Server> {
         let dir = tempfile::Builder::new().prefix("banter-bench-").tempdir()?;
+        let db = db.map(Path::to_path_buf).unwrap_or_else(|| dir.path().join("bench.db"));
         let log_path = dir.path().join("server.log");
         let mut cmd = match kind {
             Kind::Banter => {
@@ -49,7 +56,7 @@ impl Server {
                 c.arg("--listen")
                     .arg("127.0.0.1:0")
                     .arg("--db")
-                    .arg(dir.path().join("bench.db"))
+                    .arg(&db)
                     .arg("--rate-limit")
                     .arg("0")
                     // The idle test alone creates hundreds of rooms from one address within

@@ -46,7 +46,20 @@ fn bad(msg: String) -> io::Error {
 impl Conn {
     /// TCP connect plus the WebSocket upgrade on the Engine.IO v4 WebSocket endpoint.
     pub async fn connect(addr: SocketAddr) -> io::Result<Conn> {
-        let stream = TcpStream::connect(addr).await?;
+        Conn::connect_from(addr, None).await
+    }
+
+    /// [`Conn::connect`] from a chosen local address (another loopback address such as
+    /// 127.0.0.2: banter-server limits registrations per client address).
+    pub async fn connect_from(addr: SocketAddr, local: Option<std::net::IpAddr>) -> io::Result<Conn> {
+        let stream = match local {
+            None => TcpStream::connect(addr).await?,
+            Some(ip) => {
+                let sock = tokio::net::TcpSocket::new_v4()?;
+                sock.bind(SocketAddr::new(ip, 0))?;
+                sock.connect(addr).await?
+            }
+        };
         stream.set_nodelay(true)?;
         let mut c = Conn {
             stream,
