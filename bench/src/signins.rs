@@ -252,14 +252,12 @@ async fn signer(addr: SocketAddr, name: String, st: Arc<SignStats>, turns: Optio
         let mut id = 1u64;
         while !st.stop.load(Relaxed) {
             if let Some(t) = &turns {
-                // Answer pings while waiting for a turn.
-                tokio::select! {
-                    p = t.acquire() => match p {
-                        Ok(p) => p.forget(),
-                        Err(_) => return Ok(()),
-                    },
-                    r = drain(&mut c, &sh) => { r?; continue; }
-                    _ = tokio::time::sleep(Duration::from_millis(100)) => continue,
+                // Turns come every few tens of ms, so pings (every 25 s) are answered by the
+                // requests' reads; no read here, which a cancelled select could cut mid-frame.
+                match tokio::time::timeout(Duration::from_millis(100), t.acquire()).await {
+                    Ok(Ok(p)) => p.forget(),
+                    Ok(Err(_)) => return Ok(()),
+                    Err(_) => continue,
                 }
             }
             if st.started.fetch_add(1, Relaxed) >= st.max {
@@ -291,7 +289,7 @@ async fn signer(addr: SocketAddr, name: String, st: Arc<SignStats>, turns: Optio
     }
 }
 
-/// Reads and answers pings (never returns Ok while the connection is open, unless data came).
+/// Reads once and answers pings; an error when the connection ends.
 async fn drain(c: &mut Conn, sh: &Shared) -> io::Result<()> {
     let n = c.fill().await?;
     if n == 0 {
@@ -575,10 +573,10 @@ async fn idle_memory(signed: bool, scfg: &SigninConfig, launch: &Launch, rep: &m
         let sem = Arc::new(Semaphore::new(64));
         let mut handles = Vec::with_capacity(k);
         let t0 = Instant::now();
-        for i in 0..k {
+        for (i, name) in names.iter().enumerate() {
             let permit = sem.clone().acquire_owned().await.map_err(|e| e.to_string())?;
             let rooms = (0..scfg.idle_rooms).map(|j| room_of(i, j, k)).collect();
-            handles.push(tokio::spawn(idle_client(srv.addr, names[i].clone(), tokens.get(i).cloned(), rooms, sh.clone(), permit)));
+            handles.push(tokio::spawn(idle_client(srv.addr, name.clone(), tokens.get(i).cloned(), rooms, sh.clone(), permit)));
             if sh.failed.load(Relaxed) > 0 {
                 break;
             }
