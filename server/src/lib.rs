@@ -19,6 +19,7 @@ pub mod room;
 pub mod room_limits;
 pub mod rooms;
 pub mod session;
+pub mod sqlite_schema;
 pub mod state;
 pub mod store;
 

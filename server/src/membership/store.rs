@@ -11,7 +11,6 @@
 
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
-use std::time::Duration;
 
 use banter_protocol::membership::RoomStatus;
 use rusqlite::{params, Connection, OptionalExtension};
@@ -62,49 +61,13 @@ impl SqliteMembershipStore {
     /// Opens the store in the server's database file, after the message store (whose
     /// `messages` table it reads) and the accounts store (whose `accounts` it refers to).
     pub fn open(path: &Path) -> Result<Self, ServerError> {
-        let mut conn = Connection::open(path)?;
-        // The message store's writer shares the file: wait for its short transactions.
-        conn.busy_timeout(Duration::from_secs(5))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        migrate(&mut conn)?;
+        let mut conn = crate::sqlite_schema::open_shared(path)?;
+        crate::sqlite_schema::migrate(&mut conn, COMPONENT, MIGRATIONS)?;
         Ok(Self { conn: Mutex::new(conn) })
     }
 
     fn conn(&self) -> MutexGuard<'_, Connection> {
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
-    }
-}
-
-/// Applies the migrations this database has not had yet, each in its own transaction.
-fn migrate(conn: &mut Connection) -> Result<(), ServerError> {
-    conn.execute_batch(
-        "CREATE TABLE IF NOT EXISTS schema_versions (component TEXT PRIMARY KEY, version INTEGER NOT NULL)",
-    )?;
-    loop {
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let version: usize = tx
-            .query_row("SELECT version FROM schema_versions WHERE component = ?1", [COMPONENT], |r| r.get::<_, i64>(0))
-            .optional()?
-            .map_or(0, |v| usize::try_from(v).unwrap_or(usize::MAX));
-        let Some(step) = MIGRATIONS.get(version) else {
-            if version > MIGRATIONS.len() {
-                return Err(ServerError::StoreIo(format!(
-                    "the membership tables are at version {version}, newer than this server knows ({})",
-                    MIGRATIONS.len()
-                )));
-            }
-            return Ok(());
-        };
-        tx.execute_batch(step)?;
-        tx.execute(
-            "INSERT INTO schema_versions (component, version) VALUES (?1, ?2)
-             ON CONFLICT (component) DO UPDATE SET version = excluded.version",
-            params![COMPONENT, version as i64 + 1],
-        )?;
-        tx.commit()?;
-        tracing::info!(version = version + 1, "membership schema migrated");
     }
 }
 
