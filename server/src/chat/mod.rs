@@ -130,6 +130,46 @@ pub(crate) fn ack_data<T: Serialize>(ack: AckSender, data: &T) {
     let _ = ack.send(&(None::<()>, data));
 }
 
+/// Why a Banter request was refused: in words for the client, or a server fault (logged;
+/// the client is told to try again with [`ERR_SERVER`]).
+pub(crate) enum Refused {
+    Client(String),
+    Server(crate::error::ServerError),
+}
+
+impl From<crate::error::ServerError> for Refused {
+    fn from(e: crate::error::ServerError) -> Self {
+        Refused::Server(e)
+    }
+}
+
+impl From<&str> for Refused {
+    fn from(s: &str) -> Self {
+        Refused::Client(s.to_owned())
+    }
+}
+
+impl From<String> for Refused {
+    fn from(s: String) -> Self {
+        Refused::Client(s)
+    }
+}
+
+/// Acks the outcome of request `what`: `(null, data)`, `[]` for success without data, the
+/// refusal's words, or [`ERR_SERVER`] for a server fault (logged with `store`, the part that
+/// failed).
+pub(crate) fn answer<T: Serialize>(st: &AppState, ack: AckSender, store: &str, what: &str, r: Result<Option<T>, Refused>) {
+    match r {
+        Ok(Some(data)) => ack_data(ack, &data),
+        Ok(None) => ack_ok(ack),
+        Err(Refused::Client(reason)) => ack_err(st, ack, reason),
+        Err(Refused::Server(e)) => {
+            tracing::error!(error = %e, store, what, "store failed");
+            ack_err(st, ack, ERR_SERVER)
+        }
+    }
+}
+
 pub(crate) fn parse<T: DeserializeOwned>(data: Payload, what: &str) -> Result<T, String> {
     let value = data.map_err(|_| format!("Invalid payload: expected {what}"))?;
     serde_json::from_value(value).map_err(|e| {

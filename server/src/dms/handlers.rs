@@ -12,7 +12,7 @@ use socketioxide::extract::{AckSender, SocketRef};
 
 use super::store::DmRecord;
 use crate::accounts::{names, SignedInAs};
-use crate::chat::{self, ack_data, ack_err, ack_ok, parse, Payload, ERR_SERVER};
+use crate::chat::{self, answer, parse, Payload, Refused};
 use crate::error::ServerError;
 use crate::metrics::now_ms;
 use crate::rooms::lock;
@@ -26,41 +26,6 @@ pub fn register(st: &Shared, s: &SocketRef) {
     chat::on(st, s, wire::BLOCK, on_block);
     chat::on(st, s, wire::UNBLOCK, on_unblock);
     chat::on(st, s, wire::BLOCKS, on_blocks);
-}
-
-enum Refused {
-    Client(String),
-    Server(ServerError),
-}
-
-impl From<ServerError> for Refused {
-    fn from(e: ServerError) -> Self {
-        Refused::Server(e)
-    }
-}
-
-impl From<&str> for Refused {
-    fn from(s: &str) -> Self {
-        Refused::Client(s.to_owned())
-    }
-}
-
-impl From<String> for Refused {
-    fn from(s: String) -> Self {
-        Refused::Client(s)
-    }
-}
-
-fn answer<T: serde::Serialize>(st: &AppState, ack: AckSender, what: &str, r: Result<Option<T>, Refused>) {
-    match r {
-        Ok(Some(data)) => ack_data(ack, &data),
-        Ok(None) => ack_ok(ack),
-        Err(Refused::Client(reason)) => ack_err(st, ack, reason),
-        Err(Refused::Server(e)) => {
-            tracing::error!(error = %e, what, "dm store failed");
-            ack_err(st, ack, ERR_SERVER)
-        }
-    }
 }
 
 fn me(s: &SocketRef) -> Result<SignedInAs, Refused> {
@@ -86,7 +51,7 @@ fn on_open(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
         let req: DmOpen = parse(data, r#"{"with": [string]} or {"dm": string}, "since"?: number"#)?;
         open(st, s, &me, req).map(Some)
     })();
-    answer(st, ack, "dm-open", r);
+    answer(st, ack, "dm", "dm-open", r);
 }
 
 fn open(st: &AppState, s: &SocketRef, me: &SignedInAs, req: DmOpen) -> Result<DmOpened, Refused> {
@@ -161,7 +126,7 @@ fn on_my_dms(st: &Shared, s: &SocketRef, _data: Payload, ack: AckSender) {
         }
         Ok(Some(MyDms { dms }))
     })();
-    answer(st, ack, "my-dms", r);
+    answer(st, ack, "dm", "my-dms", r);
 }
 
 fn blocked_of(st: &AppState, me: &SignedInAs) -> Result<Blocked, Refused> {
@@ -195,15 +160,15 @@ fn block_change(st: &AppState, s: &SocketRef, data: Payload, block: bool) -> Res
 
 fn on_block(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
     let r = block_change(st, s, data, true);
-    answer(st, ack, "block", r);
+    answer(st, ack, "dm", "block", r);
 }
 
 fn on_unblock(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
     let r = block_change(st, s, data, false);
-    answer(st, ack, "unblock", r);
+    answer(st, ack, "dm", "unblock", r);
 }
 
 fn on_blocks(st: &Shared, s: &SocketRef, _data: Payload, ack: AckSender) {
     let r = (|| Ok(Some(blocked_of(st, &me(s)?)?)))();
-    answer(st, ack, "blocks", r);
+    answer(st, ack, "dm", "blocks", r);
 }

@@ -13,7 +13,7 @@ use socketioxide::extract::{AckSender, SocketRef};
 use super::store::{Act, RoomRecord, StoredRole};
 use super::{actor, info, may, may_act_on, role_of, role_of_socket, Action, MAX_MEMBERS, MAX_MODERATORS};
 use crate::accounts::{names, SignedInAs};
-use crate::chat::{self, ack_data, ack_err, ack_ok, parse, Payload, ERR_SERVER};
+use crate::chat::{self, ack_err, answer, parse, Payload, Refused};
 use crate::emit::{self, banter_room};
 use crate::error::ServerError;
 use crate::metrics::now_ms;
@@ -29,42 +29,6 @@ pub fn register(st: &Shared, s: &SocketRef) {
     chat::on(st, s, wire::BAN, on_ban);
     chat::on(st, s, wire::UNBAN, on_unban);
     chat::on(st, s, wire::LOG, on_log);
-}
-
-/// A refusal in words, or a server fault (logged; the client is told to try again).
-enum Refused {
-    Client(String),
-    Server(ServerError),
-}
-
-impl From<ServerError> for Refused {
-    fn from(e: ServerError) -> Self {
-        Refused::Server(e)
-    }
-}
-
-impl From<&str> for Refused {
-    fn from(s: &str) -> Self {
-        Refused::Client(s.to_owned())
-    }
-}
-
-impl From<String> for Refused {
-    fn from(s: String) -> Self {
-        Refused::Client(s)
-    }
-}
-
-fn answer<T: serde::Serialize>(st: &AppState, ack: AckSender, what: &str, r: Result<Option<T>, Refused>) {
-    match r {
-        Ok(Some(data)) => ack_data(ack, &data),
-        Ok(None) => ack_ok(ack),
-        Err(Refused::Client(reason)) => ack_err(st, ack, reason),
-        Err(Refused::Server(e)) => {
-            tracing::error!(error = %e, what, "moderation store failed");
-            ack_err(st, ack, ERR_SERVER)
-        }
-    }
 }
 
 /// The room's record and the socket's role, after checking it may do `action`.
@@ -116,7 +80,7 @@ fn on_room(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
         Err(e) => return ack_err(st, ack, e),
     };
     let r = room_settings(st, s, req);
-    answer(st, ack, "room", r);
+    answer(st, ack, "moderation", "room", r);
 }
 
 fn room_settings(st: &AppState, s: &SocketRef, req: RoomRequest) -> Result<Option<banter_protocol::rooms::RoomInfo>, Refused> {
@@ -187,7 +151,7 @@ fn on_members(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
         Err(e) => return ack_err(st, ack, e),
     };
     let r = members(st, s, req);
-    answer(st, ack, "members", r);
+    answer(st, ack, "moderation", "members", r);
 }
 
 fn members(st: &AppState, s: &SocketRef, req: MembersRequest) -> Result<Option<banter_protocol::rooms::RoomInfo>, Refused> {
@@ -218,7 +182,7 @@ fn on_remove(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
         Err(e) => return ack_err(st, ack, e),
     };
     let r = remove(st, s, req);
-    answer(st, ack, "remove", r);
+    answer(st, ack, "moderation", "remove", r);
 }
 
 fn remove(st: &AppState, s: &SocketRef, req: RemoveRequest) -> Result<Option<Removed>, Refused> {
@@ -296,17 +260,17 @@ fn remove_sockets(st: &AppState, room: &str, sockets: Vec<(SocketRef, SocketKind
 
 fn on_kick(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
     let r = target(st, s, data, "kick");
-    answer::<()>(st, ack, "kick", r.map(|()| None));
+    answer::<()>(st, ack, "moderation", "kick", r.map(|()| None));
 }
 
 fn on_ban(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
     let r = target(st, s, data, "ban");
-    answer::<()>(st, ack, "ban", r.map(|()| None));
+    answer::<()>(st, ack, "moderation", "ban", r.map(|()| None));
 }
 
 fn on_unban(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
     let r = target(st, s, data, "unban");
-    answer::<()>(st, ack, "unban", r.map(|()| None));
+    answer::<()>(st, ack, "moderation", "unban", r.map(|()| None));
 }
 
 /// Kick, ban or unban.
@@ -360,5 +324,5 @@ fn on_log(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
         let entries = tokio::task::block_in_place(|| st.moderation.store().log_of(&room, limit))?;
         Ok(Some(ModerationLog { room, entries }))
     })();
-    answer(st, ack, "modlog", r);
+    answer(st, ack, "moderation", "modlog", r);
 }
