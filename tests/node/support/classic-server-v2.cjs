@@ -1,100 +1,13 @@
 // The classic Socket.IO chat-tutorial server on socket.io 2.x (Engine.IO protocol v3,
 // Socket.IO protocol v4): the version the tutorial was written on and that many of its
-// deployments still run. Same logic as classic-server.cjs (kept line for line), on the 2.x
-// API. In Engine.IO v3 the *client* sends the pings; a client that does not is dropped after
+// deployments still run. The logic is classic-server.cjs's, run on the 2.x package.
+// In Engine.IO v3 the *client* sends the pings; a client that does not is dropped after
 // pingInterval + pingTimeout.
 //
 // Usage: node classic-server-v2.cjs [port]   (0 = any free port; prints {"port": N} on stdout)
 // SOCKETIO_PACKAGE=socket.io-v2 (2.5.1, default) | socket.io-v2.2 (2.2.0): the npm alias to run.
 // CLASSIC_TRANSPORTS=polling serves long-polling only.
-// CLASSIC_LOG=1 logs engine connections on stderr (see below).
+// CLASSIC_LOG=1 logs engine connections on stderr (see classic-server.cjs).
 // CLASSIC_PING_INTERVAL / CLASSIC_PING_TIMEOUT (ms) override 2.x's defaults (25000 / 5000).
-const http = require('http')
-const socketio = require(process.env.SOCKETIO_PACKAGE || 'socket.io-v2')
-const Filter = require('bad-words')
-
-const users = []
-
-const addUser = ({ id, username, room }) => {
-  if (typeof username !== 'string' || typeof room !== 'string') {
-    return { error: 'Username and room are required!' }
-  }
-  username = username.trim().toLowerCase()
-  room = room.trim().toLowerCase()
-  if (!username || !room) return { error: 'Username and room are required!' }
-  const existingUser = users.find((user) => user.room === room && user.username === username)
-  if (existingUser) return { error: 'Username is in use!' }
-  const user = { id, username, room }
-  users.push(user)
-  return { user }
-}
-const removeUser = (id) => {
-  const index = users.findIndex((user) => user.id === id)
-  if (index !== -1) return users.splice(index, 1)[0]
-}
-const getUser = (id) => users.find((user) => user.id === id)
-const getUsersInRoom = (room) => users.filter((user) => user.room === room)
-
-const generateMessage = (username, text) => ({ username, text, createdAt: new Date().getTime() })
-const generateLocationMessage = (username, url) => ({ username, url, createdAt: new Date().getTime() })
-
-const server = http.createServer()
-const transports = process.env.CLASSIC_TRANSPORTS ? process.env.CLASSIC_TRANSPORTS.split(',') : undefined
-const ping = {}
-if (process.env.CLASSIC_PING_INTERVAL) ping.pingInterval = Number(process.env.CLASSIC_PING_INTERVAL)
-if (process.env.CLASSIC_PING_TIMEOUT) ping.pingTimeout = Number(process.env.CLASSIC_PING_TIMEOUT)
-const io = socketio(server, { maxHttpBufferSize: 1e6, ...ping, ...(transports ? { transports } : {}) })
-const filter = new Filter()
-const noop = () => {}
-
-// CLASSIC_LOG=1: one JSON line per engine connection and disconnection on stderr, so tests
-// can count reconnects ({"event":"disconnect","reason":"ping timeout"} is the 2.x drop).
-const log = process.env.CLASSIC_LOG ? (o) => process.stderr.write(JSON.stringify(o) + '\n') : noop
-io.engine.on('connection', (conn) => {
-  log({ event: 'connect', id: conn.id, transport: conn.transport.name })
-  conn.on('upgrade', (t) => log({ event: 'upgrade', id: conn.id, transport: t.name }))
-  conn.on('close', (reason) => log({ event: 'disconnect', id: conn.id, reason }))
-})
-
-io.on('connection', (socket) => {
-  socket.on('join', (options, callback = noop) => {
-    const { error, user } = addUser({ id: socket.id, ...(options || {}) })
-    if (error) return callback(error)
-    socket.join(user.room)
-    socket.emit('message', generateMessage('Admin', 'Welcome!'))
-    socket.broadcast.to(user.room).emit('message', generateMessage('Admin', `${user.username} has joined!`))
-    io.to(user.room).emit('roomData', { room: user.room, users: getUsersInRoom(user.room) })
-    callback()
-  })
-
-  socket.on('sendMessage', (message, callback = noop) => {
-    const user = getUser(socket.id)
-    if (!user) return callback('Join a room first!')
-    if (typeof message === 'string' && filter.isProfane(message)) return callback('Profanity is not allowed!')
-    io.to(user.room).emit('message', generateMessage(user.username, message))
-    callback()
-  })
-
-  socket.on('sendLocation', (coords, callback = noop) => {
-    const user = getUser(socket.id)
-    if (!user) return callback('Join a room first!')
-    io.to(user.room).emit('locationMessage', generateLocationMessage(user.username, `https://google.com/maps?q=${coords.latitude},${coords.longitude}`))
-    callback()
-  })
-
-  socket.on('disconnect', () => {
-    const user = removeUser(socket.id)
-    if (user) {
-      io.to(user.room).emit('message', generateMessage('Admin', `${user.username} has left!`))
-      io.to(user.room).emit('roomData', { room: user.room, users: getUsersInRoom(user.room) })
-    }
-  })
-})
-
-const port = Number(process.argv[2] || process.env.PORT || 0)
-server.listen(port, '127.0.0.1', () => {
-  process.stdout.write(JSON.stringify({ port: server.address().port }) + '\n')
-})
-const stop = () => { io.close(); server.close(() => process.exit(0)); setTimeout(() => process.exit(0), 500).unref() }
-process.on('SIGTERM', stop)
-process.on('SIGINT', stop)
+process.env.SOCKETIO_PACKAGE = process.env.SOCKETIO_PACKAGE || 'socket.io-v2'
+require('./classic-server.cjs')

@@ -6,8 +6,12 @@
 //
 // Usage: node classic-server.cjs [port]   (0 = any free port; prints {"port": N} on stdout)
 // CLASSIC_TRANSPORTS=polling serves long-polling only, as some deployments (and proxies) do.
+// SOCKETIO_PACKAGE: the npm package to run, `socket.io` (4.x) by default; classic-server-v2.cjs
+// runs the same logic on socket.io 2.x (`require(pkg)(server, opts)` is both versions' API).
+// CLASSIC_LOG=1 logs engine connections on stderr (see below).
+// CLASSIC_PING_INTERVAL / CLASSIC_PING_TIMEOUT (ms) override the package's defaults.
 const http = require('http')
-const { Server } = require('socket.io')
+const socketio = require(process.env.SOCKETIO_PACKAGE || 'socket.io')
 const Filter = require('bad-words')
 
 const users = []
@@ -37,9 +41,21 @@ const generateLocationMessage = (username, url) => ({ username, url, createdAt: 
 
 const server = http.createServer()
 const transports = process.env.CLASSIC_TRANSPORTS ? process.env.CLASSIC_TRANSPORTS.split(',') : undefined
-const io = new Server(server, { maxHttpBufferSize: 1e6, ...(transports ? { transports } : {}) })
+const ping = {}
+if (process.env.CLASSIC_PING_INTERVAL) ping.pingInterval = Number(process.env.CLASSIC_PING_INTERVAL)
+if (process.env.CLASSIC_PING_TIMEOUT) ping.pingTimeout = Number(process.env.CLASSIC_PING_TIMEOUT)
+const io = socketio(server, { maxHttpBufferSize: 1e6, ...ping, ...(transports ? { transports } : {}) })
 const filter = new Filter()
 const noop = () => {}
+
+// CLASSIC_LOG=1: one JSON line per engine connection and disconnection on stderr, so tests
+// can count reconnects ({"event":"disconnect","reason":"ping timeout"} is the 2.x drop).
+const log = process.env.CLASSIC_LOG ? (o) => process.stderr.write(JSON.stringify(o) + '\n') : noop
+io.engine.on('connection', (conn) => {
+  log({ event: 'connect', id: conn.id, transport: conn.transport.name })
+  conn.on('upgrade', (t) => log({ event: 'upgrade', id: conn.id, transport: t.name }))
+  conn.on('close', (reason) => log({ event: 'disconnect', id: conn.id, reason }))
+})
 
 io.on('connection', (socket) => {
   socket.on('join', (options, callback = noop) => {
