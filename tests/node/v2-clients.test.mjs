@@ -8,6 +8,7 @@ import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { startBanter, startClassic, connect, connectError, sleep, until, tempDir } from './support/harness.mjs'
+import { scenario } from './support/differential.mjs'
 
 const V2 = { client: 'v2' }
 const TRANSPORTS = { websocket: ['websocket'], polling: ['polling'] }
@@ -336,63 +337,13 @@ test('raw Engine.IO v3 polling: the server connects "/" by itself, ignores an ex
 
 // ---- differential: the official socket.io 2.x tutorial server vs banter-server -----------
 
-const SETTLE_MS = 80
-
-/** The classic script of differential.test.mjs, with 2.x clients on `transports`. */
-async function scenario (url, transports) {
-  const log = []
-  const cs = {}
-  const ids = new Map()
-  const open = async (name) => {
-    const c = await connect(url, { ...V2, transports })
-    cs[name] = c
-    ids.set(c.socket.id, `<${name}>`)
-    return c
-  }
-  const step = async (name, event, ...args) => {
-    const ack = await cs[name].ackArgs(event, ...args)
-    log.push({ client: name, ack: event, args: ack })
-    await sleep(SETTLE_MS)
-  }
-  for (const name of ['ann', 'bob', 'cid', 'dup', 'bad']) await open(name)
-  await step('ann', 'join', { username: ' Ann ', room: 'Lobby' })
-  await step('bob', 'join', { username: 'bob', room: 'lobby' })
-  await step('cid', 'join', { username: 'cid', room: 'other' })
-  await step('dup', 'join', { username: 'ANN', room: 'lobby' })
-  await step('bad', 'join', { username: '', room: 'lobby' })
-  await step('ann', 'sendMessage', 'hello everyone')
-  await step('bob', 'sendMessage', 'fuck this')
-  await step('bob', 'sendMessage', '<img src=x onerror=alert(1)> — ünïcödé 😀')
-  await step('bob', 'sendLocation', { latitude: 48.8566, longitude: 2.3522 })
-  await step('cid', 'sendMessage', 'anyone in other?')
-  cs.bob.close()
-  await sleep(SETTLE_MS * 2)
-  await step('ann', 'sendMessage', 'bye bob')
-  await sleep(SETTLE_MS)
-  const normalise = (v) => JSON.parse(JSON.stringify(v, (k, x) => {
-    if (k === 'createdAt') return typeof x === 'number' && x > 1.6e12 ? '<ms>' : `<bad:${x}>`
-    if (k === 'id' && ids.has(x)) return ids.get(x)
-    return x
-  }))
-  const seen = {}
-  let banterEvents = 0
-  for (const [name, c] of Object.entries(cs)) {
-    seen[name] = c.events.filter((e) => {
-      if (e.event.startsWith('banter:')) { banterEvents++; return false }
-      return true
-    }).map((e) => normalise({ event: e.event, args: e.args }))
-    c.close()
-  }
-  return { acks: normalise(log), seen, banterEvents }
-}
-
 for (const [pkg, transports] of [['socket.io-v2', ['websocket']], ['socket.io-v2', ['polling']], ['socket.io-v2.2', ['websocket']]]) {
   test(`differential: 2.x clients over ${transports} see the same from ${pkg} and from banter-server`, async () => {
     const node = await startClassic({ script: 'classic-server-v2.cjs', env: { SOCKETIO_PACKAGE: pkg } })
     const banter = await startBanter({ args: ['--rate-limit', '0'] })
     try {
-      const expected = await scenario(node.url, transports)
-      const actual = await scenario(banter.url, transports)
+      const expected = await scenario(node.url, { ...V2, transports })
+      const actual = await scenario(banter.url, { ...V2, transports })
       assert.deepEqual(actual.acks, expected.acks)
       for (const name of Object.keys(expected.seen)) {
         assert.deepEqual(actual.seen[name], expected.seen[name], `events seen by ${name}`)
