@@ -5,21 +5,14 @@
 
 #[path = "../../client/tests/support/mod.rs"]
 mod support;
+mod keyring_cli;
 
 use std::path::Path;
 use std::process::{Command, Output};
 
 use banter_client::{Client, CredentialStore, JoinOptions, ServerAccess, ServerUrl};
+use keyring_cli::*;
 use support::*;
-
-const BIN: &str = env!("CARGO_BIN_EXE_banter-cli");
-const PW: &str = "correct horse battery";
-
-fn cli(service: &str, args: &[&str]) -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.args(args).env("BANTER_KEYRING_SERVICE", service);
-    cmd
-}
 
 fn account(service: &str, action: &str, server: &str, name: &str, stdin: &str) -> Output {
     run_with_stdin(cli(service, &["account", action, "--server", server, "--name", name]), stdin)
@@ -29,18 +22,6 @@ fn chat(service: &str, server: &str, name: &str, room: &str, data: &Path, stdin:
     let mut cmd = cli(service, &["chat", "--server", server, "--name", name, "--room", room, "--json", "--data-dir"]);
     cmd.arg(data);
     run_with_stdin(cmd, stdin)
-}
-
-fn text(out: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
-}
-
-/// Exactly one line on stderr, that contains `words`; a non-zero exit.
-fn one_line_failure(out: &Output, code: i32, words: &str) {
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(code), "{}", text(out));
-    assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.starts_with("banter-cli: ") && err.contains(words), "{err}");
 }
 
 /// Every file under `dir`, read as bytes.
@@ -75,21 +56,11 @@ fn assert_nowhere(secret: &str, dir: &Path) {
 /// unless already inside one.
 #[test]
 fn accounts_through_the_cli_and_the_keyring() {
-    if std::env::var("BANTER_IN_SESSION").is_ok() {
+    in_keyring_session("accounts_through_the_cli_and_the_keyring", "account", || {
         inner_register_chat_logout();
         inner_refusals_are_one_line();
         inner_prompts_on_a_terminal();
-        return;
-    }
-    let out = Command::new(repo_root().join("scripts/with-session.sh"))
-        .arg(std::env::current_exe().unwrap())
-        .args(["--exact", "accounts_through_the_cli_and_the_keyring", "--nocapture"])
-        .output()
-        .expect("run scripts/with-session.sh");
-    let all = text(&out);
-    println!("{all}");
-    assert!(out.status.success(), "the account tests failed inside the session");
-    assert!(all.contains("1 passed"), "the inner tests did not run");
+    });
 }
 
 fn inner_register_chat_logout() {

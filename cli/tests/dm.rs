@@ -4,24 +4,13 @@
 
 #[path = "../../client/tests/support/mod.rs"]
 mod support;
+mod keyring_cli;
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use banter_client::{Client, ClientEvent, CredentialStore, DmOptions, ServerUrl};
+use keyring_cli::*;
 use support::*;
-
-const BIN: &str = env!("CARGO_BIN_EXE_banter-cli");
-const PW: &str = "correct horse battery";
-
-fn cli(service: &str, args: &[&str]) -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.args(args).env("BANTER_KEYRING_SERVICE", service);
-    cmd
-}
-
-fn text(out: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
-}
 
 fn dm(service: &str, server: &str, name: &str, to: &[&str], data: &std::path::Path, json: bool, stdin: &str) -> Output {
     let mut cmd = cli(service, &["dm", "--server", server, "--name", name]);
@@ -35,31 +24,13 @@ fn dm(service: &str, server: &str, name: &str, to: &[&str], data: &std::path::Pa
     run_with_stdin(cmd, stdin)
 }
 
-/// Exactly one line on stderr, that contains `words`; exit `code`.
-fn one_line_failure(out: &Output, code: i32, words: &str) {
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(code), "{}", text(out));
-    assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.starts_with("banter-cli: ") && err.contains(words), "{err}");
-}
-
 /// Runs the `inner_*` test inside a private D-Bus session with an unlocked gnome-keyring,
 /// unless already inside one.
 #[test]
 fn direct_messages_through_the_cli() {
-    if std::env::var("BANTER_IN_SESSION").is_ok() {
+    in_keyring_session("direct_messages_through_the_cli", "dm", || {
         inner_dm_between_two_accounts();
-        return;
-    }
-    let out = Command::new(repo_root().join("scripts/with-session.sh"))
-        .arg(std::env::current_exe().unwrap())
-        .args(["--exact", "direct_messages_through_the_cli", "--nocapture"])
-        .output()
-        .expect("run scripts/with-session.sh");
-    let all = text(&out);
-    println!("{all}");
-    assert!(out.status.success(), "the dm tests failed inside the session");
-    assert!(all.contains("1 passed"), "the inner tests did not run");
+    });
 }
 
 fn inner_dm_between_two_accounts() {
