@@ -37,6 +37,8 @@ pub struct Shared {
     pub sent: AtomicU64,
     pub acked: AtomicU64,
     pub ack_errors: AtomicU64,
+    /// Acks that came back after their scenario ended (counted there as unanswered).
+    pub late_acks: AtomicU64,
     pub joined: AtomicU64,
     pub failed: AtomicU64,
     pub closed: AtomicU64,
@@ -64,6 +66,7 @@ impl Shared {
             sent: AtomicU64::new(0),
             acked: AtomicU64::new(0),
             ack_errors: AtomicU64::new(0),
+            late_acks: AtomicU64::new(0),
             joined: AtomicU64::new(0),
             failed: AtomicU64::new(0),
             closed: AtomicU64::new(0),
@@ -291,9 +294,35 @@ pub(crate) fn ack_ok(p: &[u8]) -> bool {
     rest == b"[]" || rest.starts_with(b"[null")
 }
 
-fn push_message(c: &mut Conn, next_id: &mut u64, scratch: &mut Vec<u8>, sh: &Shared) {
+/// The ack id of `43<id>[…]`.
+fn ack_id(p: &[u8]) -> Option<u64> {
+    let digits = p.get(2..)?.iter().take_while(|b| b.is_ascii_digit()).count();
+    std::str::from_utf8(&p[2..2 + digits]).ok()?.parse().ok()
+}
+
+/// The scenario each of a sender's outstanding sends belongs to, so an ack that comes back
+/// after its scenario ended is not counted in the next one (whose deliveries it has none of).
+#[derive(Default)]
+struct Outstanding(std::collections::VecDeque<(u64, u32)>);
+
+impl Outstanding {
+    /// The scenario of the send `id` answers; sends before it that were never answered are
+    /// forgotten (the server answers a socket's sends in order).
+    fn answer(&mut self, id: u64) -> Option<u32> {
+        while let Some(&(i, sc)) = self.0.front() {
+            self.0.pop_front();
+            if i == id {
+                return Some(sc);
+            }
+        }
+        None
+    }
+}
+
+fn push_message(c: &mut Conn, next_id: &mut u64, out: &mut Outstanding, scratch: &mut Vec<u8>, sh: &Shared) {
     scratch.clear();
     let sc = sh.scenario.load(Relaxed);
+    out.0.push_back((*next_id, sc));
     let _ = write!(scratch, "42{}[\"sendMessage\",\"", *next_id);
     stamp_text(scratch, sc, sh.now_ns());
     scratch.extend_from_slice(b"\"]");
@@ -304,6 +333,7 @@ fn push_message(c: &mut Conn, next_id: &mut u64, scratch: &mut Vec<u8>, sh: &Sha
 
 async fn run(mut c: Conn, sender: Option<(&Senders, usize)>, sh: &Shared) -> io::Result<()> {
     let mut next_id: u64 = 1;
+    let mut outstanding = Outstanding::default();
     let mut scratch = Vec::with_capacity(128);
     loop {
         let n = if let Some((senders, i)) = sender {
@@ -314,7 +344,7 @@ async fn run(mut c: Conn, sender: Option<(&Senders, usize)>, sh: &Shared) -> io:
                     let turns = slot.pending.swap(0, Relaxed);
                     if sh.sending.load(Relaxed) {
                         for _ in 0..turns {
-                            push_message(&mut c, &mut next_id, &mut scratch, sh);
+                            push_message(&mut c, &mut next_id, &mut outstanding, &mut scratch, sh);
                         }
                     }
                     c.flush().await?;
@@ -349,6 +379,13 @@ async fn run(mut c: Conn, sender: Option<(&Senders, usize)>, sh: &Shared) -> io:
                     } else if p == b"2" {
                         c.push_text(b"3");
                     } else if let (Some((senders, _)), true) = (sender, p.starts_with(b"43")) {
+                        let of = ack_id(p).and_then(|id| outstanding.answer(id));
+                        if of.is_some_and(|sc| sc != scenario) {
+                            // Its scenario already counted it unanswered, and a turn was
+                            // given in its place when the sends stalled.
+                            sh.late_acks.fetch_add(1, Relaxed);
+                            continue;
+                        }
                         if ack_ok(p) {
                             sh.acked.fetch_add(1, Relaxed);
                         } else {
@@ -393,6 +430,17 @@ mod tests {
         assert!(ack_ok(b"4312[]"));
         assert!(ack_ok(b"4312[null,{}]"));
         assert!(!ack_ok(br#"4312["Profanity is not allowed!"]"#));
+        assert_eq!(ack_id(b"4312[]"), Some(12));
+        assert_eq!(ack_id(b"43[]"), None);
+    }
+
+    #[test]
+    fn late_acks_are_told_apart() {
+        let mut o = Outstanding::default();
+        o.0.extend([(1, 3), (2, 3), (3, 4)]);
+        assert_eq!(o.answer(2), Some(3), "1 was never answered; 2 belongs to scenario 3");
+        assert_eq!(o.answer(3), Some(4));
+        assert_eq!(o.answer(9), None);
     }
 
     /// Stamps must pass banter-server's own profanity filter, or the benchmark would
