@@ -1,9 +1,10 @@
 use std::{ops::DerefMut, pin::Pin, sync::Arc};
+// Banter's fork: sequential ack ids (see `next_ack_id`).
+use std::sync::atomic::{AtomicI32, Ordering};
 
 use backoff::{backoff::Backoff, ExponentialBackoffBuilder};
 use futures_util::{future::BoxFuture, stream, Stream, StreamExt};
 use log::trace;
-use rand::{thread_rng, Rng};
 use serde_json::Value;
 use tokio::{
     sync::RwLock,
@@ -68,6 +69,10 @@ pub struct Client {
     /// The inner socket client to delegate the methods to.
     socket: Arc<RwLock<InnerSocket>>,
     outstanding_acks: Arc<RwLock<Vec<Ack>>>,
+    // Banter's fork: ack ids count up from 0 instead of being drawn at random from 0..999,
+    // so requests in flight at the same time on one connection never share an id (two did
+    // with about 30% odds at 25 in flight, and the second answer went to the wrong caller).
+    next_ack_id: Arc<AtomicI32>,
     // namespace, for multiplexing messages
     nsp: String,
     // Data send in the opening packet (commonly used as for auth)
@@ -86,6 +91,7 @@ impl Client {
             socket: Arc::new(RwLock::new(socket)),
             nsp: builder.namespace.to_owned(),
             outstanding_acks: Arc::new(RwLock::new(Vec::new())),
+            next_ack_id: Arc::new(AtomicI32::new(0)),
             auth: builder.auth.clone(),
             builder: Arc::new(RwLock::new(builder)),
             disconnect_reason: Arc::new(RwLock::new(DisconnectReason::default())),
@@ -359,7 +365,8 @@ impl Client {
         E: Into<Event>,
         D: Into<Payload>,
     {
-        let id = thread_rng().gen_range(0..999);
+        // Banter's fork: sequential ids (wrapping at i32::MAX to 0, never negative).
+        let id = self.next_ack_id.fetch_add(1, Ordering::Relaxed) & i32::MAX;
         let socket_packet =
             Packet::new_from_payload(data.into(), event.into(), &self.nsp, Some(id))?;
 
@@ -371,7 +378,13 @@ impl Client {
         };
 
         // add the ack to the tuple of outstanding acks
-        self.outstanding_acks.write().await.push(ack);
+        {
+            let mut acks = self.outstanding_acks.write().await;
+            // Banter's fork: acks never answered are dropped once timed out, so a connection
+            // that lives for days does not keep every unanswered callback.
+            acks.retain(|a| a.time_started.elapsed() < a.timeout);
+            acks.push(ack);
+        }
 
         self.socket.read().await.send(socket_packet).await
     }
@@ -428,7 +441,8 @@ impl Client {
                     }
                 }
             }
-            for index in to_be_removed {
+            // Banter's fork: removed from the back, so the earlier indices stay valid.
+            for index in to_be_removed.into_iter().rev() {
                 self.outstanding_acks.write().await.remove(index);
             }
         }
