@@ -15,6 +15,7 @@
 //!   restarting server. A server cannot see a polling client die, so it kept that client's
 //!   name in its rooms for up to a minute after the process was gone (see [`Connection::open`]).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::FutureExt;
@@ -43,6 +44,11 @@ pub(crate) enum Raw {
     Error(String),
     /// The server closed the socket.
     Closed,
+    /// The shared connection this room was on is gone (see [`crate::mux`]), and why.
+    Lost(String),
+    /// An ack (or write failure) for one room of a shared connection: the router hands the
+    /// inner item to that room, in the order the socket delivered it among the events.
+    For { room: Arc<str>, raw: Box<Raw> },
 }
 
 impl Raw {
@@ -59,6 +65,8 @@ pub(crate) struct Connection {
     /// The sending end of the connection's [`Raw`] channel: acks go through it too, so they
     /// are seen in exactly the order the socket delivered them, between the events.
     tx: mpsc::UnboundedSender<Raw>,
+    /// On a shared connection, the room whose requests these are (acks come as [`Raw::For`]).
+    room: Option<Arc<str>>,
 }
 
 impl Connection {
@@ -102,7 +110,7 @@ impl Connection {
             }
             (Ok(Err(e)), ..) => return Err(classify_connect_error(server, &e)),
         };
-        let conn = Connection { client, tx };
+        let conn = Connection { client, tx, room: None };
         // Wait for the server's CONNECT (or CONNECT_ERROR). Events before it are kept.
         let mut early = Vec::new();
         let deadline = tokio::time::Instant::now() + connect_timeout;
@@ -149,6 +157,12 @@ impl Connection {
         Ok((conn, rx2))
     }
 
+    /// The same connection for one room of it: its acks and write failures come back as
+    /// [`Raw::For`] that room.
+    pub(crate) fn for_room(&self, room: &str) -> Connection {
+        Connection { client: self.client.clone(), tx: self.tx.clone(), room: Some(room.into()) }
+    }
+
     /// Emits an event without an ack.
     pub(crate) async fn emit(&self, event: &str, payload: Value) -> Result<(), String> {
         self.client
@@ -169,14 +183,20 @@ impl Connection {
     ) {
         let client = self.client.clone();
         let tx = self.tx.clone();
+        let room = self.room.clone();
+        let wrap = move |raw: Raw| match &room {
+            Some(room) => Raw::For { room: room.clone(), raw: Box::new(raw) },
+            None => raw,
+        };
         tokio::spawn(async move {
             let ack_tx = tx.clone();
+            let ack_wrap = wrap.clone();
             // Runs while rust_socketio holds its ack lock: only hand the answer over.
             let callback = move |payload: Payload, _: SioClient| {
-                let _ = ack_tx.send(Raw::Ack {
+                let _ = ack_tx.send(ack_wrap(Raw::Ack {
                     token,
                     args: ack_args(payload),
-                });
+                }));
                 async {}.boxed()
             };
             let long = timeout * 4 + Duration::from_secs(60);
@@ -184,10 +204,10 @@ impl Connection {
                 .emit_with_ack(event, Payload::Text(vec![payload]), long, callback)
                 .await
             {
-                let _ = tx.send(Raw::SendFailed {
+                let _ = tx.send(wrap(Raw::SendFailed {
                     token,
                     error: e.to_string(),
-                });
+                }));
             }
         });
     }

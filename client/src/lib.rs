@@ -1,7 +1,8 @@
 //! `banter-client`: Banter's connection core, with no UI and no Tauri.
 //!
-//! A [`Client`] holds any number of room subscriptions on any number of servers (one
-//! Socket.IO connection per room, see `docs/client.md`). It detects per room whether the
+//! A [`Client`] holds any number of room subscriptions on any number of servers: on a
+//! Banter server one Socket.IO connection carries every room and DM of an identity, on a
+//! classic server each room has its own (see `docs/client.md`). It detects per room whether the
 //! server is a classic chat-tutorial server or a Banter server and uses Banter's extensions
 //! where they exist. Everything that happens comes out of one [`EventStream`] of
 //! [`ClientEvent`]s; every message sent gets a UUIDv7 id and ends `delivered`, `refused` or
@@ -24,6 +25,7 @@
 pub mod accounts;
 pub mod acks;
 mod connection;
+mod mux;
 pub mod credentials;
 pub mod dms;
 pub mod error;
@@ -201,6 +203,8 @@ pub struct Client {
     rooms: Arc<Mutex<HashMap<RoomKey, mpsc::UnboundedSender<Command>>>>,
     /// Rooms whose join is under way (it may wait for a server that is down).
     joining: Arc<Mutex<std::collections::HashSet<RoomKey>>>,
+    /// The connections, shared by the rooms of one identity on one Banter server.
+    pool: Arc<mux::Pool>,
 }
 
 /// Takes a room out of [`Client::joining`] when its join ends, however it ends.
@@ -227,6 +231,7 @@ impl Client {
             acks: AckTable::default(),
             rooms: Arc::default(),
             joining: Arc::default(),
+            pool: Arc::default(),
         };
         (client, stream)
     }
@@ -249,8 +254,9 @@ impl Client {
         }
     }
 
-    /// Connects (one connection for this room) and joins. Returns once the server accepted
-    /// the join; errors are the connection's (`unreachable`, `tls`, `unauthorized`, …) or
+    /// Joins, over the connection this identity already has to a Banter server, or a new
+    /// one (a classic server gets one per room). Returns once the server accepted the join;
+    /// errors are the connection's (`unreachable`, `tls`, `unauthorized`, …) or
     /// `join_refused`. Afterwards the room reconnects and re-joins by itself until left.
     pub async fn join(&self, opts: JoinOptions) -> Result<JoinInfo> {
         let (_, room) = Self::key(&opts.server, &opts.room)?;
@@ -291,7 +297,9 @@ impl Client {
             unreachable_deadline: opts.retry_unreachable.map(|d| tokio::time::Instant::now() + d),
             config: self.config.clone(),
         };
-        let (tx, info) = room::start(spec, self.sink.clone(), self.acks.clone()).await?;
+        let key = mux::MuxKey::new(&server, spec.token.as_deref(), spec.session.as_ref(), &spec.username);
+        let mux = self.pool.mux_for(key, &room, spec.session.clone(), self.config.connect_timeout).await;
+        let (tx, info) = room::start(spec, mux, self.sink.clone(), self.acks.clone()).await?;
         self.rooms
             .lock()
             .map_err(|_| ClientError::Closed)?
@@ -299,11 +307,24 @@ impl Client {
         Ok(info)
     }
 
-    /// Leaves a room and closes its connection. Its outbox stays on disk for a later join.
+    /// Leaves a room: a Banter server takes it off the account's rooms (on every device)
+    /// and tells the others; its connection closes when it was the last room on it. Its
+    /// outbox stays on disk for a later join.
     pub async fn leave(&self, server: &str, room: &str) -> Result<()> {
+        self.end(server, room, true).await
+    }
+
+    /// Stops showing a room here without leaving it: it stays one of the account's rooms
+    /// (sign-out, shutdown, a server taken out of the app). Its connection closes when it
+    /// was the last room on it.
+    pub async fn close(&self, server: &str, room: &str) -> Result<()> {
+        self.end(server, room, false).await
+    }
+
+    async fn end(&self, server: &str, room: &str, forget: bool) -> Result<()> {
         let tx = self.handle(server, room)?;
         let (reply, rx) = oneshot::channel();
-        tx.send(Command::Leave { reply })
+        tx.send(Command::Leave { forget, reply })
             .map_err(|_| ClientError::Closed)?;
         let r = rx.await.map_err(|_| ClientError::Closed)?;
         if let Ok(key) = Self::key(server, room) {
@@ -414,10 +435,17 @@ impl Client {
             .unwrap_or_default()
     }
 
-    /// Leaves every room.
+    /// How many connections to servers are open (one per identity on each Banter server,
+    /// one per room on a classic server).
+    pub fn connections(&self) -> usize {
+        self.pool.open_connections()
+    }
+
+    /// Closes every room (without leaving them, see [`Client::close`]) and so every
+    /// connection.
     pub async fn shutdown(&self) {
         for (server, room) in self.rooms() {
-            let _ = self.leave(&server, &room).await;
+            let _ = self.close(&server, &room).await;
         }
     }
 }

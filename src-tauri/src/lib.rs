@@ -293,7 +293,8 @@ async fn drop_server(state: &AppState, server: &str) -> CmdResult<()> {
     }
     for (s, room) in state.client.rooms() {
         if s == server {
-            let _ = state.client.leave(&s, &room).await;
+            // closed, not left: the rooms stay the account's for its next sign-in
+            let _ = state.client.close(&s, &room).await;
             state.glue.forget(&s, &room);
         }
     }

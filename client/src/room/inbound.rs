@@ -24,6 +24,9 @@ impl Actor {
         match r {
             Raw::Connected => {}
             Raw::Closed => self.connection_lost("the server closed the connection"),
+            Raw::Lost(reason) => self.connection_lost(&reason),
+            // (the mux unwraps these; a dedicated connection never makes them)
+            Raw::For { raw, .. } => self.raw(*raw),
             Raw::Error(text) if Raw::is_fatal_error(&text) => {
                 self.connection_lost(&clip(&text, 300))
             }

@@ -1,13 +1,14 @@
-//! One room subscription: an actor task that owns one Socket.IO connection to one server for
-//! one room, and everything about that room (server kind, outbox, timeline, members, typing,
-//! receipts, reconnection).
+//! One room subscription: an actor task for one room on one server, and everything about
+//! that room (server kind, outbox, timeline, members, typing, receipts, reconnection).
 //!
-//! Why one connection per room: a classic server holds one room per socket, and a Banter
-//! server accepts that too, so the same code works on both and a fault in one room (a
-//! refused re-join, a hostile flood) never touches another. The price is one socket per room.
+//! Its connection comes from a [`Mux`]: on a Banter server every room and DM of one identity
+//! shares one Socket.IO connection, each room with its own channel of events and acks; a
+//! classic server holds one room per socket, so there each room has a connection of its own.
+//! Either way the actor sees one connection that it attaches to, loses, and re-attaches to
+//! after its own backoff.
 //!
-//! Requests that need an ack (join, send, history) go out one at a time per connection, in
-//! order, each timed by our own timer; events keep flowing meanwhile.
+//! Requests that need an ack (join, send, history) go out one at a time per room, in order,
+//! each timed by our own timer; events keep flowing meanwhile.
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
@@ -24,6 +25,7 @@ use crate::acks::AckTable;
 use crate::connection::{Connection, Raw};
 use crate::error::{ClientError, Result};
 use crate::events::{AckStatus, ClientEvent, EventSink, ServerKind};
+use crate::mux::{Attached, Mux};
 use crate::outbox::Outbox;
 use crate::pacing::Pacer;
 use crate::timeline::{RecentIds, SeqTracker};
@@ -67,7 +69,10 @@ pub(crate) enum Command {
         reply: oneshot::Sender<Result<()>>,
     },
     Typing(bool),
+    /// Ends the subscription. `forget`: the user left the room (a Banter server takes it off
+    /// the account's rooms); otherwise only this client stops showing it (shutdown, sign-out).
     Leave {
+        forget: bool,
         reply: oneshot::Sender<Result<()>>,
     },
     /// Older history: the newest `limit` messages before `before` (Banter servers).
@@ -120,17 +125,13 @@ fn transient(e: &ClientError) -> bool {
     )
 }
 
-/// Opens the first connection; while `spec.unreachable_deadline` allows, a transient failure
-/// is reported as `reconnecting` and tried again after the usual backoff.
-async fn first_connection(
-    spec: &RoomSpec,
-    sink: &EventSink,
-) -> Result<(Connection, mpsc::UnboundedReceiver<Raw>)> {
+/// Attaches to the first connection; while `spec.unreachable_deadline` allows, a transient
+/// failure is reported as `reconnecting` and tried again after the usual backoff.
+async fn first_connection(spec: &RoomSpec, mux: &Arc<Mux>, sink: &EventSink) -> Result<Attached> {
     let mut attempt = 0u32;
     loop {
-        let session = spec.session.as_ref().map(crate::accounts::SessionToken::expose);
-        let e = match Connection::open(&spec.server, spec.token.as_deref(), session, spec.config.connect_timeout).await {
-            Ok(opened) => return Ok(opened),
+        let e = match mux.attach(&spec.room).await {
+            Ok(attached) => return Ok(attached),
             Err(e) => e,
         };
         attempt += 1;
@@ -145,19 +146,33 @@ async fn first_connection(
     }
 }
 
-/// Opens the outbox and the connection, joins, and returns once the join is answered.
+/// Opens the outbox and the connection, joins, and returns once the join is answered. `mux`
+/// has the room enlisted; the actor discharges it when it ends (or this, when it fails).
 pub(crate) async fn start(
     spec: RoomSpec,
+    mux: Arc<Mux>,
     sink: EventSink,
     acks: AckTable,
 ) -> Result<(mpsc::UnboundedSender<Command>, JoinInfo)> {
-    let outbox = Outbox::open(
-        &spec.config.data_dir,
-        spec.server.as_str(),
-        &spec.room,
-        spec.config.fsync,
-    )?;
-    let (conn, raw_rx) = first_connection(&spec, &sink).await?;
+    let discharge = |mux: &Mux| {
+        if let Some(conn) = mux.discharge(&spec.room) {
+            tokio::spawn(async move { conn.close().await });
+        }
+    };
+    let outbox = match Outbox::open(&spec.config.data_dir, spec.server.as_str(), &spec.room, spec.config.fsync) {
+        Ok(o) => o,
+        Err(e) => {
+            discharge(&mux);
+            return Err(e);
+        }
+    };
+    let Attached { conn, raw_rx, generation } = match first_connection(&spec, &mux, &sink).await {
+        Ok(a) => a,
+        Err(e) => {
+            discharge(&mux);
+            return Err(e);
+        }
+    };
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
     let (join_tx, join_rx) = oneshot::channel();
     let server = spec.server.to_string();
@@ -175,6 +190,8 @@ pub(crate) async fn start(
         server,
         username: rules::normalise_name(&spec.username),
         spec,
+        mux,
+        generation,
         sink,
         acks,
         cmd_rx,
@@ -268,6 +285,9 @@ enum Step {
 
 struct Actor {
     spec: RoomSpec,
+    /// Where the connection comes from, and which of its connections `conn` is.
+    mux: Arc<Mux>,
+    generation: u64,
     server: String,
     username: String,
     sink: EventSink,
@@ -376,6 +396,9 @@ impl Actor {
                 Step::Tick => self.tick(),
             }
         }
+        if let Some(conn) = self.mux.discharge(&self.spec.room) {
+            conn.close().await;
+        }
     }
 
     // ----- emitting ---------------------------------------------------------------------
@@ -400,13 +423,16 @@ impl Actor {
 
     // ----- connection -------------------------------------------------------------------
 
-    fn close_connection(&mut self) {
+    /// Lets go of the connection. `dead`: it stopped answering or could not be written, so
+    /// it is closed for every room on it; otherwise only this room lets go (a refused join,
+    /// leaving) and a connection of its own closes when the actor ends.
+    fn close_connection(&mut self, dead: bool) {
         self.raw_rx = None;
         self.joined = false;
         self.in_flight = None;
         self.queue.clear();
-        if let Some(conn) = self.conn.take() {
-            tokio::spawn(async move { conn.close().await });
+        if self.conn.take().is_some() {
+            self.mux.detach(&self.spec.room, self.generation, dead);
         }
     }
 
@@ -423,11 +449,11 @@ impl Actor {
         if let Some(reply) = self.join_reply.take() {
             let _ = reply.send(Err(ClientError::ConnectionLost(reason.to_owned())));
             self.stopped = true;
-            self.close_connection();
+            self.close_connection(true);
             return;
         }
         let in_flight = self.in_flight.take();
-        self.close_connection();
+        self.close_connection(true);
         if let Some(f) = in_flight {
             if let Some(id) = f.echoed_send() {
                 // its echo came before the connection died: the server has it
@@ -451,17 +477,11 @@ impl Actor {
 
     async fn reconnect(&mut self) {
         self.reconnect_at = None;
-        match Connection::open(
-            &self.spec.server,
-            self.spec.token.as_deref(),
-            self.spec.session.as_ref().map(crate::accounts::SessionToken::expose),
-            self.spec.config.connect_timeout,
-        )
-        .await
-        {
-            Ok((conn, raw_rx)) => {
+        match self.mux.attach(&self.spec.room).await {
+            Ok(Attached { conn, raw_rx, generation }) => {
                 self.conn = Some(conn);
                 self.raw_rx = Some(raw_rx);
+                self.generation = generation;
                 self.emit(ClientEvent::Connected {
                     server: self.server.clone(),
                     room: self.spec.room.clone(),
@@ -532,8 +552,11 @@ impl Actor {
                     self.queue.push_back(Req::Older { before, limit: limit.clamp(1, 500), ticket });
                 }
             }
-            Command::Leave { reply } => {
-                self.stop(Some(reply), "left").await;
+            Command::Leave { forget, reply } => {
+                if forget && self.kind == Some(ServerKind::Banter) && !self.spec.dm {
+                    self.leave_on_server().await;
+                }
+                self.stop(Some(reply), if forget { "left" } else { "closed" }).await;
             }
         }
     }
@@ -602,16 +625,25 @@ impl Actor {
         }
     }
 
+    /// Tells a Banter server we leave the room (it takes it off the account's rooms and
+    /// tells the others); bounded in time, since the connection may be gone.
+    async fn leave_on_server(&self) {
+        let Some(conn) = self.conn.clone() else { return };
+        let payload = serde_json::to_value(ext::LeaveRequest { room: self.spec.room.clone() }).unwrap_or(Value::Null);
+        let _ = tokio::time::timeout(Duration::from_secs(2), conn.emit(ext::LEAVE, payload)).await;
+    }
+
     async fn stop(&mut self, reply: Option<oneshot::Sender<Result<()>>>, reason: &str) {
         if let Some(Req::Send { id }) = self.in_flight.take().map(|f| f.req) {
             if self.kind != Some(ServerKind::Banter) {
                 self.fail(&id, "left the room before the acknowledgement");
             }
         }
-        if let Some(conn) = self.conn.take() {
+        self.close_connection(false);
+        // The last room of a connection closes it before the caller hears back.
+        if let Some(conn) = self.mux.discharge(&self.spec.room) {
             conn.close().await;
         }
-        self.close_connection();
         if let Err(e) = self.outbox.set_last_seq(self.timeline.contiguous()) {
             self.error(e);
         }

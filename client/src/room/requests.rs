@@ -193,7 +193,7 @@ impl Actor {
                 if let Some(reply) = self.join_reply.take() {
                     let _ = reply.send(Err(err));
                     self.stopped = true;
-                    self.close_connection();
+                    self.close_connection(true);
                     return;
                 }
                 // No answer at all: the connection is presumed dead. Banter sends are re-sent
@@ -321,6 +321,7 @@ impl Actor {
             }
         }
         let kind = self.kind.unwrap_or(ServerKind::Classic);
+        self.mux.learned(kind);
         self.emit(ClientEvent::Joined {
             server: self.server.clone(),
             room: self.spec.room.clone(),
@@ -361,13 +362,13 @@ impl Actor {
             if reason == classic::ERR_IN_USE && waiting {
                 // Our previous run's connection may still hold the name: try again shortly.
                 self.join_reply = Some(reply);
-                self.close_connection();
+                self.close_connection(false);
                 self.schedule_reconnect(STILL_HOLDS_OUR_NAME);
                 return;
             }
             let _ = reply.send(Err(err));
             self.stopped = true;
-            self.close_connection();
+            self.close_connection(false);
             return;
         }
         if reason == classic::ERR_IN_USE {
@@ -381,7 +382,7 @@ impl Actor {
         }
         self.error(err);
         self.stopped = true;
-        self.close_connection();
+        self.close_connection(false);
         self.fail_pending_in_memory("the room could not be re-joined");
         self.emit(ClientEvent::Disconnected {
             server: self.server.clone(),

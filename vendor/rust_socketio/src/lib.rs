@@ -1,3 +1,5 @@
+// Banter's fork: quiet about upstream's tarpaulin cfg and its unused sync iterator.
+#![allow(unexpected_cfgs, dead_code)]
 //! Rust-socket.io is a socket.io client written in the Rust Programming Language.
 //! ## Example usage
 //!
