@@ -72,10 +72,13 @@ impl Printer {
                 kind,
                 created_at,
                 system,
+                removed,
                 ..
             } => {
                 let at = time::clock_millis(*created_at, &Local);
-                if *system && is_presence_notice(text) {
+                if *removed {
+                    format!("{}[{at}] {username}: (message removed)", prefix(room))
+                } else if *system && is_presence_notice(text) {
                     return None; // said once, by the user_joined / user_left line
                 } else if *system {
                     format!("{}[{at}] * {text}", prefix(room))
@@ -106,7 +109,16 @@ impl Printer {
                     }
                 )
             }
-            ClientEvent::Pending { .. } | ClientEvent::Receipt { .. } => return None,
+            ClientEvent::Pending { .. } | ClientEvent::Receipt { .. } | ClientEvent::ReadMarker { .. } => return None,
+            ClientEvent::RoomInfo { room, topic, private, .. } => {
+                let topic = if topic.is_empty() { "no topic".to_owned() } else { format!("topic: {topic}") };
+                format!("{}* {room}: {topic}{}", prefix(room), if *private { " (private)" } else { "" })
+            }
+            ClientEvent::Removed { room, id, by, .. } => format!("{}* message {id} removed by {by}", prefix(room)),
+            ClientEvent::Kicked { room, by, banned, .. } => {
+                format!("{}* you were {} {room} by {by}", prefix(room), if *banned { "banned from" } else { "removed from" })
+            }
+            ClientEvent::RoomLeft { room, .. } => format!("{}* left {room} on another device", prefix(room)),
             ClientEvent::Ack {
                 room,
                 id,

@@ -371,7 +371,7 @@ fn refusal(server: &ServerUrl, name: Option<&str>, reason: &str) -> ClientError 
 }
 
 /// `[]` (or `[null]`) expected.
-fn done(answer: Answer, name: Option<&str>) -> Result<()> {
+pub(crate) fn done(answer: Answer, name: Option<&str>) -> Result<()> {
     match answer.reply {
         AckReply::Ok | AckReply::OkWith(_) => Ok(()),
         AckReply::Refused(reason) => Err(refusal(&answer.server, name, &reason)),
@@ -380,7 +380,7 @@ fn done(answer: Answer, name: Option<&str>) -> Result<()> {
 }
 
 /// `[null, T]` expected.
-fn data<T: serde::de::DeserializeOwned>(answer: Answer, event: &str) -> Result<T> {
+pub(crate) fn data<T: serde::de::DeserializeOwned>(answer: Answer, event: &str) -> Result<T> {
     match answer.reply {
         AckReply::OkWith(v) => {
             serde_json::from_value(v).map_err(|e| ClientError::Protocol(format!("bad answer to {event}: {e}")))

@@ -116,6 +116,14 @@ pub enum ClientError {
     /// A Banter server without direct messages (no `dms` feature).
     #[error("{server} has no direct messages")]
     DmsUnsupported { server: String },
+    // ----- rooms: moderation, read markers (`crate::calls`) -----
+    /// The server refused a room request (its words: not allowed, no such message, topic
+    /// too long…).
+    #[error("{reason}")]
+    Refused { reason: String },
+    /// The room is on a classic server or a Banter server without the feature asked for.
+    #[error("this server does not offer that ({feature})")]
+    Unsupported { feature: String },
 }
 
 impl ClientError {
@@ -157,6 +165,8 @@ impl ClientError {
             ClientError::NoSuchDm => "no_such_dm",
             ClientError::DmRefused(_) => "dm_refused",
             ClientError::DmsUnsupported { .. } => "dms_unsupported",
+            ClientError::Refused { .. } => "refused",
+            ClientError::Unsupported { .. } => "unsupported",
         }
     }
 

@@ -66,6 +66,9 @@ pub enum ClientEvent {
         /// The longest message the server takes, in characters (its advertised limit, or
         /// the protocol's default on a classic server).
         max_message_chars: u32,
+        /// The account's read marker in the room (signed in on a Banter server with the
+        /// `membership` feature): what is above it is unread, on every device.
+        read_seq: Option<u64>,
     },
     /// The room was left on request.
     Left { server: String, room: String },
@@ -89,6 +92,8 @@ pub enum ClientEvent {
         system: bool,
         /// Fetched as history (on join or to fill a gap), not live.
         history: bool,
+        /// A moderator removed it: `text` is empty, the line is a tombstone.
+        removed: bool,
     },
     /// Someone joined the room.
     UserJoined {
@@ -107,7 +112,49 @@ pub enum ClientEvent {
         server: String,
         room: String,
         users: Vec<String>,
+        /// Those of `users` who are signed-in accounts (verified names); the others are
+        /// guests. Always empty on a classic server, where no name is verified.
+        signed_in: Vec<String>,
     },
+    /// The room's owner, topic, privacy and moderators, and our role in it (Banter servers
+    /// with the `moderation` feature): after a join, and whenever they change.
+    RoomInfo {
+        server: String,
+        room: String,
+        owner: Option<String>,
+        topic: String,
+        private: bool,
+        moderators: Vec<String>,
+        /// `admin`, `owner`, `moderator`, `member` or `none` (as of the last join).
+        role: Option<String>,
+    },
+    /// A moderator removed message `id`: show its tombstone.
+    Removed {
+        server: String,
+        room: String,
+        id: String,
+        seq: u64,
+        by: String,
+    },
+    /// We were removed from the room (`banned`: for good). The subscription ends (a
+    /// `disconnected` follows); it is not re-joined by itself.
+    Kicked {
+        server: String,
+        room: String,
+        by: String,
+        banned: bool,
+    },
+    /// The account's read marker moved (on another device, or by [`crate::Client::mark_read`]).
+    ReadMarker {
+        server: String,
+        room: String,
+        read_seq: u64,
+        latest_seq: u64,
+        unread: u64,
+    },
+    /// The account left the room on another device: the subscription ends here too (a
+    /// `disconnected` follows).
+    RoomLeft { server: String, room: String },
     /// Someone started or stopped typing (Banter servers only).
     Typing {
         server: String,
@@ -179,6 +226,11 @@ impl ClientEvent {
             ClientEvent::Ack { .. } => "ack",
             ClientEvent::Receipt { .. } => "receipt",
             ClientEvent::Error { .. } => "error",
+            ClientEvent::RoomInfo { .. } => "room_info",
+            ClientEvent::Removed { .. } => "removed",
+            ClientEvent::Kicked { .. } => "kicked",
+            ClientEvent::ReadMarker { .. } => "read_marker",
+            ClientEvent::RoomLeft { .. } => "room_left",
         }
     }
 }

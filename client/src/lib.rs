@@ -24,6 +24,7 @@
 
 pub mod accounts;
 pub mod acks;
+pub mod calls;
 mod connection;
 mod mux;
 pub mod credentials;
@@ -48,6 +49,8 @@ use tokio::sync::{mpsc, oneshot};
 
 pub use accounts::{ServerAccess, Session, SessionToken};
 pub use acks::MessageState;
+pub use banter_protocol::rooms::RoomInfo;
+pub use calls::RoomChange;
 pub use credentials::CredentialStore;
 pub use dms::{DmJoined, DmOptions};
 pub use error::{ClientError, ErrorPayload, Result};
@@ -242,7 +245,7 @@ impl Client {
         Ok((server, room))
     }
 
-    fn handle(&self, server: &str, room: &str) -> Result<mpsc::UnboundedSender<Command>> {
+    pub(crate) fn handle(&self, server: &str, room: &str) -> Result<mpsc::UnboundedSender<Command>> {
         let key = Self::key(server, room)?;
         let rooms = self.rooms.lock().map_err(|_| ClientError::Closed)?;
         match rooms.get(&key) {

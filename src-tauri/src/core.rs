@@ -35,12 +35,36 @@ struct RoomInfo {
     max_message_chars: u32,
     /// History gathered until the next `joined` event.
     history: Vec<MessageView>,
+    /// A direct message's members (account names, sorted; ours included).
+    dm_members: Option<Vec<String>>,
+}
+
+impl RoomInfo {
+    /// What a person calls the room, and whether it is a DM: a DM is named by its other
+    /// members, never by its `dm:` id.
+    fn label(&self, room: &str) -> (String, bool) {
+        if !banter_protocol::dms::is_dm(room) {
+            return (room.to_owned(), false);
+        }
+        let others: Vec<&str> = self
+            .dm_members
+            .iter()
+            .flatten()
+            .map(String::as_str)
+            .filter(|m| *m != self.username)
+            .collect();
+        let label = if others.is_empty() { "a direct message".to_owned() } else { others.join(", ") };
+        (label, true)
+    }
 }
 
 #[derive(Default)]
 struct Inner {
     rooms: HashMap<Key, RoomInfo>,
     waiters: HashMap<Key, oneshot::Sender<RoomSnapshot>>,
+    /// Waiting for the first join of a DM whose id is not known yet (opened by its members'
+    /// names), by server; `open_dm` opens one such DM at a time per app.
+    dm_waiters: HashMap<String, oneshot::Sender<RoomSnapshot>>,
     local_ids: u64,
     /// The last [`CACHE_PER_ROOM`] lines of each room, kept on disk so a room shows its
     /// recent past at start (banter-client resumes from the last seq it saw, so a re-join
@@ -90,6 +114,7 @@ pub fn map_err(e: ClientError) -> CommandError {
         | "invite_invalid" | "no_such_session" | "account_refused" => ErrorCode::Account,
         "session_invalid" => ErrorCode::SessionInvalid,
         "not_a_banter_server" | "accounts_unsupported" => ErrorCode::NoAccounts,
+        "not_signed_in" | "no_such_account" | "no_such_dm" | "dm_refused" | "dms_unsupported" | "refused" => ErrorCode::Refused,
         _ => ErrorCode::Internal,
     };
     let hint = match code {
@@ -159,6 +184,29 @@ impl Glue {
         rx
     }
 
+    /// Registers interest in the snapshot of the next DM to be opened by its members' names
+    /// on `server` (its id comes with its first join).
+    pub fn expect_dm_snapshot(&self, server: &str) -> oneshot::Receiver<RoomSnapshot> {
+        let (tx, rx) = oneshot::channel();
+        if let Ok(mut g) = self.inner.lock() {
+            g.dm_waiters.insert(server.to_owned(), tx);
+        }
+        rx
+    }
+
+    pub fn cancel_dm_snapshot(&self, server: &str) {
+        if let Ok(mut g) = self.inner.lock() {
+            g.dm_waiters.remove(server);
+        }
+    }
+
+    /// Names a DM's members, for its snapshots and notifications.
+    pub fn set_dm_members(&self, server: &str, dm: &str, members: &[String]) {
+        if let Ok(mut g) = self.inner.lock() {
+            g.rooms.entry((server.to_owned(), dm.to_owned())).or_default().dm_members = Some(members.to_vec());
+        }
+    }
+
     pub fn forget(&self, server: &str, room: &str) {
         if let Ok(mut g) = self.inner.lock() {
             g.rooms.remove(&(server.to_owned(), room.to_owned()));
@@ -208,7 +256,7 @@ impl Glue {
                 state: ConnectionState::Disconnected,
                 detail: Some(format!("Disconnected from {room}: {reason}")),
             })],
-            ClientEvent::Joined { server, room, username, kind, max_message_chars, .. } => {
+            ClientEvent::Joined { server, room, username, kind, max_message_chars, rejoin, .. } => {
                 let key = (server.clone(), room.clone());
                 let info = g.rooms.entry(key.clone()).or_default();
                 info.username = username.clone();
@@ -217,6 +265,7 @@ impl Glue {
                 let fresh = std::mem::take(&mut info.history);
                 let users = info.users.clone();
                 let banter = info.banter;
+                let dm_members = info.dm_members.clone();
                 for m in &fresh {
                     cache_put(&mut g.cache, &key, m);
                 }
@@ -236,8 +285,15 @@ impl Glue {
                     more,
                     max_message_chars,
                     banter,
+                    dm_members,
                 };
-                match g.waiters.remove(&key) {
+                let waiter = match g.waiters.remove(&key) {
+                    Some(w) => Some(w),
+                    // the first join of a DM opened by its members' names
+                    None if !rejoin && banter_protocol::dms::is_dm(&room) => g.dm_waiters.remove(&server),
+                    None => None,
+                };
+                match waiter {
                     Some(w) => {
                         let _ = w.send(snapshot);
                         Vec::new()
@@ -250,7 +306,7 @@ impl Glue {
                 g.rooms.remove(&(server, room));
                 Vec::new()
             }
-            ClientEvent::Message { server, room, id, seq, username, text, kind, created_at, mine, system, history } => {
+            ClientEvent::Message { server, room, id, seq, username, text, kind, created_at, mine, system, history, removed: _ } => {
                 let id = id.unwrap_or_else(|| {
                     g.local_ids += 1;
                     format!("classic-{}", g.local_ids)
@@ -275,9 +331,12 @@ impl Glue {
                     info.history.push(m);
                     return Vec::new();
                 }
+                let (label, direct) = info.label(&room);
                 let notify = (!mine && !system).then(|| notify_policy::Event {
                     server: server.clone(),
                     room: room.clone(),
+                    label,
+                    direct,
                     username,
                     own_username: info.username.clone(),
                     kind: notify_policy::EventKind::Message { text: notice_text },
@@ -290,9 +349,12 @@ impl Glue {
                     info.users.push(username.clone());
                     info.users.sort();
                 }
+                let (label, direct) = info.label(&room);
                 let notify = notify_policy::Event {
                     server: server.clone(),
                     room: room.clone(),
+                    label,
+                    direct,
                     username: username.clone(),
                     own_username: info.username.clone(),
                     kind: notify_policy::EventKind::Joined,
@@ -306,7 +368,7 @@ impl Glue {
                 let users = info.users.clone();
                 vec![ui(UiEvent::Presence { server, room, username, joined: false, users })]
             }
-            ClientEvent::Users { server, room, users } => {
+            ClientEvent::Users { server, room, users, signed_in: _ } => {
                 let info = g.rooms.entry((server.clone(), room.clone())).or_default();
                 info.users = users.clone();
                 vec![ui(UiEvent::Presence { server, room, username: String::new(), joined: true, users })]
@@ -342,6 +404,12 @@ impl Glue {
                 tracing::warn!(%code, "core reported an error");
                 vec![ui(UiEvent::Error { error: CommandError::new(ErrorCode::Internal, message) })]
             }
+            // Room settings, tombstones, kicks and read markers: not shown by the app yet.
+            ClientEvent::RoomInfo { .. }
+            | ClientEvent::Removed { .. }
+            | ClientEvent::Kicked { .. }
+            | ClientEvent::ReadMarker { .. }
+            | ClientEvent::RoomLeft { .. } => Vec::new(),
         }
     }
 
@@ -447,6 +515,7 @@ mod tests {
             mine,
             system: false,
             history,
+            removed: false,
         }
     }
 
@@ -461,6 +530,7 @@ mod tests {
             latest_seq,
             features: vec![],
             max_message_chars,
+            read_seq: None,
         }
     }
 
@@ -515,7 +585,7 @@ mod tests {
         let url = "https://google.com/maps?q=48.8566,2.3522";
         let ev = match msg(false, false, "bob") {
             ClientEvent::Message { server, room, id, seq, username, created_at, mine, system, history, .. } => {
-                ClientEvent::Message { server, room, id, seq, username, text: url.into(), kind: "location".into(), created_at, mine, system, history }
+                ClientEvent::Message { server, room, id, seq, username, text: url.into(), kind: "location".into(), created_at, mine, system, history, removed: false }
             }
             _ => unreachable!(),
         };

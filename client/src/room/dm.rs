@@ -47,8 +47,9 @@ impl Actor {
             history: opened.history,
             more: opened.more,
             room_info: None,
-            users: opened.members,
-            signed_in: Vec::new(),
+            users: opened.members.clone(),
+            // a DM's members are accounts, all of them
+            signed_in: opened.members,
             features: self.features.clone(),
             limits: hello.map(|h| h.limits).unwrap_or(Limits {
                 max_message_chars: rules::MAX_MESSAGE_CHARS as u32,

@@ -50,6 +50,10 @@ impl Actor {
         if self.other_conversation(name, &first) {
             return;
         }
+        let first = match self.room_event(name, first) {
+            Some(first) => first,
+            None => return, // a room event (moderation, read markers), handled
+        };
         match name {
             classic::MESSAGE => match parse::<ChatMessage>(name, first) {
                 Ok(m) => self.classic_message(m),
@@ -251,6 +255,7 @@ impl Actor {
             mine,
             system,
             history: false,
+            removed: false,
         });
     }
 
@@ -288,6 +293,7 @@ impl Actor {
             mine,
             system: false,
             history,
+            removed: m.removed,
         })
     }
 
@@ -341,6 +347,7 @@ impl Actor {
             self.stop_typing(&p.username);
         }
         // The list after the change is authoritative.
+        self.signed_in = p.signed_in.into_iter().collect();
         self.set_users(p.users.into_iter().collect(), true);
     }
 
@@ -369,13 +376,16 @@ impl Actor {
 
     /// Emits a `users` event if the list differs from the one last reported.
     fn report_users(&mut self) {
-        if self.users_reported.as_ref() != Some(&self.users) {
-            self.users_reported = Some(self.users.clone());
+        let signed_in: BTreeSet<String> = self.signed_in.intersection(&self.users).cloned().collect();
+        let now = (self.users.clone(), signed_in);
+        if self.users_reported.as_ref() != Some(&now) {
             self.emit(ClientEvent::Users {
                 server: self.server.clone(),
                 room: self.spec.room.clone(),
-                users: self.users.iter().cloned().collect(),
+                users: now.0.iter().cloned().collect(),
+                signed_in: now.1.iter().cloned().collect(),
             });
+            self.users_reported = Some(now);
         }
     }
 

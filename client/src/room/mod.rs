@@ -35,6 +35,7 @@ use crate::{ClientConfig, JoinInfo};
 mod dm;
 mod errors;
 mod inbound;
+mod moderation;
 mod requests;
 
 use errors::ErrorBudget;
@@ -74,6 +75,14 @@ pub(crate) enum Command {
     Leave {
         forget: bool,
         reply: oneshot::Sender<Result<()>>,
+    },
+    /// A request of a Banter feature (moderation, read markers) answered by the server's
+    /// ack, as it came; refused with `unsupported` where the server lacks `feature`.
+    Call {
+        event: &'static str,
+        payload: Value,
+        feature: &'static str,
+        reply: oneshot::Sender<Result<banter_protocol::AckReply>>,
     },
     /// Older history: the newest `limit` messages before `before` (Banter servers).
     Older {
@@ -206,6 +215,9 @@ pub(crate) async fn start(
         users: BTreeSet::new(),
         users_known: false,
         users_reported: None,
+        signed_in: BTreeSet::new(),
+        role: None,
+        calls: HashMap::new(),
         outbox,
         queue: VecDeque::new(),
         in_flight: None,
@@ -243,6 +255,8 @@ enum Req {
     History { since: u64 },
     /// A page of older history for [`Command::Older`]; `ticket` finds its reply.
     Older { before: u64, limit: u32, ticket: u64 },
+    /// A [`Command::Call`]; `ticket` finds its reply.
+    Call { event: &'static str, payload: Value, ticket: u64 },
 }
 
 /// The request on the wire, waiting for its ack.
@@ -304,8 +318,14 @@ struct Actor {
     recent_ids: RecentIds,
     users: BTreeSet<String>,
     users_known: bool,
-    /// The member list last reported in a `users` event.
-    users_reported: Option<BTreeSet<String>>,
+    /// The member list (and who of it is signed in) last reported in a `users` event.
+    users_reported: Option<(BTreeSet<String>, BTreeSet<String>)>,
+    /// Members who are signed-in accounts (Banter servers).
+    signed_in: BTreeSet<String>,
+    /// Our role in the room, from the last join (`admin`, `owner`, …).
+    role: Option<String>,
+    /// Callers waiting for the answer of a [`Command::Call`], by ticket.
+    calls: HashMap<u64, oneshot::Sender<Result<banter_protocol::AckReply>>>,
     outbox: Outbox,
     queue: VecDeque<Req>,
     in_flight: Option<InFlight>,
@@ -442,8 +462,13 @@ impl Actor {
         }
         // Pages of older history are asked for by a person, now: fail them rather than
         // replay them after the reconnect.
-        self.queue.retain(|r| !matches!(r, Req::Older { .. }));
+        // So are moderation acts and the like: a person is waiting for their outcome, and
+        // replaying them later unseen would surprise.
+        self.queue.retain(|r| !matches!(r, Req::Older { .. } | Req::Call { .. }));
         for (_, reply) in self.older.drain() {
+            let _ = reply.send(Err(ClientError::ConnectionLost(reason.to_owned())));
+        }
+        for (_, reply) in self.calls.drain() {
             let _ = reply.send(Err(ClientError::ConnectionLost(reason.to_owned())));
         }
         if let Some(reply) = self.join_reply.take() {
@@ -550,6 +575,18 @@ impl Actor {
                     let ticket = self.next_ticket;
                     self.older.insert(ticket, reply);
                     self.queue.push_back(Req::Older { before, limit: limit.clamp(1, 500), ticket });
+                }
+            }
+            Command::Call { event, payload, feature, reply } => {
+                if !self.joined {
+                    let _ = reply.send(Err(ClientError::ConnectionLost("the room is not connected right now".into())));
+                } else if self.kind != Some(ServerKind::Banter) || !self.features.iter().any(|f| f == feature) {
+                    let _ = reply.send(Err(ClientError::Unsupported { feature: feature.to_owned() }));
+                } else {
+                    self.next_ticket += 1;
+                    let ticket = self.next_ticket;
+                    self.calls.insert(ticket, reply);
+                    self.queue.push_back(Req::Call { event, payload, ticket });
                 }
             }
             Command::Leave { forget, reply } => {

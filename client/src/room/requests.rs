@@ -13,6 +13,7 @@ use tokio::time::Instant;
 
 use crate::pacing::Pacer;
 
+use super::moderation::role_name;
 use super::{clip, Actor, InFlight, Req, RequestError, LOST_BEFORE_ANSWER, STILL_HOLDS_OUR_NAME};
 use crate::acks::{read_send_ack, MessageState, SendOutcome};
 use crate::error::ClientError;
@@ -80,6 +81,7 @@ impl Actor {
                 })
                 .unwrap_or(Value::Null),
             ),
+            Req::Call { event, payload, .. } => (*event, payload.clone()),
             Req::Send { id } => {
                 let Some(entry) = self
                     .outbox
@@ -180,6 +182,7 @@ impl Actor {
                     Req::Send { id } => format!("message {id}"),
                     Req::History { .. } => "history".to_owned(),
                     Req::Older { .. } => "older history".to_owned(),
+                    Req::Call { event, .. } => (*event).to_owned(),
                 };
                 let err = ClientError::Timeout {
                     what,
@@ -187,6 +190,11 @@ impl Actor {
                 };
                 if let Req::Older { ticket, .. } = &req {
                     if let Some(reply) = self.older.remove(ticket) {
+                        let _ = reply.send(Err(err.clone()));
+                    }
+                }
+                if let Req::Call { ticket, .. } = &req {
+                    if let Some(reply) = self.calls.remove(ticket) {
                         let _ = reply.send(Err(err.clone()));
                     }
                 }
@@ -222,6 +230,11 @@ impl Actor {
             (Req::Send { id }, Ok(args)) => self.send_reply(&id, &args),
             (Req::History { .. }, Ok(args)) => self.history_reply(args),
             (Req::Older { ticket, .. }, Ok(args)) => self.older_reply(ticket, args),
+            (Req::Call { ticket, .. }, Ok(args)) => {
+                if let Some(reply) = self.calls.remove(&ticket) {
+                    let _ = reply.send(Ok(AckReply::from_args(&args)));
+                }
+            }
         }
     }
 
@@ -256,6 +269,7 @@ impl Actor {
         self.attempt = 0;
         self.in_use_since = None;
         let mut latest_seq = None;
+        let (mut read_seq, mut room_info) = (None, None);
         match accepted {
             None => {
                 self.kind = Some(ServerKind::Classic);
@@ -311,7 +325,10 @@ impl Actor {
                         since: self.timeline.contiguous(),
                     });
                 }
+                self.signed_in = a.signed_in.into_iter().collect();
                 self.set_users(a.users.into_iter().collect(), rejoin);
+                read_seq = a.read_seq;
+                room_info = a.room_info;
                 let ids: Vec<String> = self.outbox.pending().map(|e| e.id.clone()).collect();
                 for id in ids {
                     if !self.queue.contains(&Req::Send { id: id.clone() }) {
@@ -331,7 +348,12 @@ impl Actor {
             latest_seq,
             features: self.features.clone(),
             max_message_chars: u32::try_from(self.max_message_chars).unwrap_or(u32::MAX),
+            read_seq,
         });
+        if let Some(info) = room_info {
+            self.role = info.role.map(|r| role_name(r).to_owned());
+            self.room_info(info);
+        }
         if let Some(reply) = self.join_reply.take() {
             let _ = reply.send(Ok(JoinInfo {
                 server: self.server.clone(),
