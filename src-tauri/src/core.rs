@@ -307,6 +307,7 @@ impl Glue {
                 Vec::new()
             }
             ClientEvent::Message { server, room, id, seq, username, text, kind, created_at, mine, system, history, removed: _ } => {
+                tracing::debug!(%server, %room, ?seq, history, mine, "message");
                 let id = id.unwrap_or_else(|| {
                     g.local_ids += 1;
                     format!("classic-{}", g.local_ids)

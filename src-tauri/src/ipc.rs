@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 pub use crate::error::{CommandError, ErrorCode};
-pub use crate::settings::{NotificationPrefs, RoomRef, ServerEntry, Settings};
+pub use crate::settings::{DmRef, NotificationPrefs, RoomRef, ServerEntry, Settings};
 
 /// `connect` input.
 #[derive(Debug, Clone, Deserialize, TS)]
@@ -110,6 +110,70 @@ pub struct RoomSnapshot {
     pub max_message_chars: u32,
     /// The server speaks Banter's extensions (ids, history, receipts, typing).
     pub banter: bool,
+    /// A direct message (`room` is its `dm:…` id): its members' account names, sorted, yours
+    /// included. `None` for a room.
+    pub dm_members: Option<Vec<String>>,
+}
+
+/// `open_dm` input: the other members' account names (`with`, 1 to 7), or a DM's id (`dm`).
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct OpenDmRequest {
+    pub server: String,
+    pub with: Vec<String>,
+    pub dm: Option<String>,
+}
+
+/// One session of the signed-in account (`sessions` result, most recently used first).
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionView {
+    pub id: String,
+    /// The device name it was made with ("Banter desktop", "banter-cli", …).
+    pub device: String,
+    /// This computer's session (not revocable from the list: that is Sign out).
+    pub current: bool,
+    /// When it was last used, local time ("Today 14:05").
+    pub last_used: String,
+    /// The day it was made ("Monday 23 November").
+    pub created: String,
+}
+
+/// `revoke_session` input.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RevokeRequest {
+    pub server: String,
+    pub id: String,
+}
+
+/// `change_password` input; the passwords are used once and dropped.
+#[derive(Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangePasswordRequest {
+    pub server: String,
+    pub old: String,
+    pub new: String,
+}
+
+impl std::fmt::Debug for ChangePasswordRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChangePasswordRequest").field("server", &self.server).finish_non_exhaustive()
+    }
+}
+
+/// `change_password` result: how many other sessions were ended.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct PasswordChanged {
+    pub revoked: u32,
+}
+
+/// `set_view` input: the conversation the window shows (`None`: none, e.g. the join form).
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ViewRequest {
+    pub shown: Option<RoomRef>,
 }
 
 /// `send` input.
@@ -317,6 +381,12 @@ pub fn typescript() -> String {
         SignInRequest::decl(&cfg),
         RoomRequest::decl(&cfg),
         RoomSnapshot::decl(&cfg),
+        OpenDmRequest::decl(&cfg),
+        ViewRequest::decl(&cfg),
+        SessionView::decl(&cfg),
+        RevokeRequest::decl(&cfg),
+        ChangePasswordRequest::decl(&cfg),
+        PasswordChanged::decl(&cfg),
         SendRequest::decl(&cfg),
         SendLocationRequest::decl(&cfg),
         RetryRequest::decl(&cfg),
@@ -336,6 +406,7 @@ pub fn typescript() -> String {
         Settings::decl(&cfg),
         ServerEntry::decl(&cfg),
         RoomRef::decl(&cfg),
+        DmRef::decl(&cfg),
         NotificationPrefs::decl(&cfg),
     ];
     let mut out = String::from(

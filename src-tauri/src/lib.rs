@@ -2,6 +2,7 @@
 //! map errors to `{code, message}`; the core's events go to the UI in batches over a
 //! Channel; notifications go through `notify_policy`.
 
+pub mod commands;
 pub mod core;
 pub mod error;
 pub mod format;
@@ -303,6 +304,7 @@ async fn drop_server(state: &AppState, server: &str) -> CmdResult<()> {
     }
     state.update_settings(|s| {
         s.rooms.retain(|r| r.server != server);
+        s.dms.retain(|d| d.server != server);
         s.servers.retain(|e| e.url != server);
     })
 }
@@ -362,6 +364,10 @@ async fn join(state: State<'_, AppState>, request: RoomRequest) -> CmdResult<Roo
 async fn leave(state: State<'_, AppState>, request: RoomRequest) -> CmdResult<()> {
     let server = server_key(&request.server)?.to_string();
     let room = validate::room(&request.room)?;
+    if banter_protocol::dms::is_dm(&room) {
+        // a DM cannot be left: it is closed here and stays the account's
+        return commands::dms::close(&state, &server, &room).await;
+    }
     let r = state.client.leave(&server, &room).await.map_err(map_err);
     state.glue.forget(&server, &room);
     state.glue.drop_cache(&server, &room);
@@ -487,7 +493,8 @@ async fn resume(app: tauri::AppHandle) {
     // Each server on its own: one that is down (its joins wait for it) holds up no other.
     for server in settings.servers.clone() {
         let rooms: Vec<String> = settings.rooms.iter().filter(|r| r.server == server.url).map(|r| r.room.clone()).collect();
-        if rooms.is_empty() {
+        let has_dms = !server.account.is_empty() && settings.dms.iter().any(|d| d.server == server.url);
+        if rooms.is_empty() && !has_dms {
             continue;
         }
         let key = server.url.clone();
@@ -540,6 +547,7 @@ async fn resume_server(app: tauri::AppHandle, server: settings::ServerEntry, roo
                 };
                 let _ = state.tx.send(CoreEvent { ui, notify: None });
             }
+            commands::dms::resume(&state, &info.server, RESUME_RETRY_UNREACHABLE).await;
         }
         Err(error) => {
             let _ = state.tx.send(CoreEvent {
@@ -563,8 +571,9 @@ async fn pump(app: tauri::AppHandle, mut rx: mpsc::UnboundedReceiver<CoreEvent>)
                 let state = app.state::<AppState>();
                 if let Some(n) = ev.notify {
                     let focused = state.focused.load(Ordering::Relaxed);
+                    let shown = app.state::<commands::view::View>().shows(&n.server, &n.room);
                     if let Ok(mut p) = state.policy.lock() {
-                        if let Err(skip) = p.offer(n, focused, now_ms()) {
+                        if let Err(skip) = p.offer(n, focused, shown, now_ms()) {
                             tracing::debug!(?skip, "no notification");
                         }
                     }
@@ -646,6 +655,7 @@ pub fn run() {
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_opener::init())
         .manage(state)
+        .manage(commands::view::View::default())
         .setup(move |app| {
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(glue.run(events, tx));
@@ -679,6 +689,11 @@ pub fn run() {
             token_clear,
             open_link,
             start_local_server,
+            commands::dms::open_dm,
+            commands::view::set_view,
+            commands::account::sessions,
+            commands::account::revoke_session,
+            commands::account::change_password,
         ])
         .build(tauri::generate_context!())
         .expect("error while building Banter")

@@ -4,6 +4,8 @@
 //! Rules:
 //! - someone *else* joining a room you are in → "NAME joined ROOM" (the headline feature);
 //! - a message from someone else while the window is not focused → "NAME in ROOM: text";
+//! - a direct message from someone else unless the window is focused *and* shows that DM
+//!   → "Direct message from NAME: text" (a DM is named by its other members, never its id);
 //! - nothing for your own actions, nothing from the server's "Admin" notices;
 //! - nothing in a muted room, nothing at all while do-not-disturb is on;
 //! - a burst is coalesced: events are collected for [`COALESCE_MS`] after the first one,
@@ -43,6 +45,10 @@ impl Prefs {
 pub struct Event {
     pub server: String,
     pub room: String,
+    /// What a person calls the room: its name, or for a DM its other members ("bob, cy").
+    pub label: String,
+    /// A direct message.
+    pub direct: bool,
     /// Who did it.
     pub username: String,
     /// Your own name in that room (to skip your own actions).
@@ -87,9 +93,10 @@ impl Policy {
         Self { prefs, pending: Vec::new(), first_at: None }
     }
 
-    /// Offers an event at `now_ms`. `focused`: whether the app window has focus.
-    /// Returns `Err(skip)` when it will never be shown, `Ok(())` when it is queued.
-    pub fn offer(&mut self, ev: Event, focused: bool, now_ms: u64) -> Result<(), Skip> {
+    /// Offers an event at `now_ms`. `focused`: whether the app window has focus; `shown`:
+    /// whether the window shows the event's room. Returns `Err(skip)` when it will never be
+    /// shown, `Ok(())` when it is queued.
+    pub fn offer(&mut self, ev: Event, focused: bool, shown: bool, now_ms: u64) -> Result<(), Skip> {
         if same_name(&ev.username, &ev.own_username) {
             return Err(Skip::Own);
         }
@@ -105,7 +112,9 @@ impl Policy {
         match ev.kind {
             EventKind::Joined if !self.prefs.on_join => return Err(Skip::Disabled),
             EventKind::Message { .. } if !self.prefs.on_message => return Err(Skip::Disabled),
-            EventKind::Message { .. } if focused => return Err(Skip::Focused),
+            // a DM is seen only where it is open; a room's messages, while the window is focused
+            EventKind::Message { .. } if focused && (!ev.direct || shown) => return Err(Skip::Focused),
+            EventKind::Joined if ev.direct => return Err(Skip::System),
             _ => {}
         }
         self.first_at.get_or_insert(now_ms);
@@ -153,7 +162,7 @@ fn joins_notice(events: &[Event]) -> Option<Notice> {
     // room → names in order of arrival, without repeats
     let mut rooms: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for e in events.iter().filter(|e| e.kind == EventKind::Joined) {
-        let names = rooms.entry(e.room.as_str()).or_default();
+        let names = rooms.entry(e.label.as_str()).or_default();
         if !names.contains(&e.username.as_str()) {
             names.push(&e.username);
         }
@@ -183,15 +192,21 @@ fn messages_notice(events: &[Event]) -> Option<Notice> {
         })
         .collect();
     let (last, last_text) = *msgs.last()?;
-    let rooms: BTreeSet<&str> = msgs.iter().map(|(e, _)| e.room.as_str()).collect();
+    let rooms: BTreeSet<(&str, &str)> = msgs.iter().map(|(e, _)| (e.server.as_str(), e.room.as_str())).collect();
     let excerpt = excerpt(last_text);
     if msgs.len() == 1 {
-        return Some(Notice { summary: format!("{} in {}", last.username, last.room), body: excerpt });
+        let summary = match (last.direct, last.label == last.username) {
+            (true, true) => format!("Direct message from {}", last.username),
+            (true, false) => format!("{} in your direct message with {}", last.username, last.label),
+            (false, _) => format!("{} in {}", last.username, last.label),
+        };
+        return Some(Notice { summary, body: excerpt });
     }
-    let summary = if rooms.len() == 1 {
-        format!("{} new messages in {}", msgs.len(), last.room)
-    } else {
-        format!("{} new messages in {} rooms", msgs.len(), rooms.len())
+    let summary = match (rooms.len(), last.direct) {
+        (1, true) => format!("{} direct messages from {}", msgs.len(), last.label),
+        (1, false) => format!("{} new messages in {}", msgs.len(), last.label),
+        (n, _) if msgs.iter().all(|(e, _)| e.direct) => format!("{} direct messages in {n} conversations", msgs.len()),
+        (n, _) => format!("{} new messages in {n} rooms", msgs.len()),
     };
     Some(Notice { summary, body: format!("{}: {excerpt}", last.username) })
 }
@@ -225,22 +240,63 @@ mod tests {
     use super::*;
 
     fn join(room: &str, who: &str) -> Event {
-        Event { server: "s".into(), room: room.into(), username: who.into(), own_username: "me".into(), kind: EventKind::Joined }
+        Event {
+            server: "s".into(),
+            room: room.into(),
+            label: room.into(),
+            direct: false,
+            username: who.into(),
+            own_username: "me".into(),
+            kind: EventKind::Joined,
+        }
     }
     fn msg(room: &str, who: &str, text: &str) -> Event {
         Event {
             server: "s".into(),
             room: room.into(),
+            label: room.into(),
+            direct: false,
             username: who.into(),
             own_username: "me".into(),
             kind: EventKind::Message { text: text.into() },
         }
     }
+    fn dm(label: &str, who: &str, text: &str) -> Event {
+        Event { room: format!("dm:{label}"), label: label.into(), direct: true, ..msg("x", who, text) }
+    }
+
+    #[test]
+    fn direct_messages_name_the_sender_even_while_another_room_is_open() {
+        let mut p = Policy::new(Prefs::all_on());
+        // the window is focused on another room: still shown
+        assert_eq!(p.offer(dm("bob", "bob", "psst"), true, false, 0), Ok(()));
+        let n = p.take_due(COALESCE_MS);
+        assert_eq!(n, vec![Notice { summary: "Direct message from bob".into(), body: "psst".into() }]);
+        // focused on that DM: seen already
+        assert_eq!(p.offer(dm("bob", "bob", "psst"), true, true, 5000), Err(Skip::Focused));
+        // a room's message while focused on another room stays quiet, as before
+        assert_eq!(p.offer(msg("lobby", "bob", "hi"), true, false, 5000), Err(Skip::Focused));
+        // a group DM, a burst, and never its id
+        p.offer(dm("bob, cy", "cy", "one"), false, false, 9000).unwrap();
+        let n = p.take_due(9000 + COALESCE_MS);
+        assert_eq!(n[0].summary, "cy in your direct message with bob, cy");
+        p.offer(dm("bob", "bob", "a"), false, false, 20_000).unwrap();
+        p.offer(dm("bob", "bob", "b"), false, false, 20_001).unwrap();
+        let n = p.take_due(20_000 + COALESCE_MS);
+        assert_eq!(n, vec![Notice { summary: "2 direct messages from bob".into(), body: "bob: b".into() }]);
+        assert!(!n[0].summary.contains("dm:"));
+        // a member coming online in a DM is no "joined" notice
+        let online = Event { kind: EventKind::Joined, ..dm("bob", "bob", "") };
+        assert_eq!(p.offer(online, false, false, 30_000), Err(Skip::System));
+        // muting a DM still works
+        p.prefs.muted.insert(("s".into(), "dm:bob".into()));
+        assert_eq!(p.offer(dm("bob", "bob", "x"), false, false, 40_000), Err(Skip::Muted));
+    }
 
     #[test]
     fn one_join_names_user_and_room_after_the_window() {
         let mut p = Policy::new(Prefs::all_on());
-        assert_eq!(p.offer(join("lobby", "bob"), true, 1000), Ok(()));
+        assert_eq!(p.offer(join("lobby", "bob"), true, false, 1000), Ok(()));
         assert!(p.take_due(1000 + COALESCE_MS - 1).is_empty());
         let n = p.take_due(1000 + COALESCE_MS);
         assert_eq!(n, vec![Notice { summary: "bob joined lobby".into(), body: "Say hello in lobby.".into() }]);
@@ -252,7 +308,7 @@ mod tests {
     fn fifty_joins_make_one_summary() {
         let mut p = Policy::new(Prefs::all_on());
         for i in 0..50 {
-            p.offer(join("lobby", &format!("user{i}")), false, 10 + i).unwrap();
+            p.offer(join("lobby", &format!("user{i}")), false, false, 10 + i).unwrap();
         }
         let n = p.take_due(10 + COALESCE_MS);
         assert_eq!(n.len(), 1);
@@ -263,13 +319,13 @@ mod tests {
     #[test]
     fn joins_in_several_rooms_and_small_groups() {
         let mut p = Policy::new(Prefs::all_on());
-        p.offer(join("a", "bob"), false, 0).unwrap();
-        p.offer(join("a", "bob"), false, 1).unwrap();
-        p.offer(join("a", "cy"), false, 2).unwrap();
+        p.offer(join("a", "bob"), false, false, 0).unwrap();
+        p.offer(join("a", "bob"), false, false, 1).unwrap();
+        p.offer(join("a", "cy"), false, false, 2).unwrap();
         let n = p.take_due(COALESCE_MS);
         assert_eq!(n[0].summary, "bob and cy joined a");
-        p.offer(join("a", "bob"), false, 5000).unwrap();
-        p.offer(join("b", "dee"), false, 5001).unwrap();
+        p.offer(join("a", "bob"), false, false, 5000).unwrap();
+        p.offer(join("b", "dee"), false, false, 5001).unwrap();
         let n = p.take_due(5000 + COALESCE_MS);
         assert_eq!(n[0].summary, "2 people joined 2 rooms");
         assert_eq!(n[0].body, "a: bob\nb: dee");
@@ -278,18 +334,18 @@ mod tests {
     #[test]
     fn nothing_for_own_actions_or_admin() {
         let mut p = Policy::new(Prefs::all_on());
-        assert_eq!(p.offer(join("lobby", " ME "), false, 0), Err(Skip::Own));
-        assert_eq!(p.offer(msg("lobby", "me", "hi"), false, 0), Err(Skip::Own));
-        assert_eq!(p.offer(msg("lobby", "Admin", "bob has joined!"), false, 0), Err(Skip::System));
+        assert_eq!(p.offer(join("lobby", " ME "), false, false, 0), Err(Skip::Own));
+        assert_eq!(p.offer(msg("lobby", "me", "hi"), false, false, 0), Err(Skip::Own));
+        assert_eq!(p.offer(msg("lobby", "Admin", "bob has joined!"), false, false, 0), Err(Skip::System));
         assert!(p.take_due(u64::MAX).is_empty());
     }
 
     #[test]
     fn messages_only_when_not_focused() {
         let mut p = Policy::new(Prefs::all_on());
-        assert_eq!(p.offer(msg("lobby", "bob", "hi"), true, 0), Err(Skip::Focused));
-        assert_eq!(p.offer(join("lobby", "bob"), true, 0), Ok(()), "joins notify even when focused");
-        p.offer(msg("lobby", "bob", "hello\nthere"), false, 1).unwrap();
+        assert_eq!(p.offer(msg("lobby", "bob", "hi"), true, false, 0), Err(Skip::Focused));
+        assert_eq!(p.offer(join("lobby", "bob"), true, false, 0), Ok(()), "joins notify even when focused");
+        p.offer(msg("lobby", "bob", "hello\nthere"), false, false, 1).unwrap();
         let n = p.take_due(COALESCE_MS);
         assert_eq!(n.len(), 2);
         assert_eq!(n[1], Notice { summary: "bob in lobby".into(), body: "hello there".into() });
@@ -299,14 +355,14 @@ mod tests {
     fn message_bursts_coalesce() {
         let mut p = Policy::new(Prefs::all_on());
         for i in 0..30 {
-            p.offer(msg("lobby", "bob", &format!("m{i}")), false, i).unwrap();
+            p.offer(msg("lobby", "bob", &format!("m{i}")), false, false, i).unwrap();
         }
-        p.offer(msg("dev", "cy", "last"), false, 40).unwrap();
+        p.offer(msg("dev", "cy", "last"), false, false, 40).unwrap();
         let n = p.take_due(COALESCE_MS);
         assert_eq!(n, vec![Notice { summary: "31 new messages in 2 rooms".into(), body: "cy: last".into() }]);
         let mut p = Policy::new(Prefs::all_on());
-        p.offer(msg("lobby", "bob", "a"), false, 0).unwrap();
-        p.offer(msg("lobby", "cy", "b"), false, 0).unwrap();
+        p.offer(msg("lobby", "bob", "a"), false, false, 0).unwrap();
+        p.offer(msg("lobby", "cy", "b"), false, false, 0).unwrap();
         assert_eq!(p.take_due(COALESCE_MS)[0].summary, "2 new messages in lobby");
     }
 
@@ -315,15 +371,15 @@ mod tests {
         let mut prefs = Prefs::all_on();
         prefs.muted.insert(("s".into(), "quiet".into()));
         let mut p = Policy::new(prefs);
-        assert_eq!(p.offer(join("quiet", "bob"), false, 0), Err(Skip::Muted));
-        p.offer(join("lobby", "bob"), false, 0).unwrap();
+        assert_eq!(p.offer(join("quiet", "bob"), false, false, 0), Err(Skip::Muted));
+        p.offer(join("lobby", "bob"), false, false, 0).unwrap();
         // switched on while the burst is pending: nothing is shown
         p.prefs.dnd = true;
         assert!(p.take_due(COALESCE_MS).is_empty());
-        assert_eq!(p.offer(join("lobby", "cy"), false, 5000), Err(Skip::DoNotDisturb));
+        assert_eq!(p.offer(join("lobby", "cy"), false, false, 5000), Err(Skip::DoNotDisturb));
         // muting a room while its burst is pending drops it too
         p.prefs.dnd = false;
-        p.offer(join("lobby", "cy"), false, 6000).unwrap();
+        p.offer(join("lobby", "cy"), false, false, 6000).unwrap();
         p.prefs.muted.insert(("s".into(), "lobby".into()));
         assert!(p.take_due(6000 + COALESCE_MS).is_empty());
     }
@@ -331,8 +387,8 @@ mod tests {
     #[test]
     fn switches_per_kind() {
         let mut p = Policy::new(Prefs { on_join: false, on_message: false, ..Prefs::all_on() });
-        assert_eq!(p.offer(join("lobby", "bob"), false, 0), Err(Skip::Disabled));
-        assert_eq!(p.offer(msg("lobby", "bob", "x"), false, 0), Err(Skip::Disabled));
+        assert_eq!(p.offer(join("lobby", "bob"), false, false, 0), Err(Skip::Disabled));
+        assert_eq!(p.offer(msg("lobby", "bob", "x"), false, false, 0), Err(Skip::Disabled));
     }
 
     #[test]

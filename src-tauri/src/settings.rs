@@ -18,6 +18,8 @@ pub struct Settings {
     pub display_name: String,
     /// Rooms to re-join at start.
     pub rooms: Vec<RoomRef>,
+    /// Direct messages to reopen at start (signed in on their server).
+    pub dms: Vec<DmRef>,
     pub notifications: NotificationPrefs,
 }
 
@@ -38,6 +40,15 @@ pub struct ServerEntry {
 pub struct RoomRef {
     pub server: String,
     pub room: String,
+}
+
+/// A direct message: its id on a server, and its members (to name it before it opens).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DmRef {
+    pub server: String,
+    pub dm: String,
+    pub members: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -70,7 +81,11 @@ impl Settings {
     /// Checks and normalises settings coming from the UI.
     pub fn validated(mut self) -> Result<Self, CommandError> {
         const MAX_ITEMS: usize = 200;
-        if self.servers.len() > MAX_ITEMS || self.rooms.len() > MAX_ITEMS || self.notifications.muted.len() > MAX_ITEMS {
+        if self.servers.len() > MAX_ITEMS
+            || self.rooms.len() > MAX_ITEMS
+            || self.dms.len() > MAX_ITEMS
+            || self.notifications.muted.len() > MAX_ITEMS
+        {
             return Err(CommandError::invalid("Too many entries in the settings."));
         }
         if !self.display_name.trim().is_empty() {
@@ -93,6 +108,20 @@ impl Settings {
             r.server = validate::server_url(&r.server)?;
             r.room = validate::room(&r.room)?;
         }
+        for d in &mut self.dms {
+            d.server = validate::server_url(&d.server)?;
+            d.dm = validate::dm_id(&d.dm)?;
+            if d.members.len() > banter_protocol::dms::MAX_MEMBERS {
+                return Err(CommandError::invalid("A direct message has at most 8 members."));
+            }
+            for m in &mut d.members {
+                *m = validate::display_name(m)?;
+            }
+            d.members.sort();
+            d.members.dedup();
+        }
+        self.dms.sort();
+        self.dms.dedup_by(|a, b| a.server == b.server && a.dm == b.dm);
         self.rooms.sort();
         self.rooms.dedup();
         self.notifications.muted.sort();
@@ -127,6 +156,18 @@ impl Settings {
 
     pub fn forget_room(&mut self, server: &str, room: &str) {
         self.rooms.retain(|r| !(r.server == server && r.room == room));
+    }
+
+    /// A DM to reopen at start (its members kept up to date).
+    pub fn remember_dm(&mut self, server: &str, dm: &str, members: &[String]) {
+        match self.dms.iter_mut().find(|d| d.server == server && d.dm == dm) {
+            Some(d) => d.members = members.to_vec(),
+            None => self.dms.push(DmRef { server: server.to_owned(), dm: dm.to_owned(), members: members.to_vec() }),
+        }
+    }
+
+    pub fn forget_dm(&mut self, server: &str, dm: &str) {
+        self.dms.retain(|d| !(d.server == server && d.dm == dm));
     }
 }
 
@@ -215,5 +256,24 @@ mod tests {
         assert_eq!(v.rooms[0], RoomRef { server: "http://localhost:1".into(), room: "lobby".into() });
         let bad = Settings { servers: vec![ServerEntry { url: "file:///x".into(), ..Default::default() }], ..Default::default() };
         assert!(bad.validated().is_err());
+    }
+
+    #[test]
+    fn dms_are_kept_checked_and_forgotten() {
+        let dm = format!("dm:{}", "0a".repeat(12));
+        let mut s = Settings::default();
+        s.remember_dm("http://h:1", &dm, &["ann".into(), "bob".into()]);
+        s.remember_dm("http://h:1", &dm, &["ann".into(), "bob".into()]);
+        assert_eq!(s.dms.len(), 1);
+        let v = s.clone().validated().unwrap();
+        assert_eq!(v.dms[0].members, vec!["ann", "bob"]);
+        let mut bad = s.clone();
+        bad.dms[0].dm = "dm:../x".into();
+        assert!(bad.validated().is_err(), "not a DM id");
+        let mut bad = s.clone();
+        bad.dms[0].members = (0..9).map(|i| format!("u{i}")).collect();
+        assert!(bad.validated().is_err(), "too many members");
+        s.forget_dm("http://h:1", &dm);
+        assert!(s.dms.is_empty());
     }
 }

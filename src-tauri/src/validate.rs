@@ -65,6 +65,38 @@ pub fn room(raw: &str) -> Result<String, CommandError> {
         .map_err(|e| CommandError::invalid(e.to_string()))
 }
 
+/// A direct message's id: `dm:` and 24 lower-case hex digits.
+pub fn dm_id(raw: &str) -> Result<String, CommandError> {
+    let id = raw.trim().to_ascii_lowercase();
+    let ok = id
+        .strip_prefix(banter_protocol::dms::DM_PREFIX)
+        .is_some_and(|hex| hex.len() == 24 && hex.bytes().all(|b| b.is_ascii_hexdigit()));
+    if !ok {
+        return Err(CommandError::invalid("That is not a direct message's id."));
+    }
+    Ok(id)
+}
+
+/// The other members of a DM to open: 1 to 7 account names, normalised, without repeats and
+/// without `me` (the signed-in account).
+pub fn dm_with(names: &[String], me: &str) -> Result<Vec<String>, CommandError> {
+    let mut out = Vec::new();
+    for n in names {
+        let n = display_name(n)?;
+        if n != me && !out.contains(&n) {
+            out.push(n);
+        }
+    }
+    if out.is_empty() {
+        return Err(CommandError::invalid("Name at least one other account to write to."));
+    }
+    if out.len() >= banter_protocol::dms::MAX_MEMBERS {
+        return Err(CommandError::invalid("A direct message has at most 8 members."));
+    }
+    out.sort();
+    Ok(out)
+}
+
 /// A message text: not blank, within the server's limit (characters, not bytes).
 pub fn message(text: &str, max_chars: usize) -> Result<(), CommandError> {
     rules::check_message(text, max_chars).map_err(|e| CommandError::invalid(e.to_string()))
@@ -206,6 +238,21 @@ mod tests {
         assert_eq!(invite(Some("  ")).unwrap(), None);
         assert_eq!(invite(Some(" ab12 ")).unwrap().as_deref(), Some("ab12"));
         assert!(invite(Some("a\nb")).is_err());
+    }
+
+    #[test]
+    fn dm_ids_and_members() {
+        let id = format!("dm:{}", "ab".repeat(12));
+        assert_eq!(dm_id(&format!(" {} ", id.to_uppercase().replacen("DM:", "dm:", 1))).unwrap(), id);
+        for bad in ["", "dm:", "dm:xyz", "lobby", &format!("dm:{}", "a".repeat(25)), &format!("dm:{}", "g".repeat(24))] {
+            assert!(dm_id(bad).is_err(), "{bad}");
+        }
+        assert_eq!(dm_with(&["Bob".into(), "bob".into(), "ann".into(), "cy".into()], "ann").unwrap(), vec!["bob", "cy"]);
+        assert_eq!(dm_with(&["ann".into()], "ann").unwrap_err().message, "Name at least one other account to write to.");
+        assert!(dm_with(&[], "ann").is_err());
+        let many: Vec<String> = (0..8).map(|i| format!("u{i}")).collect();
+        assert!(dm_with(&many, "ann").is_err(), "8 others make 9 members");
+        assert!(dm_with(&["a\u{7}b".into()], "ann").is_err());
     }
 
     #[test]

@@ -9,7 +9,9 @@ import type {
   HistoryPage,
   LocalServerInfo,
   MessageView,
+  PasswordChanged,
   RoomSnapshot,
+  SessionView,
   SendLocationRequest,
   Settings,
   SignInRequest,
@@ -42,6 +44,14 @@ export const api = {
   tokenClear: (server: string) => invoke<void>('token_clear', { request: { server } }),
   openLink: (url: string) => invoke<void>('open_link', { url }),
   startLocalServer: () => invoke<LocalServerInfo>('start_local_server'),
+  /** Opens (or creates) the DM with these other accounts; a DM's id is its room from then on. */
+  openDm: (server: string, withNames: string[]) => invoke<RoomSnapshot>('open_dm', { request: { server, with: withNames, dm: null } }),
+  /** Tells Rust which conversation the window shows (for notifications). */
+  setView: (shown: { server: string; room: string } | null) => invoke<void>('set_view', { request: { shown } }),
+  sessions: (server: string) => invoke<SessionView[]>('sessions', { request: { server } }),
+  revokeSession: (server: string, id: string) => invoke<void>('revoke_session', { request: { server, id } }),
+  changePassword: (server: string, old: string, next: string) =>
+    invoke<PasswordChanged>('change_password', { request: { server, old, new: next } }),
 }
 
 /** The text of a command's failure: `{code, message}` from Rust, or anything else. */

@@ -3,12 +3,13 @@
 // side does all I/O and validation.
 import { api, errorMessage } from './api'
 import { h, clear } from './dom'
-import { Store, roomKey, toRows, trimOld, typingText, charCount, type RoomState, type Row } from './store'
+import { Store, roomKey, toRows, trimOld, typingText, charCount, roomLabel, findDm, type RoomState, type Row } from './store'
 import { VirtualList, type Item } from './vlist'
 import { connectView, type ConnectValues } from './views/connect'
 import { renderRow, rowEstimate, rowSig } from './views/message'
 import { parseComposer } from './commands'
 import { sameServer } from './accounts'
+import { accountMenu } from './views/account'
 import type { AppInfo, MessageView, Settings } from './generated/ipc'
 
 type RowItem = Item & { row: Row }
@@ -47,26 +48,48 @@ function renderSidebar(): void {
   sidebar.append(h('div', { class: 'brand' }, h('div', { class: 'logo', attrs: { 'aria-hidden': 'true' } }), h('span', { text: 'Banter' })))
   const nav = h('nav', { class: 'servers', attrs: { 'aria-label': 'Rooms' } })
   for (const s of store.servers.values()) {
-    const rooms = [...store.rooms.values()].filter((r) => r.server === s.url)
-    const list = h('ul', { class: 'rooms' })
-    for (const r of rooms) {
+    const here = [...store.rooms.values()].filter((r) => r.server === s.url)
+    const rooms = here.filter((r) => !r.dmMembers)
+    const dms = here.filter((r) => r.dmMembers)
+    const item = (r: RoomState) => {
       const key = roomKey(r.server, r.room)
       const active = key === store.active && !showConnect
       const muted = isMuted(r)
+      const label = roomLabel(r)
       const btn = h(
         'button',
         {
-          class: `room${active ? ' active' : ''}${r.unread ? ' has-unread' : ''}`,
-          attrs: { type: 'button', 'aria-current': active ? 'page' : undefined, 'data-room': r.room },
+          class: `room${r.dmMembers ? ' dm' : ''}${active ? ' active' : ''}${r.unread ? ' has-unread' : ''}`,
+          attrs: {
+            type: 'button',
+            'aria-current': active ? 'page' : undefined,
+            'data-room': r.room,
+            'aria-label': r.dmMembers ? `Direct message with ${label}${r.unread ? `, ${r.unread} unread` : ''}` : undefined,
+          },
           on: { click: () => openRoom(key) },
         },
-        h('span', { class: 'hash', text: '#', attrs: { 'aria-hidden': 'true' } }),
-        h('span', { class: 'room-name', text: r.room }),
+        r.dmMembers
+          ? h('span', { class: 'dm-dot', text: [...label][0]?.toUpperCase() ?? '?', attrs: { 'aria-hidden': 'true' } })
+          : h('span', { class: 'hash', text: '#', attrs: { 'aria-hidden': 'true' } }),
+        h('span', { class: 'room-name', text: label }),
         muted ? h('span', { class: 'muted-icon', text: 'muted', attrs: { title: 'Muted' } }) : null,
         r.unread ? h('span', { class: 'badge', text: r.unread > 99 ? '99+' : String(r.unread), attrs: { 'aria-label': `${r.unread} unread` } }) : null,
       )
-      list.append(h('li', {}, btn))
+      return h('li', {}, btn)
     }
+    const list = h('ul', { class: 'rooms' }, ...rooms.map(item))
+    // signed in on a Banter server: its direct messages, under its rooms
+    const dmSection =
+      accountOf(s.url) && (dms.length > 0 || rooms.some((r) => r.banter))
+        ? h(
+            'div',
+            { class: 'dm-section' },
+            h('h3', { class: 'section-title', text: 'Direct messages' }),
+            dms.length
+              ? h('ul', { class: 'rooms dms', attrs: { 'aria-label': `Direct messages on ${hostOf(s.url)}` } }, ...dms.map(item))
+              : h('p', { class: 'section-hint', text: 'Choose Message beside someone in a room’s member list.' }),
+          )
+        : null
     nav.append(
       h(
         'section',
@@ -80,7 +103,12 @@ function renderSidebar(): void {
             ? h(
                 'span',
                 { class: 'account-line' },
-                h('span', { class: 'account-name', text: accountOf(s.url)!, attrs: { title: `Signed in as ${accountOf(s.url)}` } }),
+                h('button', {
+                  class: 'account-name',
+                  text: accountOf(s.url)!,
+                  attrs: { type: 'button', title: `Signed in as ${accountOf(s.url)}: sessions, password`, 'aria-label': `Account menu for ${hostOf(s.url)}`, 'aria-haspopup': 'dialog' },
+                  on: { click: () => openAccountMenu(s.url) },
+                }),
                 h('button', {
                   class: 'ghost tiny sign-out',
                   text: 'Sign out',
@@ -100,6 +128,7 @@ function renderSidebar(): void {
               }),
         ),
         list,
+        dmSection,
       ),
     )
   }
@@ -144,6 +173,51 @@ async function signOut(url: string): Promise<void> {
   }
   openConnect({ url, displayName: account ?? '', mode: 'signin' })
 }
+let menu: HTMLElement | null = null
+function openAccountMenu(url: string): void {
+  const account = accountOf(url)
+  if (!account) return
+  closeAccountMenu()
+  menu = accountMenu({
+    server: url,
+    host: hostOf(url),
+    account,
+    sessions: () => api.sessions(url),
+    revoke: (id) => api.revokeSession(url, id),
+    changePassword: (old, next) => api.changePassword(url, old, next),
+    signOut: () => {
+      closeAccountMenu()
+      void signOut(url)
+    },
+    close: closeAccountMenu,
+    errorText: errorMessage,
+  })
+  document.body.append(menu)
+}
+function closeAccountMenu(): void {
+  menu?.remove()
+  menu = null
+}
+
+/** "Message" on a member: the DM with that account, opened (or created) and shown. */
+async function messageMember(server: string, me: string, name: string): Promise<void> {
+  const open = findDm(store.rooms.values(), server, me, [name])
+  if (open) return openRoom(roomKey(open.server, open.room))
+  const key = roomKey(server, name)
+  if (opening.has(key)) return // a second click while the first opens it
+  opening.add(key)
+  try {
+    const snap = await api.openDm(server, [name])
+    store.addSnapshot(snap)
+    openRoom(roomKey(snap.server, snap.room))
+  } catch (e) {
+    flash(errorMessage(e))
+  } finally {
+    opening.delete(key)
+  }
+}
+const opening = new Set<string>()
+
 /** Servers signed out of: the closing rooms' last events do not bring them back. */
 const signedOut = new Set<string>()
 
@@ -246,9 +320,19 @@ async function connectAndJoin(v: ConnectValues, local = false): Promise<string |
   }
 }
 
+let lastView = ''
+/** Tells Rust what the window shows, when it changes (a DM shown is not notified). */
+function reportView(r: RoomState | undefined): void {
+  const view = r ? roomKey(r.server, r.room) : ''
+  if (view === lastView) return
+  lastView = view
+  void api.setView(r ? { server: r.server, room: r.room } : null).catch(() => {})
+}
+
 function render(): void {
   renderSidebar()
   const active = store.active ? store.rooms.get(store.active) : undefined
+  reportView(showConnect ? undefined : active)
   if (showConnect || !active) {
     roomView = null
     const failed = [...store.servers.values()].some((s) => s.state === 'disconnected')
@@ -311,13 +395,15 @@ function render(): void {
 // ---------- the room ---------------------------------------------------------------------
 function buildRoomView(r: RoomState): NonNullable<typeof roomView> {
   const key = roomKey(r.server, r.room)
-  const title = h('h1', { text: `# ${r.room}` })
+  const dm = !!r.dmMembers
+  const label = roomLabel(r)
+  const title = h('h1', { text: dm ? label : `# ${r.room}` })
   const sub = h('span', { class: 'sub' })
   const muteBtn = h('button', { class: 'ghost small', attrs: { type: 'button' }, on: { click: () => void toggleMute(r) } })
   const leaveBtn = h('button', {
     class: 'ghost small',
-    text: 'Leave',
-    attrs: { type: 'button' },
+    text: dm ? 'Close' : 'Leave',
+    attrs: { type: 'button', title: dm ? 'Stop showing this conversation here (it stays yours, and comes back when someone writes)' : `Leave #${r.room} on all your devices` },
     on: {
       click: async () => {
         try {
@@ -331,7 +417,7 @@ function buildRoomView(r: RoomState): NonNullable<typeof roomView> {
     },
   })
   const header = h('header', { class: 'room-head' }, h('div', { class: 'titles' }, title, sub), h('div', { class: 'tools' }, muteBtn, leaveBtn))
-  const log = h('div', { class: 'timeline', attrs: { role: 'log', 'aria-label': `Messages in ${r.room}`, tabindex: 0, 'aria-live': 'polite' } })
+  const log = h('div', { class: 'timeline', attrs: { role: 'log', 'aria-label': dm ? `Messages with ${label}` : `Messages in ${r.room}`, tabindex: 0, 'aria-live': 'polite' } })
   const list = new VirtualList<RowItem>(log, (it) =>
     renderRow(it.row, {
       openLink: (url) => void api.openLink(url).catch((e) => flash(errorMessage(e))),
@@ -351,13 +437,13 @@ function buildRoomView(r: RoomState): NonNullable<typeof roomView> {
     'div',
     { class: 'room-empty' },
     h('div', { class: 'logo big', attrs: { 'aria-hidden': 'true' } }),
-    h('p', { class: 'room-empty-title', text: `Welcome to #${r.room}` }),
-    h('p', { text: 'No messages yet. Say hello!' }),
+    h('p', { class: 'room-empty-title', text: dm ? `Your direct messages with ${label}` : `Welcome to #${r.room}` }),
+    h('p', { text: dm ? 'Only its members can read this conversation. Say hello!' : 'No messages yet. Say hello!' }),
   )
   const banner = h('div', { class: 'banner', attrs: { role: 'status' } })
 
   // composer
-  const input = h('textarea', { attrs: { 'aria-label': 'Message', rows: 1, placeholder: `Message #${r.room}`, spellcheck: 'true' } })
+  const input = h('textarea', { attrs: { 'aria-label': 'Message', rows: 1, placeholder: dm ? `Message ${label}` : `Message #${r.room}`, spellcheck: 'true' } })
   const counter = h('span', { class: 'counter', attrs: { 'aria-live': 'off' } })
   const sendBtn = h('button', { class: 'primary', text: 'Send', attrs: { type: 'submit' } })
   const composerError = h('div', { class: 'composer-error', attrs: { role: 'alert' } })
@@ -423,7 +509,7 @@ function buildRoomView(r: RoomState): NonNullable<typeof roomView> {
 
   const el = h(
     'section',
-    { class: 'room-view', attrs: { 'aria-label': `Room ${r.room}` } },
+    { class: 'room-view', attrs: { 'aria-label': dm ? `Direct message with ${label}` : `Room ${r.room}` } },
     header,
     banner,
     h('div', { class: 'room-body' }, h('div', { class: 'timeline-wrap' }, older, empty, log, typing), aside),
@@ -435,9 +521,13 @@ function buildRoomView(r: RoomState): NonNullable<typeof roomView> {
     const room = store.rooms.get(key)
     if (!room) return
     const server = store.servers.get(room.server)
-    sub.textContent = `${hostOf(room.server)} · ${room.users.length} ${room.users.length === 1 ? 'member' : 'members'}${room.banter ? '' : ' · classic server'}`
+    sub.textContent = room.dmMembers
+      ? `Direct message · ${hostOf(room.server)}`
+      : `${hostOf(room.server)} · ${room.users.length} ${room.users.length === 1 ? 'member' : 'members'}${room.banter ? '' : ' · classic server'}`
+    if (room.dmMembers) title.textContent = roomLabel(room)
     const muted = isMuted(room)
-    muteBtn.textContent = muted ? 'Unmute room' : 'Mute room'
+    const what = room.dmMembers ? 'conversation' : 'room'
+    muteBtn.textContent = muted ? `Unmute ${what}` : `Mute ${what}`
     muteBtn.setAttribute('aria-pressed', muted ? 'true' : 'false')
     // The open room drops its oldest lines only while its reader is at the bottom: never
     // under someone reading back. (Dropping them may offer "Load older messages".)
@@ -445,8 +535,26 @@ function buildRoomView(r: RoomState): NonNullable<typeof roomView> {
     older.hidden = !room.more
     membersHead.textContent = `Members — ${room.users.length}`
     clear(members)
+    // signed in on a Banter server: write to a member directly (guests cannot)
+    const canMessage = !room.dmMembers && room.banter && accountOf(room.server) === room.username
     for (const u of room.users) {
-      members.append(h('li', { class: u === room.username ? 'me' : '' }, h('span', { class: 'presence-dot', attrs: { 'aria-hidden': 'true' } }), u === room.username ? `${u} (you)` : u))
+      const me = u === room.username
+      members.append(
+        h(
+          'li',
+          { class: me ? 'me' : '' },
+          h('span', { class: 'presence-dot', attrs: { 'aria-hidden': 'true' } }),
+          h('span', { class: 'member-name', text: me ? `${u} (you)` : u }),
+          canMessage && !me
+            ? h('button', {
+                class: 'ghost tiny member-action',
+                text: 'Message',
+                attrs: { type: 'button', 'aria-label': `Message ${u}`, title: `Write to ${u} directly` },
+                on: { click: () => void messageMember(room.server, room.username, u) },
+              })
+            : null,
+        ),
+      )
     }
     typing.textContent = typingText(store.typingNames(key))
     if (server && server.state !== 'connected') {

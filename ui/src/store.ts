@@ -31,6 +31,29 @@ export interface RoomState {
   unread: number
   /** user → expiry time (ms) of their typing indicator */
   typing: Map<string, number>
+  /** A direct message (`room` is its `dm:…` id): its members, yours included; null: a room. */
+  dmMembers: string[] | null
+}
+
+/** A room name that is a direct message's id. */
+export const isDm = (room: string): boolean => room.startsWith('dm:')
+
+/** What a person calls a conversation: `lobby`, or for a DM its other members ("bob, cy"),
+ * never its id. */
+export function roomLabel(r: Pick<RoomState, 'room' | 'dmMembers' | 'username'>): string {
+  if (!isDm(r.room)) return r.room
+  const others = (r.dmMembers ?? []).filter((m) => m !== r.username)
+  return others.length ? others.join(', ') : 'Direct message'
+}
+
+/** The open DM on `server` with exactly `me` and `others`, if any. */
+export function findDm(rooms: Iterable<RoomState>, server: string, me: string, others: string[]): RoomState | undefined {
+  const want = [...new Set([me, ...others].map((n) => n.toLowerCase()))].sort().join('\u0000')
+  for (const r of rooms) {
+    if (r.server !== server || !r.dmMembers) continue
+    if ([...r.dmMembers].sort().join('\u0000') === want) return r
+  }
+  return undefined
 }
 
 export interface ServerState {
@@ -85,6 +108,7 @@ export class Store {
         banter: snap.banter,
         unread: 0,
         typing: new Map(),
+        dmMembers: snap.dmMembers,
       }
       this.rooms.set(key, r)
     } else {
@@ -92,6 +116,7 @@ export class Store {
       if (snap.users.length) r.users = snap.users
       r.maxChars = snap.maxMessageChars
       r.banter = snap.banter
+      if (snap.dmMembers) r.dmMembers = snap.dmMembers
     }
     for (const m of snap.messages) upsertMessage(r, m)
     if (!this.servers.has(snap.server)) this.upsertServer(snap.server, snap.username)
@@ -173,7 +198,8 @@ export class Store {
         r.users = ev.users
         if (ev.username) r.typing.delete(ev.username)
         // A classic server says "NAME has joined!" itself; a Banter server sends presence only.
-        if (ev.username && r.banter) {
+        // In a DM, members coming and going is no news: they are its members either way.
+        if (ev.username && r.banter && !r.dmMembers) {
           const last = r.messages[r.messages.length - 1]
           upsertMessage(r, {
             id: `${PRESENCE_ID}${++this.localIds}`,

@@ -30,6 +30,7 @@ export function snapshot(p: Partial<RoomSnapshot> = {}): RoomSnapshot {
     more: false,
     maxMessageChars: 2000,
     banter: true,
+    dmMembers: null,
     ...p,
   }
 }

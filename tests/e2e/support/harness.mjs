@@ -173,6 +173,11 @@ export function closeWindowsOf(pid) {
   return Number(execFileSync('/usr/bin/python3', [join(ROOT, 'tests/e2e/support/close-window.py'), String(pid)], { encoding: 'utf8' }).trim())
 }
 
+/** Raises the app's windows above the others (several app instances share the screen). */
+export function raiseWindowsOf(pid) {
+  return Number(execFileSync('/usr/bin/python3', [join(ROOT, 'tests/e2e/support/raise-window.py'), String(pid)], { encoding: 'utf8' }).trim())
+}
+
 /** The pids of running app processes (by executable). */
 function appProcesses() {
   const pids = []

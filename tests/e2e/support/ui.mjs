@@ -37,7 +37,8 @@ export async function openJoinForm(b) {
 
 /** Types `text` in the composer and presses Enter. */
 export async function sendFromComposer(b, text) {
-  const box = await b.$('aria/Message')
+  // by its place, not `aria/Message`: that would also find a member's "Message" button
+  const box = await b.$('form.composer textarea')
   await box.click()
   await box.setValue(text)
   await b.keys('Enter')

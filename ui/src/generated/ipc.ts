@@ -59,7 +59,40 @@ more: boolean, maxMessageChars: number,
 /**
  * The server speaks Banter's extensions (ids, history, receipts, typing).
  */
-banter: boolean, };
+banter: boolean, 
+/**
+ * A direct message (`room` is its `dm:…` id): its members' account names, sorted, yours
+ * included. `None` for a room.
+ */
+dmMembers: Array<string> | null, };
+
+export type OpenDmRequest = { server: string, with: Array<string>, dm: string | null, };
+
+export type ViewRequest = { shown: RoomRef | null, };
+
+export type SessionView = { id: string, 
+/**
+ * The device name it was made with ("Banter desktop", "banter-cli", …).
+ */
+device: string, 
+/**
+ * This computer's session (not revocable from the list: that is Sign out).
+ */
+current: boolean, 
+/**
+ * When it was last used, local time ("Today 14:05").
+ */
+lastUsed: string, 
+/**
+ * The day it was made ("Monday 23 November").
+ */
+created: string, };
+
+export type RevokeRequest = { server: string, id: string, };
+
+export type ChangePasswordRequest = { server: string, old: string, new: string, };
+
+export type PasswordChanged = { revoked: number, };
 
 export type SendRequest = { server: string, room: string, text: string, };
 
@@ -158,7 +191,11 @@ displayName: string,
 /**
  * Rooms to re-join at start.
  */
-rooms: Array<RoomRef>, notifications: NotificationPrefs, };
+rooms: Array<RoomRef>, 
+/**
+ * Direct messages to reopen at start (signed in on their server).
+ */
+dms: Array<DmRef>, notifications: NotificationPrefs, };
 
 export type ServerEntry = { url: string, displayName: string, 
 /**
@@ -172,5 +209,7 @@ local: boolean,
 account: string, };
 
 export type RoomRef = { server: string, room: string, };
+
+export type DmRef = { server: string, dm: string, members: Array<string>, };
 
 export type NotificationPrefs = { doNotDisturb: boolean, onJoin: boolean, onMessage: boolean, muted: Array<RoomRef>, };

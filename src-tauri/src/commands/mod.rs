@@ -1,0 +1,6 @@
+//! Commands beyond the first slice, one job per module; each validates its input, calls the
+//! core and maps the error to `{code, message}`, as those in lib.rs do.
+
+pub mod account;
+pub mod dms;
+pub mod view;

@@ -1,0 +1,235 @@
+// Issue 8's "done when", tried as new users would in the real windows: on a fresh
+// banter-server two people create accounts in the app (two app instances, each with its own
+// config and data dir: two computers), chat in a room and in a direct message; a DM from
+// banter-cli notifies with the sender's name while another room is open; one of them signs
+// in on a second computer (a third app instance with fresh dirs) and finds the same rooms,
+// the DM and the unread counts there, and the first computer's message as its own; a third
+// party cannot join under either name (nor a case or look-alike variant) and cannot read the
+// DM, tried on the wire with the official socket.io-client.
+import { describe, it, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { existsSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
+import { io } from 'socket.io-client'
+import { APP_BIN, SERVER_BIN, CLI_BIN, tmp, startServer, launchApp, shot, waitFor, notifications, raiseWindowsOf } from './support/harness.mjs'
+import { peer } from './support/peer.mjs'
+import * as ui from './support/ui.mjs'
+
+const NOTIFY_LOG = process.env.BANTER_NOTIFY_LOG
+assert.ok(NOTIFY_LOG, 'run through scripts/e2e.sh (BANTER_NOTIFY_LOG is not set)')
+for (const bin of [APP_BIN, SERVER_BIN, CLI_BIN]) assert.ok(existsSync(bin), `binary missing: ${bin}`)
+
+const PASSWORDS = { ann: 'ann: correct horse battery', bob: 'bob: staple of the month' }
+const dirs = (who) => ({ BANTER_CONFIG_DIR: tmp(`id-${who}-config`), BANTER_DATA_DIR: tmp(`id-${who}-data`), BANTER_LOG: 'info,banter_desktop=debug' })
+let server
+/** The app instances: name → { b (WebdriverIO), close, appPid }. */
+const apps = {}
+let dmId = null
+
+/** Runs `fn` on one app's window (raised first, so a screenshot shows it). */
+function on(who) {
+  const a = apps[who]
+  const pid = a.appPid()
+  if (pid) raiseWindowsOf(pid)
+  return a.b
+}
+
+async function chooseMode(b, text) {
+  await waitFor(`the "${text}" choice`, async () => {
+    const bar = await b.$('.auth-modes')
+    if (!(await bar.isDisplayed())) return false
+    const btn = await bar.$(`button=${text}`)
+    if (!(await btn.isExisting())) return false
+    await btn.click()
+    return (await b.execute(() => document.querySelector('.auth-modes button[aria-pressed="true"]')?.textContent)) === text
+  }, { timeout: 15000 })
+}
+
+/** Creates an account (or signs in) in the app's connect form and joins `room`. */
+async function enter(b, { name, room, mode }) {
+  await (await b.$('aria/Server URL')).waitForDisplayed({ timeout: 15000 })
+  await ui.fill(b, 'Server URL', server.url)
+  await chooseMode(b, mode)
+  await ui.fill(b, 'Account name', name)
+  await ui.fill(b, 'Room', room)
+  await ui.fill(b, 'Password', PASSWORDS[name])
+  await (await b.$(`button=${mode === 'Create account' ? 'Create account and join' : 'Sign in and join'}`)).click()
+  await waitFor(`#${room} open for ${name}`, async () => (await (await b.$('h1')).getText()).includes(room), { timeout: 30000 })
+}
+
+const timeline = (b) => ui.timelineText(b)
+/** Types `text` in the composer and sends it (again if the room view was just rebuilt). */
+async function send(b, text) {
+  await waitFor(`"${text}" sent`, async () => {
+    await ui.sendFromComposer(b, text)
+    return true
+  })
+}
+const heading = async (b) => (await b.$('h1')).getText()
+/** The sidebar's DM entries: [{label, unread, room}]. */
+const sidebarDms = (b) =>
+  b.execute(() =>
+    [...document.querySelectorAll('.sidebar .room.dm')].map((x) => ({
+      label: x.querySelector('.room-name')?.textContent,
+      unread: Number(x.querySelector('.badge')?.textContent ?? 0),
+      room: x.getAttribute('data-room'),
+    })),
+  )
+/** Unread badges of the sidebar's rooms: {room: n}. */
+const roomBadges = (b) =>
+  b.execute(() =>
+    Object.fromEntries([...document.querySelectorAll('.sidebar .room:not(.dm)')].map((x) => [x.getAttribute('data-room'), Number(x.querySelector('.badge')?.textContent ?? 0)])),
+  )
+
+/** Opens a room or DM from the sidebar (by its room name or DM id). */
+async function openSidebarRoom(b, room) {
+  const sel = `.sidebar .room[data-room="${room}"]`
+  await waitFor(`${room} shown`, async () => {
+    const btn = await b.$(sel)
+    if (!(await btn.isExisting())) return false
+    if ((await btn.getAttribute('aria-current')) === 'page') return true
+    await btn.click()
+    return (await (await b.$(sel)).getAttribute('aria-current')) === 'page'
+  })
+}
+
+/** Runs banter-cli with `args`, `input` on stdin; resolves with its exit code and output. */
+function cli(args, input = '') {
+  return new Promise((res) => {
+    const p = spawn(CLI_BIN, args, { env: { ...process.env, BANTER_KEYRING_SERVICE: 'banter-e2e-identity-cli', RUST_LOG: 'warn' }, stdio: ['pipe', 'pipe', 'pipe'] })
+    let out = ''
+    p.stdout.on('data', (d) => (out += d))
+    p.stderr.on('data', (d) => (out += d))
+    p.stdin.end(input)
+    p.once('exit', (code) => res({ code, out }))
+  })
+}
+
+/** A socket of the official client, signed in as a new account `name` (or a guest). */
+async function wireSocket({ register } = {}) {
+  const s = io(server.url, { transports: ['websocket'], reconnection: false, forceNew: true })
+  await new Promise((res, rej) => {
+    s.once('connect', res)
+    s.once('connect_error', rej)
+  })
+  if (register) {
+    const [err] = await s.timeout(15000).emitWithAck('banter:register', { name: register, password: 'eve: not anybody else', device: 'e2e' }).then((a) => [a], (e) => [String(e)])
+    assert.equal(err, null, `eve registers: ${err}`)
+  }
+  return s
+}
+
+/** Emits `event` with `payload` and returns the ack's arguments. */
+const ask = (s, event, payload) => new Promise((res) => s.timeout(8000).emit(event, payload, (timeout, ...args) => res(timeout ? ['timeout'] : args)))
+
+describe('Identity, end to end: accounts, a DM, a second computer, no impersonation', { concurrency: false }, () => {
+  before(async () => {
+    server = await startServer({ db: join(tmp('id-db'), 'identity.db') })
+    for (const who of ['ann', 'bob']) {
+      const { browser, close, appPid } = await launchApp(dirs(who))
+      apps[who] = { b: browser, close, appPid }
+    }
+  })
+  after(async () => {
+    for (const a of Object.values(apps)) await a.close?.()
+    await server?.stop()
+  })
+
+  it('two people create accounts in the app and chat in a room', async () => {
+    await enter(on('ann'), { name: 'ann', room: 'lobby', mode: 'Create account' })
+    await enter(on('bob'), { name: 'bob', room: 'lobby', mode: 'Create account' })
+    await send(on('bob'), 'hi ann, bob here')
+    await waitFor('bob’s message at ann’s', async () => (await timeline(on('ann'))).includes('hi ann, bob here'))
+    await send(on('ann'), 'hello bob, welcome')
+    await waitFor('ann’s message at bob’s', async () => (await timeline(on('bob'))).includes('hello bob, welcome'))
+  })
+
+  it('"Message" on a member opens the DM, named by the other person; both see it', async () => {
+    const b = on('ann')
+    await waitFor('"Message bob" in the member list', async () => (await b.$('aria/Message bob')).isExisting()).catch(async (e) => {
+      const dump = await b.execute(() => document.querySelector('.members')?.outerHTML)
+      throw new Error(`${e.message}; members: ${dump}`)
+    })
+    assert.ok(!(await (await b.$('aria/Message ann')).isExisting()), 'no Message on yourself')
+    await (await b.$('aria/Message bob')).click()
+    await waitFor('the DM open', async () => (await heading(b)) === 'bob')
+    const dms = await waitFor('the DM in the sidebar', async () => {
+      const d = await sidebarDms(b)
+      return d.length === 1 && d
+    })
+    assert.equal(dms[0].label, 'bob', 'named by bob, never by its id')
+    assert.match(dms[0].room, /^dm:[0-9a-f]{24}$/)
+    dmId = dms[0].room
+    assert.ok(!(await b.execute(() => document.querySelector('.sidebar').textContent)).includes('dm:'), 'no DM id shown')
+    await send(b, 'just between us')
+    await waitFor('delivered', async () => (await ui.ownStatus(b, 'just between us')).some((s) => s.startsWith('delivered')))
+    await shot(b, 'id-01-dm-open-ann')
+
+    // bob: the same conversation, from his member list (or found in his sidebar)
+    const bb = on('bob')
+    await waitFor('bob has the DM', async () => {
+      if ((await sidebarDms(bb)).length) return true
+      const btn = await bb.$('aria/Message ann')
+      if (await btn.isExisting()) await btn.click()
+      return false
+    }, { timeout: 20000 })
+    const bobDms = await sidebarDms(bb)
+    assert.deepEqual(bobDms.map((d) => [d.label, d.room]), [['ann', dmId]], 'the same DM, named by ann')
+    await openSidebarRoom(bb, dmId)
+    await waitFor('ann’s DM at bob’s', async () => (await timeline(bb)).includes('just between us'))
+    await send(bb, 'sure, just us')
+    await waitFor('bob’s DM reply at ann’s', async () => (await timeline(on('ann'))).includes('sure, just us'))
+    await shot(on('bob'), 'id-02-dm-bob')
+  })
+
+  it('a DM from banter-cli notifies with the sender’s name while another room is open', async () => {
+    const b = on('ann')
+    await openSidebarRoom(b, 'lobby')
+    const login = await cli(['account', 'login', '--server', server.url, '--name', 'bob', '--device', 'e2e cli'], `${PASSWORDS.bob}\n`)
+    assert.equal(login.code, 0, login.out)
+    const before = notifications(NOTIFY_LOG).length
+    const sent = await cli(['dm', '--server', server.url, '--name', 'bob', '--to', 'ann', '--data-dir', tmp('id-cli')], 'ping from the command line\n')
+    assert.equal(sent.code, 0, sent.out)
+    const n = await waitFor('a Notify naming bob', () => notifications(NOTIFY_LOG).slice(before).find((x) => /bob/.test(x.summary) && /ping from the command line/.test(x.body)), { timeout: 20000 })
+    // one DM, or a burst with bob's last one (messages within 1.2 s are shown together)
+    assert.match(n.summary, /^(Direct message from bob|\d+ direct messages from bob)$/)
+    assert.ok(!/dm:/.test(n.summary + n.body), 'never the DM id')
+    // and the sidebar counts it as unread in the DM
+    await waitFor('the DM’s unread badge', async () => (await sidebarDms(b))[0]?.unread >= 1)
+    await shot(b, 'id-03-dm-unread-in-sidebar')
+  })
+
+  it('a third party cannot join under either name, nor a case or look-alike variant, nor read the DM', async () => {
+    for (const username of ['ann', 'ANN', 'Bob', '\u0430nn', '\uff42\uff4f\uff42']) {
+      await assert.rejects(peer(server.url, { username, room: 'lobby' }), /Username is in use!/, `a Banter guest as ${username}`)
+      await assert.rejects(peer(server.url, { username, room: 'lobby', banter: false }), /Username is in use!/, `a classic guest as ${username}`)
+    }
+    // eve, an account of her own, and a guest: neither reads the DM
+    const eve = await wireSocket({ register: 'eve' })
+    const guest = await wireSocket()
+    try {
+      for (const s of [eve, guest]) {
+        const [err] = await ask(s, 'banter:history', { room: dmId, since: 0, limit: 500 })
+        assert.ok(err, `history refused: ${err}`)
+        const [sendErr] = await ask(s, 'banter:send', { id: `eve-${Date.now()}`, room: dmId, text: 'let me in' })
+        assert.ok(sendErr, `send refused: ${sendErr}`)
+      }
+      const [openErr] = await ask(eve, 'banter:dm-open', { dm: dmId })
+      assert.equal(openErr, 'No such conversation.')
+      const [joinErr] = await ask(guest, 'join', { username: 'mallory', room: dmId, banter: { v: 1 } })
+      assert.match(String(joinErr), /reserved for direct messages/)
+      let leaked = false
+      for (const s of [eve, guest]) s.on('banter:message', (m) => (leaked ||= m.room === dmId))
+      await send(on('bob'), 'still just us')
+      await waitFor('the message at ann’s', async () => {
+        await openSidebarRoom(on('ann'), dmId)
+        return (await timeline(on('ann'))).includes('still just us')
+      })
+      assert.equal(leaked, false, 'no DM message reached eve or the guest')
+    } finally {
+      eve.close()
+      guest.close()
+    }
+  })
+})
