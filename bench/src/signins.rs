@@ -81,6 +81,9 @@ pub struct SigninReport {
     pub beside: Option<SignResult>,
     pub beside_target: f64,
     pub mem_signed: Option<(u64, u64, usize)>,
+    /// Signed-in clients with one connection per room, as banter-client had before it
+    /// carried every room of a server over one connection.
+    pub mem_split: Option<(u64, u64, usize)>,
     pub mem_guest: Option<(u64, u64, usize)>,
     pub problems: Vec<String>,
     pub errors: Vec<String>,
@@ -326,8 +329,9 @@ pub async fn run(cfg: &Config, scfg: &SigninConfig, launch: &Launch) -> SigninRe
         rep.errors.push(e);
     }
     if scfg.idle > 0 {
-        for signed in [true, false] {
-            match idle_memory(signed, scfg, launch, &mut rep).await {
+        for (signed, split) in [(true, false), (true, true), (false, false)] {
+            match idle_memory(signed, split, scfg, launch, &mut rep).await {
+                Ok(m) if split => rep.mem_split = Some(m),
                 Ok(m) if signed => rep.mem_signed = Some(m),
                 Ok(m) => rep.mem_guest = Some(m),
                 Err(e) => {
@@ -541,8 +545,20 @@ async fn idle_client(
     sh.closed.fetch_add(1, Relaxed);
 }
 
-async fn idle_memory(signed: bool, scfg: &SigninConfig, launch: &Launch, rep: &mut SigninReport) -> Result<(u64, u64, usize), String> {
-    let what = if signed { "signed-in" } else { "guest" };
+/// Memory per idle client in `scfg.idle_rooms` rooms: signed in or a guest, and over one
+/// connection or (`split`) one connection per room.
+async fn idle_memory(
+    signed: bool,
+    split: bool,
+    scfg: &SigninConfig,
+    launch: &Launch,
+    rep: &mut SigninReport,
+) -> Result<(u64, u64, usize), String> {
+    let what = match (signed, split) {
+        (true, false) => "signed-in",
+        (true, true) => "signed-in, a connection per room,",
+        (false, _) => "guest",
+    };
     let k = scfg.idle;
     let names: Vec<String> = (0..k).map(|i| format!("{}{i}", if signed { "member" } else { "guest" })).collect();
     let db_dir = tempfile::Builder::new().prefix("banter-bench-db-").tempdir().map_err(|e| e.to_string())?;
@@ -574,13 +590,17 @@ async fn idle_memory(signed: bool, scfg: &SigninConfig, launch: &Launch, rep: &m
         let mut handles = Vec::with_capacity(k);
         let t0 = Instant::now();
         for (i, name) in names.iter().enumerate() {
-            let permit = sem.clone().acquire_owned().await.map_err(|e| e.to_string())?;
-            let rooms = (0..scfg.idle_rooms).map(|j| room_of(i, j, k)).collect();
-            handles.push(tokio::spawn(idle_client(srv.addr, name.clone(), tokens.get(i).cloned(), rooms, sh.clone(), permit)));
+            let rooms: Vec<String> = (0..scfg.idle_rooms).map(|j| room_of(i, j, k)).collect();
+            let groups = if split { rooms.into_iter().map(|r| vec![r]).collect() } else { vec![rooms] };
+            for group in groups {
+                let permit = sem.clone().acquire_owned().await.map_err(|e| e.to_string())?;
+                handles.push(tokio::spawn(idle_client(srv.addr, name.clone(), tokens.get(i).cloned(), group, sh.clone(), permit)));
+            }
             if sh.failed.load(Relaxed) > 0 {
                 break;
             }
         }
+        let connections = handles.len();
         let deadline = Instant::now() + Duration::from_secs(300);
         loop {
             let (j, f) = (sh.joined.load(Relaxed), sh.failed.load(Relaxed));
@@ -588,12 +608,12 @@ async fn idle_memory(signed: bool, scfg: &SigninConfig, launch: &Launch, rep: &m
                 crate::abort(&handles);
                 return Err(format!("{f} of {k} {what} idle clients failed: {}", sh.take_error().unwrap_or_default()));
             }
-            if j as usize >= k {
+            if j as usize >= connections {
                 break;
             }
             if Instant::now() > deadline {
                 crate::abort(&handles);
-                return Err(format!("only {j} of {k} {what} idle clients joined in 300 s"));
+                return Err(format!("only {j} of {connections} {what} idle connections joined in 300 s"));
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
@@ -648,11 +668,22 @@ pub fn render(o: &mut String, cfg: &Config, scfg: &SigninConfig, r: &SigninRepor
     let mem = |m: &Option<(u64, u64, usize)>| per_client(m).map(fmt_bytes).unwrap_or_else(|| "–".into());
     let _ = writeln!(
         o,
-        "| memory per idle signed-in client ({} clients, {} rooms each) | {} |  |",
+        "| memory per idle signed-in client ({} clients, {} rooms each, one connection) | {} |  |",
         fmt_int(scfg.idle as f64),
         scfg.idle_rooms,
         mem(&r.mem_signed)
     );
+    let _ = writeln!(
+        o,
+        "| the same with one connection per room ({} connections each) | {} |  |",
+        scfg.idle_rooms,
+        mem(&r.mem_split)
+    );
+    if let (Some(one), Some(many)) = (per_client(&r.mem_signed), per_client(&r.mem_split)) {
+        if one > 0.0 {
+            let _ = writeln!(o, "| one connection saves | {:.1}× |  |", many / one);
+        }
+    }
     let _ = writeln!(
         o,
         "| memory per idle guest ({} clients, {} rooms each) | {} |  |",
@@ -704,15 +735,11 @@ pub fn render(o: &mut String, cfg: &Config, scfg: &SigninConfig, r: &SigninRepor
             b.errors
         );
     }
-    for (what, m) in [("signed-in", &r.mem_signed), ("guest", &r.mem_guest)] {
+    for (what, m) in [("signed-in", &r.mem_signed), ("signed-in, a connection per room,", &r.mem_split), ("guest", &r.mem_guest)] {
         if let Some((b, l, k)) = m {
             let _ = writeln!(o, "- {k} idle {what} clients: RSS {} → {}", fmt_bytes(*b as f64), fmt_bytes(*l as f64));
         }
     }
-    let _ = writeln!(
-        o,
-        "- one connection versus ten: not measured; it needs the client's one-connection-per-server work (issue 8 item 8), which does not exist yet"
-    );
     for e in &r.errors {
         let _ = writeln!(o, "  - ERROR: {e}");
     }

@@ -18,6 +18,7 @@
 
 pub mod admin;
 pub mod handlers;
+pub mod hasher;
 pub mod invites;
 pub mod join;
 pub mod limits;
@@ -35,7 +36,6 @@ use banter_protocol::accounts::{
     self as wire, Account, LoginRequest, RegisterRequest, Registration, SessionInfo, SignedIn,
 };
 use socketioxide::socket::Sid;
-use tokio::sync::Semaphore;
 
 use crate::error::ServerError;
 use limits::SignInLimiter;
@@ -91,8 +91,9 @@ pub struct Accounts {
     store: Arc<dyn AccountStore>,
     pub policy: Policy,
     limiter: Mutex<SignInLimiter>,
-    /// Hashes running at once (each takes 19 MiB and a core for tens of ms).
-    hashing: Semaphore,
+    /// Where hashes run: one low-priority thread per core (each hash takes 19 MiB and a
+    /// core for tens of ms).
+    hasher: hasher::Hasher,
     live: Mutex<HashMap<String, Vec<Sid>>>,
     /// A hash to verify against for unknown names, so they cost what a wrong password costs.
     dummy_hash: OnceLock<String>,
@@ -105,7 +106,7 @@ impl Accounts {
             store,
             policy,
             limiter: Mutex::new(SignInLimiter::default()),
-            hashing: Semaphore::new(cores.max(1)),
+            hasher: hasher::Hasher::new(cores),
             live: Mutex::new(HashMap::new()),
             dummy_hash: OnceLock::new(),
         }
@@ -139,13 +140,12 @@ impl Accounts {
             .map_err(|e| ServerError::StoreIo(format!("accounts task failed: {e}")))?
     }
 
-    /// Runs a password hash or check on the blocking pool, at most one per core at a time.
+    /// Runs a password hash or check on the low-priority hashing threads.
     async fn hashing<T: Send + 'static>(
         &self,
         f: impl FnOnce() -> Result<T, ServerError> + Send + 'static,
     ) -> Result<T, ServerError> {
-        let _permit = self.hashing.acquire().await.map_err(|e| ServerError::Hash(e.to_string()))?;
-        tokio::task::spawn_blocking(f).await.map_err(|e| ServerError::Hash(format!("hashing task failed: {e}")))?
+        self.hasher.run(f).await
     }
 
     /// Deletes sessions idle for longer than the policy keeps them; returns how many.
