@@ -176,6 +176,7 @@ impl Cli {
         if let Some(dir) = &self.public {
             crate::public::PublicDir::open(dir)?;
         }
+        let admin_code = admin_code_from_env()?;
         if self.session_idle_days == 0 {
             return Err(ServerError::Config("--session-idle-days must be at least 1".into()));
         }
@@ -203,6 +204,7 @@ impl Cli {
                 },
                 guests: self.guests == GuestsMode::Allow,
                 session_idle_ms: i64::from(self.session_idle_days) * crate::accounts::sessions::DAY_MS,
+                admin_code,
             },
             room_limits: crate::room_limits::RoomLimitsConfig {
                 rooms_per_socket: self.max_rooms_per_socket,
@@ -217,4 +219,19 @@ fn default_db_path() -> Result<PathBuf, ServerError> {
     let dirs = directories::ProjectDirs::from("chat", "Banter", "banter")
         .ok_or_else(|| ServerError::Config("no home directory: pass --db PATH".into()))?;
     Ok(dirs.data_dir().join("banter.db"))
+}
+
+/// The environment variable of the one-time admin code: the desktop app sets it on the
+/// server it hosts for itself, so that its local user's account is the server's admin.
+pub const ADMIN_CODE_ENV: &str = "BANTER_ADMIN_CODE";
+
+/// [`ADMIN_CODE_ENV`], read from the environment (never a flag: another local user can read
+/// a process's arguments, not its environment). At least 32 characters; kept as a hash.
+fn admin_code_from_env() -> Result<Option<[u8; 32]>, ServerError> {
+    let Some(code) = std::env::var_os(ADMIN_CODE_ENV) else { return Ok(None) };
+    let code = code.to_str().map(str::trim).unwrap_or_default().to_owned();
+    if code.chars().count() < 32 {
+        return Err(ServerError::Config(format!("{ADMIN_CODE_ENV} must be at least 32 characters")));
+    }
+    Ok(Some(crate::accounts::invites::code_hash(&code)))
 }

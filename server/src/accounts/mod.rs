@@ -48,6 +48,9 @@ pub struct Policy {
     pub registration: Registration,
     pub guests: bool,
     pub session_idle_ms: i64,
+    /// The hash of a one-time admin code (`BANTER_ADMIN_CODE`): the first registration that
+    /// gives it as its invite creates an admin, whatever `--registration` says.
+    pub admin_code: Option<[u8; 32]>,
 }
 
 /// The account a socket is signed in as (kept in the socket's extensions).
@@ -97,6 +100,8 @@ pub struct Accounts {
     live: Mutex<HashMap<String, Vec<Sid>>>,
     /// A hash to verify against for unknown names, so they cost what a wrong password costs.
     dummy_hash: OnceLock<String>,
+    /// Whether the one-time admin code has been used.
+    admin_code_used: std::sync::atomic::AtomicBool,
 }
 
 impl Accounts {
@@ -109,6 +114,16 @@ impl Accounts {
             hasher: hasher::Hasher::new(cores),
             live: Mutex::new(HashMap::new()),
             dummy_hash: OnceLock::new(),
+            admin_code_used: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    /// Whether `invite` is the one-time admin code (compared in constant time).
+    fn admin_code_matches(&self, invite: Option<&str>) -> bool {
+        use subtle::ConstantTimeEq;
+        match (self.policy.admin_code, invite) {
+            (Some(want), Some(code)) if !code.trim().is_empty() => bool::from(invites::code_hash(code).ct_eq(&want)),
+            _ => false,
         }
     }
 
@@ -161,7 +176,9 @@ impl Accounts {
         ip: Option<IpAddr>,
         now: i64,
     ) -> Result<(SignedInAs, SignedIn), Refusal> {
+        let as_admin = self.admin_code_matches(req.invite.as_deref());
         match self.policy.registration {
+            _ if as_admin => {}
             Registration::Closed => return refuse(wire::ERR_REGISTRATION_CLOSED),
             Registration::Invite if req.invite.as_deref().is_none_or(|c| c.trim().is_empty()) => {
                 return refuse(wire::ERR_INVITE_REQUIRED)
@@ -190,16 +207,22 @@ impl Accounts {
         let pw = req.password;
         let password_hash = self.hashing(move || password::hash(&pw)).await?;
         let invite = match self.policy.registration {
+            _ if as_admin => None,
             Registration::Invite => req.invite.as_deref().map(invites::code_hash),
             _ => None,
         };
-        let new = NewAccount { name, name_key: key, password_hash, admin: false, created_at: now };
+        // The admin code is spent by the first registration that gets this far with it.
+        let admin = as_admin && !self.admin_code_used.swap(true, std::sync::atomic::Ordering::SeqCst);
+        if as_admin && !admin {
+            return refuse(wire::ERR_INVITE_INVALID);
+        }
+        let new = NewAccount { name, name_key: key, password_hash, admin, created_at: now };
         let account = match self.blocking(move |st| st.create_account(new, invite)).await? {
             Ok(a) => a,
             Err(CreateRefused::NameTaken) => return refuse(wire::ERR_NAME_TAKEN),
             Err(CreateRefused::InviteInvalid) => return refuse(wire::ERR_INVITE_INVALID),
         };
-        tracing::info!(account = %account.name, "account registered");
+        tracing::info!(account = %account.name, admin, "account registered");
         Ok(self.open_session(&account, req.device.as_deref(), now).await?)
     }
 
@@ -434,7 +457,7 @@ mod tests {
     fn accounts(registration: Registration) -> (tempfile::TempDir, Accounts) {
         let dir = tempfile::tempdir().unwrap();
         let store = store::SqliteAccountStore::open(&dir.path().join("banter.db")).unwrap();
-        let policy = Policy { registration, guests: true, session_idle_ms: 30 * sessions::DAY_MS };
+        let policy = Policy { registration, guests: true, session_idle_ms: 30 * sessions::DAY_MS, admin_code: None };
         (dir, Accounts::new(Arc::new(store), policy))
     }
 
@@ -490,6 +513,26 @@ mod tests {
         assert!(a.authenticate(&first.token, 3).await.unwrap().is_some());
         let login = LoginRequest { name: "ann".into(), password: "password2".into(), device: None };
         assert!(a.login(login, None, 4).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn the_one_time_admin_code_makes_the_first_account_admin_whatever_the_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store::SqliteAccountStore::open(&dir.path().join("banter.db")).unwrap();
+        let code = "0123456789abcdef0123456789abcdef";
+        let policy = Policy {
+            registration: Registration::Closed,
+            guests: true,
+            session_idle_ms: sessions::DAY_MS,
+            admin_code: Some(invites::code_hash(code)),
+        };
+        let a = Accounts::new(Arc::new(store), policy);
+        let with = |name: &str, invite: &str| RegisterRequest { invite: Some(invite.into()), ..reg(name, "password1") };
+        assert_eq!(client_reason(a.register(reg("eve", "password1"), None, 1).await), wire::ERR_REGISTRATION_CLOSED);
+        assert_eq!(client_reason(a.register(with("eve", "0123456789abcdef0123456789abcdeX"), None, 1).await), wire::ERR_REGISTRATION_CLOSED);
+        let (me, _) = a.register(with("ann", &code.to_uppercase()), None, 1).await.unwrap();
+        assert!(me.admin, "the code's account is an admin");
+        assert_eq!(client_reason(a.register(with("mallory", code), None, 2).await), wire::ERR_INVITE_INVALID, "spent");
     }
 
     #[tokio::test]
