@@ -128,6 +128,14 @@ async fn twenty_rooms_and_five_dms_share_one_connection_across_a_server_restart(
     let id = ann.send(&url, &rooms[1], "still here").await.unwrap();
     wait_for(&mut ev, 10, |e| matches!(e, ClientEvent::Ack { id: a, .. } if *a == id)).await;
     assert_eq!(ann.connections(), 1);
+    // Closing a room here (not leaving it) and showing it again: the server still has the
+    // socket in it, and joins it again with its snapshot.
+    ann.close(&url, &rooms[2]).await.unwrap();
+    let again = ann.join(JoinOptions::new(&url, &rooms[2], "ann").session(Some(session.clone()))).await.unwrap();
+    assert_eq!(again.latest_seq, Some(2));
+    let id = ann.send(&url, &rooms[2], "back").await.unwrap();
+    wait_for(&mut ev, 10, |e| matches!(e, ClientEvent::Ack { id: a, .. } if *a == id)).await;
+    assert_eq!(ann.connections(), 1);
     ann.shutdown().await;
     assert_eq!(ann.connections(), 0);
     assert_eq!(server_connections(port, 0).await, 0, "the last room's close closed the socket");

@@ -51,11 +51,19 @@ pub(super) fn join(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
     }
     let kind = if extension.is_some() { SocketKind::Banter } else { SocketKind::Classic };
     let session = session(s);
-    {
+    // A Banter socket joining a room it is already in, under the same name, joins it again:
+    // its client stopped showing the room (one connection carries all of an account's
+    // rooms) and shows it anew. It gets the room's snapshot; nobody sees a join.
+    let again = {
         let sess = session.lock();
-        if sess.username_in(&room_name).is_some() {
-            return ack_err(st, ack, ERR_ALREADY_IN_ROOM);
+        match sess.username_in(&room_name) {
+            Some(held) if held == username && kind == SocketKind::Banter && sess.kind == Some(SocketKind::Banter) => true,
+            Some(_) => return ack_err(st, ack, ERR_ALREADY_IN_ROOM),
+            None => false,
         }
+    };
+    if !again {
+        let sess = session.lock();
         // DMs (dms/) count neither as a classic socket's room nor against the room limit.
         let rooms = sess.rooms.iter().filter(|(r, _)| !banter_protocol::dms::is_dm(r)).count();
         // A classic socket holds one room, as on a classic server.
@@ -84,7 +92,7 @@ pub(super) fn join(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
             continue; // dropped while we looked it up: load it again
         }
         // A room not yet in the store is created by this join: counted (room_limits.rs).
-        if !g.stored {
+        if !g.stored && !again {
             if let Err(reason) = st.room_limits.take_creation(crate::accounts::handlers::client_ip(s)) {
                 drop(g);
                 st.rooms.evict_if_empty(&room_name);
@@ -95,47 +103,49 @@ pub(super) fn join(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
             // Its creator owns it, when signed in (moderation/).
             crate::moderation::created(st, s, &room_name, now_ms());
         }
-        // A signed-in account's sockets share its name (its devices); guests hold theirs alone.
-        let account = s.extensions.get::<SignedInAs>().filter(|me| me.name == username).map(|me| me.account_id);
-        let mut added = g.add_member_as(&sid, &username, kind, account);
-        if added == Err(JoinError::InUse) && evict_stale_holder(st, &mut g, &username) {
-            added = g.add_member_as(&sid, &username, kind, account);
-        }
-        match added {
-            Ok(()) => {}
-            Err(JoinError::InUse) => return ack_err(st, ack, classic::ERR_IN_USE),
-            Err(JoinError::AlreadyMember) => return ack_err(st, ack, ERR_ALREADY_IN_ROOM),
-        }
-        {
-            let mut sess = session.lock();
-            sess.kind = Some(kind);
-            sess.rooms.push((room_name.clone(), username.clone()));
-        }
         let now = now_ms();
-        let (croom, broom) = (classic_room(&room_name), banter_room(&room_name));
-        s.join(match kind {
-            SocketKind::Classic => croom.clone(),
-            SocketKind::Banter => broom.clone(),
-        });
-        // The classic order: welcome to the joiner, notice to the others, roomData, ack.
-        if kind == SocketKind::Classic {
-            let welcome = ChatMessage { username: classic::ADMIN.into(), text: classic::WELCOME.into(), created_at: now };
-            let _ = s.emit(classic::MESSAGE, &welcome);
+        if !again {
+            // A signed-in account's sockets share its name (its devices); guests hold theirs alone.
+            let account = s.extensions.get::<SignedInAs>().filter(|me| me.name == username).map(|me| me.account_id);
+            let mut added = g.add_member_as(&sid, &username, kind, account);
+            if added == Err(JoinError::InUse) && evict_stale_holder(st, &mut g, &username) {
+                added = g.add_member_as(&sid, &username, kind, account);
+            }
+            match added {
+                Ok(()) => {}
+                Err(JoinError::InUse) => return ack_err(st, ack, classic::ERR_IN_USE),
+                Err(JoinError::AlreadyMember) => return ack_err(st, ack, ERR_ALREADY_IN_ROOM),
+            }
+            {
+                let mut sess = session.lock();
+                sess.kind = Some(kind);
+                sess.rooms.push((room_name.clone(), username.clone()));
+            }
+            let (croom, broom) = (classic_room(&room_name), banter_room(&room_name));
+            s.join(match kind {
+                SocketKind::Classic => croom.clone(),
+                SocketKind::Banter => broom.clone(),
+            });
+            // The classic order: welcome to the joiner, notice to the others, roomData, ack.
+            if kind == SocketKind::Classic {
+                let welcome = ChatMessage { username: classic::ADMIN.into(), text: classic::WELCOME.into(), created_at: now };
+                let _ = s.emit(classic::MESSAGE, &welcome);
+            }
+            let room_data = RoomData { room: room_name.clone(), users: g.room_users() };
+            // Presence per account: an account's second socket (another device) joins unseen.
+            if g.holders_of(&username) == 1 {
+                let notice = ChatMessage { username: classic::ADMIN.into(), text: classic::joined_text(&username), created_at: now };
+                emit::now(&st.metrics, "join notice", s.broadcast().to(croom.clone()).emit(classic::MESSAGE, &notice));
+                let presence =
+                    Presence { room: room_name.clone(), username: username.clone(), event: PresenceEvent::Joined, users: g.usernames(), at: now, signed_in: signed_in_members(st, g.members()) };
+                emit::now(&st.metrics, "presence", s.broadcast().to(broom).emit(ext::PRESENCE, &presence));
+                emit::now(&st.metrics, "roomData", s.within(croom).emit(classic::ROOM_DATA, &room_data));
+            } else if kind == SocketKind::Classic {
+                let _ = s.emit(classic::ROOM_DATA, &room_data);
+            }
+            st.store.ensure_room(&room_name, now);
+            tracing::info!(sid = %s.id, room = %room_name, user = %username, banter = extension.is_some(), transport = ?s.transport_type(), "joined");
         }
-        let room_data = RoomData { room: room_name.clone(), users: g.room_users() };
-        // Presence per account: an account's second socket (another device) joins unseen.
-        if g.holders_of(&username) == 1 {
-            let notice = ChatMessage { username: classic::ADMIN.into(), text: classic::joined_text(&username), created_at: now };
-            emit::now(&st.metrics, "join notice", s.broadcast().to(croom.clone()).emit(classic::MESSAGE, &notice));
-            let presence =
-                Presence { room: room_name.clone(), username: username.clone(), event: PresenceEvent::Joined, users: g.usernames(), at: now, signed_in: signed_in_members(st, g.members()) };
-            emit::now(&st.metrics, "presence", s.broadcast().to(broom).emit(ext::PRESENCE, &presence));
-            emit::now(&st.metrics, "roomData", s.within(croom).emit(classic::ROOM_DATA, &room_data));
-        } else if kind == SocketKind::Classic {
-            let _ = s.emit(classic::ROOM_DATA, &room_data);
-        }
-        st.store.ensure_room(&room_name, now);
-        tracing::info!(sid = %s.id, room = %room_name, user = %username, banter = extension.is_some(), transport = ?s.transport_type(), "joined");
 
         // The room becomes one of the account's (membership/), with its read marker.
         let read_seq = crate::membership::handlers::joined(st, s, &room_name, &username, g.latest_seq(), now);
