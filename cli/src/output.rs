@@ -90,8 +90,8 @@ impl Printer {
             }
             ClientEvent::UserJoined { room, username, .. } => format!("{}* {username} joined", prefix(room)),
             ClientEvent::UserLeft { room, username, .. } => format!("{}* {username} left", prefix(room)),
-            ClientEvent::Users { room, users, .. } => {
-                format!("{}* in the room: {}", prefix(room), users.join(", "))
+            ClientEvent::Users { room, users, signed_in, .. } => {
+                format!("{}* in the room: {}", prefix(room), member_list(users, signed_in))
             }
             ClientEvent::Typing {
                 room,
@@ -168,4 +168,31 @@ pub fn json_line(event: &ClientEvent) -> String {
 /// events say the same, on both kinds of server).
 fn is_presence_notice(text: &str) -> bool {
     text.ends_with(" has joined!") || text.ends_with(" has left!")
+}
+
+/// Members with guests marked when some are signed in (a Banter server says who is): "ann,
+/// bob, gus (guest)". Where nobody is signed in (a classic server, or guests only) no name is
+/// marked: none is verified.
+fn member_list(users: &[String], signed_in: &[String]) -> String {
+    if signed_in.is_empty() {
+        return users.join(", ");
+    }
+    users
+        .iter()
+        .map(|u| if signed_in.contains(u) { u.clone() } else { format!("{u} (guest)") })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+
+#[cfg(test)]
+mod member_list_tests {
+    use super::member_list;
+
+    #[test]
+    fn guests_are_marked_beside_accounts() {
+        let users = ["ann".to_string(), "gus".to_string()];
+        assert_eq!(member_list(&users, &["ann".to_string()]), "ann, gus (guest)");
+        assert_eq!(member_list(&users, &[]), "ann, gus", "nobody verified: nothing to tell apart");
+    }
 }
