@@ -15,6 +15,8 @@ APT_PACKAGES=(
   dbus dbus-x11 at-spi2-core python3-dbus python3-gi python3-xlib gnome-keyring libsecret-tools
   # a real browser for the tutorial page served by banter-server --public (tests/node/public.test.mjs)
   chromium chromium-driver
+  # self-signed certificates for the https tests (client/tests/tls.rs, cli/tests/tls.rs)
+  openssl
 )
 
 SUDO=""

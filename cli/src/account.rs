@@ -22,6 +22,10 @@ pub struct AccountArgs {
     /// The server's access token, when it has one (default: the token stored for it).
     #[arg(long)]
     pub token: Option<String>,
+    /// Trust this SHA-256 certificate fingerprint for this (https) server only: for a
+    /// self-signed or private-CA certificate, as the error that refused it showed.
+    #[arg(long, value_name = "SHA256")]
+    pub trust_fingerprint: Option<String>,
 }
 
 #[derive(clap::Subcommand)]
@@ -83,6 +87,7 @@ fn code_of(e: &ClientError) -> u8 {
 /// One line on stderr in plain words.
 fn fail(e: &ClientError) -> u8 {
     eprintln!("banter-cli: {}", e.summary());
+    crate::trust_hint(e);
     code_of(e)
 }
 
@@ -113,6 +118,7 @@ async fn prepare(args: &AccountArgs) -> Result<(ServerUrl, ServerAccess, Client)
     };
     // The account calls keep nothing on disk.
     let (client, _events) = Client::new(ClientConfig::new(std::env::temp_dir().join("banter-cli")));
+    crate::trust(&client, server.as_str(), args.trust_fingerprint.as_deref())?;
     let access = ServerAccess::new(server.as_str()).token(token);
     Ok((server, access, client))
 }

@@ -18,6 +18,7 @@ use crate::{exit, token, ChatArgs};
 /// One line on stderr in plain words (connection errors without the transport's chain).
 fn fail(code: u8, e: &ClientError) -> u8 {
     eprintln!("banter-cli: {}", e.summary());
+    crate::trust_hint(e);
     code
 }
 
@@ -53,6 +54,9 @@ pub async fn run(args: ChatArgs) -> u8 {
     let mut config = ClientConfig::new(data_dir);
     config.request_timeout = Duration::from_secs(args.ack_timeout.max(1));
     let (client, mut events) = Client::new(config);
+    if let Err(e) = crate::trust(&client, server.as_str(), args.trust_fingerprint.as_deref()) {
+        return fail(exit::USAGE, &e);
+    }
 
     // Print every event as it comes; hand acks to the main task.
     let printer = Printer {

@@ -67,6 +67,10 @@ pub struct ChatArgs {
     /// Access token (default: the token stored for this server, if any).
     #[arg(long)]
     pub token: Option<String>,
+    /// Trust this SHA-256 certificate fingerprint for this (https) server only: for a
+    /// self-signed or private-CA certificate, as the error that refused it showed.
+    #[arg(long, value_name = "SHA256")]
+    pub trust_fingerprint: Option<String>,
     /// One JSON object per line on stdout.
     #[arg(long)]
     pub json: bool,
@@ -98,6 +102,10 @@ pub struct DmArgs {
     /// Access token (default: the token stored for this server, if any).
     #[arg(long)]
     pub token: Option<String>,
+    /// Trust this SHA-256 certificate fingerprint for this (https) server only: for a
+    /// self-signed or private-CA certificate, as the error that refused it showed.
+    #[arg(long, value_name = "SHA256")]
+    pub trust_fingerprint: Option<String>,
     /// One JSON object per line on stdout.
     #[arg(long)]
     pub json: bool,
@@ -119,6 +127,7 @@ impl From<DmArgs> for ChatArgs {
             name: d.name,
             rooms: Vec::new(),
             token: d.token,
+            trust_fingerprint: d.trust_fingerprint,
             json: d.json,
             data_dir: d.data_dir,
             outcome_timeout: d.outcome_timeout,
@@ -140,6 +149,21 @@ enum TokenAction {
         #[arg(long)]
         server: String,
     },
+}
+
+/// Trusts `--trust-fingerprint` for `server` in `client` (a malformed one is a usage error).
+pub fn trust(client: &banter_client::Client, server: &str, fingerprint: Option<&str>) -> Result<(), banter_client::ClientError> {
+    match fingerprint {
+        Some(fp) => client.trust_certificate(server, Some(banter_client::Fingerprint::parse(fp)?)),
+        None => Ok(()),
+    }
+}
+
+/// After an untrusted certificate: how to trust it, on stderr.
+pub fn trust_hint(e: &banter_client::ClientError) {
+    if let banter_client::ClientError::UntrustedCertificate { fingerprint, .. } = e {
+        eprintln!("banter-cli: to trust it for this server, run again with --trust-fingerprint {fingerprint}");
+    }
 }
 
 /// Exit codes.

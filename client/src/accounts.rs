@@ -239,6 +239,7 @@ impl Link {
             &server,
             at.token.as_deref(),
             session.map(SessionToken::expose),
+            client.pool.pins.get(&server),
             config.connect_timeout,
         )
         .await?;

@@ -77,18 +77,20 @@ impl Connection {
         server: &ServerUrl,
         token: Option<&str>,
         session: Option<&str>,
+        pin: Option<crate::tls::Fingerprint>,
         connect_timeout: Duration,
     ) -> Result<(Connection, mpsc::UnboundedReceiver<Raw>), ClientError> {
+        // A pinned server's certificate is checked first, and then trusted alone (tls.rs).
+        let tls = crate::tls::connector_for(server, pin, connect_timeout).await?;
+        let tls = &tls;
         // Each attempt has its own channel: a failed attempt's handlers may still report.
         let connect = |transport| async move {
             let (tx, rx) = mpsc::unbounded_channel::<Raw>();
-            let result = tokio::time::timeout(
-                connect_timeout,
-                builder(server, token, session, &tx)
-                    .transport_type(transport)
-                    .connect(),
-            )
-            .await;
+            let mut b = builder(server, token, session, &tx).transport_type(transport);
+            if let Some(tls) = tls {
+                b = b.tls_config(tls.clone());
+            }
+            let result = tokio::time::timeout(connect_timeout, b.connect()).await;
             (result, tx, rx)
         };
         let timed_out = || ClientError::ConnectTimeout {
@@ -108,7 +110,16 @@ impl Connection {
                     (Ok(Ok(c)), tx, rx) => (c, tx, rx),
                 }
             }
-            (Ok(Err(e)), ..) => return Err(classify_connect_error(server, &e)),
+            (Ok(Err(e)), ..) => {
+                let e = classify_connect_error(server, &e);
+                // Refused by the system's roots: say which certificate, so it can be trusted.
+                return Err(match e {
+                    ClientError::Tls { detail, .. } if tls.is_none() && certificate_refused(&detail) => {
+                        crate::tls::untrusted(server, detail, connect_timeout).await
+                    }
+                    e => e,
+                });
+            }
         };
         let conn = Connection { client, tx, room: None };
         // Wait for the server's CONNECT (or CONNECT_ERROR). Events before it are kept.
@@ -380,6 +391,14 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
         source = s.source();
     }
     chain
+}
+
+/// Whether a TLS failure is the certificate's (as opposed to, say, plain HTTP on https).
+fn certificate_refused(detail: &str) -> bool {
+    let d = detail.to_lowercase();
+    ["certificate verify failed", "self-signed", "self signed", "unable to get local issuer", "certificate has expired", "unknown ca", "hostname mismatch"]
+        .iter()
+        .any(|w| d.contains(w))
 }
 
 /// Turns a failed transport connect into an error, with the whole error chain as detail.

@@ -15,6 +15,13 @@ pub enum ClientError {
     /// The TLS handshake failed (bad certificate, plain HTTP on an https URL…).
     #[error("TLS failure talking to {server}: {detail}")]
     Tls { server: String, detail: String },
+    /// The system does not trust the server's certificate (self-signed, a private CA):
+    /// `fingerprint` is what the user may choose to trust for this server.
+    #[error("{server}'s certificate is not trusted by this system (SHA-256 fingerprint {fingerprint}); trust it only if you know it is that server's: {detail}")]
+    UntrustedCertificate { server: String, fingerprint: String, detail: String },
+    /// A pinned server presented another certificate than the one trusted for it.
+    #[error("{server} presented a different certificate than the one you trusted: trusted {pinned}, presented {presented}. Someone may be intercepting the connection, or the server's certificate was replaced")]
+    CertificateChanged { server: String, pinned: String, presented: String },
     /// The server refused the connection because of the token.
     #[error("{server} refused the connection: {message}")]
     Unauthorized { server: String, message: String },
@@ -133,6 +140,8 @@ impl ClientError {
             ClientError::InvalidUrl { .. } => "invalid_url",
             ClientError::Unreachable { .. } => "unreachable",
             ClientError::Tls { .. } => "tls",
+            ClientError::UntrustedCertificate { .. } => "untrusted_certificate",
+            ClientError::CertificateChanged { .. } => "certificate_changed",
             ClientError::Unauthorized { .. } => "unauthorized",
             ClientError::ConnectRefused { .. } => "connect_refused",
             ClientError::ConnectTimeout { .. } => "connect_timeout",
@@ -215,6 +224,10 @@ impl ClientError {
             ClientError::AccountsUnsupported { server } => {
                 format!("{} is a Banter server without accounts", host_of(server))
             }
+            ClientError::UntrustedCertificate { server, fingerprint, .. } => format!(
+                "The certificate of {} is not trusted by this system (self-signed or from a private authority). Its SHA-256 fingerprint is {fingerprint}: trust it only if it is the one its owner gave you",
+                host_of(server)
+            ),
             other => other.to_string(),
         }
     }

@@ -37,6 +37,7 @@ pub mod pacing;
 mod room;
 pub mod time;
 pub mod timeline;
+pub mod tls;
 pub mod url;
 
 use std::collections::HashMap;
@@ -55,6 +56,7 @@ pub use credentials::CredentialStore;
 pub use dms::{DmJoined, DmOptions};
 pub use error::{ClientError, ErrorPayload, Result};
 pub use events::{AckStatus, ClientEvent, EventStream, ServerKind};
+pub use tls::Fingerprint;
 pub use url::ServerUrl;
 pub use banter_protocol::classic::Location;
 
@@ -207,7 +209,7 @@ pub struct Client {
     /// Rooms whose join is under way (it may wait for a server that is down).
     joining: Arc<Mutex<std::collections::HashSet<RoomKey>>>,
     /// The connections, shared by the rooms of one identity on one Banter server.
-    pool: Arc<mux::Pool>,
+    pub(crate) pool: Arc<mux::Pool>,
 }
 
 /// Takes a room out of [`Client::joining`] when its join ends, however it ends.
@@ -436,6 +438,19 @@ impl Client {
                     .collect()
             })
             .unwrap_or_default()
+    }
+
+    /// Trusts `fingerprint` as `server`'s certificate from now on (for every connection of
+    /// this client to it; the app and the CLI keep the pin and set it again at start), or
+    /// forgets the pin with `None`. Only for `https://` servers; the fingerprint is what
+    /// `untrusted_certificate` showed, or what the server's owner gave.
+    pub fn trust_certificate(&self, server: &str, fingerprint: Option<Fingerprint>) -> Result<()> {
+        let server = ServerUrl::parse(server)?;
+        if !server.is_tls() && fingerprint.is_some() {
+            return Err(ClientError::InvalidInput(format!("{server} is not an https:// server: there is no certificate to trust")));
+        }
+        self.pool.pins.set(server, fingerprint);
+        Ok(())
     }
 
     /// How many connections to servers are open (one per identity on each Banter server,

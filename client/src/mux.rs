@@ -73,6 +73,8 @@ enum Verdict {
 /// Every shared connection of a [`crate::Client`].
 #[derive(Default)]
 pub(crate) struct Pool {
+    /// The client's pinned certificates, for every connection.
+    pub(crate) pins: crate::tls::Pins,
     muxes: Mutex<HashMap<MuxKey, Arc<Mux>>>,
     /// The dedicated muxes of rooms on classic servers (for counting).
     dedicated: Mutex<Vec<Weak<Mux>>>,
@@ -96,7 +98,7 @@ impl Pool {
                 match muxes.get(&key) {
                     Some(m) => m.clone(),
                     None => {
-                        let m = Mux::new(key.clone(), session, connect_timeout, Arc::downgrade(self));
+                        let m = Mux::new(key.clone(), session, connect_timeout, Arc::downgrade(self), self.pins.clone());
                         m.enlist(room);
                         muxes.insert(key, m.clone());
                         return m;
@@ -110,7 +112,7 @@ impl Pool {
                 Verdict::Shared if existing.try_enlist(room) => return existing,
                 Verdict::Shared => {} // its last room left meanwhile: the next one is made fresh
                 Verdict::Alone if existing.classic() => {
-                    let m = Mux::new(key, session, connect_timeout, Weak::new());
+                    let m = Mux::new(key, session, connect_timeout, Weak::new(), self.pins.clone());
                     m.enlist(room);
                     let mut dedicated = lock(&self.dedicated);
                     dedicated.retain(|w| w.strong_count() > 0);
@@ -151,6 +153,8 @@ pub(crate) struct Mux {
     session: Option<SessionToken>,
     connect_timeout: Duration,
     pool: Weak<Pool>,
+    /// The client's pinned certificates (tls.rs).
+    pins: crate::tls::Pins,
     state: Mutex<State>,
     /// Only one room opens the connection; the others wait for it.
     opening: tokio::sync::Mutex<()>,
@@ -192,12 +196,13 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Mux {
-    fn new(key: MuxKey, session: Option<SessionToken>, connect_timeout: Duration, pool: Weak<Pool>) -> Arc<Mux> {
+    fn new(key: MuxKey, session: Option<SessionToken>, connect_timeout: Duration, pool: Weak<Pool>, pins: crate::tls::Pins) -> Arc<Mux> {
         Arc::new(Mux {
             key,
             session,
             connect_timeout,
             pool,
+            pins,
             state: Mutex::default(),
             opening: tokio::sync::Mutex::new(()),
             verdict: watch::channel(Verdict::Pending).0,
@@ -244,8 +249,9 @@ impl Mux {
             Some(l) => l,
             None => {
                 let session = self.session.as_ref().map(SessionToken::expose);
+                let pin = self.pins.get(&self.key.server);
                 let (conn, rx) =
-                    Connection::open(&self.key.server, self.key.token.as_deref(), session, self.connect_timeout).await?;
+                    Connection::open(&self.key.server, self.key.token.as_deref(), session, pin, self.connect_timeout).await?;
                 let mut st = lock(&self.state);
                 st.generation += 1;
                 let generation = st.generation;

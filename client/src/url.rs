@@ -76,6 +76,16 @@ impl ServerUrl {
     pub fn is_tls(&self) -> bool {
         self.0.starts_with("https://")
     }
+
+    /// The host (IPv6 without brackets) and port (the scheme's default if none was given).
+    pub fn host_port(&self) -> Option<(String, u16)> {
+        let url = url::Url::parse(&self.0).ok()?;
+        let host = match url.host()? {
+            url::Host::Ipv6(a) => a.to_string(),
+            other => other.to_string(),
+        };
+        Some((host, url.port_or_known_default()?))
+    }
 }
 
 impl fmt::Display for ServerUrl {

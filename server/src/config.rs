@@ -63,6 +63,14 @@ pub struct Cli {
     #[arg(long, env = "BANTER_PROFANITY", value_enum, default_value_t = ProfanityMode::Tutorial)]
     pub profanity: ProfanityMode,
 
+    /// Serve HTTPS (and WSS) with this certificate chain (PEM); needs `--tls-key`.
+    #[arg(long, env = "BANTER_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The certificate's private key (PEM, PKCS#8: `BEGIN PRIVATE KEY`); needs `--tls-cert`.
+    #[arg(long, env = "BANTER_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
     /// Log format: `text` or `json`. Filter with RUST_LOG (default `info`).
     #[arg(long, env = "BANTER_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
     pub log_format: String,
@@ -143,6 +151,8 @@ pub struct Config {
     pub socket_buffer: usize,
     /// The directory served at `/` (`--public`), checked to exist at start-up.
     pub public_dir: Option<PathBuf>,
+    /// HTTPS: the certificate chain and key files (PEM).
+    pub tls: Option<(PathBuf, PathBuf)>,
     pub profanity: ProfanityMode,
     /// Who may register and chat, and the session idle expiry.
     pub accounts: crate::accounts::Policy,
@@ -195,6 +205,7 @@ impl Cli {
             history_on_join: self.history_on_join.min(crate::store::MAX_PAGE),
             socket_buffer: self.socket_buffer.max(16),
             public_dir: self.public,
+            tls: self.tls_cert.zip(self.tls_key),
             profanity: self.profanity,
             accounts: crate::accounts::Policy {
                 registration: match self.registration {

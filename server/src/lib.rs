@@ -22,6 +22,7 @@ pub mod session;
 pub mod sqlite_schema;
 pub mod state;
 pub mod store;
+pub mod tls;
 
 use std::future::{ready, Future};
 use std::sync::Arc;
@@ -59,6 +60,8 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
     let public = config.public_dir.as_deref().map(public::PublicDir::open).transpose()?;
+    // Read before anything starts: a bad certificate is a start-up error.
+    let tls = config.tls.as_ref().map(|(cert, key)| tls::acceptor(cert, key)).transpose()?;
     let store = Store::open(&config.db_path)?;
     let account_store = accounts::store::SqliteAccountStore::open(&config.db_path)?;
     let accounts = accounts::Accounts::new(Arc::new(account_store), config.accounts);
@@ -147,6 +150,14 @@ pub async fn serve(
         // Long-lived WebSockets would keep the graceful shutdown waiting: close them first.
         close_io.close().await;
     };
+    // The peer's address reaches the handshake (`ConnectInfo`): sign-ins are limited per address.
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    if let Some(tls) = tls {
+        tracing::info!("serving HTTPS");
+        let listener = tls::TlsListener::new(listener, tls)?.tap_io(|_| ());
+        axum::serve(listener, app).with_graceful_shutdown(graceful).await?;
+        return Ok(());
+    }
     // Nagle's algorithm would hold a small frame written while an earlier one is still
     // unacknowledged until the peer's delayed ACK (40 ms on Linux): chat frames are small
     // and latency matters, so every accepted connection gets TCP_NODELAY (as Node sets it).
@@ -155,8 +166,6 @@ pub async fn serve(
             tracing::debug!(error = %e, "cannot set TCP_NODELAY");
         }
     });
-    // The peer's address reaches the handshake (`ConnectInfo`): sign-ins are limited per address.
-    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(graceful).await?;
     receipts.abort();
     housekeeping.abort();

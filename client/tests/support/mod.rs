@@ -401,3 +401,27 @@ impl V2Server {
     }
 }
 
+
+/// A self-signed certificate for 127.0.0.1 in `dir` (`cert.pem`, `key.pem`), made by the
+/// `openssl` command, and its SHA-256 fingerprint as openssl prints it (`AB:CD:…`).
+pub fn self_signed(dir: &Path) -> String {
+    let ok = Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=banter-test"])
+        .args(["-addext", "subjectAltName=IP:127.0.0.1"])
+        .arg("-keyout")
+        .arg(dir.join("key.pem"))
+        .arg("-out")
+        .arg(dir.join("cert.pem"))
+        .output()
+        .expect("openssl");
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    let fp = Command::new("openssl").args(["x509", "-noout", "-fingerprint", "-sha256", "-in"]).arg(dir.join("cert.pem")).output().unwrap();
+    let line = String::from_utf8(fp.stdout).unwrap();
+    line.trim().rsplit_once('=').unwrap().1.to_owned()
+}
+
+/// banter-server serving HTTPS with the certificate of [`self_signed`] in `certs`.
+pub fn start_https(db: &Path, certs: &Path, port: u16) -> Proc {
+    let (cert, key) = (certs.join("cert.pem"), certs.join("key.pem"));
+    start_banter_with(db, port, None, 0, &["--tls-cert", cert.to_str().unwrap(), "--tls-key", key.to_str().unwrap()])
+}
