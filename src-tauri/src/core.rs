@@ -3,7 +3,7 @@
 //! into one snapshot so old messages reach the page through the `join` command (or one
 //! `room` event after a re-join), never one event per old message.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -12,7 +12,7 @@ use banter_client::{AckStatus, ClientError, ClientEvent, EventStream, ServerKind
 use tokio::sync::oneshot;
 
 use crate::error::{CommandError, ErrorCode};
-use crate::ipc::{ConnectionState, Delivery, DeliveryState, MessageKind, MessageView, RoomSnapshot, UiEvent};
+use crate::ipc::{ConnectionState, Delivery, DeliveryState, MessageKind, MessageView, RoomInfoView, RoomSnapshot, UiEvent};
 use crate::notify_policy;
 
 /// What the glue reports: a UI event, and what notifications should consider.
@@ -37,6 +37,10 @@ struct RoomInfo {
     history: Vec<MessageView>,
     /// A direct message's members (account names, sorted; ours included).
     dm_members: Option<Vec<String>>,
+    /// Those of `users` who are signed-in accounts.
+    signed_in: Vec<String>,
+    /// Owner, topic, privacy, moderators, our role.
+    info: Option<RoomInfoView>,
 }
 
 impl RoomInfo {
@@ -65,6 +69,9 @@ struct Inner {
     /// Waiting for the first join of a DM whose id is not known yet (opened by its members'
     /// names), by server; `open_dm` opens one such DM at a time per app.
     dm_waiters: HashMap<String, oneshot::Sender<RoomSnapshot>>,
+    /// Rooms we were removed from (kicked, banned, left on another device): the
+    /// `disconnected` that follows is theirs, not the server's.
+    ended: HashSet<Key>,
     local_ids: u64,
     /// The last [`CACHE_PER_ROOM`] lines of each room, kept on disk so a room shows its
     /// recent past at start (banter-client resumes from the last seq it saw, so a re-join
@@ -162,16 +169,29 @@ pub fn view(
         day_label,
         own,
         delivery: own.then(Delivery::delivered),
+        removed: false,
+        removed_by: None,
     }
+}
+
+/// How many of a snapshot's messages are unread after the account's marker `read_seq`
+/// (not our own, not notices, not removed).
+pub fn unread_after(messages: &[MessageView], read_seq: u64) -> u64 {
+    messages
+        .iter()
+        .filter(|m| m.seq.is_some_and(|s| s > read_seq) && !m.own && m.kind != MessageKind::Notice && !m.removed)
+        .count() as u64
 }
 
 /// A `message` event of an older-history page, ready to show (other events: `None`).
 pub fn history_view(ev: ClientEvent) -> Option<MessageView> {
-    let ClientEvent::Message { room, id, seq, username, text, kind, created_at, mine, .. } = ev else {
+    let ClientEvent::Message { room, id, seq, username, text, kind, created_at, mine, removed, .. } = ev else {
         return None;
     };
     let kind = if kind == "location" { MessageKind::Location } else { MessageKind::Text };
-    Some(view(id?, &room, seq, username, kind, text, created_at, mine))
+    let mut m = view(id?, &room, seq, username, kind, text, created_at, mine);
+    m.removed = removed;
+    Some(m)
 }
 
 impl Glue {
@@ -251,13 +271,20 @@ impl Glue {
                 };
                 vec![ui(UiEvent::Connection { server: server.clone(), state: ConnectionState::Reconnecting, detail: Some(detail) })]
             }
-            ClientEvent::Disconnected { server, room, reason } => vec![ui(UiEvent::Connection {
-                server,
-                state: ConnectionState::Disconnected,
-                detail: Some(format!("Disconnected from {room}: {reason}")),
-            })],
-            ClientEvent::Joined { server, room, username, kind, max_message_chars, rejoin, .. } => {
+            ClientEvent::Disconnected { server, room, reason } => {
+                // a room we were removed from ends alone: the server is still there
+                if g.ended.remove(&(server.clone(), room.clone())) {
+                    return Vec::new();
+                }
+                vec![ui(UiEvent::Connection {
+                    server,
+                    state: ConnectionState::Disconnected,
+                    detail: Some(format!("Disconnected from {room}: {reason}")),
+                })]
+            }
+            ClientEvent::Joined { server, room, username, kind, max_message_chars, rejoin, read_seq, .. } => {
                 let key = (server.clone(), room.clone());
+                g.ended.remove(&key);
                 let info = g.rooms.entry(key.clone()).or_default();
                 info.username = username.clone();
                 info.banter = kind == ServerKind::Banter;
@@ -266,6 +293,8 @@ impl Glue {
                 let users = info.users.clone();
                 let banter = info.banter;
                 let dm_members = info.dm_members.clone();
+                let signed_in = info.signed_in.clone();
+                let room_info = info.info.clone();
                 for m in &fresh {
                     cache_put(&mut g.cache, &key, m);
                 }
@@ -276,16 +305,20 @@ impl Glue {
                 // Older messages exist on a Banter server when the oldest one shown is not the
                 // room's first (seqs start at 1): "Load older messages" fetches them.
                 let more = banter && messages.iter().find_map(|m| m.seq).is_some_and(|seq| seq > 1);
+                let unread = read_seq.map(|r| unread_after(&messages, r));
                 let snapshot = RoomSnapshot {
                     server: server.clone(),
                     room: room.clone(),
                     username,
                     users,
-                    messages,
                     more,
                     max_message_chars,
                     banter,
                     dm_members,
+                    signed_in,
+                    unread,
+                    info: room_info,
+                    messages,
                 };
                 let waiter = match g.waiters.remove(&key) {
                     Some(w) => Some(w),
@@ -306,8 +339,7 @@ impl Glue {
                 g.rooms.remove(&(server, room));
                 Vec::new()
             }
-            ClientEvent::Message { server, room, id, seq, username, text, kind, created_at, mine, system, history, removed: _ } => {
-                tracing::debug!(%server, %room, ?seq, history, mine, "message");
+            ClientEvent::Message { server, room, id, seq, username, text, kind, created_at, mine, system, history, removed } => {
                 let id = id.unwrap_or_else(|| {
                     g.local_ids += 1;
                     format!("classic-{}", g.local_ids)
@@ -321,7 +353,8 @@ impl Glue {
                 };
                 // a notification says what a location is, not its URL
                 let notice_text = if mkind == MessageKind::Location { "shared a location".to_owned() } else { text.clone() };
-                let m = view(id, &room, seq, username.clone(), mkind, text, created_at, mine);
+                let mut m = view(id, &room, seq, username.clone(), mkind, text, created_at, mine);
+                m.removed = removed;
                 let key = (server.clone(), room.clone());
                 if !history {
                     cache_put(&mut g.cache, &key, &m);
@@ -333,7 +366,7 @@ impl Glue {
                     return Vec::new();
                 }
                 let (label, direct) = info.label(&room);
-                let notify = (!mine && !system).then(|| notify_policy::Event {
+                let notify = (!mine && !system && !removed).then(|| notify_policy::Event {
                     server: server.clone(),
                     room: room.clone(),
                     label,
@@ -361,18 +394,21 @@ impl Glue {
                     kind: notify_policy::EventKind::Joined,
                 };
                 let users = info.users.clone();
-                vec![CoreEvent { ui: UiEvent::Presence { server, room, username, joined: true, users }, notify: Some(notify) }]
+                let signed_in = info.signed_in.clone();
+                vec![CoreEvent { ui: UiEvent::Presence { server, room, username, joined: true, users, signed_in }, notify: Some(notify) }]
             }
             ClientEvent::UserLeft { server, room, username } => {
                 let info = g.rooms.entry((server.clone(), room.clone())).or_default();
                 info.users.retain(|u| *u != username);
                 let users = info.users.clone();
-                vec![ui(UiEvent::Presence { server, room, username, joined: false, users })]
+                let signed_in = info.signed_in.clone();
+                vec![ui(UiEvent::Presence { server, room, username, joined: false, users, signed_in })]
             }
-            ClientEvent::Users { server, room, users, signed_in: _ } => {
+            ClientEvent::Users { server, room, users, signed_in } => {
                 let info = g.rooms.entry((server.clone(), room.clone())).or_default();
                 info.users = users.clone();
-                vec![ui(UiEvent::Presence { server, room, username: String::new(), joined: true, users })]
+                info.signed_in = signed_in.clone();
+                vec![ui(UiEvent::Presence { server, room, username: String::new(), joined: true, users, signed_in })]
             }
             ClientEvent::Typing { server, room, username, typing } => vec![ui(UiEvent::Typing { server, room, username, typing })],
             ClientEvent::Pending { server, room, id, .. } => {
@@ -405,12 +441,35 @@ impl Glue {
                 tracing::warn!(%code, "core reported an error");
                 vec![ui(UiEvent::Error { error: CommandError::new(ErrorCode::Internal, message) })]
             }
-            // Room settings, tombstones, kicks and read markers: not shown by the app yet.
-            ClientEvent::RoomInfo { .. }
-            | ClientEvent::Removed { .. }
-            | ClientEvent::Kicked { .. }
-            | ClientEvent::ReadMarker { .. }
-            | ClientEvent::RoomLeft { .. } => Vec::new(),
+            ClientEvent::RoomInfo { server, room, owner, topic, private, moderators, role } => {
+                let info = g.rooms.entry((server.clone(), room.clone())).or_default();
+                // a broadcast after a change carries no role: ours stays what the join said
+                let role = role.or_else(|| info.info.as_ref().and_then(|i| i.role.clone()));
+                let members = info.info.as_ref().and_then(|i| i.members.clone());
+                let view = RoomInfoView { owner, topic, private, moderators, role, members };
+                info.info = Some(view.clone());
+                vec![ui(UiEvent::RoomInfo { server, room, info: view })]
+            }
+            ClientEvent::Removed { server, room, id, by, .. } => {
+                if let Some(m) = g.cache.get_mut(&(server.clone(), room.clone())).and_then(|q| q.iter_mut().find(|m| m.id == id)) {
+                    m.text.clear();
+                    m.removed = true;
+                    m.removed_by = Some(by.clone());
+                    g.dirty = true;
+                }
+                vec![ui(UiEvent::Removed { server, room, id, by })]
+            }
+            ClientEvent::Kicked { server, room, by, banned } => {
+                g.ended.insert((server.clone(), room.clone()));
+                vec![ui(UiEvent::Kicked { server, room, by, banned })]
+            }
+            ClientEvent::ReadMarker { server, room, read_seq, unread, .. } => {
+                vec![ui(UiEvent::ReadMarker { server, room, read_seq, unread })]
+            }
+            ClientEvent::RoomLeft { server, room } => {
+                g.ended.insert((server.clone(), room.clone()));
+                vec![ui(UiEvent::RoomLeft { server, room })]
+            }
         }
     }
 
@@ -533,6 +592,41 @@ mod tests {
             max_message_chars,
             read_seq: None,
         }
+    }
+
+    #[test]
+    fn unread_from_the_read_marker_and_tombstones_and_kicks() {
+        let g = Glue::default();
+        let mut rx = g.expect_snapshot("http://s", "lobby");
+        for (seq, who) in [(1, "bob"), (2, "ann"), (3, "bob")] {
+            let mut ev = msg(true, who == "ann", who);
+            if let ClientEvent::Message { seq: s, id, .. } = &mut ev {
+                *s = Some(seq);
+                *id = Some(format!("m{seq}"));
+            }
+            g.translate(ev);
+        }
+        let mut j = joined(false, Some(3), 2000);
+        if let ClientEvent::Joined { read_seq, .. } = &mut j {
+            *read_seq = Some(1);
+        }
+        g.translate(j);
+        let snap = rx.try_recv().unwrap();
+        assert_eq!(snap.unread, Some(1), "after seq 1: bob's seq 3, not ann's own seq 2");
+        // a removal: the cached line becomes a tombstone, the page is told who did it
+        let out = g.translate(ClientEvent::Removed { server: "http://s".into(), room: "lobby".into(), id: "m3".into(), seq: 3, by: "ann".into() });
+        assert!(matches!(&out[0].ui, UiEvent::Removed { by, .. } if by == "ann"));
+        let cached = g.inner.lock().unwrap().cache[&("http://s".to_owned(), "lobby".to_owned())].iter().find(|m| m.id == "m3").cloned().unwrap();
+        assert!(cached.removed && cached.text.is_empty() && cached.removed_by.as_deref() == Some("ann"));
+        // kicked: said once, and the disconnect that follows is the room's, not the server's
+        let out = g.translate(ClientEvent::Kicked { server: "http://s".into(), room: "lobby".into(), by: "ann".into(), banned: false });
+        assert!(matches!(&out[0].ui, UiEvent::Kicked { banned: false, .. }));
+        let out = g.translate(ClientEvent::Disconnected { server: "http://s".into(), room: "lobby".into(), reason: "kicked".into() });
+        assert!(out.is_empty(), "no server-wide 'disconnected'");
+        // a room's settings broadcast keeps our role from the join
+        g.translate(ClientEvent::RoomInfo { server: "http://s".into(), room: "lobby".into(), owner: Some("ann".into()), topic: "t".into(), private: false, moderators: vec![], role: Some("owner".into()) });
+        let out = g.translate(ClientEvent::RoomInfo { server: "http://s".into(), room: "lobby".into(), owner: Some("ann".into()), topic: "new".into(), private: true, moderators: vec![], role: None });
+        assert!(matches!(&out[0].ui, UiEvent::RoomInfo { info, .. } if info.role.as_deref() == Some("owner") && info.topic == "new"));
     }
 
     #[test]

@@ -113,6 +113,84 @@ pub struct RoomSnapshot {
     /// A direct message (`room` is its `dm:…` id): its members' account names, sorted, yours
     /// included. `None` for a room.
     pub dm_members: Option<Vec<String>>,
+    /// Those of `users` who are signed-in accounts (verified names); the others are guests.
+    /// Empty on a classic server, where no name is verified.
+    pub signed_in: Vec<String>,
+    /// Unread messages for this account (from its read marker, the same on every device);
+    /// `None` when the server keeps no marker (a guest, a classic server).
+    pub unread: Option<u64>,
+    /// Owner, topic, privacy, moderators and your role (servers with moderation).
+    pub info: Option<RoomInfoView>,
+}
+
+/// A room's owner and settings, and your role in it (`docs/protocol.md` § 9).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RoomInfoView {
+    pub owner: Option<String>,
+    pub topic: String,
+    pub private: bool,
+    pub moderators: Vec<String>,
+    /// `admin`, `owner`, `moderator`, `member` or `none`; `None` when not known.
+    pub role: Option<String>,
+    /// A private room's invited members (owners, admins and moderators see them).
+    pub members: Option<Vec<String>>,
+}
+
+impl RoomInfoView {
+    pub fn from_info(i: banter_client::RoomInfo) -> Self {
+        let role = i.role.and_then(|r| serde_json::to_value(r).ok()).and_then(|v| v.as_str().map(str::to_owned));
+        Self { owner: i.owner, topic: i.topic, private: i.private, moderators: i.moderators, role, members: i.members }
+    }
+}
+
+/// `mark_read` input: every message up to `seq` has been seen.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MarkReadRequest {
+    pub server: String,
+    pub room: String,
+    pub seq: u64,
+}
+
+/// `room_settings` input (owners and admins); `None` leaves a setting as it is.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RoomSettingsRequest {
+    pub server: String,
+    pub room: String,
+    pub topic: Option<String>,
+    pub private: Option<bool>,
+    /// The whole new list of moderators (account names).
+    pub moderators: Option<Vec<String>>,
+}
+
+/// `room_members` input: invite accounts to a private room, or take them off.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RoomMembersRequest {
+    pub server: String,
+    pub room: String,
+    pub add: Vec<String>,
+    pub remove: Vec<String>,
+}
+
+/// `remove_message` input.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageRequest {
+    pub server: String,
+    pub room: String,
+    pub id: String,
+}
+
+/// `kick` / `ban` input.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MemberRequest {
+    pub server: String,
+    pub room: String,
+    pub name: String,
 }
 
 /// `open_dm` input: the other members' account names (`with`, 1 to 7), or a DM's id (`dm`).
@@ -316,6 +394,12 @@ pub struct MessageView {
     pub own: bool,
     /// Only for your own messages.
     pub delivery: Option<Delivery>,
+    /// A moderator removed it: a tombstone (`text` is empty).
+    #[serde(default)]
+    pub removed: bool,
+    /// Who removed it, when known (live removals; history says only that it was).
+    #[serde(default)]
+    pub removed_by: Option<String>,
 }
 
 /// Connection state of one server.
@@ -335,10 +419,20 @@ pub enum UiEvent {
     Connection { server: String, state: ConnectionState, detail: Option<String> },
     Message { server: String, message: MessageView },
     Delivery { server: String, room: String, id: String, seq: Option<u64>, delivery: Delivery },
-    Presence { server: String, room: String, username: String, joined: bool, users: Vec<String> },
+    Presence { server: String, room: String, username: String, joined: bool, users: Vec<String>, signed_in: Vec<String> },
     Typing { server: String, room: String, username: String, typing: bool },
     /// The app re-joined a room on its own (start-up, reconnect): here is its state.
     Room { snapshot: RoomSnapshot },
+    /// A room's settings changed (or arrived after a join).
+    RoomInfo { server: String, room: String, info: RoomInfoView },
+    /// A moderator removed a message: show its tombstone.
+    Removed { server: String, room: String, id: String, by: String },
+    /// You were removed from a room (`banned`: for good); it is not re-joined.
+    Kicked { server: String, room: String, by: String, banned: bool },
+    /// The account's read marker moved (another device read the room).
+    ReadMarker { server: String, room: String, read_seq: u64, unread: u64 },
+    /// The room was left on another device: it goes here too.
+    RoomLeft { server: String, room: String },
     Error { error: CommandError },
 }
 
@@ -381,6 +475,12 @@ pub fn typescript() -> String {
         SignInRequest::decl(&cfg),
         RoomRequest::decl(&cfg),
         RoomSnapshot::decl(&cfg),
+        RoomInfoView::decl(&cfg),
+        MarkReadRequest::decl(&cfg),
+        RoomSettingsRequest::decl(&cfg),
+        RoomMembersRequest::decl(&cfg),
+        MessageRequest::decl(&cfg),
+        MemberRequest::decl(&cfg),
         OpenDmRequest::decl(&cfg),
         ViewRequest::decl(&cfg),
         SessionView::decl(&cfg),

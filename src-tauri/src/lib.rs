@@ -548,6 +548,9 @@ async fn resume_server(app: tauri::AppHandle, server: settings::ServerEntry, roo
                 let _ = state.tx.send(CoreEvent { ui, notify: None });
             }
             commands::dms::resume(&state, &info.server, RESUME_RETRY_UNREACHABLE).await;
+            if state.session(&info.server).is_ok_and(|s| s.account.is_some()) {
+                commands::membership::watch(app.clone(), info.server.clone());
+            }
         }
         Err(error) => {
             let _ = state.tx.send(CoreEvent {
@@ -577,6 +580,11 @@ async fn pump(app: tauri::AppHandle, mut rx: mpsc::UnboundedReceiver<CoreEvent>)
                             tracing::debug!(?skip, "no notification");
                         }
                     }
+                }
+                // removed from a room (kicked, banned, left on another device): not re-joined
+                if let UiEvent::Kicked { server, room, .. } | UiEvent::RoomLeft { server, room } = &ev.ui {
+                    state.glue.forget(server, room);
+                    let _ = state.update_settings(|s| s.forget_room(server, room));
                 }
                 buf.push(ev.ui);
             }
@@ -623,6 +631,15 @@ fn show_notification(app: &tauri::AppHandle, n: notify_policy::Notice) {
     });
 }
 
+/// The keyring service tokens and sessions are kept under: `banter`, or
+/// `BANTER_KEYRING_SERVICE` (as for banter-cli; tests give each "computer" its own).
+fn keyring_store() -> CredentialStore {
+    match std::env::var("BANTER_KEYRING_SERVICE") {
+        Ok(s) if !s.trim().is_empty() => CredentialStore::with_service(s.trim()),
+        _ => CredentialStore::new(),
+    }
+}
+
 pub fn run() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("BANTER_LOG").unwrap_or_else(|_| "info".into()))
@@ -641,7 +658,7 @@ pub fn run() {
         settings_path,
         client,
         glue: glue.clone(),
-        creds: CredentialStore::new(),
+        creds: keyring_store(),
         sessions: Mutex::new(HashMap::new()),
         tx: tx.clone(),
         sink: Mutex::new(None),
@@ -694,6 +711,13 @@ pub fn run() {
             commands::account::sessions,
             commands::account::revoke_session,
             commands::account::change_password,
+            commands::membership::mark_read,
+            commands::membership::restore_account,
+            commands::moderation::room_settings,
+            commands::moderation::room_members,
+            commands::moderation::remove_message,
+            commands::moderation::kick,
+            commands::moderation::ban,
         ])
         .build(tauri::generate_context!())
         .expect("error while building Banter")

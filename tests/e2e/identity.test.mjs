@@ -26,6 +26,8 @@ let server
 /** The app instances: name → { b (WebdriverIO), close, appPid }. */
 const apps = {}
 let dmId = null
+/** A guest in the lobby (the official socket.io-client), to be told apart from accounts. */
+let zed = null
 
 /** Runs `fn` on one app's window (raised first, so a screenshot shows it). */
 function on(who) {
@@ -132,6 +134,7 @@ describe('Identity, end to end: accounts, a DM, a second computer, no impersonat
     }
   })
   after(async () => {
+    zed?.close()
     for (const a of Object.values(apps)) await a.close?.()
     await server?.stop()
   })
@@ -143,6 +146,16 @@ describe('Identity, end to end: accounts, a DM, a second computer, no impersonat
     await waitFor('bob’s message at ann’s', async () => (await timeline(on('ann'))).includes('hi ann, bob here'))
     await send(on('ann'), 'hello bob, welcome')
     await waitFor('ann’s message at bob’s', async () => (await timeline(on('bob'))).includes('hello bob, welcome'))
+    // who is who: bob is a verified account, a guest is marked as one
+    zed = await peer(server.url, { username: 'zed', room: 'lobby' })
+    const marks = () => on('ann').execute(() => Object.fromEntries([...document.querySelectorAll('.member-list li')].map((li) => [li.querySelector('.member-name')?.textContent, li.querySelector('.id-mark')?.textContent ?? ''])))
+    await waitFor('bob verified and zed a guest', async () => {
+      const m = await marks()
+      return m.bob === '✓' && m.zed === 'guest' && m['ann (you)'] === '✓'
+    })
+    assert.ok(!(await (await on('ann').$('aria/Message zed')).isExisting()), 'no Message for a guest')
+    const author = await on('ann').execute(() => [...document.querySelectorAll('.msg .meta')].find((x) => x.textContent.includes('bob'))?.querySelector('.id-mark')?.getAttribute('aria-label'))
+    assert.equal(author, 'verified account', 'bob’s name on his message is marked verified')
   })
 
   it('"Message" on a member opens the DM, named by the other person; both see it', async () => {
@@ -200,6 +213,55 @@ describe('Identity, end to end: accounts, a DM, a second computer, no impersonat
     await shot(b, 'id-03-dm-unread-in-sidebar')
   })
 
+  it('the account menu lists this computer’s session and says a wrong password in words', async () => {
+    const b = on('ann')
+    await (await b.$(`aria/Account menu for ${server.url.replace(/^https?:\/\//, '')}`)).click()
+    await waitFor('the sessions', async () => (await b.execute(() => [...document.querySelectorAll('.session .device')].map((x) => x.textContent))).includes('Banter desktop'))
+    assert.equal(await b.execute(() => document.querySelector('.session.current .this-device')?.textContent), 'This computer')
+    assert.equal(await b.execute(() => document.querySelector('.session.current button')), null, 'this computer’s session is not revocable from the list')
+    await ui.fill(b, 'Current password', 'not my password')
+    await ui.fill(b, 'New password', 'a new password for ann')
+    await ui.fill(b, 'New password again', 'a new password for ann')
+    await (await b.$('button=Change password')).click()
+    const err = await waitFor('the error', async () => (await (await b.$('.password-form .form-error')).getText()) || null, { timeout: 15000 })
+    assert.equal(err, 'Your current password is not right.')
+    await shot(b, 'id-04-account-menu')
+    await (await b.$('button=Close')).click()
+  })
+
+  it('the owner sets a topic, removes a message (a tombstone everywhere) and kicks a guest', async () => {
+    const b = on('ann')
+    await openSidebarRoom(b, 'lobby')
+    await waitFor('"Room settings" for the owner', async () => (await b.$('button=Room settings')).isDisplayed())
+    assert.ok(!(await (await on('bob').$('button=Room settings')).isDisplayed()), 'not for bob')
+    await (await on('ann').$('button=Room settings')).click()
+    await ui.fill(b, 'Topic', 'Plans for Friday')
+    await shot(b, 'id-05-room-settings')
+    await (await b.$('button=Save')).click()
+    await openSidebarRoom(on('bob'), 'lobby')
+    for (const who of ['ann', 'bob']) {
+      await waitFor(`the topic at ${who}’s`, async () => (await on(who).execute(() => document.querySelector('.room-head .topic')?.textContent)) === '· Plans for Friday')
+    }
+    // remove bob's first message: "Remove", then confirm
+    const removeBtn = async () => b.$('aria/Remove the message “hi ann, bob here”')
+    await waitFor('the tombstone at ann’s', async () => {
+      if (await (await removeBtn()).isExisting()) await (await removeBtn()).click()
+      return (await timeline(b)).includes('message removed by ann')
+    })
+    for (const who of ['ann', 'bob']) {
+      await waitFor(`the tombstone at ${who}’s`, async () => {
+        const t = await timeline(on(who))
+        return t.includes('message removed by ann') && !t.includes('hi ann, bob here')
+      })
+    }
+    await shot(on('bob'), 'id-06-tombstone-bob')
+    assert.ok(!(await zed.history()).some((m) => m.text === 'hi ann, bob here'), 'gone from the server’s history too')
+    const kicked = new Promise((res) => zed.socket.once('banter:kicked', res))
+    await (await b.$('aria/Kick zed')).click()
+    assert.equal((await kicked).by, 'ann')
+    await waitFor('zed gone from the member list', async () => !(await b.execute(() => document.querySelector('.member-list').textContent)).includes('zed'))
+  })
+
   it('a third party cannot join under either name, nor a case or look-alike variant, nor read the DM', async () => {
     for (const username of ['ann', 'ANN', 'Bob', '\u0430nn', '\uff42\uff4f\uff42']) {
       await assert.rejects(peer(server.url, { username, room: 'lobby' }), /Username is in use!/, `a Banter guest as ${username}`)
@@ -221,6 +283,7 @@ describe('Identity, end to end: accounts, a DM, a second computer, no impersonat
       assert.match(String(joinErr), /reserved for direct messages/)
       let leaked = false
       for (const s of [eve, guest]) s.on('banter:message', (m) => (leaked ||= m.room === dmId))
+      await openSidebarRoom(on('bob'), dmId)
       await send(on('bob'), 'still just us')
       await waitFor('the message at ann’s', async () => {
         await openSidebarRoom(on('ann'), dmId)
@@ -231,5 +294,70 @@ describe('Identity, end to end: accounts, a DM, a second computer, no impersonat
       eve.close()
       guest.close()
     }
+  })
+
+  it('signed in on a second computer: the same rooms, the DM, the unread counts, and her own messages', async () => {
+    // ann is in #random too; bob writes there and in the DM while ann looks at the lobby
+    for (const who of ['ann', 'bob']) {
+      const b = on(who)
+      await ui.openJoinForm(b)
+      await ui.fill(b, 'Room', 'random')
+      await (await b.$('aria/Join')).click()
+      await waitFor(`#random open at ${who}’s`, async () => (await heading(b)).includes('random'), { timeout: 20000 })
+    }
+    await openSidebarRoom(on('ann'), 'lobby')
+    await send(on('bob'), 'random one')
+    await send(on('bob'), 'random two')
+    await openSidebarRoom(on('bob'), dmId)
+    await send(on('bob'), 'are you there?')
+    const first = await waitFor('ann’s badges on her first computer', async () => {
+      const rooms = await roomBadges(on('ann'))
+      const dms = await sidebarDms(on('ann'))
+      return rooms.random === 2 && dms[0]?.unread >= 1 && { random: rooms.random, dm: dms[0].unread }
+    }, { timeout: 20000 })
+
+    // a computer of its own: its own dirs and its own keyring (no session of the first one)
+    const { browser, close, appPid } = await launchApp({ ...dirs('ann-second'), BANTER_KEYRING_SERVICE: 'banter-e2e-second-computer' })
+    apps.ann2 = { b: browser, close, appPid }
+    const c = on('ann2')
+    await enter(c, { name: 'ann', room: 'lobby', mode: 'Sign in' })
+    const found = await waitFor('the rooms and the DM on the second computer', async () => {
+      const rooms = await roomBadges(c)
+      const dms = await sidebarDms(c)
+      return 'random' in rooms && dms.length === 1 && { rooms, dms }
+    }, { timeout: 30000 })
+    assert.deepEqual(Object.keys(found.rooms).sort(), ['lobby', 'random'], 'the same rooms')
+    assert.deepEqual(found.dms.map((d) => [d.label, d.room]), [['bob', dmId]], 'the same DM, named by bob')
+    assert.equal(found.rooms.random, first.random, 'the same unread count in #random')
+    assert.equal(found.dms[0].unread, first.dm, 'the same unread count in the DM')
+    // her message from the first computer is her own here
+    await waitFor('her own message', async () =>
+      c.execute(() => [...document.querySelectorAll('.msg.own')].some((r) => r.querySelector('.text')?.textContent === 'hello bob, welcome')),
+    )
+    await shot(c, 'id-07-second-computer')
+    // two sessions now, this one marked
+    await (await c.$(`aria/Account menu for ${server.url.replace(/^https?:\/\//, '')}`)).click()
+    await waitFor('two sessions', async () => (await c.execute(() => document.querySelectorAll('.session .device').length)) === 2)
+    assert.equal(await c.execute(() => document.querySelectorAll('.session.current').length), 1)
+    await (await c.$('button=Close')).click()
+  })
+
+  it('kicked from a room, bob’s window says so in words and stops there', async () => {
+    await openSidebarRoom(on('ann'), 'random')
+    await waitFor('"Kick bob"', async () => {
+      const k = await on('ann').$('aria/Kick bob')
+      if (!(await k.isExisting())) return false
+      await k.click()
+      return true
+    })
+    const bb = on('bob')
+    await openSidebarRoom(bb, 'random')
+    const text = await waitFor('the words', async () => {
+      const t = await bb.execute(() => document.querySelector('.banner:not([hidden])')?.textContent ?? '')
+      return t.includes('removed from #random') && t
+    })
+    assert.match(text, /You were removed from #random by ann\./)
+    assert.equal(await bb.execute(() => document.querySelector('form.composer')?.hidden), true, 'nothing more to send there')
+    await shot(bb, 'id-08-kicked-bob')
   })
 })

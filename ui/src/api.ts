@@ -10,6 +10,8 @@ import type {
   LocalServerInfo,
   MessageView,
   PasswordChanged,
+  RoomInfoView,
+  RoomSettingsRequest,
   RoomSnapshot,
   SessionView,
   SendLocationRequest,
@@ -48,6 +50,16 @@ export const api = {
   openDm: (server: string, withNames: string[]) => invoke<RoomSnapshot>('open_dm', { request: { server, with: withNames, dm: null } }),
   /** Tells Rust which conversation the window shows (for notifications). */
   setView: (shown: { server: string; room: string } | null) => invoke<void>('set_view', { request: { shown } }),
+  /** Every message up to `seq` has been seen (signed in on a Banter server). */
+  markRead: (server: string, room: string, seq: number) => invoke<void>('mark_read', { request: { server, room, seq } }),
+  /** The account's rooms and DMs not open here yet (a second computer), with unread counts. */
+  restoreAccount: (server: string) => invoke<RoomSnapshot[]>('restore_account', { request: { server } }),
+  roomSettings: (request: RoomSettingsRequest) => invoke<RoomInfoView>('room_settings', { request }),
+  roomMembers: (server: string, room: string, add: string[], remove: string[]) =>
+    invoke<RoomInfoView>('room_members', { request: { server, room, add, remove } }),
+  removeMessage: (server: string, room: string, id: string) => invoke<void>('remove_message', { request: { server, room, id } }),
+  kick: (server: string, room: string, name: string) => invoke<void>('kick', { request: { server, room, name } }),
+  ban: (server: string, room: string, name: string) => invoke<void>('ban', { request: { server, room, name } }),
   sessions: (server: string) => invoke<SessionView[]>('sessions', { request: { server } }),
   revokeSession: (server: string, id: string) => invoke<void>('revoke_session', { request: { server, id } }),
   changePassword: (server: string, old: string, next: string) =>

@@ -3,13 +3,14 @@
 // side does all I/O and validation.
 import { api, errorMessage } from './api'
 import { h, clear } from './dom'
-import { Store, roomKey, toRows, trimOld, typingText, charCount, roomLabel, findDm, type RoomState, type Row } from './store'
+import { Store, roomKey, toRows, trimOld, typingText, charCount, roomLabel, findDm, identityOf, canManage, canModerate, type RoomState, type Row } from './store'
 import { VirtualList, type Item } from './vlist'
 import { connectView, type ConnectValues } from './views/connect'
-import { renderRow, rowEstimate, rowSig } from './views/message'
+import { renderRow, rowEstimate, rowSig, identityMark } from './views/message'
 import { parseComposer } from './commands'
 import { sameServer } from './accounts'
 import { accountMenu } from './views/account'
+import { roomSettings } from './views/room-settings'
 import type { AppInfo, MessageView, Settings } from './generated/ipc'
 
 type RowItem = Item & { row: Row }
@@ -218,6 +219,85 @@ async function messageMember(server: string, me: string, name: string): Promise<
 }
 const opening = new Set<string>()
 
+async function restoreAccount(server: string): Promise<void> {
+  try {
+    for (const snap of await api.restoreAccount(server)) store.addSnapshot(snap)
+    settings = (await api.appInfo()).settings
+  } catch (e) {
+    flash(errorMessage(e))
+  }
+  render()
+}
+
+/** Read markers: the newest seq seen per room, sent at most once a second per room. */
+const marked = new Map<string, number>()
+const markTimers = new Map<string, number>()
+function markSeen(r: RoomState): void {
+  if (!r.banter || accountOf(r.server) !== r.username || r.ended || document.visibilityState !== 'visible') return
+  const key = roomKey(r.server, r.room)
+  let seq = 0
+  for (let i = r.messages.length - 1; i >= 0; i--) {
+    const s = r.messages[i].seq
+    if (s !== null) {
+      seq = s
+      break
+    }
+  }
+  if (seq <= (marked.get(key) ?? 0) || markTimers.has(key)) return
+  markTimers.set(
+    key,
+    window.setTimeout(() => {
+      markTimers.delete(key)
+      const room = store.rooms.get(key)
+      const latest = room ? Math.max(0, ...room.messages.map((m) => m.seq ?? 0)) : 0
+      if (!room || latest <= (marked.get(key) ?? 0)) return
+      marked.set(key, latest)
+      void api.markRead(room.server, room.room, latest).catch(() => marked.delete(key))
+    }, 1000),
+  )
+}
+
+let dialog: HTMLElement | null = null
+function openRoomSettings(r: RoomState): void {
+  if (!r.info) return
+  dialog?.remove()
+  dialog = roomSettings({
+    server: r.server,
+    room: r.room,
+    info: r.info,
+    save: (req) => api.roomSettings(req),
+    members: (add, remove) => api.roomMembers(r.server, r.room, add, remove),
+    done: (info) => {
+      r.info = { ...info, role: info.role ?? r.info?.role ?? null }
+      dialog?.remove()
+      dialog = null
+      render()
+    },
+    close: () => {
+      dialog?.remove()
+      dialog = null
+    },
+    errorText: errorMessage,
+  })
+  document.body.append(dialog)
+}
+
+/** A member's actions, on a line of their own under the name (none: nothing). */
+function memberActions(buttons: (HTMLElement | null)[]): HTMLElement | null {
+  const shown = buttons.filter((b): b is HTMLElement => b !== null)
+  return shown.length ? h('div', { class: 'member-actions' }, ...shown) : null
+}
+
+/** Kick or ban from the member list (moderators and up; the server has the last word). */
+async function moderate(r: RoomState, name: string, act: 'kick' | 'ban'): Promise<void> {
+  try {
+    await (act === 'kick' ? api.kick(r.server, r.room, name) : api.ban(r.server, r.room, name))
+    flash(act === 'kick' ? `${name} was removed from #${r.room}.` : `${name} was banned from #${r.room}.`)
+  } catch (e) {
+    flash(errorMessage(e))
+  }
+}
+
 /** Servers signed out of: the closing rooms' last events do not bring them back. */
 const signedOut = new Set<string>()
 
@@ -309,6 +389,8 @@ async function connectAndJoin(v: ConnectValues, local = false): Promise<string |
     info = await api.appInfo()
     settings = info.settings
     openRoom(roomKey(snap.server, snap.room))
+    // signed in: the account's other rooms and its DMs come too (a second computer)
+    if (v.mode !== 'guest') void restoreAccount(snap.server)
     return null
   } catch (e) {
     // a server tried for the first time and not joined stays out of the sidebar
@@ -399,6 +481,9 @@ function buildRoomView(r: RoomState): NonNullable<typeof roomView> {
   const label = roomLabel(r)
   const title = h('h1', { text: dm ? label : `# ${r.room}` })
   const sub = h('span', { class: 'sub' })
+  const topicEl = h('span', { class: 'topic' })
+  const cur = () => store.rooms.get(key) ?? r
+  const settingsBtn = h('button', { class: 'ghost small', text: 'Room settings', attrs: { type: 'button' }, on: { click: () => openRoomSettings(cur()) } })
   const muteBtn = h('button', { class: 'ghost small', attrs: { type: 'button' }, on: { click: () => void toggleMute(r) } })
   const leaveBtn = h('button', {
     class: 'ghost small',
@@ -409,19 +494,22 @@ function buildRoomView(r: RoomState): NonNullable<typeof roomView> {
         try {
           await api.leave(r.server, r.room)
         } catch (e) {
-          store.errors.push(errorMessage(e))
+          // a room we were removed from has nothing left to leave
+          if (!cur().ended) store.errors.push(errorMessage(e))
         }
         store.removeRoom(r.server, r.room)
         render()
       },
     },
   })
-  const header = h('header', { class: 'room-head' }, h('div', { class: 'titles' }, title, sub), h('div', { class: 'tools' }, muteBtn, leaveBtn))
+  const header = h('header', { class: 'room-head' }, h('div', { class: 'titles' }, title, sub, topicEl), h('div', { class: 'tools' }, settingsBtn, muteBtn, leaveBtn))
   const log = h('div', { class: 'timeline', attrs: { role: 'log', 'aria-label': dm ? `Messages with ${label}` : `Messages in ${r.room}`, tabindex: 0, 'aria-live': 'polite' } })
   const list = new VirtualList<RowItem>(log, (it) =>
     renderRow(it.row, {
       openLink: (url) => void api.openLink(url).catch((e) => flash(errorMessage(e))),
       retry: (m: MessageView) => void api.retry(r.server, r.room, m.id).catch((e) => flash(errorMessage(e))),
+      identity: (name) => identityOf(cur(), name),
+      remove: canModerate(cur()) && !cur().dmMembers ? (m) => void api.removeMessage(r.server, r.room, m.id).catch((e) => flash(errorMessage(e))) : undefined,
     }),
   )
   const older = h('button', { class: 'ghost small older', text: 'Load older messages', attrs: { type: 'button' } })
@@ -525,6 +613,9 @@ function buildRoomView(r: RoomState): NonNullable<typeof roomView> {
       ? `Direct message · ${hostOf(room.server)}`
       : `${hostOf(room.server)} · ${room.users.length} ${room.users.length === 1 ? 'member' : 'members'}${room.banter ? '' : ' · classic server'}`
     if (room.dmMembers) title.textContent = roomLabel(room)
+    topicEl.textContent = room.info?.topic ? `· ${room.info.topic}` : ''
+    topicEl.title = room.info?.topic ?? ''
+    settingsBtn.hidden = !canManage(room) || !!room.dmMembers || !!room.ended
     const muted = isMuted(room)
     const what = room.dmMembers ? 'conversation' : 'room'
     muteBtn.textContent = muted ? `Unmute ${what}` : `Mute ${what}`
@@ -537,39 +628,64 @@ function buildRoomView(r: RoomState): NonNullable<typeof roomView> {
     clear(members)
     // signed in on a Banter server: write to a member directly (guests cannot)
     const canMessage = !room.dmMembers && room.banter && accountOf(room.server) === room.username
+    const mod = canModerate(room) && !room.dmMembers && !room.ended
     for (const u of room.users) {
       const me = u === room.username
+      const who = identityOf(room, u)
       members.append(
         h(
           'li',
-          { class: me ? 'me' : '' },
+          { class: me ? 'me' : '', attrs: { title: who === 'unverified' ? 'Unverified name (this server has no accounts)' : undefined } },
           h('span', { class: 'presence-dot', attrs: { 'aria-hidden': 'true' } }),
           h('span', { class: 'member-name', text: me ? `${u} (you)` : u }),
-          canMessage && !me
-            ? h('button', {
-                class: 'ghost tiny member-action',
-                text: 'Message',
-                attrs: { type: 'button', 'aria-label': `Message ${u}`, title: `Write to ${u} directly` },
-                on: { click: () => void messageMember(room.server, room.username, u) },
-              })
-            : null,
+          room.dmMembers ? null : identityMark(who),
+          memberActions([
+            canMessage && !me && who === 'account'
+              ? h('button', {
+                  class: 'link-button member-action',
+                  text: 'Message',
+                  attrs: { type: 'button', 'aria-label': `Message ${u}`, title: `Write to ${u} directly` },
+                  on: { click: () => void messageMember(room.server, room.username, u) },
+                })
+              : null,
+            mod && !me && u !== room.info?.owner
+              ? h('button', { class: 'link-button member-action', text: 'Kick', attrs: { type: 'button', 'aria-label': `Kick ${u}`, title: `Take ${u} out of #${room.room} (they may join again)` }, on: { click: () => void moderate(room, u, 'kick') } })
+              : null,
+            mod && !me && u !== room.info?.owner
+              ? h('button', { class: 'link-button member-action danger', text: 'Ban', attrs: { type: 'button', 'aria-label': `Ban ${u}`, title: `Take ${u} out of #${room.room} for good` }, on: { click: () => void moderate(room, u, 'ban') } })
+              : null,
+          ]),
         ),
       )
     }
     typing.textContent = typingText(store.typingNames(key))
-    if (server && server.state !== 'connected') {
+    if (room.ended) {
+      // removed from the room: said in words, and nothing more is sent
+      banner.textContent = room.ended
+      banner.hidden = false
+      banner.classList.add('ended')
+    } else if (server && server.state !== 'connected') {
       banner.textContent = server.detail ?? stateText(server.state)
       banner.hidden = false
     } else {
       banner.hidden = true
     }
+    form.hidden = !!room.ended
+    leaveBtn.textContent = dm || room.ended ? 'Close' : 'Leave'
     empty.hidden = room.messages.length > 0
     const rows = toRows(room.messages)
     list.setItems(
-      rows.map((row) => ({ key: row.key, sig: rowSig(row), estimate: rowEstimate(row), row })),
+      rows.map((row) => ({
+        key: row.key,
+        sig: `${rowSig(row)}|${row.kind === 'msg' ? identityOf(room, row.msg.username) : ''}|${canModerate(room)}`,
+        estimate: rowEstimate(row),
+        row,
+      })),
       { forceBottom: first },
     )
     first = false
+    // seen: the room is shown and read to its end
+    if (list.atBottom() && !showConnect) markSeen(room)
   }
   return { key, el, list, update }
 }

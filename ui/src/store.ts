@@ -5,6 +5,7 @@ import type {
   ConnectionState,
   Delivery,
   MessageView,
+  RoomInfoView,
   RoomSnapshot,
   UiEvent,
 } from './generated/ipc'
@@ -33,6 +34,34 @@ export interface RoomState {
   typing: Map<string, number>
   /** A direct message (`room` is its `dm:…` id): its members, yours included; null: a room. */
   dmMembers: string[] | null
+  /** Names seen signed in here (verified accounts); a guest can never use one of them. */
+  accounts: Set<string>
+  /** Those present now who are signed in. */
+  signedIn: Set<string>
+  /** Owner, topic, privacy, moderators and your role (servers with moderation). */
+  info: RoomInfoView | null
+  /** Why the room ended here (kicked, banned): shown in words; nothing is sent any more. */
+  ended: string | null
+}
+
+/** Your role lets you change the room's settings (topic, private, moderators). */
+export const canManage = (r: Pick<RoomState, 'info'>): boolean => r.info?.role === 'owner' || r.info?.role === 'admin'
+/** Your role lets you remove messages, kick and ban. */
+export const canModerate = (r: Pick<RoomState, 'info'>): boolean => canManage(r) || r.info?.role === 'moderator'
+
+/** How a name shows beside its messages and in the member list: a verified account, a
+ * guest, or (on a classic server) unverified. */
+export function identityOf(r: Pick<RoomState, 'banter' | 'accounts' | 'signedIn' | 'users'>, name: string): 'account' | 'guest' | 'unverified' {
+  if (!r.banter) return 'unverified'
+  if (r.accounts.has(name) || r.signedIn.has(name)) return 'account'
+  return r.users.includes(name) ? 'guest' : 'unverified'
+}
+
+/** "You were removed from #lobby by ann." / "… banned …" */
+export function endedText(room: string, by: string, banned: boolean): string {
+  return banned
+    ? `You were banned from #${room} by ${by}. You cannot join it again unless they lift the ban.`
+    : `You were removed from #${room} by ${by}. You can join it again from “+ Join a room”.`
 }
 
 /** A room name that is a direct message's id. */
@@ -69,6 +98,8 @@ export class Store {
   active: RoomKey | null = null
   errors: string[] = []
   private localIds = 0
+  /** Room settings that came before their room's snapshot. */
+  private pendingInfo = new Map<RoomKey, RoomInfoView>()
   private listeners = new Set<() => void>()
 
   subscribe(fn: () => void): () => void {
@@ -109,7 +140,12 @@ export class Store {
         unread: 0,
         typing: new Map(),
         dmMembers: snap.dmMembers,
+        accounts: new Set(snap.signedIn),
+        signedIn: new Set(snap.signedIn),
+        info: snap.info ?? this.pendingInfo.get(key) ?? null,
+        ended: null,
       }
+      this.pendingInfo.delete(key)
       this.rooms.set(key, r)
     } else {
       r.username = snap.username
@@ -117,7 +153,13 @@ export class Store {
       r.maxChars = snap.maxMessageChars
       r.banter = snap.banter
       if (snap.dmMembers) r.dmMembers = snap.dmMembers
+      if (snap.users.length) r.signedIn = new Set(snap.signedIn)
+      for (const n of snap.signedIn) r.accounts.add(n)
+      if (snap.info) r.info = snap.info
+      r.ended = null
     }
+    // the account's unread count (its read marker, the same on every device)
+    if (snap.unread !== null && this.active !== key) r.unread = snap.unread
     for (const m of snap.messages) upsertMessage(r, m)
     if (!this.servers.has(snap.server)) this.upsertServer(snap.server, snap.username)
     if (this.active === null) this.active = key
@@ -196,6 +238,8 @@ export class Store {
         const r = this.rooms.get(roomKey(ev.server, ev.room))
         if (!r) break
         r.users = ev.users
+        r.signedIn = new Set(ev.signedIn)
+        for (const n of ev.signedIn) r.accounts.add(n)
         if (ev.username) r.typing.delete(ev.username)
         // A classic server says "NAME has joined!" itself; a Banter server sends presence only.
         // In a DM, members coming and going is no news: they are its members either way.
@@ -214,6 +258,8 @@ export class Store {
             dayLabel: last?.dayLabel ?? '',
             own: false,
             delivery: null,
+            removed: false,
+            removedBy: null,
           })
           return r
         }
@@ -226,6 +272,34 @@ export class Store {
         else r.typing.delete(ev.username)
         break
       }
+      case 'roomInfo': {
+        const key = roomKey(ev.server, ev.room)
+        const r = this.rooms.get(key)
+        if (r) r.info = ev.info
+        else this.pendingInfo.set(key, ev.info)
+        break
+      }
+      case 'removed': {
+        const m = this.rooms.get(roomKey(ev.server, ev.room))?.byId.get(ev.id)
+        if (m) Object.assign(m, { text: '', removed: true, removedBy: ev.by })
+        break
+      }
+      case 'kicked': {
+        const r = this.rooms.get(roomKey(ev.server, ev.room))
+        if (r) {
+          r.ended = endedText(r.room, ev.by, ev.banned)
+          r.typing.clear()
+        }
+        break
+      }
+      case 'readMarker': {
+        const r = this.rooms.get(roomKey(ev.server, ev.room))
+        if (r) r.unread = ev.unread
+        break
+      }
+      case 'roomLeft':
+        this.removeRoom(ev.server, ev.room)
+        break
       case 'error':
         this.errors.push(ev.error.message)
         break

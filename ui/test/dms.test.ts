@@ -35,7 +35,7 @@ describe('direct messages in the store', () => {
     expect(dm.unread).toBe(1)
     s.apply([{ type: 'room', snapshot: snapshot({ room: DM, users: ['ann', 'bob'], dmMembers: null }) }])
     expect(dm.dmMembers).toEqual(['ann', 'bob'])
-    s.apply([{ type: 'presence', server: 'http://127.0.0.1:3000', room: DM, username: 'bob', joined: false, users: ['ann'] }])
+    s.apply([{ type: 'presence', server: 'http://127.0.0.1:3000', room: DM, username: 'bob', joined: false, users: ['ann'], signedIn: [] }])
     expect(dm.messages.filter((m) => m.kind === 'notice')).toEqual([])
   })
 })

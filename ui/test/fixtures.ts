@@ -16,6 +16,8 @@ export function msg(p: Partial<MessageView> = {}): MessageView {
     dayLabel: 'Today',
     own: false,
     delivery: null,
+    removed: false,
+    removedBy: null,
     ...p,
   }
 }
@@ -31,6 +33,9 @@ export function snapshot(p: Partial<RoomSnapshot> = {}): RoomSnapshot {
     maxMessageChars: 2000,
     banter: true,
     dmMembers: null,
+    signedIn: [],
+    unread: null,
+    info: null,
     ...p,
   }
 }

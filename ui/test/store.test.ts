@@ -56,7 +56,7 @@ describe('Store', () => {
   it('shows presence as notices and updates members; typing expires', () => {
     const s = new Store()
     s.addSnapshot(snapshot())
-    s.apply([{ type: 'presence', server: S, room: 'lobby', username: 'cy', joined: true, users: ['ann', 'bob', 'cy'] }], 1000)
+    s.apply([{ type: 'presence', server: S, room: 'lobby', username: 'cy', joined: true, users: ['ann', 'bob', 'cy'], signedIn: [] }], 1000)
     const r = s.rooms.get(roomKey(S, 'lobby'))!
     expect(r.users).toEqual(['ann', 'bob', 'cy'])
     expect(r.messages[r.messages.length - 1].text).toBe('cy joined')
@@ -95,8 +95,8 @@ describe('presence notices', () => {
     s.addSnapshot(snapshot({ room: 'b' }))
     s.addSnapshot(snapshot({ room: 'c', banter: false }))
     s.apply([
-      { type: 'presence', server: S, room: 'b', users: ['ann', 'bob'], username: 'bob', joined: true },
-      { type: 'presence', server: S, room: 'c', users: ['ann', 'bob'], username: 'bob', joined: true },
+      { type: 'presence', server: S, room: 'b', users: ['ann', 'bob'], username: 'bob', joined: true, signedIn: [] },
+      { type: 'presence', server: S, room: 'c', users: ['ann', 'bob'], username: 'bob', joined: true, signedIn: [] },
     ])
     expect(s.rooms.get(roomKey(S, 'b'))!.messages.map((m) => m.text)).toEqual(['bob joined'])
     expect(s.rooms.get(roomKey(S, 'c'))!.messages).toEqual([])
@@ -105,7 +105,7 @@ describe('presence notices', () => {
 })
 
 describe('runs of joins and leaves', () => {
-  const presence = (username: string, joined: boolean, users: string[] = []) => ({ type: 'presence' as const, server: S, room: 'lobby', users, username, joined })
+  const presence = (username: string, joined: boolean, users: string[] = []) => ({ type: 'presence' as const, server: S, room: 'lobby', users, username, joined, signedIn: [] })
 
   it('show as one line from three on; one or two stay as they are', () => {
     const s = new Store()

@@ -3,4 +3,6 @@
 
 pub mod account;
 pub mod dms;
+pub mod membership;
+pub mod moderation;
 pub mod view;

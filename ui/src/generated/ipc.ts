@@ -64,7 +64,45 @@ banter: boolean,
  * A direct message (`room` is its `dm:…` id): its members' account names, sorted, yours
  * included. `None` for a room.
  */
-dmMembers: Array<string> | null, };
+dmMembers: Array<string> | null, 
+/**
+ * Those of `users` who are signed-in accounts (verified names); the others are guests.
+ * Empty on a classic server, where no name is verified.
+ */
+signedIn: Array<string>, 
+/**
+ * Unread messages for this account (from its read marker, the same on every device);
+ * `None` when the server keeps no marker (a guest, a classic server).
+ */
+unread: number | null, 
+/**
+ * Owner, topic, privacy, moderators and your role (servers with moderation).
+ */
+info: RoomInfoView | null, };
+
+export type RoomInfoView = { owner: string | null, topic: string, private: boolean, moderators: Array<string>, 
+/**
+ * `admin`, `owner`, `moderator`, `member` or `none`; `None` when not known.
+ */
+role: string | null, 
+/**
+ * A private room's invited members (owners, admins and moderators see them).
+ */
+members: Array<string> | null, };
+
+export type MarkReadRequest = { server: string, room: string, seq: number, };
+
+export type RoomSettingsRequest = { server: string, room: string, topic: string | null, private: boolean | null, 
+/**
+ * The whole new list of moderators (account names).
+ */
+moderators: Array<string> | null, };
+
+export type RoomMembersRequest = { server: string, room: string, add: Array<string>, remove: Array<string>, };
+
+export type MessageRequest = { server: string, room: string, id: string, };
+
+export type MemberRequest = { server: string, room: string, name: string, };
 
 export type OpenDmRequest = { server: string, with: Array<string>, dm: string | null, };
 
@@ -156,11 +194,19 @@ own: boolean,
 /**
  * Only for your own messages.
  */
-delivery: Delivery | null, };
+delivery: Delivery | null, 
+/**
+ * A moderator removed it: a tombstone (`text` is empty).
+ */
+removed: boolean, 
+/**
+ * Who removed it, when known (live removals; history says only that it was).
+ */
+removedBy: string | null, };
 
 export type ConnectionState = "connecting" | "connected" | "reconnecting" | "disconnected";
 
-export type UiEvent = { "type": "connection", server: string, state: ConnectionState, detail: string | null, } | { "type": "message", server: string, message: MessageView, } | { "type": "delivery", server: string, room: string, id: string, seq: number | null, delivery: Delivery, } | { "type": "presence", server: string, room: string, username: string, joined: boolean, users: Array<string>, } | { "type": "typing", server: string, room: string, username: string, typing: boolean, } | { "type": "room", snapshot: RoomSnapshot, } | { "type": "error", error: CommandError, };
+export type UiEvent = { "type": "connection", server: string, state: ConnectionState, detail: string | null, } | { "type": "message", server: string, message: MessageView, } | { "type": "delivery", server: string, room: string, id: string, seq: number | null, delivery: Delivery, } | { "type": "presence", server: string, room: string, username: string, joined: boolean, users: Array<string>, signedIn: Array<string>, } | { "type": "typing", server: string, room: string, username: string, typing: boolean, } | { "type": "room", snapshot: RoomSnapshot, } | { "type": "roomInfo", server: string, room: string, info: RoomInfoView, } | { "type": "removed", server: string, room: string, id: string, by: string, } | { "type": "kicked", server: string, room: string, by: string, banned: boolean, } | { "type": "readMarker", server: string, room: string, readSeq: number, unread: number, } | { "type": "roomLeft", server: string, room: string, } | { "type": "error", error: CommandError, };
 
 export type AppInfo = { version: string, settings: Settings, 
 /**

@@ -7,6 +7,22 @@ import type { MessageView } from '../generated/ipc'
 export interface RowActions {
   openLink(url: string): void
   retry(m: MessageView): void
+  /** Whose name it is: a signed-in account, a guest, or unverified (a classic server). */
+  identity?(name: string): 'account' | 'guest' | 'unverified'
+  /** Offered to moderators: remove a message for everyone (its tombstone stays). */
+  remove?(m: MessageView): void
+}
+
+/** A tombstone's words. */
+export function tombstoneText(m: Pick<MessageView, 'removedBy'>): string {
+  return m.removedBy ? `message removed by ${m.removedBy}` : 'message removed'
+}
+
+/** The mark beside an author's name. */
+export function identityMark(kind: 'account' | 'guest' | 'unverified' | undefined): HTMLElement | null {
+  if (kind === 'account') return h('span', { class: 'id-mark verified', text: '✓', attrs: { title: 'Signed-in account (verified name)', 'aria-label': 'verified account' } })
+  if (kind === 'guest') return h('span', { class: 'id-mark guest', text: 'guest', attrs: { title: 'Guest: not signed in' } })
+  return null
 }
 
 export const ESTIMATE = { day: 44, notice: 30, head: 62, cont: 26 }
@@ -14,7 +30,7 @@ export const ESTIMATE = { day: 44, notice: 30, head: 62, cont: 26 }
 export function rowSig(r: Row): string {
   if (r.kind === 'day') return r.label
   const m = r.msg
-  return `${m.text}|${deliveryText(m.delivery)}|${r.kind === 'msg' && r.head}`
+  return `${m.text}|${deliveryText(m.delivery)}|${r.kind === 'msg' && r.head}|${m.removed ? `x${m.removedBy ?? ''}` : ''}`
 }
 
 export function rowEstimate(r: Row): number {
@@ -109,11 +125,15 @@ export function renderRow(r: Row, actions: RowActions): HTMLElement {
       h('time', { text: m.time, attrs: { datetime: new Date(m.createdAt).toISOString() } }),
     )
   }
-  const status = m.own ? renderStatus(m, actions) : null
-  const cls = ['msg', r.head ? 'head' : 'cont', m.own ? 'own' : '', m.delivery ? `st-${m.delivery.state}` : ''].join(' ')
+  const status = m.own && !m.removed ? renderStatus(m, actions) : null
+  const cls = ['msg', r.head ? 'head' : 'cont', m.own ? 'own' : '', m.delivery ? `st-${m.delivery.state}` : '', m.removed ? 'removed' : ''].join(' ')
   const time = h('time', { text: m.time, attrs: { datetime: new Date(m.createdAt).toISOString() } })
+  const content = m.removed
+    ? h('div', { class: 'text tombstone', text: tombstoneText(m) })
+    : body(m, actions)
+  const tools = actions.remove && !m.removed && m.seq !== null ? removeTool(m, actions.remove) : null
   if (!r.head) {
-    return h('div', { class: cls, attrs: { 'data-id': m.id } }, h('div', { class: 'gutter' }, time), h('div', { class: 'content' }, body(m, actions), status))
+    return h('div', { class: cls, attrs: { 'data-id': m.id } }, h('div', { class: 'gutter' }, time), h('div', { class: 'content' }, content, status), tools)
   }
   const avatar = h('div', { class: 'avatar', attrs: { 'aria-hidden': 'true' }, text: [...m.username][0]?.toUpperCase() ?? '?' })
   avatar.style.backgroundColor = avatarColor(m.username)
@@ -124,11 +144,45 @@ export function renderRow(r: Row, actions: RowActions): HTMLElement {
     h(
       'div',
       { class: 'content' },
-      h('div', { class: 'meta' }, h('span', { class: 'author', text: m.own ? `${m.username} (you)` : m.username }), time),
-      body(m, actions),
+      h(
+        'div',
+        { class: 'meta' },
+        h('span', {
+          class: 'author',
+          text: m.own ? `${m.username} (you)` : m.username,
+          attrs: { title: actions.identity?.(m.username) === 'unverified' ? 'Unverified name (this server has no accounts)' : undefined },
+        }),
+        identityMark(actions.identity?.(m.username)),
+        time,
+      ),
+      content,
       status,
     ),
+    tools,
   )
+}
+
+/** "Remove", then "Remove for everyone?" to confirm (a second click within 5 s). */
+function removeTool(m: MessageView, remove: (m: MessageView) => void): HTMLElement {
+  const btn = h('button', { class: 'link-button msg-remove', text: 'Remove', attrs: { type: 'button', 'aria-label': `Remove the message “${m.text.slice(0, 40)}”` } })
+  let armed = 0
+  btn.addEventListener('click', () => {
+    if (Date.now() - armed < 5000) {
+      btn.disabled = true
+      remove(m)
+      return
+    }
+    armed = Date.now()
+    btn.textContent = 'Remove for everyone?'
+    btn.classList.add('armed')
+    setTimeout(() => {
+      if (!btn.disabled) {
+        btn.textContent = 'Remove'
+        btn.classList.remove('armed')
+      }
+    }, 5000)
+  })
+  return h('div', { class: 'msg-tools' }, btn)
 }
 
 function renderStatus(m: MessageView, actions: RowActions): HTMLElement {
