@@ -453,6 +453,18 @@ impl Client {
         Ok(())
     }
 
+    /// The machine woke from sleep or its network changed: every room makes its connection
+    /// again now instead of waiting for a dead socket's ping timeout or its backoff (the
+    /// `reason` goes into their `reconnecting` events). One new connection per Banter
+    /// server, each room re-joined with catch-up.
+    pub fn reconnect_now(&self, reason: &str) {
+        if let Ok(rooms) = self.rooms.lock() {
+            for tx in rooms.values() {
+                let _ = tx.send(Command::ReconnectNow { reason: reason.to_owned() });
+            }
+        }
+    }
+
     /// How many connections to servers are open (one per identity on each Banter server,
     /// one per room on a classic server).
     pub fn connections(&self) -> usize {

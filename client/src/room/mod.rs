@@ -70,6 +70,8 @@ pub(crate) enum Command {
         reply: oneshot::Sender<Result<()>>,
     },
     Typing(bool),
+    /// The machine woke up or its network changed: reconnect at once.
+    ReconnectNow { reason: String },
     /// Ends the subscription. `forget`: the user left the room (a Banter server takes it off
     /// the account's rooms); otherwise only this client stops showing it (shutdown, sign-out).
     Leave {
@@ -222,6 +224,7 @@ pub(crate) async fn start(
         queue: VecDeque::new(),
         in_flight: None,
         reconnect_at: None,
+        reconnect_at_once: false,
         attempt: 0,
         in_use_since: None,
         received_sent: 0,
@@ -330,6 +333,8 @@ struct Actor {
     queue: VecDeque<Req>,
     in_flight: Option<InFlight>,
     reconnect_at: Option<Instant>,
+    /// The next reconnect is made without backoff ([`Actor::reconnect_now`]).
+    reconnect_at_once: bool,
     attempt: u32,
     /// When re-joins started being refused as "in use" (None: not refused).
     in_use_since: Option<Instant>,
@@ -495,9 +500,31 @@ impl Actor {
 
     fn schedule_reconnect(&mut self, reason: &str) {
         self.attempt += 1;
-        let (delay, reconnecting) = self.spec.retry_after(self.attempt, reason);
+        let (mut delay, mut reconnecting) = self.spec.retry_after(self.attempt, reason);
+        if std::mem::take(&mut self.reconnect_at_once) {
+            delay = Duration::ZERO;
+            if let ClientEvent::Reconnecting { delay_ms, .. } = &mut reconnecting {
+                *delay_ms = 0;
+            }
+        }
         self.reconnect_at = Some(Instant::now() + delay);
         self.emit(reconnecting);
+    }
+
+    /// After a sleep or a network change: the connection is presumed dead (its socket may
+    /// be, unseen, for up to a ping timeout) and is made again now, without backoff; a room
+    /// already waiting to reconnect tries at once.
+    fn reconnect_now(&mut self, reason: &str) {
+        if self.stopped || self.join_reply.is_some() {
+            return;
+        }
+        self.attempt = 0;
+        if self.conn.is_some() {
+            self.reconnect_at_once = true;
+            self.connection_lost(reason);
+        } else if self.reconnect_at.is_some() {
+            self.reconnect_at = Some(Instant::now());
+        }
     }
 
     async fn reconnect(&mut self) {
@@ -566,6 +593,7 @@ impl Actor {
                 let _ = reply.send(r);
             }
             Command::Typing(typing) => self.send_typing(typing),
+            Command::ReconnectNow { reason } => self.reconnect_now(&reason),
             Command::Older { before, limit, reply } => {
                 if self.kind != Some(ServerKind::Banter) {
                     // A classic server keeps no history: there is nothing older to fetch.
