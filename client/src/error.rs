@@ -124,6 +124,10 @@ pub enum ClientError {
     #[error("{server} has no direct messages")]
     DmsUnsupported { server: String },
     // ----- rooms: moderation, read markers (`crate::calls`) -----
+    /// An invite link that is not `banter://join?server=…&room=…[&invite=…]` with valid
+    /// values (`crate::links`); the reason says what is wrong. Never acted on.
+    #[error("invite link refused: {0}")]
+    InvalidLink(String),
     /// The server refused a room request (its words: not allowed, no such message, topic
     /// too long…).
     #[error("{reason}")]
@@ -175,6 +179,7 @@ impl ClientError {
             ClientError::DmRefused(_) => "dm_refused",
             ClientError::DmsUnsupported { .. } => "dms_unsupported",
             ClientError::Refused { .. } => "refused",
+            ClientError::InvalidLink(_) => "invalid_link",
             ClientError::Unsupported { .. } => "unsupported",
         }
     }
