@@ -360,4 +360,33 @@ describe('Identity, end to end: accounts, a DM, a second computer, no impersonat
     assert.equal(await bb.execute(() => document.querySelector('form.composer')?.hidden), true, 'nothing more to send there')
     await shot(bb, 'id-08-kicked-bob')
   })
+
+  it('leaving a room on one computer leaves it on the other; the account menu ends other sessions', async () => {
+    const c = on('ann2')
+    await openSidebarRoom(c, 'random')
+    await (await c.$('button=Leave')).click()
+    for (const who of ['ann2', 'ann']) {
+      await waitFor(`#random gone at ${who}’s`, async () => !('random' in (await roomBadges(on(who)))), { timeout: 15000 })
+    }
+    // bob ends the banter-cli session from his account menu
+    const bb = on('bob')
+    await (await bb.$(`aria/Account menu for ${server.url.replace(/^https?:\/\//, '')}`)).click()
+    await waitFor('bob’s two sessions', async () => (await bb.execute(() => [...document.querySelectorAll('.session .device')].map((x) => x.textContent).sort().join())) === 'Banter desktop,e2e cli')
+    await (await bb.$('.session:not(.current) button')).click()
+    await waitFor('one session left', async () => (await bb.execute(() => document.querySelectorAll('.session .device').length)) === 1)
+    assert.equal(await bb.execute(() => document.querySelector('.account-menu .menu-status')?.textContent), 'e2e cli was signed out.')
+    await shot(bb, 'id-09-session-signed-out')
+    const gone = await cli(['account', 'sessions', '--server', server.url, '--name', 'bob'])
+    assert.notEqual(gone.code, 0, `the cli's session is no longer valid: ${gone.out}`)
+    // ann changes her password on the second computer: the first computer's session ends
+    await (await c.$(`aria/Account menu for ${server.url.replace(/^https?:\/\//, '')}`)).click()
+    await ui.fill(c, 'Current password', PASSWORDS.ann)
+    await ui.fill(c, 'New password', 'ann: a brand new password')
+    await ui.fill(c, 'New password again', 'ann: a brand new password')
+    await (await c.$('button=Change password')).click()
+    const done = await waitFor('the change', async () => (await c.execute(() => document.querySelector('.password-form .menu-status.ok')?.textContent)) || null, { timeout: 15000 })
+    assert.equal(done, 'Password changed. 1 other session was signed out.')
+    await waitFor('one session left', async () => (await c.execute(() => document.querySelectorAll('.session .device').length)) === 1)
+    await (await c.$('button=Close')).click()
+  })
 })

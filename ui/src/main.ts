@@ -611,6 +611,8 @@ function buildRoomView(r: RoomState): NonNullable<typeof roomView> {
     const server = store.servers.get(room.server)
     sub.textContent = room.dmMembers
       ? `Direct message · ${hostOf(room.server)}`
+      : room.ended
+      ? `${hostOf(room.server)} · no longer a member`
       : `${hostOf(room.server)} · ${room.users.length} ${room.users.length === 1 ? 'member' : 'members'}${room.banter ? '' : ' · classic server'}`
     if (room.dmMembers) title.textContent = roomLabel(room)
     topicEl.textContent = room.info?.topic ? `· ${room.info.topic}` : ''
@@ -659,11 +661,14 @@ function buildRoomView(r: RoomState): NonNullable<typeof roomView> {
       )
     }
     typing.textContent = typingText(store.typingNames(key))
+    banner.classList.toggle('ended', !!room.ended)
     if (room.ended) {
       // removed from the room: said in words, and nothing more is sent
       banner.textContent = room.ended
       banner.hidden = false
-      banner.classList.add('ended')
+      clear(members)
+      members.append(h('li', { class: 'member-gone', text: 'You are no longer in this room.' }))
+      membersHead.textContent = 'Members'
     } else if (server && server.state !== 'connected') {
       banner.textContent = server.detail ?? stateText(server.state)
       banner.hidden = false
@@ -671,6 +676,7 @@ function buildRoomView(r: RoomState): NonNullable<typeof roomView> {
       banner.hidden = true
     }
     form.hidden = !!room.ended
+    muteBtn.hidden = !!room.ended
     leaveBtn.textContent = dm || room.ended ? 'Close' : 'Leave'
     empty.hidden = room.messages.length > 0
     const rows = toRows(room.messages)
