@@ -33,6 +33,7 @@ pub mod error;
 pub mod events;
 pub mod links;
 pub mod location;
+pub mod markdown;
 pub mod outbox;
 pub mod pacing;
 mod room;
