@@ -65,7 +65,7 @@ pub enum AccountAction {
 }
 
 /// The exit code for an error.
-fn code_of(e: &ClientError) -> u8 {
+pub(crate) fn code_of(e: &ClientError) -> u8 {
     match e {
         ClientError::KeyringUnavailable(_) | ClientError::Keyring(_) => exit::KEYRING,
         ClientError::InvalidUrl { .. } | ClientError::InvalidInput(_) => exit::USAGE,
@@ -85,7 +85,7 @@ fn code_of(e: &ClientError) -> u8 {
 }
 
 /// One line on stderr in plain words.
-fn fail(e: &ClientError) -> u8 {
+pub(crate) fn fail(e: &ClientError) -> u8 {
     eprintln!("banter-cli: {}", e.summary());
     crate::trust_hint(e);
     code_of(e)
@@ -103,7 +103,7 @@ pub async fn run(action: AccountAction) -> u8 {
 }
 
 /// The server, its access (the given or stored access token) and a client for the calls.
-async fn prepare(args: &AccountArgs) -> Result<(ServerUrl, ServerAccess, Client), ClientError> {
+pub(crate) async fn prepare(args: &AccountArgs) -> Result<(ServerUrl, ServerAccess, Client), ClientError> {
     let server = ServerUrl::parse(&args.server)?;
     let token = match args.token.clone() {
         Some(t) => Some(t),
@@ -132,7 +132,7 @@ async fn keyring<T: Send + 'static>(
         .map_err(|e| ClientError::Keyring(e.to_string()))?
 }
 
-async fn stored_session(server: &ServerUrl, name: &str) -> Result<Option<SessionToken>, ClientError> {
+pub(crate) async fn stored_session(server: &ServerUrl, name: &str) -> Result<Option<SessionToken>, ClientError> {
     let (s, n) = (server.clone(), name.to_owned());
     keyring(move |store| store.get_session(&s, &n)).await
 }

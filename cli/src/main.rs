@@ -15,6 +15,7 @@
 mod account;
 mod chat;
 mod output;
+mod search;
 mod token;
 
 use std::path::PathBuf;
@@ -51,6 +52,8 @@ enum Command {
         #[command(subcommand)]
         action: account::AccountAction,
     },
+    /// Search the rooms and DMs of a signed-in account (its stored session), newest first.
+    Search(search::SearchArgs),
 }
 
 #[derive(clap::Args)]
@@ -201,6 +204,7 @@ fn main() -> ExitCode {
             action: TokenAction::Clear { server },
         } => token::clear(&server),
         Command::Account { action } => runtime.block_on(account::run(action)),
+        Command::Search(args) => runtime.block_on(search::run(args)),
     };
     // Do not wait for background tasks (closing sockets) longer than needed.
     runtime.shutdown_timeout(std::time::Duration::from_millis(500));

@@ -6,6 +6,7 @@
 
 use banter_protocol::dms::{self, BlockRequest, Blocked, DmInfo, MyDms};
 use banter_protocol::membership::{self, MyRooms, ReadRequest, RoomStatus};
+use banter_protocol::search::{self, SearchHit, SearchRequest, SearchResults};
 use banter_protocol::rooms::{self, MembersRequest, ModerationLog, LogEntry, LogRequest, RemoveRequest, RoomInfo, RoomRequest, TargetRequest};
 use banter_protocol::AckReply;
 use serde::de::DeserializeOwned;
@@ -138,6 +139,34 @@ impl Client {
         done(reply)
     }
 
+    /// Searches every room and DM this client's identity on `server` may read (an account's
+    /// rooms and DMs; a guest's joined rooms), newest first, over the connection of a room
+    /// joined there; `in_room` narrows it as `in:` does. The query: words (all of them; the
+    /// last may be the start of a word) and `from:`, `in:`, `before:`/`after:` YYYY-MM-DD.
+    pub async fn search(&self, server: &str, query: &str, in_room: Option<&str>, limit: Option<u32>) -> Result<Vec<SearchHit>> {
+        let req = search_request(query, in_room, limit)?;
+        let server_url = crate::ServerUrl::parse(server)?;
+        let Some((_, room)) = self.rooms().into_iter().find(|(s, _)| *s == server_url.to_string()) else {
+            return Err(ClientError::NotJoined { server: server_url.to_string(), room: "(any room, to search from)".into() });
+        };
+        let reply = self.call(server, &room, search::SEARCH, search::FEATURE, payload(&req)?).await?;
+        Ok(answer::<SearchResults>(search::SEARCH, reply)?.hits)
+    }
+
+    /// [`Client::search`] for a signed-in account without joining anything (a short-lived
+    /// connection, like the other account calls): its rooms and DMs.
+    pub async fn search_account(&self, at: &ServerAccess, session: &SessionToken, query: &str, in_room: Option<&str>, limit: Option<u32>) -> Result<Vec<SearchHit>> {
+        let req = search_request(query, in_room, limit)?;
+        let mut link = Link::open(self, at, Some(session)).await?;
+        if !link.hello.features.iter().any(|f| f == search::FEATURE) {
+            link.close().await;
+            return Err(ClientError::Unsupported { feature: search::FEATURE.into() });
+        }
+        let reply = link.request(search::SEARCH, payload(&req)?).await;
+        link.close().await;
+        Ok(answer::<SearchResults>(search::SEARCH, reply?.reply)?.hits)
+    }
+
     /// The account's rooms with their read positions and unread counts, in the order it
     /// joined them (what a second computer joins at sign-in).
     pub async fn my_rooms(&self, at: &ServerAccess, session: &SessionToken) -> Result<Vec<RoomStatus>> {
@@ -180,4 +209,10 @@ impl Client {
         link.close().await;
         accounts::data(reply?, event)
     }
+}
+
+/// A search request, checked as the server checks it (so a bad query fails here, in words).
+fn search_request(query: &str, in_room: Option<&str>, limit: Option<u32>) -> Result<SearchRequest> {
+    banter_protocol::search::Query::parse(query).map_err(|e| ClientError::InvalidInput(e.to_owned()))?;
+    Ok(SearchRequest { query: query.to_owned(), room: in_room.map(str::to_owned), limit })
 }

@@ -53,6 +53,7 @@ use tokio::sync::{mpsc, oneshot};
 pub use accounts::{ServerAccess, Session, SessionToken};
 pub use acks::MessageState;
 pub use banter_protocol::rooms::RoomInfo;
+pub use banter_protocol::search::{SearchHit, Segment};
 pub use calls::RoomChange;
 pub use credentials::CredentialStore;
 pub use dms::{DmJoined, DmOptions};

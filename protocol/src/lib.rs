@@ -13,5 +13,6 @@ pub mod ext;
 pub mod membership;
 pub mod rooms;
 pub mod rules;
+pub mod search;
 
 pub use ack::AckReply;

@@ -18,6 +18,7 @@ pub mod rate_limit;
 pub mod room;
 pub mod room_limits;
 pub mod rooms;
+pub mod search;
 pub mod session;
 pub mod sqlite_schema;
 pub mod state;
@@ -69,6 +70,8 @@ pub async fn serve(
     let moderation = moderation::Moderation::new(Arc::new(moderation::store::SqliteModerationStore::open(&config.db_path)?));
     let membership = membership::Membership::new(Arc::new(membership::store::SqliteMembershipStore::open(&config.db_path)?));
     let dms = dms::Dms::new(Arc::new(dms::store::SqliteDmStore::open(&config.db_path)?));
+    // After the message store: its triggers watch the messages table.
+    let search = search::open(&config.db_path)?;
     let (layer, io) = SocketIo::builder()
         .max_buffer_size(config.socket_buffer)
         .max_payload(MAX_PAYLOAD_BYTES)
@@ -88,6 +91,7 @@ pub async fn serve(
         room_limits: room_limits::RoomLimits::new(config.room_limits),
         moderation,
         dms,
+        search,
         config,
     });
 
@@ -109,6 +113,7 @@ pub async fn serve(
             moderation::handlers::register(&st, &s);
             membership::handlers::register(&st, &s);
             dms::handlers::register(&st, &s);
+            search::register(&st, &s);
             // A signed-in socket is in all its account's DMs from the start (dms/).
             dms::attach_all(&st, &s);
             Ok::<(), String>(())

@@ -26,6 +26,8 @@ pub struct AppState {
     pub moderation: crate::moderation::Moderation,
     /// Direct messages' member sets and blocks (`dms/`).
     pub dms: crate::dms::Dms,
+    /// The full-text index of messages (`search/`).
+    pub search: Arc<dyn crate::search::SearchStore>,
 }
 
 pub type Shared = Arc<AppState>;
@@ -50,6 +52,7 @@ impl AppState {
         f.push(banter_protocol::membership::FEATURE.into());
         f.push(banter_protocol::rooms::FEATURE.into());
         f.push(banter_protocol::dms::FEATURE.into());
+        f.push(banter_protocol::search::FEATURE.into());
         f
     }
 
