@@ -148,7 +148,7 @@ describe('Identity, end to end: accounts, a DM, a second computer, no impersonat
     await waitFor('ann’s message at bob’s', async () => (await timeline(on('bob'))).includes('hello bob, welcome'))
     // who is who: bob is a verified account, a guest is marked as one
     zed = await peer(server.url, { username: 'zed', room: 'lobby' })
-    const marks = () => on('ann').execute(() => Object.fromEntries([...document.querySelectorAll('.member-list li')].map((li) => [li.querySelector('.member-name')?.textContent, li.querySelector('.id-mark')?.textContent ?? ''])))
+    const marks = () => on('ann').execute(() => Object.fromEntries([...document.querySelectorAll('.member-list li')].map((li) => [li.querySelector('.member-line')?.firstChild?.nextSibling?.textContent, li.querySelector('.id-mark')?.textContent ?? ''])))
     await waitFor('bob verified and zed a guest', async () => {
       const m = await marks()
       return m.bob === '✓' && m.zed === 'guest' && m['ann (you)'] === '✓'

@@ -638,9 +638,14 @@ function buildRoomView(r: RoomState): NonNullable<typeof roomView> {
         h(
           'li',
           { class: me ? 'me' : '', attrs: { title: who === 'unverified' ? 'Unverified name (this server has no accounts)' : undefined } },
-          h('span', { class: 'presence-dot', attrs: { 'aria-hidden': 'true' } }),
-          h('span', { class: 'member-name', text: me ? `${u} (you)` : u }),
-          room.dmMembers ? null : identityMark(who),
+          // the name as plain text (WebDriver's visible text skips a clipped span)
+          h(
+            'span',
+            { class: 'member-line' },
+            h('span', { class: 'presence-dot', attrs: { 'aria-hidden': 'true' } }),
+            me ? `${u} (you)` : u,
+            room.dmMembers ? null : identityMark(who),
+          ),
           memberActions([
             canMessage && !me && who === 'account'
               ? h('button', {
