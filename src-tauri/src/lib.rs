@@ -549,6 +549,15 @@ async fn resume_server(app: tauri::AppHandle, server: settings::ServerEntry, roo
             }
             commands::dms::resume(&state, &info.server, RESUME_RETRY_UNREACHABLE).await;
             if state.session(&info.server).is_ok_and(|s| s.account.is_some()) {
+                // rooms and DMs the account gained on its other devices meanwhile
+                match commands::membership::restore(&state, &info.server).await {
+                    Ok(found) => {
+                        for snapshot in found {
+                            let _ = state.tx.send(CoreEvent { ui: UiEvent::Room { snapshot }, notify: None });
+                        }
+                    }
+                    Err(e) => tracing::info!(code = ?e.code, "the account's rooms could not be listed"),
+                }
                 commands::membership::watch(app.clone(), info.server.clone());
             }
         }

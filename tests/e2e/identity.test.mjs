@@ -129,8 +129,9 @@ describe('Identity, end to end: accounts, a DM, a second computer, no impersonat
   before(async () => {
     server = await startServer({ db: join(tmp('id-db'), 'identity.db') })
     for (const who of ['ann', 'bob']) {
-      const { browser, close, appPid } = await launchApp(dirs(who))
-      apps[who] = { b: browser, close, appPid }
+      const env = dirs(who)
+      const { browser, close, appPid } = await launchApp(env)
+      apps[who] = { b: browser, close, appPid, env }
     }
   })
   after(async () => {
@@ -388,5 +389,20 @@ describe('Identity, end to end: accounts, a DM, a second computer, no impersonat
     assert.equal(done, 'Password changed. 1 other session was signed out.')
     await waitFor('one session left', async () => (await c.execute(() => document.querySelectorAll('.session .device').length)) === 1)
     await (await c.$('button=Close')).click()
+  })
+
+  it('after a restart bob’s window reopens the DM, named by ann, signed in', async () => {
+    await apps.bob.close()
+    const { browser, close, appPid } = await launchApp(apps.bob.env)
+    apps.bob = { ...apps.bob, b: browser, close, appPid }
+    const bb = on('bob')
+    const dms = await waitFor('the DM back in the sidebar', async () => {
+      const d = await sidebarDms(bb)
+      return d.length === 1 && d
+    }, { timeout: 30000 })
+    assert.deepEqual(dms.map((d) => [d.label, d.room]), [['ann', dmId]])
+    await openSidebarRoom(bb, dmId)
+    await waitFor('its history', async () => (await timeline(bb)).includes('are you there?'))
+    await shot(bb, 'id-10-restarted-dm-bob')
   })
 })

@@ -39,8 +39,15 @@ pub async fn mark_read(state: State<'_, AppState>, request: MarkReadRequest) -> 
 /// server's unread counts. Starts the DM watcher of the server.
 #[tauri::command]
 pub async fn restore_account(app: tauri::AppHandle, request: ServerRequest) -> CmdResult<Vec<RoomSnapshot>> {
-    let state = app.state::<AppState>();
     let server = server_key(&request.server)?.to_string();
+    let out = restore(&app.state::<AppState>(), &server).await?;
+    watch(app.clone(), server);
+    Ok(out)
+}
+
+/// What `restore_account` does, also at start (rooms joined on another computer since).
+pub(crate) async fn restore(state: &AppState, server: &str) -> CmdResult<Vec<RoomSnapshot>> {
+    let server = server.to_owned();
     let session = state.session(&server)?;
     let Some((_, token)) = session.account.clone() else {
         return Err(CommandError::new(ErrorCode::NotConnected, format!("Not signed in on {server}.")));
@@ -52,7 +59,7 @@ pub async fn restore_account(app: tauri::AppHandle, request: ServerRequest) -> C
         if open.contains(&r.room) {
             continue;
         }
-        match crate::join_inner(&state, &server, &r.room, false).await {
+        match crate::join_inner(state, &server, &r.room, false).await {
             Ok(mut snap) => {
                 snap.unread = Some(r.unread);
                 out.push(snap);
@@ -60,8 +67,7 @@ pub async fn restore_account(app: tauri::AppHandle, request: ServerRequest) -> C
             Err(e) => tracing::info!(room = %r.room, code = ?e.code, "an account's room did not open"),
         }
     }
-    out.extend(open_new_dms(&state, &server, &open).await?.into_iter().map(|(snap, _)| snap));
-    watch(app.clone(), server);
+    out.extend(open_new_dms(state, &server, &open).await?.into_iter().map(|(snap, _)| snap));
     Ok(out)
 }
 
