@@ -147,6 +147,9 @@ pub struct Message {
     /// empty. Absent otherwise.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub removed: bool,
+    /// When its author last edited it (`crate::edits`), in milliseconds since the epoch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edited_at: Option<i64>,
 }
 
 /// [`SEND`] payload.
@@ -307,6 +310,7 @@ mod tests {
             text: "hi".into(),
             created_at: 9,
             removed: false,
+            edited_at: None,
         };
         assert_eq!(
             serde_json::to_string(&m).unwrap(),

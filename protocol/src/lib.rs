@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod ack;
 pub mod classic;
 pub mod dms;
+pub mod edits;
 pub mod ext;
 pub mod membership;
 pub mod rooms;

@@ -235,6 +235,7 @@ impl RoomState {
             text: draft.text,
             created_at,
             removed: false,
+            edited_at: None,
         };
         let sender_account = self.members.iter().find(|m| m.sid == sender_sid).and_then(|m| m.account);
         let recipients =
@@ -281,6 +282,16 @@ impl RoomState {
             m.text.clear();
             m.kind = MessageKind::Text;
             m.removed = true;
+        }
+    }
+
+    /// Puts an author's edit into a message memory still holds.
+    pub fn mark_edited(&mut self, id: &str, text: &str, at: i64) {
+        let Some(&seq) = self.ids.get(id) else { return };
+        let Some(first) = self.recent.front().map(|m| m.seq) else { return };
+        if let Some(m) = seq.checked_sub(first).and_then(|i| self.recent.get_mut(i as usize)).filter(|m| m.seq == seq) {
+            m.text = text.to_owned();
+            m.edited_at = Some(at);
         }
     }
 

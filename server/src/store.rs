@@ -36,12 +36,18 @@ CREATE TABLE IF NOT EXISTS messages (
 PRAGMA user_version = 1;
 ";
 
+/// Later changes to the message tables, numbered per `crate::sqlite_schema` (component
+/// `messages`): migration `i` takes them from version `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &["ALTER TABLE messages ADD COLUMN edited_at INTEGER;"];
+
 /// Called after the commit that carried a write: `true` when it is durable.
 pub type Committed = Box<dyn FnOnce(bool) + Send>;
 
 enum Command {
     Room { name: String, created_at: i64 },
     Append(Message, Option<Committed>),
+    /// Replaces a text message's text (its author's edit); `done` gets whether it committed.
+    Edit { room: String, id: String, text: String, at: i64, done: Committed },
     /// Called once everything queued before it is committed (or failed).
     Flush(Box<dyn FnOnce() + Send>),
 }
@@ -74,6 +80,8 @@ impl Store {
         write.pragma_update(None, "journal_mode", "WAL")?;
         write.pragma_update(None, "synchronous", "NORMAL")?;
         write.execute_batch(SCHEMA)?;
+        let mut write = write;
+        crate::sqlite_schema::migrate(&mut write, "messages", MIGRATIONS)?;
         let read = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
         let (tx, rx) = mpsc::channel();
         // The thread ends when the last Store clone is dropped.
@@ -103,6 +111,12 @@ impl Store {
         self.send(Command::Append(message, Some(Box::new(done))));
     }
 
+    /// Queues an edit of message `id` (after every message queued before it) and calls
+    /// `done` on the writer thread once it is committed (`true`) or failed (`false`).
+    pub fn edit_then(&self, room: &str, id: &str, text: &str, at: i64, done: impl FnOnce(bool) + Send + 'static) {
+        self.send(Command::Edit { room: room.to_owned(), id: id.to_owned(), text: text.to_owned(), at, done: Box::new(done) });
+    }
+
     /// Calls `done` on the writer thread once everything queued before it is committed.
     pub fn after_commit(&self, done: impl FnOnce() + Send + 'static) {
         self.send(Command::Flush(Box::new(done)));
@@ -112,7 +126,7 @@ impl Store {
         if let Err(mpsc::SendError(cmd)) = self.tx.send(cmd) {
             tracing::error!("store writer is gone; a write was lost");
             match cmd {
-                Command::Append(_, Some(done)) => done(false),
+                Command::Append(_, Some(done)) | Command::Edit { done, .. } => done(false),
                 Command::Flush(done) => done(),
                 _ => {}
             }
@@ -204,7 +218,7 @@ impl Store {
     }
 }
 
-const SELECT: &str = "SELECT id, room, seq, username, kind, text, created_at FROM messages";
+const SELECT: &str = "SELECT id, room, seq, username, kind, text, created_at, edited_at FROM messages";
 
 fn snapshot_query(c: &Connection, room: &str, keep: u32) -> rusqlite::Result<RoomSnapshot> {
     let latest_seq: u64 =
@@ -255,6 +269,7 @@ fn row_to_message(r: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
         created_at: r.get(6)?,
         // A moderator's removal (crate::moderation) blanks the text and sets this kind.
         removed: kind == crate::moderation::REMOVED_KIND,
+        edited_at: r.get(7)?,
     })
 }
 
@@ -284,6 +299,10 @@ fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Command>) {
                     callbacks.extend(done.map(Callback::Committed));
                     Some(Write::Message(m))
                 }
+                Command::Edit { room, id, text, at, done } => {
+                    callbacks.push(Callback::Committed(done));
+                    Some(Write::Edit { room, id, text, at })
+                }
                 Command::Flush(done) => {
                     callbacks.push(Callback::Flush(done));
                     None
@@ -310,6 +329,7 @@ fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Command>) {
 enum Write {
     Room(String, i64),
     Message(Message),
+    Edit { room: String, id: String, text: String, at: i64 },
 }
 
 enum Callback {
@@ -333,6 +353,11 @@ fn write_batch(conn: &mut Connection, writes: &[Write]) -> rusqlite::Result<()> 
                 Write::Message(m) => {
                     msg_stmt.execute(params![m.room, m.seq, m.id, m.username, kind_str(m.kind), m.text, m.created_at])?;
                 }
+                Write::Edit { room, id, text, at } => {
+                    // (the search index follows by its trigger)
+                    tx.prepare_cached("UPDATE messages SET text = ?3, edited_at = ?4 WHERE room = ?1 AND id = ?2 AND kind = 'text'")?
+                        .execute(params![room, id, text, at])?;
+                }
             }
         }
     }
@@ -353,6 +378,7 @@ mod tests {
             text: format!("m{seq}"),
             created_at: seq as i64,
             removed: false,
+            edited_at: None,
         }
     }
 

@@ -18,7 +18,7 @@ use crate::state::{AppState, Shared};
 // ---- messages ---------------------------------------------------------------------------
 
 /// Checks the rate limit, the length and the profanity filter; the refusal text otherwise.
-fn vet_text(st: &AppState, s: &SocketRef, text: &str) -> Result<(), String> {
+pub(super) fn vet_text(st: &AppState, s: &SocketRef, text: &str) -> Result<(), String> {
     if !session(s).lock().messages.try_take() {
         return Err(ERR_SLOW_DOWN.into());
     }

@@ -9,6 +9,7 @@
 //! `membership.rs`: join, leave, disconnect; `messages.rs`: messages and locations;
 //! `history.rs`: history, typing, receipts. This file: registration, the flood limit, acks.
 
+mod edits;
 mod history;
 mod membership;
 mod messages;
@@ -58,6 +59,7 @@ pub fn register(st: &Shared, s: &SocketRef) {
     on(st, s, ext::HISTORY, banter_history);
     on(st, s, ext::TYPING, banter_typing);
     on(st, s, ext::RECEIVED, banter_received);
+    on(st, s, banter_protocol::edits::EDIT, edits::banter_edit);
     let fallback_st = st.clone();
     s.on_fallback(move |s: SocketRef, socketioxide::extract::Event(name): socketioxide::extract::Event| {
         unknown_event(&fallback_st, &s, &name);

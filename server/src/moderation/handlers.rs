@@ -188,8 +188,15 @@ fn on_remove(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
 fn remove(st: &AppState, s: &SocketRef, req: RemoveRequest) -> Result<Option<Removed>, Refused> {
     let room = rules::normalise_name(&req.room);
     rules::check_message_id(&req.id).map_err(|e| e.to_string())?;
-    let (_, _, me) = authorise(st, s, &room, Action::Moderate)?;
-    let a = act(&room, &me, "remove", &req.id);
+    // Moderators remove any message; a signed-in author deletes its own (edits, § 12).
+    let (me, own) = match authorise(st, s, &room, Action::Moderate) {
+        Ok((_, _, me)) => (me, false),
+        Err(refused) => match own_message(st, s, &room, &req.id)? {
+            Some(me) => (me, true),
+            None => return Err(refused),
+        },
+    };
+    let a = act(&room, &me, if own { "delete" } else { "remove" }, &req.id);
     let seq = tokio::task::block_in_place(|| {
         // The message may still be queued for the writer: commit it first.
         st.store.flush_blocking();
@@ -204,6 +211,21 @@ fn remove(st: &AppState, s: &SocketRef, req: RemoveRequest) -> Result<Option<Rem
     emit::now(&st.metrics, "removed", st.io.to(banter_room(&room)).emit(wire::REMOVED, &removed));
     tracing::info!(room = %room, id = %req.id, seq, by = %me.name, "message removed");
     Ok(Some(removed))
+}
+
+/// The signed-in socket's account when message `id` of `room` is its own (by name), to
+/// delete it.
+fn own_message(st: &AppState, s: &SocketRef, room: &str, id: &str) -> Result<Option<SignedInAs>, Refused> {
+    let Some(me) = s.extensions.get::<SignedInAs>() else { return Ok(None) };
+    let in_memory = st.rooms.get(room).and_then(|r| lock(&r).find_recent_id(id));
+    let m = match in_memory {
+        Some(m) => Some(m),
+        None => tokio::task::block_in_place(|| {
+            st.store.flush_blocking();
+            st.store.find_id_blocking(room, id)
+        })?,
+    };
+    Ok(m.filter(|m| m.username == me.name && !m.removed).map(|_| me))
 }
 
 /// The account whose name has this key, if any, and the role of whoever uses the name (an

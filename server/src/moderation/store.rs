@@ -364,6 +364,7 @@ mod tests {
             text: "spam".into(),
             created_at: 1,
             removed: false,
+            edited_at: None,
         });
         f.messages.flush().await;
         assert_eq!(f.store.remove_message(&act(&f, "lobby", "remove", "m1", 2), "m1").unwrap(), Some(1));
