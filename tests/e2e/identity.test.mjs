@@ -261,6 +261,22 @@ describe('Identity, end to end: accounts, a DM, a second computer, no impersonat
     await (await b.$('aria/Kick zed')).click()
     assert.equal((await kicked).by, 'ann')
     await waitFor('zed gone from the member list', async () => !(await b.execute(() => document.querySelector('.member-list').textContent)).includes('zed'))
+    // a ban holds: the name cannot come back
+    const mal = await peer(server.url, { username: 'mal', room: 'lobby' })
+    try {
+      const banned = new Promise((res) => mal.socket.once('banter:kicked', res))
+      await waitFor('"Ban mal"', async () => {
+        const btn = await b.$('aria/Ban mal')
+        if (!(await btn.isExisting())) return false
+        await btn.click()
+        return true
+      })
+      assert.equal((await banned).banned, true)
+    } finally {
+      mal.close()
+    }
+    await assert.rejects(peer(server.url, { username: 'mal', room: 'lobby' }), /You are banned from this room\./)
+    await assert.rejects(peer(server.url, { username: 'MAL', room: 'lobby', banter: false }), /You are banned from this room\./)
   })
 
   it('a third party cannot join under either name, nor a case or look-alike variant, nor read the DM', async () => {

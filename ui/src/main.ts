@@ -60,12 +60,13 @@ function renderSidebar(): void {
       const btn = h(
         'button',
         {
-          class: `room${r.dmMembers ? ' dm' : ''}${active ? ' active' : ''}${r.unread ? ' has-unread' : ''}`,
+          class: `room${r.dmMembers ? ' dm' : ''}${active ? ' active' : ''}${r.unread ? ' has-unread' : ''}${r.ended ? ' ended' : ''}`,
           attrs: {
             type: 'button',
             'aria-current': active ? 'page' : undefined,
             'data-room': r.room,
             'aria-label': r.dmMembers ? `Direct message with ${label}${r.unread ? `, ${r.unread} unread` : ''}` : undefined,
+            title: r.ended ?? undefined,
           },
           on: { click: () => openRoom(key) },
         },
