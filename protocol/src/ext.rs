@@ -150,6 +150,9 @@ pub struct Message {
     /// When its author last edited it (`crate::edits`), in milliseconds since the epoch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub edited_at: Option<i64>,
+    /// Its reactions (`crate::reactions`); absent when it has none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reactions: Vec<crate::reactions::Reaction>,
 }
 
 /// [`SEND`] payload.
@@ -311,6 +314,7 @@ mod tests {
             created_at: 9,
             removed: false,
             edited_at: None,
+            reactions: Vec::new(),
         };
         assert_eq!(
             serde_json::to_string(&m).unwrap(),

@@ -12,6 +12,7 @@ pub mod dms;
 pub mod edits;
 pub mod ext;
 pub mod membership;
+pub mod reactions;
 pub mod rooms;
 pub mod rules;
 pub mod search;

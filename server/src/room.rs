@@ -236,6 +236,7 @@ impl RoomState {
             created_at,
             removed: false,
             edited_at: None,
+            reactions: Vec::new(),
         };
         let sender_account = self.members.iter().find(|m| m.sid == sender_sid).and_then(|m| m.account);
         let recipients =
@@ -282,6 +283,16 @@ impl RoomState {
             m.text.clear();
             m.kind = MessageKind::Text;
             m.removed = true;
+            m.reactions.clear();
+        }
+    }
+
+    /// Replaces the reactions of a message memory still holds.
+    pub fn set_reactions(&mut self, id: &str, reactions: Vec<banter_protocol::reactions::Reaction>) {
+        let Some(&seq) = self.ids.get(id) else { return };
+        let Some(first) = self.recent.front().map(|m| m.seq) else { return };
+        if let Some(m) = seq.checked_sub(first).and_then(|i| self.recent.get_mut(i as usize)).filter(|m| m.seq == seq) {
+            m.reactions = reactions;
         }
     }
 

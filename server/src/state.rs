@@ -54,6 +54,7 @@ impl AppState {
         f.push(banter_protocol::dms::FEATURE.into());
         f.push(banter_protocol::search::FEATURE.into());
         f.push(banter_protocol::edits::FEATURE.into());
+        f.push(banter_protocol::reactions::FEATURE.into());
         f
     }
 

@@ -38,7 +38,19 @@ PRAGMA user_version = 1;
 
 /// Later changes to the message tables, numbered per `crate::sqlite_schema` (component
 /// `messages`): migration `i` takes them from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &["ALTER TABLE messages ADD COLUMN edited_at INTEGER;"];
+const MIGRATIONS: &[&str] = &[
+    "ALTER TABLE messages ADD COLUMN edited_at INTEGER;",
+    // reactions (docs/protocol.md § 13): who reacted with which emoji to which message
+    "CREATE TABLE reactions (
+        room       TEXT NOT NULL,
+        seq        INTEGER NOT NULL,
+        emoji      TEXT NOT NULL,
+        account_id INTEGER NOT NULL,
+        name       TEXT NOT NULL,
+        at         INTEGER NOT NULL,
+        PRIMARY KEY (room, seq, emoji, account_id)
+    ) WITHOUT ROWID;",
+];
 
 /// Called after the commit that carried a write: `true` when it is durable.
 pub type Committed = Box<dyn FnOnce(bool) + Send>;
@@ -48,6 +60,8 @@ enum Command {
     Append(Message, Option<Committed>),
     /// Replaces a text message's text (its author's edit); `done` gets whether it committed.
     Edit { room: String, id: String, text: String, at: i64, done: Committed },
+    /// Adds (`on`) or takes back an account's reaction.
+    React { room: String, seq: u64, emoji: String, account_id: i64, name: String, on: bool, at: i64, done: Committed },
     /// Called once everything queued before it is committed (or failed).
     Flush(Box<dyn FnOnce() + Send>),
 }
@@ -117,6 +131,22 @@ impl Store {
         self.send(Command::Edit { room: room.to_owned(), id: id.to_owned(), text: text.to_owned(), at, done: Box::new(done) });
     }
 
+    /// Queues a reaction's change (after every write queued before it) and calls `done` on the
+    /// writer thread once it is committed (`true`) or failed (`false`).
+    #[allow(clippy::too_many_arguments)]
+    pub fn react_then(&self, room: &str, seq: u64, emoji: &str, account: (i64, &str), on: bool, at: i64, done: impl FnOnce(bool) + Send + 'static) {
+        self.send(Command::React {
+            room: room.to_owned(),
+            seq,
+            emoji: emoji.to_owned(),
+            account_id: account.0,
+            name: account.1.to_owned(),
+            on,
+            at,
+            done: Box::new(done),
+        });
+    }
+
     /// Calls `done` on the writer thread once everything queued before it is committed.
     pub fn after_commit(&self, done: impl FnOnce() + Send + 'static) {
         self.send(Command::Flush(Box::new(done)));
@@ -126,7 +156,7 @@ impl Store {
         if let Err(mpsc::SendError(cmd)) = self.tx.send(cmd) {
             tracing::error!("store writer is gone; a write was lost");
             match cmd {
-                Command::Append(_, Some(done)) | Command::Edit { done, .. } => done(false),
+                Command::Append(_, Some(done)) | Command::Edit { done, .. } | Command::React { done, .. } => done(false),
                 Command::Flush(done) => done(),
                 _ => {}
             }
@@ -226,6 +256,7 @@ fn snapshot_query(c: &Connection, room: &str, keep: u32) -> rusqlite::Result<Roo
     let mut stmt = c.prepare_cached(&format!("{SELECT} WHERE room = ?1 ORDER BY seq DESC LIMIT ?2"))?;
     let mut recent = stmt.query_map(params![room, keep], row_to_message)?.collect::<Result<Vec<_>, _>>()?;
     recent.reverse();
+    with_reactions(c, &mut recent)?;
     let stored = c.query_row("SELECT EXISTS (SELECT 1 FROM rooms WHERE name = ?1)", [room], |r| r.get(0))?;
     Ok(RoomSnapshot { latest_seq, recent, stored })
 }
@@ -236,6 +267,7 @@ fn history_query(c: &Connection, room: &str, since: u64, limit: u32) -> rusqlite
     let mut rows = stmt.query_map(params![room, since, limit + 1], row_to_message)?.collect::<Result<Vec<_>, _>>()?;
     let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
+    with_reactions(c, &mut rows)?;
     Ok((rows, more))
 }
 
@@ -248,13 +280,37 @@ fn history_before_query(c: &Connection, room: &str, since: u64, before: u64, lim
     let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
     rows.reverse();
+    with_reactions(c, &mut rows)?;
     Ok((rows, more))
 }
 
 fn find_id_query(c: &Connection, room: &str, id: &str) -> rusqlite::Result<Option<Message>> {
-    c.prepare_cached(&format!("{SELECT} WHERE room = ?1 AND id = ?2"))?
+    let found = c.prepare_cached(&format!("{SELECT} WHERE room = ?1 AND id = ?2"))?
         .query_row(params![room, id], row_to_message)
-        .optional()
+        .optional()?;
+    let mut found: Vec<Message> = found.into_iter().collect();
+    with_reactions(c, &mut found)?;
+    Ok(found.pop())
+}
+
+/// Fills in the reactions of messages of one room (ordered by seq), in one range read.
+fn with_reactions(c: &Connection, messages: &mut [Message]) -> rusqlite::Result<()> {
+    let (Some(first), Some(last)) = (messages.first(), messages.last()) else { return Ok(()) };
+    let (room, lo, hi) = (first.room.clone(), first.seq.min(last.seq), first.seq.max(last.seq));
+    let mut stmt = c.prepare_cached(
+        "SELECT seq, emoji, name FROM reactions WHERE room = ?1 AND seq BETWEEN ?2 AND ?3 ORDER BY seq, at, emoji",
+    )?;
+    let rows = stmt.query_map(params![room, lo, hi], |r| Ok((r.get::<_, u64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
+    for row in rows {
+        let (seq, emoji, name) = row?;
+        // a tombstone shows no reactions
+        let Some(m) = messages.iter_mut().find(|m| m.seq == seq && !m.removed) else { continue };
+        match m.reactions.iter_mut().find(|r| r.emoji == emoji) {
+            Some(r) => r.users.push(name),
+            None => m.reactions.push(banter_protocol::reactions::Reaction { emoji, users: vec![name] }),
+        }
+    }
+    Ok(())
 }
 
 fn row_to_message(r: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
@@ -270,6 +326,7 @@ fn row_to_message(r: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
         // A moderator's removal (crate::moderation) blanks the text and sets this kind.
         removed: kind == crate::moderation::REMOVED_KIND,
         edited_at: r.get(7)?,
+        reactions: Vec::new(), // with_reactions
     })
 }
 
@@ -303,6 +360,10 @@ fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Command>) {
                     callbacks.push(Callback::Committed(done));
                     Some(Write::Edit { room, id, text, at })
                 }
+                Command::React { room, seq, emoji, account_id, name, on, at, done } => {
+                    callbacks.push(Callback::Committed(done));
+                    Some(Write::React { room, seq, emoji, account_id, name, on, at })
+                }
                 Command::Flush(done) => {
                     callbacks.push(Callback::Flush(done));
                     None
@@ -330,6 +391,7 @@ enum Write {
     Room(String, i64),
     Message(Message),
     Edit { room: String, id: String, text: String, at: i64 },
+    React { room: String, seq: u64, emoji: String, account_id: i64, name: String, on: bool, at: i64 },
 }
 
 enum Callback {
@@ -352,6 +414,16 @@ fn write_batch(conn: &mut Connection, writes: &[Write]) -> rusqlite::Result<()> 
                 }
                 Write::Message(m) => {
                     msg_stmt.execute(params![m.room, m.seq, m.id, m.username, kind_str(m.kind), m.text, m.created_at])?;
+                }
+                Write::React { room, seq, emoji, account_id, name, on: true, at } => {
+                    tx.prepare_cached(
+                        "INSERT OR IGNORE INTO reactions (room, seq, emoji, account_id, name, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    )?
+                    .execute(params![room, seq, emoji, account_id, name, at])?;
+                }
+                Write::React { room, seq, emoji, account_id, on: false, .. } => {
+                    tx.prepare_cached("DELETE FROM reactions WHERE room = ?1 AND seq = ?2 AND emoji = ?3 AND account_id = ?4")?
+                        .execute(params![room, seq, emoji, account_id])?;
                 }
                 Write::Edit { room, id, text, at } => {
                     // (the search index follows by its trigger)
@@ -379,6 +451,7 @@ mod tests {
             created_at: seq as i64,
             removed: false,
             edited_at: None,
+            reactions: Vec::new(),
         }
     }
 

@@ -13,6 +13,7 @@ mod edits;
 mod history;
 mod membership;
 mod messages;
+mod reactions;
 
 use std::future::{ready, Ready};
 
@@ -60,6 +61,7 @@ pub fn register(st: &Shared, s: &SocketRef) {
     on(st, s, ext::TYPING, banter_typing);
     on(st, s, ext::RECEIVED, banter_received);
     on(st, s, banter_protocol::edits::EDIT, edits::banter_edit);
+    on(st, s, banter_protocol::reactions::REACT, reactions::banter_react);
     let fallback_st = st.clone();
     s.on_fallback(move |s: SocketRef, socketioxide::extract::Event(name): socketioxide::extract::Event| {
         unknown_event(&fallback_st, &s, &name);

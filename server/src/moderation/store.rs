@@ -365,6 +365,7 @@ mod tests {
             created_at: 1,
             removed: false,
             edited_at: None,
+            reactions: Vec::new(),
         });
         f.messages.flush().await;
         assert_eq!(f.store.remove_message(&act(&f, "lobby", "remove", "m1", 2), "m1").unwrap(), Some(1));
