@@ -591,9 +591,16 @@ async fn pump(app: tauri::AppHandle, mut rx: mpsc::UnboundedReceiver<CoreEvent>)
                     }
                 }
                 // removed from a room (kicked, banned, left on another device): not re-joined
-                if let UiEvent::Kicked { server, room, .. } | UiEvent::RoomLeft { server, room } = &ev.ui {
-                    state.glue.forget(server, room);
-                    let _ = state.update_settings(|s| s.forget_room(server, room));
+                match &ev.ui {
+                    UiEvent::Kicked { server, room, .. } => {
+                        state.glue.forget(server, room);
+                        let _ = state.update_settings(|s| s.removed_from_room(server, room));
+                    }
+                    UiEvent::RoomLeft { server, room } => {
+                        state.glue.forget(server, room);
+                        let _ = state.update_settings(|s| s.forget_room(server, room));
+                    }
+                    _ => {}
                 }
                 buf.push(ev.ui);
             }

@@ -20,6 +20,9 @@ pub struct Settings {
     pub rooms: Vec<RoomRef>,
     /// Direct messages to reopen at start (signed in on their server).
     pub dms: Vec<DmRef>,
+    /// Rooms you were kicked from: not joined again by themselves (the account keeps a
+    /// kicked room), until you join one yourself.
+    pub removed_from: Vec<RoomRef>,
     pub notifications: NotificationPrefs,
 }
 
@@ -84,6 +87,7 @@ impl Settings {
         if self.servers.len() > MAX_ITEMS
             || self.rooms.len() > MAX_ITEMS
             || self.dms.len() > MAX_ITEMS
+            || self.removed_from.len() > MAX_ITEMS
             || self.notifications.muted.len() > MAX_ITEMS
         {
             return Err(CommandError::invalid("Too many entries in the settings."));
@@ -104,7 +108,7 @@ impl Settings {
                 s.account.clear();
             }
         }
-        for r in self.rooms.iter_mut().chain(self.notifications.muted.iter_mut()) {
+        for r in self.rooms.iter_mut().chain(self.notifications.muted.iter_mut()).chain(self.removed_from.iter_mut()) {
             r.server = validate::server_url(&r.server)?;
             r.room = validate::room(&r.room)?;
         }
@@ -149,6 +153,7 @@ impl Settings {
 
     pub fn remember_room(&mut self, server: &str, room: &str) {
         let r = RoomRef { server: server.to_owned(), room: room.to_owned() };
+        self.removed_from.retain(|x| *x != r);
         if !self.rooms.contains(&r) {
             self.rooms.push(r);
         }
@@ -156,6 +161,19 @@ impl Settings {
 
     pub fn forget_room(&mut self, server: &str, room: &str) {
         self.rooms.retain(|r| !(r.server == server && r.room == room));
+    }
+
+    /// Kicked from a room: forgotten, and not brought back from the account's rooms.
+    pub fn removed_from_room(&mut self, server: &str, room: &str) {
+        self.forget_room(server, room);
+        let r = RoomRef { server: server.to_owned(), room: room.to_owned() };
+        if !self.removed_from.contains(&r) {
+            self.removed_from.push(r);
+        }
+    }
+
+    pub fn was_removed_from(&self, server: &str, room: &str) -> bool {
+        self.removed_from.iter().any(|r| r.server == server && r.room == room)
     }
 
     /// A DM to reopen at start (its members kept up to date).
@@ -256,6 +274,16 @@ mod tests {
         assert_eq!(v.rooms[0], RoomRef { server: "http://localhost:1".into(), room: "lobby".into() });
         let bad = Settings { servers: vec![ServerEntry { url: "file:///x".into(), ..Default::default() }], ..Default::default() };
         assert!(bad.validated().is_err());
+    }
+
+    #[test]
+    fn a_kicked_room_stays_away_until_joined_again() {
+        let mut s = Settings::default();
+        s.remember_room("http://h:1", "lobby");
+        s.removed_from_room("http://h:1", "lobby");
+        assert!(s.rooms.is_empty() && s.was_removed_from("http://h:1", "lobby"));
+        s.remember_room("http://h:1", "lobby");
+        assert!(!s.was_removed_from("http://h:1", "lobby"), "joining it again brings it back");
     }
 
     #[test]

@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs'
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { io } from 'socket.io-client'
-import { APP_BIN, SERVER_BIN, CLI_BIN, tmp, startServer, launchApp, shot, waitFor, notifications, raiseWindowsOf } from './support/harness.mjs'
+import { APP_BIN, SERVER_BIN, CLI_BIN, tmp, startServer, launchApp, shot, waitFor, notifications, raiseWindowsOf, keyringLookup, filesContaining } from './support/harness.mjs'
 import { peer } from './support/peer.mjs'
 import * as ui from './support/ui.mjs'
 
@@ -227,7 +227,7 @@ describe('Identity, end to end: accounts, a DM, a second computer, no impersonat
     const err = await waitFor('the error', async () => (await (await b.$('.password-form .form-error')).getText()) || null, { timeout: 15000 })
     assert.equal(err, 'Your current password is not right.')
     await shot(b, 'id-04-account-menu')
-    await (await b.$('button=Close')).click()
+    await (await (await b.$('.account-menu')).$('button=Close')).click()
   })
 
   it('the owner sets a topic, removes a message (a tombstone everywhere) and kicks a guest', async () => {
@@ -334,8 +334,9 @@ describe('Identity, end to end: accounts, a DM, a second computer, no impersonat
     }, { timeout: 20000 })
 
     // a computer of its own: its own dirs and its own keyring (no session of the first one)
-    const { browser, close, appPid } = await launchApp({ ...dirs('ann-second'), BANTER_KEYRING_SERVICE: 'banter-e2e-second-computer' })
-    apps.ann2 = { b: browser, close, appPid }
+    const secondEnv = { ...dirs('ann-second'), BANTER_KEYRING_SERVICE: 'banter-e2e-second-computer' }
+    const { browser, close, appPid } = await launchApp(secondEnv)
+    apps.ann2 = { b: browser, close, appPid, env: secondEnv }
     const c = on('ann2')
     await enter(c, { name: 'ann', room: 'lobby', mode: 'Sign in' })
     const found = await waitFor('the rooms and the DM on the second computer', async () => {
@@ -356,7 +357,7 @@ describe('Identity, end to end: accounts, a DM, a second computer, no impersonat
     await (await c.$(`aria/Account menu for ${server.url.replace(/^https?:\/\//, '')}`)).click()
     await waitFor('two sessions', async () => (await c.execute(() => document.querySelectorAll('.session .device').length)) === 2)
     assert.equal(await c.execute(() => document.querySelectorAll('.session.current').length), 1)
-    await (await c.$('button=Close')).click()
+    await (await (await c.$('.account-menu')).$('button=Close')).click()
   })
 
   it('kicked from a room, bob’s window says so in words and stops there', async () => {
@@ -404,12 +405,12 @@ describe('Identity, end to end: accounts, a DM, a second computer, no impersonat
     const done = await waitFor('the change', async () => (await c.execute(() => document.querySelector('.password-form .menu-status.ok')?.textContent)) || null, { timeout: 15000 })
     assert.equal(done, 'Password changed. 1 other session was signed out.')
     await waitFor('one session left', async () => (await c.execute(() => document.querySelectorAll('.session .device').length)) === 1)
-    await (await c.$('button=Close')).click()
+    await (await (await c.$('.account-menu')).$('button=Close')).click()
   })
 
   it('after a restart bob’s window reopens the DM, named by ann, signed in', async () => {
     await apps.bob.close()
-    const { browser, close, appPid } = await launchApp(apps.bob.env)
+    const { browser, close, appPid } = await launchApp({ ...apps.bob.env, GTK_THEME: 'Adwaita:dark' })
     apps.bob = { ...apps.bob, b: browser, close, appPid }
     const bb = on('bob')
     const dms = await waitFor('the DM back in the sidebar', async () => {
@@ -417,8 +418,29 @@ describe('Identity, end to end: accounts, a DM, a second computer, no impersonat
       return d.length === 1 && d
     }, { timeout: 30000 })
     assert.deepEqual(dms.map((d) => [d.label, d.room]), [['ann', dmId]])
+    assert.deepEqual(Object.keys(await roomBadges(bb)), ['lobby'], 'not #random, which he was kicked from')
     await openSidebarRoom(bb, dmId)
     await waitFor('its history', async () => (await timeline(bb)).includes('are you there?'))
-    await shot(bb, 'id-10-restarted-dm-bob')
+    await shot(bb, 'id-10-restarted-dm-bob-dark')
+    await (await bb.$(`aria/Account menu for ${server.url.replace(/^https?:\/\//, '')}`)).click()
+    await waitFor('the sessions', async () => (await bb.execute(() => document.querySelectorAll('.session .device').length)) >= 1)
+    await shot(bb, 'id-11-account-menu-dark')
+    await (await (await bb.$('.account-menu')).$('button=Close')).click()
+  })
+
+  it('no password and no session token in any file of the three computers', async () => {
+    const secrets = [...Object.values(PASSWORDS), 'ann: a brand new password']
+    for (const service of ['banter', 'banter-e2e-second-computer']) {
+      for (const who of ['ann', 'bob']) {
+        const t = keyringLookup(service, `session:${who}@${server.url}`)
+        if (t) secrets.push(t)
+      }
+    }
+    assert.ok(secrets.length >= 5, 'the sessions were read back from the keyrings')
+    for (const a of Object.values(apps)) {
+      for (const dir of [a.env.BANTER_CONFIG_DIR, a.env.BANTER_DATA_DIR]) {
+        for (const secret of secrets) assert.deepEqual(filesContaining(dir, secret), [], `a secret in ${dir}`)
+      }
+    }
   })
 })

@@ -56,7 +56,8 @@ pub(crate) async fn restore(state: &AppState, server: &str) -> CmdResult<Vec<Roo
     let open: HashSet<String> = state.client.rooms().into_iter().filter(|(s, _)| *s == server).map(|(_, r)| r).collect();
     let mut out = Vec::new();
     for r in state.client.my_rooms(&at, &token).await.map_err(map_err)? {
-        if open.contains(&r.room) {
+        // open already, or one we were kicked from (the account keeps it; we do not go back)
+        if open.contains(&r.room) || state.settings().was_removed_from(&server, &r.room) {
             continue;
         }
         match crate::join_inner(state, &server, &r.room, false).await {

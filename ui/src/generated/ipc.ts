@@ -241,7 +241,12 @@ rooms: Array<RoomRef>,
 /**
  * Direct messages to reopen at start (signed in on their server).
  */
-dms: Array<DmRef>, notifications: NotificationPrefs, };
+dms: Array<DmRef>, 
+/**
+ * Rooms you were kicked from: not joined again by themselves (the account keeps a
+ * kicked room), until you join one yourself.
+ */
+removedFrom: Array<RoomRef>, notifications: NotificationPrefs, };
 
 export type ServerEntry = { url: string, displayName: string, 
 /**
