@@ -153,6 +153,9 @@ pub struct Message {
     /// Its reactions (`crate::reactions`); absent when it has none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reactions: Vec<crate::reactions::Reaction>,
+    /// The message it answers, as it is now ([`ReplyRef`]); absent when it answers none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<ReplyRef>,
 }
 
 /// [`SEND`] payload.
@@ -161,6 +164,40 @@ pub struct SendRequest {
     pub id: String,
     pub room: String,
     pub text: String,
+    /// The id of the message of the same room this one answers (servers with the
+    /// `replies` feature; docs/protocol.md § 14).
+    #[serde(default, rename = "replyTo", skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<String>,
+}
+
+/// Listed in `features` by servers that keep replies ([`SendRequest::reply_to`]).
+pub const REPLIES_FEATURE: &str = "replies";
+
+/// What a reply shows of the message it answers: `excerpt` is the start of its text now
+/// (empty once it is removed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReplyRef {
+    pub id: String,
+    pub seq: u64,
+    pub username: String,
+    pub excerpt: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub removed: bool,
+}
+
+/// Longest excerpt of an answered message, in characters.
+pub const REPLY_EXCERPT_CHARS: usize = 120;
+
+/// A reply's view of the message it answers.
+pub fn reply_ref(m: &Message) -> ReplyRef {
+    ReplyRef {
+        id: m.id.clone(),
+        seq: m.seq,
+        username: m.username.clone(),
+        excerpt: if m.removed { String::new() } else { m.text.chars().take(REPLY_EXCERPT_CHARS).collect() },
+        removed: m.removed,
+    }
 }
 
 /// [`LOCATION`] payload: the classic `sendLocation` coordinates plus the id and room of
@@ -315,6 +352,7 @@ mod tests {
             removed: false,
             edited_at: None,
             reactions: Vec::new(),
+            reply_to: None,
         };
         assert_eq!(
             serde_json::to_string(&m).unwrap(),

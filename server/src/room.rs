@@ -60,6 +60,8 @@ pub struct Draft {
     pub username: String,
     pub kind: MessageKind,
     pub text: String,
+    /// The message it answers (`banter:send`'s `replyTo`), as it is when sent.
+    pub reply_to: Option<banter_protocol::ext::ReplyRef>,
 }
 
 /// The outcome of accepting a message.
@@ -237,6 +239,7 @@ impl RoomState {
             removed: false,
             edited_at: None,
             reactions: Vec::new(),
+            reply_to: draft.reply_to,
         };
         let sender_account = self.members.iter().find(|m| m.sid == sender_sid).and_then(|m| m.account);
         let recipients =
@@ -285,6 +288,20 @@ impl RoomState {
             m.removed = true;
             m.reactions.clear();
         }
+        self.follow_answered(id);
+    }
+
+    /// The replies memory holds to message `id` show it as it is now (after an edit or a
+    /// removal), as history from the store does.
+    fn follow_answered(&mut self, id: &str) {
+        let now = self.find_recent_id(id).map(|m| banter_protocol::ext::reply_ref(&m));
+        for m in self.recent.iter_mut() {
+            if let (Some(r), Some(now)) = (m.reply_to.as_mut(), now.as_ref()) {
+                if r.id == id {
+                    *r = now.clone();
+                }
+            }
+        }
     }
 
     /// Replaces the reactions of a message memory still holds.
@@ -304,6 +321,7 @@ impl RoomState {
             m.text = text.to_owned();
             m.edited_at = Some(at);
         }
+        self.follow_answered(id);
     }
 
     /// The newest `n` messages (oldest first) and whether older ones exist.
@@ -385,7 +403,7 @@ mod tests {
     use super::*;
 
     fn draft(id: &str) -> Draft {
-        Draft { id: id.into(), username: "ann".into(), kind: MessageKind::Text, text: format!("t-{id}") }
+        Draft { id: id.into(), username: "ann".into(), kind: MessageKind::Text, text: format!("t-{id}"), reply_to: None }
     }
 
     fn text(room: &mut RoomState, id: &str, sid: &str) -> Accepted {

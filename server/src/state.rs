@@ -55,6 +55,7 @@ impl AppState {
         f.push(banter_protocol::search::FEATURE.into());
         f.push(banter_protocol::edits::FEATURE.into());
         f.push(banter_protocol::reactions::FEATURE.into());
+        f.push(ext::REPLIES_FEATURE.into());
         f
     }
 

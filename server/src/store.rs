@@ -50,6 +50,8 @@ const MIGRATIONS: &[&str] = &[
         at         INTEGER NOT NULL,
         PRIMARY KEY (room, seq, emoji, account_id)
     ) WITHOUT ROWID;",
+    // replies (docs/protocol.md § 14): the id of the message of the same room answered
+    "ALTER TABLE messages ADD COLUMN reply_to TEXT;",
 ];
 
 /// Called after the commit that carried a write: `true` when it is durable.
@@ -248,7 +250,7 @@ impl Store {
     }
 }
 
-const SELECT: &str = "SELECT id, room, seq, username, kind, text, created_at, edited_at FROM messages";
+const SELECT: &str = "SELECT id, room, seq, username, kind, text, created_at, edited_at, reply_to FROM messages";
 
 fn snapshot_query(c: &Connection, room: &str, keep: u32) -> rusqlite::Result<RoomSnapshot> {
     let latest_seq: u64 =
@@ -293,8 +295,10 @@ fn find_id_query(c: &Connection, room: &str, id: &str) -> rusqlite::Result<Optio
     Ok(found.pop())
 }
 
-/// Fills in the reactions of messages of one room (ordered by seq), in one range read.
+/// Fills in the reactions of messages of one room (ordered by seq), in one range read, and
+/// what their replies show of the messages they answer.
 fn with_reactions(c: &Connection, messages: &mut [Message]) -> rusqlite::Result<()> {
+    with_replies(c, messages)?;
     let (Some(first), Some(last)) = (messages.first(), messages.last()) else { return Ok(()) };
     let (room, lo, hi) = (first.room.clone(), first.seq.min(last.seq), first.seq.max(last.seq));
     let mut stmt = c.prepare_cached(
@@ -327,7 +331,30 @@ fn row_to_message(r: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
         removed: kind == crate::moderation::REMOVED_KIND,
         edited_at: r.get(7)?,
         reactions: Vec::new(), // with_reactions
+        // the answered message's id only; with_replies fills in the rest
+        reply_to: r.get::<_, Option<String>>(8)?.map(|id| banter_protocol::ext::ReplyRef { id, seq: 0, username: String::new(), excerpt: String::new(), removed: false }),
     })
+}
+
+/// What each reply of `messages` shows of the message it answers, as that message is now.
+fn with_replies(c: &Connection, messages: &mut [Message]) -> rusqlite::Result<()> {
+    let mut stmt = c.prepare_cached("SELECT id, seq, username, kind, text FROM messages WHERE room = ?1 AND id = ?2")?;
+    for m in messages.iter_mut() {
+        let Some(r) = m.reply_to.as_mut() else { continue };
+        let found = stmt
+            .query_row(params![m.room, r.id], |row| {
+                Ok((row.get::<_, u64>(1)?, row.get::<_, String>(2)?, row.get::<_, String>(3)?, row.get::<_, String>(4)?))
+            })
+            .optional()?;
+        if let Some((seq, username, kind, text)) = found {
+            let removed = kind == crate::moderation::REMOVED_KIND;
+            r.seq = seq;
+            r.username = username;
+            r.removed = removed;
+            r.excerpt = if removed { String::new() } else { text.chars().take(banter_protocol::ext::REPLY_EXCERPT_CHARS).collect() };
+        }
+    }
+    Ok(())
 }
 
 fn kind_str(kind: MessageKind) -> &'static str {
@@ -404,8 +431,8 @@ fn write_batch(conn: &mut Connection, writes: &[Write]) -> rusqlite::Result<()> 
     {
         let mut room_stmt = tx.prepare_cached("INSERT OR IGNORE INTO rooms (name, created_at) VALUES (?1, ?2)")?;
         let mut msg_stmt = tx.prepare_cached(
-            "INSERT OR IGNORE INTO messages (room, seq, id, username, kind, text, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT OR IGNORE INTO messages (room, seq, id, username, kind, text, created_at, reply_to)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )?;
         for w in writes {
             match w {
@@ -413,7 +440,8 @@ fn write_batch(conn: &mut Connection, writes: &[Write]) -> rusqlite::Result<()> 
                     room_stmt.execute(params![name, created_at])?;
                 }
                 Write::Message(m) => {
-                    msg_stmt.execute(params![m.room, m.seq, m.id, m.username, kind_str(m.kind), m.text, m.created_at])?;
+                    let reply_to = m.reply_to.as_ref().map(|r| r.id.as_str());
+                    msg_stmt.execute(params![m.room, m.seq, m.id, m.username, kind_str(m.kind), m.text, m.created_at, reply_to])?;
                 }
                 Write::React { room, seq, emoji, account_id, name, on: true, at } => {
                     tx.prepare_cached(
@@ -452,6 +480,7 @@ mod tests {
             removed: false,
             edited_at: None,
             reactions: Vec::new(),
+            reply_to: None,
         }
     }
 

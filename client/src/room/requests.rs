@@ -136,6 +136,7 @@ impl Actor {
                             id: id.clone(),
                             room,
                             text: entry.text,
+                            reply_to: None,
                         })
                         .unwrap_or(Value::Null),
                     )

@@ -100,7 +100,7 @@ pub(super) fn send_message(st: &Shared, s: &SocketRef, data: Payload, ack: AckSe
     if let Err(reason) = vet_text(st, s, &text) {
         return ack_err(st, ack, reason);
     }
-    let draft = Draft { id: uuid::Uuid::now_v7().to_string(), username, kind: MessageKind::Text, text };
+    let draft = Draft { id: uuid::Uuid::now_v7().to_string(), username, kind: MessageKind::Text, text, reply_to: None };
     publish(st, s, &room, draft, None, classic_settled(st, ack));
 }
 
@@ -118,7 +118,7 @@ pub(super) fn send_location(st: &Shared, s: &SocketRef, data: Payload, ack: AckS
     if !session(s).lock().messages.try_take() {
         return ack_err(st, ack, ERR_SLOW_DOWN);
     }
-    let draft = Draft { id: uuid::Uuid::now_v7().to_string(), username, kind: MessageKind::Location, text: location.maps_url() };
+    let draft = Draft { id: uuid::Uuid::now_v7().to_string(), username, kind: MessageKind::Location, text: location.maps_url(), reply_to: None };
     publish(st, s, &room, draft, None, classic_settled(st, ack));
 }
 
@@ -149,8 +149,32 @@ pub(super) fn banter_send(st: &Shared, s: &SocketRef, data: Payload, ack: AckSen
             return ack_err(st, ack, reason);
         }
     }
-    let draft = Draft { id: req.id, username, kind: MessageKind::Text, text: req.text };
+    // A reply names a message of the same room (any message a member may read).
+    let reply_to = match (&req.reply_to, &stored) {
+        (Some(id), None) => match answered(st, &room_name, id) {
+            Ok(Some(m)) => Some(banter_protocol::ext::reply_ref(&m)),
+            Ok(None) => return ack_err(st, ack, banter_protocol::rooms::ERR_NO_SUCH_MESSAGE),
+            Err(()) => return ack_err(st, ack, ERR_SERVER),
+        },
+        _ => None,
+    };
+    let draft = Draft { id: req.id, username, kind: MessageKind::Text, text: req.text, reply_to };
     publish(st, s, &room_name, draft, stored, banter_settled(st, ack));
+}
+
+/// The message `id` of `room` a reply answers: in memory, or in the store.
+fn answered(st: &AppState, room: &str, id: &str) -> Result<Option<Message>, ()> {
+    if rules::check_message_id(id).is_err() {
+        return Ok(None);
+    }
+    if let Some(m) = st.rooms.get(room).and_then(|r| lock(&r).find_recent_id(id)) {
+        return Ok(Some(m));
+    }
+    tokio::task::block_in_place(|| {
+        st.store.flush_blocking();
+        st.store.find_id_blocking(room, id)
+    })
+    .map_err(|e| tracing::error!(room = %room, error = %e, "cannot read an answered message"))
 }
 
 /// A Banter ack once the message is settled: `cb(null, SendAccepted)` or `cb(reason)`.
@@ -194,7 +218,7 @@ pub(super) fn banter_location(st: &Shared, s: &SocketRef, data: Payload, ack: Ac
     if stored.is_none() && !session(s).lock().messages.try_take() {
         return ack_err(st, ack, ERR_SLOW_DOWN);
     }
-    let draft = Draft { id: req.id, username, kind: MessageKind::Location, text: location.maps_url() };
+    let draft = Draft { id: req.id, username, kind: MessageKind::Location, text: location.maps_url(), reply_to: None };
     publish(st, s, &room_name, draft, stored, banter_settled(st, ack));
 }
 

@@ -366,6 +366,7 @@ mod tests {
             removed: false,
             edited_at: None,
             reactions: Vec::new(),
+            reply_to: None,
         });
         f.messages.flush().await;
         assert_eq!(f.store.remove_message(&act(&f, "lobby", "remove", "m1", 2), "m1").unwrap(), Some(1));
