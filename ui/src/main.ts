@@ -10,6 +10,7 @@ import { renderRow, rowEstimate, rowSig, identityMark } from './views/message'
 import { parseComposer } from './commands'
 import { sameServer } from './accounts'
 import { accountMenu } from './views/account'
+import { ReadMarks, newestSeq } from './readmarks'
 import { roomSettings } from './views/room-settings'
 import type { AppInfo, MessageView, Settings } from './generated/ipc'
 
@@ -231,31 +232,13 @@ async function restoreAccount(server: string): Promise<void> {
 }
 
 /** Read markers: the newest seq seen per room, sent at most once a second per room. */
-const marked = new Map<string, number>()
-const markTimers = new Map<string, number>()
+const readMarks = new ReadMarks((key, seq) => {
+  const room = store.rooms.get(key)
+  return room ? api.markRead(room.server, room.room, seq) : Promise.resolve()
+})
 function markSeen(r: RoomState): void {
   if (!r.banter || accountOf(r.server) !== r.username || r.ended || document.visibilityState !== 'visible') return
-  const key = roomKey(r.server, r.room)
-  let seq = 0
-  for (let i = r.messages.length - 1; i >= 0; i--) {
-    const s = r.messages[i].seq
-    if (s !== null) {
-      seq = s
-      break
-    }
-  }
-  if (seq <= (marked.get(key) ?? 0) || markTimers.has(key)) return
-  markTimers.set(
-    key,
-    window.setTimeout(() => {
-      markTimers.delete(key)
-      const room = store.rooms.get(key)
-      const latest = room ? Math.max(0, ...room.messages.map((m) => m.seq ?? 0)) : 0
-      if (!room || latest <= (marked.get(key) ?? 0)) return
-      marked.set(key, latest)
-      void api.markRead(room.server, room.room, latest).catch(() => marked.delete(key))
-    }, 1000),
-  )
+  readMarks.seen(roomKey(r.server, r.room), newestSeq(r.messages))
 }
 
 let dialog: HTMLElement | null = null
@@ -764,6 +747,14 @@ document.addEventListener('keydown', (ev) => {
 store.subscribe(() => {
   while (store.errors.length) flash(store.errors.shift()!)
   render()
+})
+// back to the window: the room in front of you is read
+window.addEventListener('focus', () => {
+  const r = store.active ? store.rooms.get(store.active) : undefined
+  if (r && r.unread && !showConnect) {
+    r.unread = 0
+    render()
+  }
 })
 setInterval(() => {
   if (roomView && store.active) {
