@@ -73,8 +73,12 @@ impl Printer {
                 created_at,
                 system,
                 removed,
+                reply_to,
+                edited_at,
                 ..
             } => {
+                let answering = reply_to.as_ref().map(|r| format!("(re {}: {}) ", r.username, r.excerpt)).unwrap_or_default();
+                let edited = if edited_at.is_some() { " (edited)" } else { "" };
                 let at = time::clock_millis(*created_at, &Local);
                 if *removed {
                     format!("{}[{at}] {username}: (message removed)", prefix(room))
@@ -85,7 +89,7 @@ impl Printer {
                 } else if kind == "location" {
                     format!("{}[{at}] {username} shared a location: {text}", prefix(room))
                 } else {
-                    format!("{}[{at}] {username}: {text}", prefix(room))
+                    format!("{}[{at}] {username}: {answering}{text}{edited}", prefix(room))
                 }
             }
             ClientEvent::UserJoined { room, username, .. } => format!("{}* {username} joined", prefix(room)),
@@ -119,6 +123,11 @@ impl Printer {
                 format!("{}* you were {} {room} by {by}", prefix(room), if *banned { "banned from" } else { "removed from" })
             }
             ClientEvent::RoomLeft { room, .. } => format!("{}* left {room} on another device", prefix(room)),
+            ClientEvent::Edited { room, id, text, .. } => format!("{}* message {id} edited: {text}", prefix(room)),
+            ClientEvent::Reactions { room, id, reactions, .. } => {
+                let list: Vec<String> = reactions.iter().map(|r| format!("{} {}", r.emoji, r.users.len())).collect();
+                format!("{}* reactions on {id}: {}", prefix(room), if list.is_empty() { "none".to_owned() } else { list.join(", ") })
+            }
             ClientEvent::Ack {
                 room,
                 id,

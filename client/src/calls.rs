@@ -6,6 +6,8 @@
 
 use banter_protocol::dms::{self, BlockRequest, Blocked, DmInfo, MyDms};
 use banter_protocol::membership::{self, MyRooms, ReadRequest, RoomStatus};
+use banter_protocol::edits::{self, EditRequest, Edited};
+use banter_protocol::reactions::{self, ReactRequest, Reactions};
 use banter_protocol::search::{self, SearchHit, SearchRequest, SearchResults};
 use banter_protocol::rooms::{self, MembersRequest, ModerationLog, LogEntry, LogRequest, RemoveRequest, RoomInfo, RoomRequest, TargetRequest};
 use banter_protocol::AckReply;
@@ -137,6 +139,29 @@ impl Client {
         let req = ReadRequest { room: Self::room_name(room), seq };
         let reply = self.call(server, room, membership::READ, membership::FEATURE, payload(&req)?).await?;
         done(reply)
+    }
+
+    /// Replaces the text of one of this account's messages (signed in); everyone's Banter
+    /// clients get an `edited` event, history the new text. Classic clients keep the original.
+    pub async fn edit_message(&self, server: &str, room: &str, id: &str, text: &str) -> Result<Edited> {
+        banter_protocol::rules::check_message_id(id).map_err(|e| ClientError::InvalidInput(e.to_string()))?;
+        banter_protocol::rules::check_message(text, banter_protocol::rules::MAX_MESSAGE_CHARS)
+            .map_err(|e| ClientError::InvalidInput(e.to_string()))?;
+        let req = EditRequest { room: Self::room_name(room), id: id.to_owned(), text: text.to_owned() };
+        let reply = self.call(server, room, edits::EDIT, edits::FEATURE, payload(&req)?).await?;
+        answer(edits::EDIT, reply)
+    }
+
+    /// Adds (`on`) or takes back this account's `emoji` on message `id`; the message's
+    /// reactions after it (everyone's clients get them as a `reactions` event).
+    pub async fn react(&self, server: &str, room: &str, id: &str, emoji: &str, on: bool) -> Result<Reactions> {
+        banter_protocol::rules::check_message_id(id).map_err(|e| ClientError::InvalidInput(e.to_string()))?;
+        if !reactions::is_emoji(emoji) {
+            return Err(ClientError::InvalidInput(reactions::ERR_BAD_EMOJI.to_owned()));
+        }
+        let req = ReactRequest { room: Self::room_name(room), id: id.to_owned(), emoji: emoji.to_owned(), on };
+        let reply = self.call(server, room, reactions::REACT, reactions::FEATURE, payload(&req)?).await?;
+        answer(reactions::REACT, reply)
     }
 
     /// Searches every room and DM this client's identity on `server` may read (an account's

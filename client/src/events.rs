@@ -94,6 +94,29 @@ pub enum ClientEvent {
         history: bool,
         /// A moderator removed it: `text` is empty, the line is a tombstone.
         removed: bool,
+        /// When its author last edited it (show "(edited)"); later edits come as `edited`.
+        edited_at: Option<i64>,
+        /// Its reactions (later changes come as `reactions`).
+        reactions: Vec<banter_protocol::reactions::Reaction>,
+        /// The message it answers, as that message is now (show the quoted line).
+        reply_to: Option<banter_protocol::ext::ReplyRef>,
+    },
+    /// Its author edited message `id`: show `text` and "(edited)".
+    Edited {
+        server: String,
+        room: String,
+        id: String,
+        seq: u64,
+        text: String,
+        edited_at: i64,
+    },
+    /// The reactions of message `id` changed: these are all of them now.
+    Reactions {
+        server: String,
+        room: String,
+        id: String,
+        seq: u64,
+        reactions: Vec<banter_protocol::reactions::Reaction>,
     },
     /// Someone joined the room.
     UserJoined {
@@ -231,6 +254,8 @@ impl ClientEvent {
             ClientEvent::Kicked { .. } => "kicked",
             ClientEvent::ReadMarker { .. } => "read_marker",
             ClientEvent::RoomLeft { .. } => "room_left",
+            ClientEvent::Edited { .. } => "edited",
+            ClientEvent::Reactions { .. } => "reactions",
         }
     }
 }

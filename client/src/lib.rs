@@ -361,10 +361,24 @@ impl Client {
             id: id.to_owned(),
             text: text.to_owned(),
             location: None,
+            reply_to: None,
             reply,
         })
         .map_err(|_| ClientError::Closed)?;
         rx.await.map_err(|_| ClientError::Closed)?
+    }
+
+    /// Queues a reply to message `reply_to` of the room (its id): like [`Client::send`], and
+    /// a Banter server with the `replies` feature shows what it answers; elsewhere it is an
+    /// ordinary message with this text. Returns its id.
+    pub async fn send_reply(&self, server: &str, room: &str, reply_to: &str, text: &str) -> Result<String> {
+        let id = uuid::Uuid::now_v7().to_string();
+        let tx = self.handle(server, room)?;
+        let (reply, rx) = oneshot::channel();
+        tx.send(Command::Send { id: id.clone(), text: text.to_owned(), location: None, reply_to: Some(reply_to.to_owned()), reply })
+            .map_err(|_| ClientError::Closed)?;
+        rx.await.map_err(|_| ClientError::Closed)??;
+        Ok(id)
     }
 
     /// Shares a location: checked first (finite, latitude in [-90, 90], longitude in
@@ -383,6 +397,7 @@ impl Client {
             id: id.clone(),
             text: location.maps_url(),
             location: Some(location),
+            reply_to: None,
             reply,
         })
         .map_err(|_| ClientError::Closed)?;

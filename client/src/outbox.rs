@@ -35,6 +35,9 @@ pub struct OutboxEntry {
     /// Set for a shared location (sent as `sendLocation` / `banter:location`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
+    /// The id of the message it answers (a reply; Banter servers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<String>,
     /// When it was queued, milliseconds since the epoch.
     pub queued_at: i64,
     /// How many times it was put on the wire.
@@ -56,6 +59,9 @@ enum Record {
         /// Absent for a text (and in files written before locations existed).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         location: Option<Location>,
+        /// Absent unless it is a reply (and in files written before replies existed).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reply_to: Option<String>,
     },
     Sent {
         id: String,
@@ -141,21 +147,27 @@ impl Outbox {
 
     /// Adds a message (state pending, no attempt yet), durably.
     pub fn queue(&mut self, id: &str, text: &str, queued_at: i64) -> Result<()> {
-        self.queue_entry(id, text, None, queued_at)
+        self.queue_entry(id, text, None, None, queued_at)
+    }
+
+    /// Adds a reply to message `reply_to`, durably.
+    pub fn queue_reply(&mut self, id: &str, text: &str, reply_to: &str, queued_at: i64) -> Result<()> {
+        self.queue_entry(id, text, None, Some(reply_to.to_owned()), queued_at)
     }
 
     /// Adds a shared location (shown as its map URL), durably.
     pub fn queue_location(&mut self, id: &str, location: Location, queued_at: i64) -> Result<()> {
-        self.queue_entry(id, &location.maps_url(), Some(location), queued_at)
+        self.queue_entry(id, &location.maps_url(), Some(location), None, queued_at)
     }
 
-    fn queue_entry(&mut self, id: &str, text: &str, location: Option<Location>, queued_at: i64) -> Result<()> {
+    fn queue_entry(&mut self, id: &str, text: &str, location: Option<Location>, reply_to: Option<String>, queued_at: i64) -> Result<()> {
         self.append(
             &Record::Queued {
                 id: id.to_owned(),
                 text: text.to_owned(),
                 queued_at,
                 location,
+                reply_to: reply_to.clone(),
             },
             self.fsync,
         )?;
@@ -163,6 +175,7 @@ impl Outbox {
             id: id.to_owned(),
             text: text.to_owned(),
             location,
+            reply_to,
             queued_at,
             attempts: 0,
             state: EntryState::Pending,
@@ -284,6 +297,7 @@ impl Outbox {
                 text: e.text.clone(),
                 queued_at: e.queued_at,
                 location: e.location,
+                reply_to: e.reply_to.clone(),
             });
             for _ in 0..e.attempts {
                 records.push(Record::Sent { id: e.id.clone() });
@@ -344,12 +358,14 @@ fn replay(path: &Path, server: &str, room: &str) -> Result<Replayed> {
                 text,
                 queued_at,
                 location,
+                reply_to,
             } => {
                 if !entries.iter().any(|e| e.id == id) {
                     entries.push(OutboxEntry {
                         id,
                         text,
                         location,
+                        reply_to,
                         queued_at,
                         attempts: 0,
                         state: EntryState::Pending,

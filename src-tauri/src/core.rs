@@ -339,7 +339,7 @@ impl Glue {
                 g.rooms.remove(&(server, room));
                 Vec::new()
             }
-            ClientEvent::Message { server, room, id, seq, username, text, kind, created_at, mine, system, history, removed } => {
+            ClientEvent::Message { server, room, id, seq, username, text, kind, created_at, mine, system, history, removed, .. } => {
                 let id = id.unwrap_or_else(|| {
                     g.local_ids += 1;
                     format!("classic-{}", g.local_ids)
@@ -470,6 +470,8 @@ impl Glue {
                 g.ended.insert((server.clone(), room.clone()));
                 vec![ui(UiEvent::RoomLeft { server, room })]
             }
+            // Edits and reactions (issue 10): not shown by the app yet.
+            ClientEvent::Edited { .. } | ClientEvent::Reactions { .. } => Vec::new(),
         }
     }
 
@@ -576,6 +578,9 @@ mod tests {
             system: false,
             history,
             removed: false,
+            edited_at: None,
+            reactions: vec![],
+            reply_to: None,
         }
     }
 
@@ -680,7 +685,7 @@ mod tests {
         let url = "https://google.com/maps?q=48.8566,2.3522";
         let ev = match msg(false, false, "bob") {
             ClientEvent::Message { server, room, id, seq, username, created_at, mine, system, history, .. } => {
-                ClientEvent::Message { server, room, id, seq, username, text: url.into(), kind: "location".into(), created_at, mine, system, history, removed: false }
+                ClientEvent::Message { server, room, id, seq, username, text: url.into(), kind: "location".into(), created_at, mine, system, history, removed: false, edited_at: None, reactions: vec![], reply_to: None }
             }
             _ => unreachable!(),
         };

@@ -256,6 +256,9 @@ impl Actor {
             system,
             history: false,
             removed: false,
+            edited_at: None,
+            reactions: Vec::new(),
+            reply_to: None,
         });
     }
 
@@ -294,6 +297,9 @@ impl Actor {
             system: false,
             history,
             removed: m.removed,
+            edited_at: m.edited_at,
+            reactions: m.reactions,
+            reply_to: m.reply_to,
         })
     }
 

@@ -63,6 +63,8 @@ pub(crate) enum Command {
         text: String,
         /// A shared location (`text` is then its map URL).
         location: Option<Location>,
+        /// The id of the message this one answers.
+        reply_to: Option<String>,
         reply: oneshot::Sender<Result<()>>,
     },
     Retry {
@@ -569,8 +571,8 @@ impl Actor {
 
     async fn command(&mut self, c: Command) {
         match c {
-            Command::Send { id, text, location, reply } => {
-                let _ = reply.send(self.queue_send(id, text, location));
+            Command::Send { id, text, location, reply_to, reply } => {
+                let _ = reply.send(self.queue_send(id, text, location, reply_to));
             }
             Command::Retry { id, reply } => {
                 let r = match self.outbox.retry(&id) {
@@ -637,7 +639,7 @@ impl Actor {
         });
     }
 
-    fn queue_send(&mut self, id: String, text: String, location: Option<Location>) -> Result<()> {
+    fn queue_send(&mut self, id: String, text: String, location: Option<Location>, reply_to: Option<String>) -> Result<()> {
         rules::check_message_id(&id).map_err(|e| ClientError::InvalidInput(e.to_string()))?;
         let now = chrono::Utc::now().timestamp_millis();
         match location {
@@ -646,7 +648,13 @@ impl Actor {
             None => {
                 rules::check_message(&text, self.max_message_chars)
                     .map_err(|e| ClientError::InvalidInput(e.to_string()))?;
-                self.outbox.queue(&id, &text, now)?;
+                match &reply_to {
+                    Some(answered) => {
+                        rules::check_message_id(answered).map_err(|e| ClientError::InvalidInput(format!("the answered message: {e}")))?;
+                        self.outbox.queue_reply(&id, &text, answered, now)?
+                    }
+                    None => self.outbox.queue(&id, &text, now)?,
+                }
             }
         }
         self.acks.set_pending(&id);

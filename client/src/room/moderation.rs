@@ -3,7 +3,9 @@
 //! room (`banter:kicked`), the account's read marker (`banter:read-marker`) and the room
 //! left on another device (`banter:room-left`). See `docs/protocol.md` §§ 8–9.
 
+use banter_protocol::edits::{self, Edited};
 use banter_protocol::membership::{self, ReadMarker, RoomLeft};
+use banter_protocol::reactions::{self, Reactions};
 use banter_protocol::rooms::{self, Kicked, Removed, Role, RoomInfo};
 use serde_json::Value;
 
@@ -59,6 +61,20 @@ impl Actor {
                     self.end_here("left on another device");
                 }
                 Ok(_) => self.protocol_error("room-left for another room".into()),
+                Err(e) => self.protocol_error(e),
+            },
+            edits::EDITED => match parse::<Edited>(name, first) {
+                Ok(e) if e.room == self.spec.room && check_text(&e.text, super::MAX_TEXT_BYTES, "text").is_ok() && e.id.len() <= 128 => {
+                    self.emit(ClientEvent::Edited { server: self.server.clone(), room: e.room, id: e.id, seq: e.seq, text: e.text, edited_at: e.edited_at })
+                }
+                Ok(_) => self.protocol_error("an edit for another room, or oversized".into()),
+                Err(e) => self.protocol_error(e),
+            },
+            reactions::REACTIONS => match parse::<Reactions>(name, first) {
+                Ok(r) if r.room == self.spec.room && r.reactions.len() <= reactions::MAX_KINDS && r.reactions.iter().all(|x| x.emoji.len() <= reactions::MAX_EMOJI_BYTES && x.users.len() <= super::MAX_USERS) => {
+                    self.emit(ClientEvent::Reactions { server: self.server.clone(), room: r.room, id: r.id, seq: r.seq, reactions: r.reactions })
+                }
+                Ok(_) => self.protocol_error("reactions for another room, or oversized".into()),
                 Err(e) => self.protocol_error(e),
             },
             _ => return Some(first),

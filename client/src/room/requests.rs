@@ -136,7 +136,8 @@ impl Actor {
                             id: id.clone(),
                             room,
                             text: entry.text,
-                            reply_to: None,
+                            // (a server without replies ignores it: the text goes as it is)
+                            reply_to: entry.reply_to,
                         })
                         .unwrap_or(Value::Null),
                     )
