@@ -34,6 +34,7 @@ pub mod events;
 pub mod links;
 pub mod location;
 pub mod markdown;
+pub mod mentions;
 pub mod outbox;
 pub mod pacing;
 mod room;
