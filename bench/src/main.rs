@@ -4,6 +4,7 @@
 mod hist;
 mod load;
 mod procs;
+mod search;
 mod signins;
 mod ws;
 
@@ -70,10 +71,14 @@ struct Args {
     /// Repository root (where tests/node/support/classic-server.cjs and node_modules are).
     #[arg(long)]
     repo: Option<PathBuf>,
-    /// Which scenarios to run: `classic` (the rooms and idle memory, both servers) and
-    /// `signins` (issue 8's sign-in figures, banter-server only), comma-separated.
-    #[arg(long, value_delimiter = ',', default_value = "classic,signins", value_parser = ["classic", "signins"])]
+    /// Which scenarios to run: `classic` (the rooms and idle memory, both servers),
+    /// `signins` (issue 8's sign-in figures) and `search` (issue 10's search figures), the
+    /// last two banter-server only; comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "classic,signins,search", value_parser = ["classic", "signins", "search"])]
     scenarios: Vec<String>,
+    /// Search: messages stored before searching (default 1,000,000; quick 2,000).
+    #[arg(long)]
+    search_messages: Option<u64>,
     /// Sign-ins: concurrent clients looping login + logout (default 8; quick 2).
     #[arg(long)]
     signin_clients: Option<usize>,
@@ -187,6 +192,12 @@ fn main() -> ExitCode {
     };
     let classic = args.scenarios.iter().any(|s| s == "classic");
     let want_signins = args.scenarios.iter().any(|s| s == "signins");
+    let want_search = args.scenarios.iter().any(|s| s == "search");
+    let search_cfg = search::SearchConfig {
+        messages: args.search_messages.unwrap_or(if quick { 2_000 } else { 1_000_000 }).max(1),
+        rooms: 10,
+        queries: if quick { 50 } else { 500 },
+    };
     let scfg = signins::SigninConfig {
         clients: args.signin_clients.unwrap_or(if quick { 2 } else { 8 }).max(1),
         max_signins: args.max_signins,
@@ -307,6 +318,10 @@ fn main() -> ExitCode {
         eprintln!("== banter-server: sign-ins");
         rt.block_on(signins::run(&cfg, &scfg, &launch))
     });
+    let search_report = (want_search && cfg.kinds.contains(&Kind::Banter)).then(|| {
+        eprintln!("== banter-server: search");
+        rt.block_on(search::run(&search_cfg, &launch))
+    });
     let mut text = if classic {
         render(&cfg, &reports, started.elapsed(), args.gen_threads.max(1))
     } else {
@@ -318,6 +333,11 @@ fn main() -> ExitCode {
         text.push('\n');
     } else if want_signins {
         text.push_str("\nSign-ins: not run (banter-server only; Node's tutorial server has no accounts).\n");
+    }
+    if let Some(r) = &search_report {
+        text.push('\n');
+        search::render(&mut text, r);
+        text.push('\n');
     }
     if cfg.kinds.contains(&Kind::Banter) {
         text.push_str(&format!("{version}\n"));
@@ -334,6 +354,12 @@ fn main() -> ExitCode {
         // Errors always fail; in a smoke run so do refused sign-ins and lost deliveries.
         if !r.errors.is_empty() || (quick && r.failed()) {
             eprintln!("error: sign-ins: {}", if r.errors.is_empty() { "refused sign-ins, lost deliveries or unanswered sends" } else { "a phase failed" });
+            failed = true;
+        }
+    }
+    if let Some(r) = &search_report {
+        if !r.errors.is_empty() || r.stored == 0 || r.queries == 0 {
+            eprintln!("error: search: {}", r.errors.first().map(String::as_str).unwrap_or("nothing stored or searched"));
             failed = true;
         }
     }
@@ -717,7 +743,7 @@ async fn median_rss(pids: &[u32]) -> u64 {
 
 // ---------------------------------------------------------------------------- report
 
-fn fmt_int(x: f64) -> String {
+pub(crate) fn fmt_int(x: f64) -> String {
     let s = format!("{:.0}", x.max(0.0));
     let mut out = String::new();
     for (i, ch) in s.chars().enumerate() {
@@ -729,7 +755,7 @@ fn fmt_int(x: f64) -> String {
     out
 }
 
-fn fmt_ns(v: Option<u64>) -> String {
+pub(crate) fn fmt_ns(v: Option<u64>) -> String {
     match v {
         None => "–".into(),
         Some(ns) if ns < 1_000_000 => format!("{:.0} µs", ns as f64 / 1e3),

@@ -148,7 +148,7 @@ impl SignStats {
 // ------------------------------------------------------------------ wire helpers
 
 /// WebSocket + Socket.IO connect, with a session token in the handshake's `auth` if given.
-async fn sio_connect(addr: SocketAddr, local: Option<IpAddr>, session: Option<&str>, sh: &Shared) -> io::Result<Conn> {
+pub(crate) async fn sio_connect(addr: SocketAddr, local: Option<IpAddr>, session: Option<&str>, sh: &Shared) -> io::Result<Conn> {
     let mut c = Conn::connect_from(addr, local).await?;
     match session {
         None => c.push_text(b"40"),
@@ -169,7 +169,7 @@ async fn sio_connect(addr: SocketAddr, local: Option<IpAddr>, session: Option<&s
 }
 
 /// Emits `event` (with `data`) under ack id `id` and returns its ack's arguments (`[…]`).
-async fn request(c: &mut Conn, sh: &Shared, id: u64, event: &str, data: Option<&str>) -> io::Result<Vec<u8>> {
+pub(crate) async fn request(c: &mut Conn, sh: &Shared, id: u64, event: &str, data: Option<&str>) -> io::Result<Vec<u8>> {
     let frame = match data {
         Some(d) => format!(r#"42{id}["{event}",{d}]"#),
         None => format!(r#"42{id}["{event}"]"#),
