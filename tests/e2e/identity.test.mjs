@@ -200,6 +200,11 @@ describe('Identity, end to end: accounts, a DM, a second computer, no impersonat
   it('a DM from banter-cli notifies with the sender’s name while another room is open', async () => {
     const b = on('ann')
     await openSidebarRoom(b, 'lobby')
+    // ann's window has the focus and shows #lobby: a room's message would not notify now
+    await waitFor('ann’s window focused', async () => {
+      on('ann')
+      return b.execute(() => document.hasFocus())
+    })
     const login = await cli(['account', 'login', '--server', server.url, '--name', 'bob', '--device', 'e2e cli'], `${PASSWORDS.bob}\n`)
     assert.equal(login.code, 0, login.out)
     const before = notifications(NOTIFY_LOG).length
