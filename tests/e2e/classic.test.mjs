@@ -73,6 +73,9 @@ describe('The app on a classic Socket.IO chat server', { concurrency: false }, (
       const n = await waitFor('a Notify on D-Bus', () => notifications(NOTIFY_LOG).slice(before).find((x) => /bob joined lobby/.test(x.summary)))
       assert.equal(n.summary, 'bob joined lobby')
       await waitFor('bob in the member list', async () => (await (await $('aria/Members')).getText()).includes('bob'))
+      // a classic server has no accounts: no name is marked verified (nor guest), each is unverified
+      const marks = await b.execute(() => [...document.querySelectorAll('.member-list li')].map((li) => [li.querySelector('.id-mark')?.textContent ?? null, li.title]))
+      assert.ok(marks.length >= 2 && marks.every(([mark, title]) => mark === null && /Unverified/.test(title)), JSON.stringify(marks))
       await bob.send('hi ann, <b>plain</b> text here')
       await waitFor("bob's message", async () => (await timelineText()).includes('hi ann, <b>plain</b> text here'))
       // one notice for the join: the server's own "bob has joined!"
