@@ -59,11 +59,19 @@ async fn owners_moderate_and_every_client_sees_it() {
     // A tombstone: Bob writes, Ann removes it, Bob's client shows the removal.
     let id = bob.send(&url, "lobby", "something rude").await.unwrap();
     wait_for(&mut ann_ev, 5, |e| matches!(e, ClientEvent::Message { id: Some(i), .. } if *i == id)).await;
-    let e = bob.remove_message(&url, "lobby", &id).await.unwrap_err();
+    // Bob may not remove Ann's message (his own he may delete, see conversation.rs)
+    let annss = ann.send(&url, "lobby", "the owner's note").await.unwrap();
+    wait_for(&mut bob_ev, 5, |e| matches!(e, ClientEvent::Message { id: Some(i), .. } if *i == annss)).await;
+    let e = bob.remove_message(&url, "lobby", &annss).await.unwrap_err();
     assert_eq!(e.to_string(), banter_protocol::rooms::ERR_NOT_ALLOWED);
     ann.remove_message(&url, "lobby", &id).await.unwrap();
     let (e, _) = wait_for(&mut bob_ev, 5, |e| matches!(e, ClientEvent::Removed { .. })).await;
     assert!(matches!(&e, ClientEvent::Removed { id: i, by, seq: 1, .. } if *i == id && by == "ann"), "{e:?}");
+    let own = bob.send(&url, "lobby", "oops").await.unwrap();
+    wait_for(&mut bob_ev, 5, |e| matches!(e, ClientEvent::Ack { id: a, .. } if *a == own)).await;
+    bob.remove_message(&url, "lobby", &own).await.unwrap();
+    let (e, _) = wait_for(&mut ann_ev, 5, |e| matches!(e, ClientEvent::Removed { id: i, .. } if *i == own)).await;
+    assert!(matches!(&e, ClientEvent::Removed { by, .. } if by == "bob"), "an author deletes its own: {e:?}");
     assert_eq!(ann.remove_message(&url, "lobby", "no-such-id").await.unwrap_err().to_string(), banter_protocol::rooms::ERR_NO_SUCH_MESSAGE);
 
     // A kick: Bob's subscription ends with a reason; he may come back, and his history
@@ -91,7 +99,7 @@ async fn owners_moderate_and_every_client_sees_it() {
     assert!(e.to_string().contains(banter_protocol::rooms::ERR_BANNED), "{e}");
     let log = ann.moderation_log(&url, "lobby", 10).await.unwrap();
     let acts: Vec<&str> = log.iter().map(|l| l.action.as_str()).collect();
-    assert_eq!(acts, ["ban", "kick", "remove", "topic", "create"], "{log:?}");
+    assert_eq!(acts, ["ban", "kick", "delete", "remove", "topic", "create"], "{log:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
