@@ -38,7 +38,7 @@ pub fn ping(text: &str, sender: &str, cx: &Context<'_>) -> Option<Ping> {
     }
     let prose = prose(text);
     let names = mentioned(&prose);
-    if names.iter().any(|n| *n == me) {
+    if names.contains(&me) {
         return Some(Ping::Name);
     }
     let privileged = cx.owner.is_some_and(|o| banter_protocol::rules::normalise_name(o) == sender)
@@ -51,7 +51,7 @@ pub fn ping(text: &str, sender: &str, cx: &Context<'_>) -> Option<Ping> {
         .iter()
         .find(|k| {
             let k = k.trim().to_lowercase();
-            !k.is_empty() && words.iter().any(|w| *w == k)
+            !k.is_empty() && words.contains(&k)
         })
         .map(|k| Ping::Keyword(k.clone()))
 }

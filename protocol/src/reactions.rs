@@ -64,11 +64,8 @@ pub fn is_emoji(s: &str) -> bool {
 pub fn toggle(reactions: &[Reaction], emoji: &str, name: &str, on: bool) -> Result<Vec<Reaction>, &'static str> {
     let mut out = reactions.to_vec();
     match out.iter_mut().find(|r| r.emoji == emoji) {
-        Some(r) if on => {
-            if !r.users.iter().any(|u| u == name) {
-                r.users.push(name.to_owned());
-            }
-        }
+        Some(r) if on && !r.users.iter().any(|u| u == name) => r.users.push(name.to_owned()),
+        Some(_) if on => {}
         Some(r) => r.users.retain(|u| u != name),
         None if on => {
             if out.len() >= MAX_KINDS {
