@@ -336,7 +336,10 @@ impl Glue {
                 }
             }
             ClientEvent::Left { server, room } => {
-                g.rooms.remove(&(server, room));
+                // left or closed here: the `disconnected` that follows is the room's, and the
+                // server stays connected for the others
+                g.rooms.remove(&(server.clone(), room.clone()));
+                g.ended.insert((server, room));
                 Vec::new()
             }
             ClientEvent::Message { server, room, id, seq, username, text, kind, created_at, mine, system, history, removed, .. } => {
@@ -628,6 +631,12 @@ mod tests {
         assert!(matches!(&out[0].ui, UiEvent::Kicked { banned: false, .. }));
         let out = g.translate(ClientEvent::Disconnected { server: "http://s".into(), room: "lobby".into(), reason: "kicked".into() });
         assert!(out.is_empty(), "no server-wide 'disconnected'");
+        // so is a room left (or closed) here
+        g.translate(ClientEvent::Left { server: "http://s".into(), room: "random".into() });
+        let out = g.translate(ClientEvent::Disconnected { server: "http://s".into(), room: "random".into(), reason: "left".into() });
+        assert!(out.is_empty(), "leaving a room does not make the server look offline");
+        let out = g.translate(ClientEvent::Disconnected { server: "http://s".into(), room: "other".into(), reason: "refused".into() });
+        assert_eq!(out.len(), 1, "a room that ends by itself still says so");
         // a room's settings broadcast keeps our role from the join
         g.translate(ClientEvent::RoomInfo { server: "http://s".into(), room: "lobby".into(), owner: Some("ann".into()), topic: "t".into(), private: false, moderators: vec![], role: Some("owner".into()) });
         let out = g.translate(ClientEvent::RoomInfo { server: "http://s".into(), room: "lobby".into(), owner: Some("ann".into()), topic: "new".into(), private: true, moderators: vec![], role: None });

@@ -391,6 +391,8 @@ describe('Identity, end to end: accounts, a DM, a second computer, no impersonat
     for (const who of ['ann2', 'ann']) {
       await waitFor(`#random gone at ${who}’s`, async () => !('random' in (await roomBadges(on(who)))), { timeout: 15000 })
     }
+    await new Promise((r) => setTimeout(r, 300)) // the room's last events
+    assert.equal(await c.execute(() => document.querySelector('.sidebar .conn')?.textContent), 'Connected', 'leaving a room leaves the server connected')
     // bob ends the banter-cli session from his account menu
     const bb = on('bob')
     await (await bb.$(`aria/Account menu for ${server.url.replace(/^https?:\/\//, '')}`)).click()
@@ -399,6 +401,7 @@ describe('Identity, end to end: accounts, a DM, a second computer, no impersonat
     await waitFor('one session left', async () => (await bb.execute(() => document.querySelectorAll('.session .device').length)) === 1)
     assert.equal(await bb.execute(() => document.querySelector('.account-menu .menu-status')?.textContent), 'e2e cli was signed out.')
     await shot(bb, 'id-09-session-signed-out')
+    await (await (await bb.$('.account-menu')).$('button=Close')).click()
     const gone = await cli(['account', 'sessions', '--server', server.url, '--name', 'bob'])
     assert.notEqual(gone.code, 0, `the cli's session is no longer valid: ${gone.out}`)
     // ann changes her password on the second computer: the first computer's session ends
@@ -411,6 +414,33 @@ describe('Identity, end to end: accounts, a DM, a second computer, no impersonat
     assert.equal(done, 'Password changed. 1 other session was signed out.')
     await waitFor('one session left', async () => (await c.execute(() => document.querySelectorAll('.session .device').length)) === 1)
     await (await (await c.$('.account-menu')).$('button=Close')).click()
+  })
+
+  it('a private room: those without a role go, a member may come back, a guest may not', async () => {
+    const c = on('ann2')
+    await openSidebarRoom(c, 'lobby')
+    await waitFor('"Room settings"', async () => (await c.$('button=Room settings')).isDisplayed())
+    await (await c.$('button=Room settings')).click()
+    await (await c.$('#rs-private')).click()
+    await shot(c, 'id-12-room-settings-private')
+    await (await c.$('button=Save')).click()
+    const bb = on('bob')
+    await openSidebarRoom(bb, 'lobby')
+    await waitFor('bob told he was removed', async () => /removed from #lobby/.test(await bb.execute(() => document.querySelector('.banner:not([hidden])')?.textContent ?? '')), { timeout: 15000 })
+    await assert.rejects(peer(server.url, { username: 'walker', room: 'lobby' }), /This room is private: only its members may join\./)
+    // ann invites bob; he joins again (and so the restart below finds #lobby among his rooms)
+    await (await on('ann2').$('button=Room settings')).click()
+    // by id: `aria/Members` is also the member list's name
+    const field = await on('ann2').$('#rs-members')
+    await field.waitForDisplayed()
+    await field.setValue('bob')
+    await (await on('ann2').$('button=Save')).click()
+    await waitFor('the dialog closed', async () => !(await (await on('ann2').$('.room-settings')).isExisting()))
+    const b2 = on('bob')
+    await ui.openJoinForm(b2)
+    await ui.fill(b2, 'Room', 'lobby')
+    await (await b2.$('aria/Join')).click()
+    await waitFor('bob back in #lobby', async () => (await heading(b2)).includes('lobby') && !(await b2.execute(() => document.querySelector('.banner.ended:not([hidden])'))), { timeout: 20000 })
   })
 
   it('after a restart bob’s window reopens the DM, named by ann, signed in', async () => {

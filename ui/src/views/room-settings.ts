@@ -74,9 +74,10 @@ export function roomSettings(o: RoomSettingsOptions): HTMLElement {
     error.textContent = ''
     save.disabled = true
     try {
-      let info = await o.save({ server: o.server, room: o.room, topic: topic.value, private: priv.checked, moderators: parseNames(mods.value) })
+      // members first: those invited in the same save stay when the room turns private
       const { add, remove } = diffNames(before, priv.checked ? parseNames(members.value) : before)
-      if (add.length || remove.length) info = await o.members(add, remove)
+      if (add.length || remove.length) await o.members(add, remove)
+      const info = await o.save({ server: o.server, room: o.room, topic: topic.value, private: priv.checked, moderators: parseNames(mods.value) })
       o.done(info)
     } catch (e) {
       error.textContent = o.errorText(e)
