@@ -225,8 +225,21 @@ async fn sign_in(state: State<'_, AppState>, request: SignInRequest) -> CmdResul
         None
     };
     let (at, typed) = access(&state, &url, request.token.as_deref())?;
+    // The first account created on the server this app hosts is its admin (the server's
+    // one-time admin code as the invite; docs/server.md).
+    let admin_code = match (request.register, invite.is_none()) {
+        (true, true) => state.local.lock().await.as_ref().filter(|l| server_key(&l.url).is_ok_and(|u| u == url)).and_then(|l| l.take_admin_code()),
+        _ => None,
+    };
     let signed = if request.register {
-        state.client.register(&at, &name, &request.password, invite.as_deref(), Some(DEVICE_NAME)).await
+        let code = admin_code.as_deref().or(invite.as_deref());
+        let r = state.client.register(&at, &name, &request.password, code, Some(DEVICE_NAME)).await;
+        if let (Err(_), Some(code)) = (&r, admin_code) {
+            if let Some(l) = state.local.lock().await.as_ref() {
+                l.return_admin_code(code);
+            }
+        }
+        r
     } else {
         state.client.login(&at, &name, &request.password, Some(DEVICE_NAME)).await
     }

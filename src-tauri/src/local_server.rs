@@ -30,7 +30,30 @@ pub fn find() -> Option<PathBuf> {
 /// A running local server; killed when dropped (and so when the app exits).
 pub struct LocalServer {
     pub url: String,
+    /// The one-time admin code this run of the server was started with (`BANTER_ADMIN_CODE`,
+    /// docs/server.md): the first account the user creates on it becomes its admin. Taken
+    /// when used.
+    admin_code: std::sync::Mutex<Option<String>>,
     _child: Child,
+}
+
+impl LocalServer {
+    /// The admin code for a registration, if it has not been used yet.
+    pub fn take_admin_code(&self) -> Option<String> {
+        self.admin_code.lock().ok()?.take()
+    }
+
+    /// Gives the code back after a registration that failed.
+    pub fn return_admin_code(&self, code: String) {
+        if let Ok(mut c) = self.admin_code.lock() {
+            c.get_or_insert(code);
+        }
+    }
+}
+
+/// A fresh admin code: 128 random bits from the OS, as 32 hex digits.
+fn new_admin_code() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
 }
 
 /// Parses the server's first stdout line: `banter-server listening on 127.0.0.1:PORT`.
@@ -50,7 +73,10 @@ pub async fn start(bin: &Path, port: u16, data_dir: &Path) -> Result<LocalServer
         .append(true)
         .open(data_dir.join("local-server.log"))
         .map_err(|e| err(format!("Could not open the server log: {e}")))?;
+    let admin_code = new_admin_code();
     let mut cmd = Command::new(bin);
+    // In the environment, never on the command line: other local users can read arguments.
+    cmd.env("BANTER_ADMIN_CODE", &admin_code);
     cmd.arg("--listen")
         .arg(format!("127.0.0.1:{port}"))
         .arg("--db")
@@ -83,7 +109,7 @@ pub async fn start(bin: &Path, port: u16, data_dir: &Path) -> Result<LocalServer
     };
     // Keep draining stdout so the server never blocks on a full pipe.
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    Ok(LocalServer { url, _child: child })
+    Ok(LocalServer { url, admin_code: std::sync::Mutex::new(Some(admin_code)), _child: child })
 }
 
 #[cfg(test)]

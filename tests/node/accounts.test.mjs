@@ -338,3 +338,23 @@ test('account payloads are checked', async () => {
     assert.deepEqual(await c.ackArgs('banter:revoke', { session: 'x' }), ['Sign in first!'])
   })
 })
+
+test('BANTER_ADMIN_CODE: the first registration giving it is an admin, even with registration closed; then it is spent', async () => {
+  const code = 'a1b2c3d4e5f60718293a4b5c6d7e8f90'
+  await withServer({ args: ['--registration', 'closed'], env: { BANTER_ADMIN_CODE: code } }, async (srv, client) => {
+    const c = await client()
+    assert.deepEqual(await c.ackArgs('banter:register', { name: 'eve', password: 'password-one' }), ['Registration is closed on this server.'])
+    const [err, signed] = await c.ackArgs('banter:register', { name: 'Owner', password: 'password-one', invite: code.toUpperCase() })
+    assert.equal(err, null)
+    assert.equal(signed.account.admin, true, 'the code makes an admin')
+    const d = await client()
+    assert.deepEqual(await d.ackArgs('banter:register', { name: 'mallory', password: 'password-two', invite: code }), ['This invite code is not valid (unknown, used up or expired).'])
+    // an admin owns every room: settings of a room someone else made
+    const e = await client({ auth: { session: signed.token } })
+    const [, joined] = await e.ackArgs('join', { username: 'owner', room: 'anyroom', banter: { v: 1 } })
+    assert.equal(joined.roomInfo.role, 'admin')
+  })
+  // a code too short is a start-up error, not a weak secret
+  const r = await startBanter({ env: { BANTER_ADMIN_CODE: 'short' } }).then(async (s) => { await s.stop(); return 'started' }, (e) => String(e))
+  assert.match(r, /BANTER_ADMIN_CODE must be at least 32 characters/)
+})
