@@ -123,6 +123,7 @@ impl Printer {
                 format!("{}* you were {} {room} by {by}", prefix(room), if *banned { "banned from" } else { "removed from" })
             }
             ClientEvent::RoomLeft { room, .. } => format!("{}* left {room} on another device", prefix(room)),
+            ClientEvent::DmAdded { dm, members, .. } => format!("* a direct message with {} ({dm})", members.join(", ")),
             ClientEvent::Edited { room, id, text, .. } => format!("{}* message {id} edited: {text}", prefix(room)),
             ClientEvent::Reactions { room, id, reactions, .. } => {
                 let list: Vec<String> = reactions.iter().map(|r| format!("{} {}", r.emoji, r.users.len())).collect();

@@ -101,6 +101,9 @@ pub enum ClientEvent {
         /// The message it answers, as that message is now (show the quoted line).
         reply_to: Option<banter_protocol::ext::ReplyRef>,
     },
+    /// Someone opened a DM with this account (signed in on a Banter server): open it with
+    /// [`crate::Client::open_dm`] (`DmOptions::id`) to show it. Not tied to a room.
+    DmAdded { server: String, dm: String, members: Vec<String> },
     /// Its author edited message `id`: show `text` and "(edited)".
     Edited {
         server: String,
@@ -255,6 +258,7 @@ impl ClientEvent {
             ClientEvent::ReadMarker { .. } => "read_marker",
             ClientEvent::RoomLeft { .. } => "room_left",
             ClientEvent::Edited { .. } => "edited",
+            ClientEvent::DmAdded { .. } => "dm_added",
             ClientEvent::Reactions { .. } => "reactions",
         }
     }

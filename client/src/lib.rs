@@ -235,13 +235,14 @@ impl Client {
     /// A client and its event stream. Needs a tokio runtime when rooms are joined.
     pub fn new(config: ClientConfig) -> (Client, EventStream) {
         let (sink, stream) = EventSink::channel();
+        let pool = Arc::new(mux::Pool::new(sink.clone()));
         let client = Client {
             config: Arc::new(config),
             sink,
             acks: AckTable::default(),
             rooms: Arc::default(),
             joining: Arc::default(),
-            pool: Arc::default(),
+            pool,
         };
         (client, stream)
     }

@@ -31,7 +31,7 @@ use tokio::sync::{mpsc, watch};
 use crate::accounts::SessionToken;
 use crate::connection::{Connection, Raw};
 use crate::error::{ClientError, Result};
-use crate::events::ServerKind;
+use crate::events::{ClientEvent, EventSink, ServerKind};
 use crate::url::ServerUrl;
 
 /// Who a connection is for: rooms of the same key share one connection. (Its `Debug` leaves
@@ -71,16 +71,21 @@ enum Verdict {
 }
 
 /// Every shared connection of a [`crate::Client`].
-#[derive(Default)]
 pub(crate) struct Pool {
     /// The client's pinned certificates, for every connection.
     pub(crate) pins: crate::tls::Pins,
+    /// The client's event stream, for notices about the account as a whole (a new DM).
+    sink: EventSink,
     muxes: Mutex<HashMap<MuxKey, Arc<Mux>>>,
     /// The dedicated muxes of rooms on classic servers (for counting).
     dedicated: Mutex<Vec<Weak<Mux>>>,
 }
 
 impl Pool {
+    pub(crate) fn new(sink: EventSink) -> Pool {
+        Pool { pins: crate::tls::Pins::default(), sink, muxes: Mutex::default(), dedicated: Mutex::default() }
+    }
+
     /// The mux a new subscription to `room` of `key` should use, with `room` enlisted in it:
     /// the shared one when the server is a Banter server, a dedicated one otherwise. The
     /// first room of a key becomes the pioneer of a new mux; rooms started meanwhile wait
@@ -98,7 +103,7 @@ impl Pool {
                 match muxes.get(&key) {
                     Some(m) => m.clone(),
                     None => {
-                        let m = Mux::new(key.clone(), session, connect_timeout, Arc::downgrade(self), self.pins.clone());
+                        let m = Mux::new(key.clone(), session, connect_timeout, Arc::downgrade(self), self.pins.clone(), self.sink.clone());
                         m.enlist(room);
                         muxes.insert(key, m.clone());
                         return m;
@@ -112,7 +117,7 @@ impl Pool {
                 Verdict::Shared if existing.try_enlist(room) => return existing,
                 Verdict::Shared => {} // its last room left meanwhile: the next one is made fresh
                 Verdict::Alone if existing.classic() => {
-                    let m = Mux::new(key, session, connect_timeout, Weak::new(), self.pins.clone());
+                    let m = Mux::new(key, session, connect_timeout, Weak::new(), self.pins.clone(), self.sink.clone());
                     m.enlist(room);
                     let mut dedicated = lock(&self.dedicated);
                     dedicated.retain(|w| w.strong_count() > 0);
@@ -155,6 +160,7 @@ pub(crate) struct Mux {
     pool: Weak<Pool>,
     /// The client's pinned certificates (tls.rs).
     pins: crate::tls::Pins,
+    sink: EventSink,
     state: Mutex<State>,
     /// Only one room opens the connection; the others wait for it.
     opening: tokio::sync::Mutex<()>,
@@ -196,13 +202,14 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Mux {
-    fn new(key: MuxKey, session: Option<SessionToken>, connect_timeout: Duration, pool: Weak<Pool>, pins: crate::tls::Pins) -> Arc<Mux> {
+    fn new(key: MuxKey, session: Option<SessionToken>, connect_timeout: Duration, pool: Weak<Pool>, pins: crate::tls::Pins, sink: EventSink) -> Arc<Mux> {
         Arc::new(Mux {
             key,
             session,
             connect_timeout,
             pool,
             pins,
+            sink,
             state: Mutex::default(),
             opening: tokio::sync::Mutex::new(()),
             verdict: watch::channel(Verdict::Pending).0,
@@ -351,6 +358,15 @@ impl Mux {
                     l.hello = Some(args.clone());
                 }
                 Self::broadcast(&st, generation, &raw);
+            }
+            // A DM new to this account (someone else opened it): told once, as the client's.
+            Raw::Event { name, args } if st.kind == Some(ServerKind::Banter) && name == banter_protocol::dms::DM => {
+                match args.first().cloned().map(serde_json::from_value::<banter_protocol::dms::DmInfo>) {
+                    Some(Ok(info)) if crate::room::check_dm_id(&info.dm).is_ok() && info.members.len() <= banter_protocol::dms::MAX_MEMBERS && info.members.iter().all(|m| m.len() <= 256) => {
+                        self.sink.emit(ClientEvent::DmAdded { server: self.key.server.to_string(), dm: info.dm, members: info.members });
+                    }
+                    _ => tracing::debug!(server = %self.key.server, "a malformed DM notice"),
+                }
             }
             Raw::Event { args, .. } if st.kind == Some(ServerKind::Banter) => {
                 let room = args.first().and_then(|v| v.get("room")).and_then(Value::as_str);

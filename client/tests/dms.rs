@@ -135,3 +135,23 @@ async fn dm_refusals_are_clear_errors() {
     assert_eq!(e.code(), "session_invalid", "{e:?}");
     assert!(ann.rooms().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dm_someone_else_opens_is_announced_once() {
+    let db = tempfile::tempdir().unwrap();
+    let server = start_banter(db.path(), 0, None);
+    let url = server.url();
+    let (ann, mut ann_ev, ann_s, _da) = account(&url, "ann").await;
+    let (bob, _bob_ev, bob_s, _db) = account(&url, "bob").await;
+    // ann is connected (a room), so her connection hears of the new DM
+    ann.join(banter_client::JoinOptions::new(&url, "lobby", "ann").session(Some(ann_s.clone()))).await.unwrap();
+    let opened = bob.open_dm(DmOptions::with(&url, Some(bob_s.clone()), &["ann"])).await.unwrap();
+    let (e, _) = wait_for(&mut ann_ev, 10, |e| matches!(e, ClientEvent::DmAdded { .. })).await;
+    assert!(matches!(&e, ClientEvent::DmAdded { dm, members, .. } if *dm == opened.dm && *members == ["ann", "bob"]), "{e:?}");
+    let again = drain(&mut ann_ev, 500).await;
+    assert!(!again.iter().any(|e| matches!(e, ClientEvent::DmAdded { .. })), "once: {again:?}");
+    // ann opens it by its id and reads what bob writes
+    ann.open_dm(DmOptions::id(&url, Some(ann_s.clone()), &opened.dm)).await.unwrap();
+    let id = bob.send(&url, &opened.dm, "found me?").await.unwrap();
+    wait_for(&mut ann_ev, 10, |e| matches!(e, ClientEvent::Message { id: Some(i), .. } if *i == id)).await;
+}

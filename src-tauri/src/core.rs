@@ -475,6 +475,11 @@ impl Glue {
             }
             // Edits and reactions (issue 10): not shown by the app yet.
             ClientEvent::Edited { .. } | ClientEvent::Reactions { .. } => Vec::new(),
+            // A DM someone else opened with this account: the watcher opens it (membership.rs).
+            ClientEvent::DmAdded { .. } => {
+                crate::commands::membership::dm_added();
+                Vec::new()
+            }
         }
     }
 

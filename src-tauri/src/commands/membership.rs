@@ -2,8 +2,9 @@
 //! `restore_account` joins the account's rooms and opens its DMs that are not open here, with
 //! their unread counts from the server's read markers; `mark_read` moves the marker when a
 //! room has been seen; a watcher per signed-in server opens DMs someone else started (the
-//! server puts the account in them; the client shows only those it opened), so their
-//! messages arrive and notify.
+//! server puts the account in them and says so: the client's `dm_added` event wakes the
+//! watcher at once; a slow poll stays as the fallback for a notice missed while offline), so
+//! their messages arrive and notify.
 
 use std::collections::HashSet;
 use std::sync::Mutex;
@@ -18,8 +19,17 @@ use crate::error::{CmdResult, CommandError, ErrorCode};
 use crate::ipc::{MarkReadRequest, MessageKind, RoomSnapshot, ServerRequest, UiEvent};
 use crate::{notify_policy, server_key, validate, AppState};
 
-/// How often a signed-in server is asked for DMs that are new here.
-const WATCH_EVERY: Duration = Duration::from_secs(8);
+/// How often a signed-in server is asked for DMs that are new here when no `dm_added`
+/// event woke the watcher first.
+const WATCH_EVERY: Duration = Duration::from_secs(30);
+
+/// Wakes the DM watchers: a `dm_added` event came (core.rs).
+static DM_ADDED: tokio::sync::Notify = tokio::sync::Notify::const_new();
+
+/// A DM new to the account was announced: look for new DMs now.
+pub fn dm_added() {
+    DM_ADDED.notify_waiters();
+}
 
 /// Servers with a watcher running.
 static WATCHED: Mutex<Option<HashSet<String>>> = Mutex::new(None);
@@ -124,7 +134,10 @@ pub fn watch(app: tauri::AppHandle, server: String) {
     }
     tauri::async_runtime::spawn(async move {
         loop {
-            tokio::time::sleep(WATCH_EVERY).await;
+            tokio::select! {
+                _ = tokio::time::sleep(WATCH_EVERY) => {}
+                _ = DM_ADDED.notified() => {}
+            }
             let state = app.state::<AppState>();
             if !state.session(&server).is_ok_and(|s| s.account.is_some()) {
                 break;
