@@ -6,6 +6,7 @@ pub mod commands;
 pub mod core;
 pub mod error;
 pub mod format;
+pub mod instance;
 pub mod ipc;
 pub mod local_server;
 pub mod notify_policy;
@@ -698,6 +699,8 @@ pub fn run() {
     };
 
     tauri::Builder::default()
+        // First: a second launch on the same data dir hands over its arguments and exits.
+        .plugin(instance::plugin(&data_dir(), |_app, _args| {}))
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_opener::init())
         .manage(state)
