@@ -31,6 +31,8 @@ pub enum ErrorCode {
     SessionInvalid,
     /// The server has no accounts (a classic server, or a Banter server without them).
     NoAccounts,
+    /// An invite link was refused (`message` says why); it was not acted on.
+    InvalidLink,
     /// Anything else.
     Internal,
 }

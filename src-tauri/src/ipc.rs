@@ -434,6 +434,22 @@ pub enum UiEvent {
     /// The room was left on another device: it goes here too.
     RoomLeft { server: String, room: String },
     Error { error: CommandError },
+    /// An invite link to fill the join form with (`links`); nothing is joined until the
+    /// user confirms.
+    Invite { link: InviteView },
+    /// An invite link that was refused (`code: invalid_link`, `message`: why).
+    InviteRefused { error: CommandError },
+}
+
+/// A checked invite link (`banter_client::InviteLink`), as the join form takes it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct InviteView {
+    pub server: String,
+    /// Normalised as servers do (trimmed, lower case).
+    pub room: String,
+    /// An invite code for registering on a server that lets people in by invitation.
+    pub invite: Option<String>,
 }
 
 /// `app_info` result: what the UI needs at start.
@@ -501,6 +517,7 @@ pub fn typescript() -> String {
         MessageView::decl(&cfg),
         ConnectionState::decl(&cfg),
         UiEvent::decl(&cfg),
+        InviteView::decl(&cfg),
         AppInfo::decl(&cfg),
         LocalServerInfo::decl(&cfg),
         Settings::decl(&cfg),

@@ -8,6 +8,7 @@ pub mod error;
 pub mod format;
 pub mod instance;
 pub mod ipc;
+pub mod links;
 pub mod local_server;
 pub mod notify_policy;
 pub mod settings;
@@ -126,7 +127,12 @@ fn data_dir() -> PathBuf {
 }
 
 #[tauri::command]
-async fn subscribe(state: State<'_, AppState>, channel: Channel<Vec<UiEvent>>) -> CmdResult<()> {
+async fn subscribe(app: tauri::AppHandle, state: State<'_, AppState>, channel: Channel<Vec<UiEvent>>) -> CmdResult<()> {
+    // an invite link given at launch, kept until the page listens
+    let pending = links::take_pending(&app);
+    if !pending.is_empty() {
+        let _ = channel.send(pending);
+    }
     *state.sink.lock().map_err(|_| CommandError::internal("poisoned"))? = Some(channel);
     Ok(())
 }
@@ -700,13 +706,17 @@ pub fn run() {
 
     tauri::Builder::default()
         // First: a second launch on the same data dir hands over its arguments and exits.
-        .plugin(instance::plugin(&data_dir(), |_app, _args| {}))
+        .plugin(instance::plugin(&data_dir(), |app, args| links::handle(app, &args)))
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_opener::init())
         .manage(state)
         .manage(commands::view::View::default())
+        .manage(links::Pending::default())
         .setup(move |app| {
             let handle = app.handle().clone();
+            // `banter banter://join?…`: the link is for the page, once it subscribes
+            let args: Vec<String> = std::env::args_os().skip(1).map(|a| a.to_string_lossy().into_owned()).collect();
+            links::handle(&handle, &args);
             tauri::async_runtime::spawn(glue.run(events, tx));
             tauri::async_runtime::spawn(pump(handle.clone(), rx));
             tauri::async_runtime::spawn(resume(handle));

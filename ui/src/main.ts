@@ -12,7 +12,7 @@ import { sameServer } from './accounts'
 import { accountMenu } from './views/account'
 import { ReadMarks, newestSeq } from './readmarks'
 import { roomSettings } from './views/room-settings'
-import type { AppInfo, MessageView, Settings } from './generated/ipc'
+import type { AppInfo, MessageView, Settings, UiEvent } from './generated/ipc'
 
 type RowItem = Item & { row: Row }
 
@@ -21,6 +21,8 @@ let info: AppInfo | null = null
 let settings: Settings | null = null
 let showConnect = false
 let connectPrefill: Partial<ConnectValues> = {}
+/** Said above the connect form when an invite link filled it in. */
+let connectNotice = ''
 let mainMode: 'connect' | 'reconnecting' | 'room' | '' = ''
 /** Under "Reconnecting to your rooms…": what each server waits for. */
 const reconnectDetails = h('p', { class: 'wait-details', attrs: { role: 'status' } })
@@ -317,8 +319,9 @@ function openRoom(key: string): void {
   focusComposer()
 }
 
-function openConnect(prefill: Partial<ConnectValues> = {}): void {
+function openConnect(prefill: Partial<ConnectValues> = {}, notice = ''): void {
   showConnect = true
+  connectNotice = notice
   const last = store.active ? store.rooms.get(store.active) : undefined
   connectPrefill = {
     url: last?.server ?? settings?.servers[0]?.url ?? '',
@@ -430,7 +433,8 @@ function render(): void {
         initial: showConnect
           ? connectPrefill
           : { url: settings?.servers[0]?.url ?? '', displayName: settings?.displayName || info?.suggestedName || '' },
-        offerLocal: !!info?.localServerAvailable && (settings?.servers.length ?? 0) === 0,
+        notice: showConnect ? connectNotice : '',
+        offerLocal: !!info?.localServerAvailable && (settings?.servers.length ?? 0) === 0 && !(showConnect && connectNotice),
         tokenRemembered: false,
         canCancel: store.rooms.size > 0,
         onSubmit: (v) => connectAndJoin(v),
@@ -763,14 +767,41 @@ setInterval(() => {
   }
 }, 1000)
 
+// ---------- invite links (checked in Rust: src-tauri/src/links.rs) ---------------------
+let started = false
+const heldLinks: LinkEvent[] = []
+type LinkEvent = Extract<UiEvent, { type: 'invite' | 'inviteRefused' }>
+const isLinkEvent = (ev: UiEvent): ev is LinkEvent => ev.type === 'invite' || ev.type === 'inviteRefused'
+
+/** A valid link fills the join form in, and nothing more: joining is the user's click. */
+function onLink(ev: LinkEvent): void {
+  if (!started) {
+    heldLinks.push(ev)
+    return
+  }
+  if (ev.type === 'inviteRefused') {
+    flash(`This invite link was not accepted: ${ev.error.message}`)
+    return
+  }
+  // a refusal still on screen was about another link
+  toast.classList.remove('show')
+  const { server, room, invite } = ev.link
+  const signedIn = settings?.servers.find((e) => sameServer(e.url, server))?.account
+  const prefill: Partial<ConnectValues> = { url: server, room, invite: invite ?? '' }
+  if (!store.rooms.size) prefill.displayName = settings?.displayName || info?.suggestedName || ''
+  if (invite && !signedIn) prefill.mode = 'register'
+  openConnect(prefill, `Filled in from an invite link to ${hostOf(server)}. Check it, then join.`)
+}
+
 async function start(): Promise<void> {
-  await api.subscribe((batch) =>
+  await api.subscribe((batch) => {
+    for (const ev of batch) if (isLinkEvent(ev)) onLink(ev)
     store.apply(
-      batch.filter((ev) => !('server' in ev && signedOut.has(ev.server))),
+      batch.filter((ev) => !isLinkEvent(ev) && !('server' in ev && signedOut.has(ev.server))),
       Date.now(),
       document.hasFocus(),
-    ),
-  )
+    )
+  })
   try {
     info = await api.appInfo()
     settings = info.settings
@@ -778,8 +809,10 @@ async function start(): Promise<void> {
     flash(errorMessage(e))
   }
   render()
+  started = true
+  for (const ev of heldLinks.splice(0)) onLink(ev)
   // scripts/run-app.sh: a working chat at once, on a server hosted here
-  if (info?.autohost && info.localServerAvailable && (settings?.servers.length ?? 0) === 0) {
+  if (info?.autohost && !showConnect && info.localServerAvailable && (settings?.servers.length ?? 0) === 0) {
     const err = await connectAndJoin({ url: '', displayName: info.suggestedName, room: 'lobby', token: '', remember: false, mode: 'guest', password: '', invite: '' }, true)
     if (err) flash(err)
   }

@@ -1,7 +1,7 @@
 // Generated from src-tauri/src/ipc.rs by ts-rs. Do not edit by hand:
 // run `BANTER_UPDATE_BINDINGS=1 cargo test -p banter-desktop --lib bindings`.
 
-export type ErrorCode = "invalid" | "unreachable" | "unauthorized" | "refused" | "not_connected" | "keyring" | "settings" | "local_server" | "account" | "session_invalid" | "no_accounts" | "internal";
+export type ErrorCode = "invalid" | "unreachable" | "unauthorized" | "refused" | "not_connected" | "keyring" | "settings" | "local_server" | "account" | "session_invalid" | "no_accounts" | "invalid_link" | "internal";
 
 export type CommandError = { code: ErrorCode, message: string, };
 
@@ -206,7 +206,17 @@ removedBy: string | null, };
 
 export type ConnectionState = "connecting" | "connected" | "reconnecting" | "disconnected";
 
-export type UiEvent = { "type": "connection", server: string, state: ConnectionState, detail: string | null, } | { "type": "message", server: string, message: MessageView, } | { "type": "delivery", server: string, room: string, id: string, seq: number | null, delivery: Delivery, } | { "type": "presence", server: string, room: string, username: string, joined: boolean, users: Array<string>, signedIn: Array<string>, } | { "type": "typing", server: string, room: string, username: string, typing: boolean, } | { "type": "room", snapshot: RoomSnapshot, } | { "type": "roomInfo", server: string, room: string, info: RoomInfoView, } | { "type": "removed", server: string, room: string, id: string, by: string, } | { "type": "kicked", server: string, room: string, by: string, banned: boolean, } | { "type": "readMarker", server: string, room: string, readSeq: number, unread: number, } | { "type": "roomLeft", server: string, room: string, } | { "type": "error", error: CommandError, };
+export type UiEvent = { "type": "connection", server: string, state: ConnectionState, detail: string | null, } | { "type": "message", server: string, message: MessageView, } | { "type": "delivery", server: string, room: string, id: string, seq: number | null, delivery: Delivery, } | { "type": "presence", server: string, room: string, username: string, joined: boolean, users: Array<string>, signedIn: Array<string>, } | { "type": "typing", server: string, room: string, username: string, typing: boolean, } | { "type": "room", snapshot: RoomSnapshot, } | { "type": "roomInfo", server: string, room: string, info: RoomInfoView, } | { "type": "removed", server: string, room: string, id: string, by: string, } | { "type": "kicked", server: string, room: string, by: string, banned: boolean, } | { "type": "readMarker", server: string, room: string, readSeq: number, unread: number, } | { "type": "roomLeft", server: string, room: string, } | { "type": "error", error: CommandError, } | { "type": "invite", link: InviteView, } | { "type": "inviteRefused", error: CommandError, };
+
+export type InviteView = { server: string, 
+/**
+ * Normalised as servers do (trimmed, lower case).
+ */
+room: string, 
+/**
+ * An invite code for registering on a server that lets people in by invitation.
+ */
+invite: string | null, };
 
 export type AppInfo = { version: string, settings: Settings, 
 /**

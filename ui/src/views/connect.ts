@@ -30,6 +30,8 @@ export interface ConnectOptions {
   policyFor(url: string, token: string): Promise<AccountPolicy | null>
   /** The account signed in on that server in this app, if any. */
   signedInAs(url: string): string | null
+  /** A line above the form, e.g. that an invite link filled it in. */
+  notice?: string
 }
 
 function field(id: string, label: string, input: HTMLInputElement, hint?: string): HTMLElement {
@@ -55,6 +57,7 @@ export function connectView(o: ConnectOptions): HTMLElement {
   remember.checked = o.initial.remember ?? true
   const password = h('input', { attrs: { type: 'password', autocomplete: 'current-password', maxlength: 1024 } })
   const invite = h('input', { attrs: { type: 'text', autocomplete: 'off', spellcheck: 'false', maxlength: 256, placeholder: 'From the server’s owner' } })
+  invite.value = o.initial.invite ?? ''
   const nameField = field('f-name', 'Display name', name)
   const nameLabel = nameField.querySelector('label')!
   const passwordHint = 'At least 8 characters.'
@@ -178,6 +181,7 @@ export function connectView(o: ConnectOptions): HTMLElement {
     h('h1', { text: 'Join a room', attrs: { id: 'connect-title' } }),
     h('p', { class: 'lede', text: 'Chat in rooms on your own server.' }),
   )
+  if (o.notice) form.append(h('p', { class: 'invite-note', text: o.notice, attrs: { role: 'status' } }))
   if (o.offerLocal) {
     const host = h('button', { class: 'secondary', text: 'Host rooms on this computer', attrs: { type: 'button' } })
     host.addEventListener('click', () => busy(() => o.onHostLocal(values()), host))
