@@ -24,6 +24,7 @@ pub mod sqlite_schema;
 pub mod state;
 pub mod store;
 pub mod tls;
+pub mod unpin;
 
 use std::future::{ready, Future};
 use std::sync::Arc;
@@ -133,7 +134,9 @@ pub async fn serve(
     let housekeeping = tokio::spawn(accounts::housekeeping_forever(st.clone()));
     let mut app = http::router(st.clone(), public.as_ref()).layer(layer)
         // socket.io 2.x clients' long-polling POSTs, split to fit the payload limit (eio3.rs)
-        .layer(axum::middleware::from_fn_with_state(io.clone(), eio3::split_v3_posts));
+        .layer(axum::middleware::from_fn_with_state(io.clone(), eio3::split_v3_posts))
+        // before socketioxide's layer: nothing of the request keeps hyper's read buffer alive
+        .layer(axum::middleware::map_request(unpin::unpin));
     if let Some(dir) = &public {
         tracing::info!(dir = %dir.root().display(), "serving static files at / and the socket.io client");
         // The socket.io client's file names win over the Socket.IO layer, for exactly those names.
