@@ -164,6 +164,8 @@ pub(crate) struct Mux {
     state: Mutex<State>,
     /// Only one room opens the connection; the others wait for it.
     opening: tokio::sync::Mutex<()>,
+    /// Woken when a room opened a new connection (the others waiting then attach at once).
+    up: tokio::sync::Notify,
     verdict: watch::Sender<Verdict>,
 }
 
@@ -212,8 +214,14 @@ impl Mux {
             sink,
             state: Mutex::default(),
             opening: tokio::sync::Mutex::new(()),
+            up: tokio::sync::Notify::new(),
             verdict: watch::channel(Verdict::Pending).0,
         })
+    }
+
+    /// Completes when a room opens a new connection of this mux.
+    pub(crate) async fn reopened(&self) {
+        self.up.notified().await
     }
 
     /// Enlists `room` if the mux is still in use (its connection not closed for good).
@@ -265,6 +273,7 @@ impl Mux {
                 st.live = Some(Live { conn: conn.clone(), generation, hello: None });
                 drop(st);
                 tokio::spawn(route(Arc::downgrade(self), rx, generation));
+                self.up.notify_waiters();
                 (conn, generation)
             }
         };

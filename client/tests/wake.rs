@@ -76,3 +76,45 @@ async fn waking_up_reconnects_every_room_at_once_over_one_connection() {
     assert_eq!(copies, 1, "the message written meanwhile is caught up once");
     assert_eq!(ann.connections(), 1);
 }
+
+/// After a server restart the first room to reconnect reopens the shared connection and the
+/// others, still waiting out their own backoff, come with it: one round of re-joins.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_restart_every_room_rejoins_in_one_round() {
+    let db = tempfile::tempdir().unwrap();
+    let mut server = start_banter(db.path(), 0, None);
+    let (port, url) = (server.port, server.url());
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = config(dir.path());
+    // each room waits 5 to 10 s (jitter) before its first try: spread over 5 s by themselves
+    c.reconnect_min = Duration::from_secs(10);
+    c.reconnect_max = Duration::from_secs(10);
+    let (ann, mut ev) = Client::new(c);
+    let rooms = ["a", "b", "c", "d", "e"];
+    for r in rooms {
+        ann.join(JoinOptions::new(&url, r, "ann")).await.unwrap();
+    }
+    drain(&mut ev, 200).await;
+    server.kill();
+    let mut seen = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while seen.iter().filter(|e| matches!(e, ClientEvent::Reconnecting { .. })).count() < rooms.len() && Instant::now() < deadline {
+        seen.extend(drain(&mut ev, 50).await);
+    }
+    let delays: Vec<u64> = seen.iter().filter_map(|e| match e { ClientEvent::Reconnecting { delay_ms, .. } => Some(*delay_ms), _ => None }).collect();
+    assert_eq!(delays.len(), rooms.len(), "{seen:#?}");
+    let _server2 = start_banter(db.path(), port, None);
+    let mut at = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while at.len() < rooms.len() && Instant::now() < deadline {
+        for e in drain(&mut ev, 20).await {
+            if matches!(e, ClientEvent::Joined { rejoin: true, .. }) {
+                at.push(Instant::now());
+            }
+        }
+    }
+    assert_eq!(at.len(), rooms.len(), "all re-joined");
+    let spread = *at.last().unwrap() - at[0];
+    assert!(spread < Duration::from_millis(700), "re-joins spread over {spread:?} (backoffs {delays:?} ms)");
+    assert_eq!(ann.connections(), 1);
+}

@@ -376,9 +376,17 @@ impl Actor {
                         None => std::future::pending().await,
                     }
                 };
-                let reconnect = async {
+                // A room waiting to reconnect goes at once when another room of its shared
+                // connection reopened it: all re-join in one round, not each after its backoff.
+                let mux = self.mux.clone();
+                let reconnect = async move {
                     match reconnect_at {
-                        Some(t) => tokio::time::sleep_until(t).await,
+                        Some(t) => {
+                            tokio::select! {
+                                _ = tokio::time::sleep_until(t) => {}
+                                _ = mux.reopened() => {}
+                            }
+                        }
                         None => std::future::pending().await,
                     }
                 };
