@@ -109,3 +109,35 @@ describe('connect view with accounts', () => {
     view.remove()
   })
 })
+
+describe('connect view filled in from an invite link', () => {
+  it('shows the link notice, the invite code and Create account; submits nothing by itself', async () => {
+    const onSubmit = vi.fn(async () => null)
+    const view = connectView({
+      initial: { url: 'http://127.0.0.1:3000', displayName: 'ann', room: 'plans', invite: '0123456789abcdef0123456789abcdef', mode: 'register' },
+      notice: 'Filled in from an invite link to 127.0.0.1:3000. Check it, then join.',
+      offerLocal: false,
+      tokenRemembered: false,
+      canCancel: true,
+      onSubmit,
+      onHostLocal: async () => null,
+      onCancel: () => {},
+      policyFor: async () => policy('invite'),
+      signedInAs: () => null,
+    })
+    document.body.append(view)
+    await tick()
+    expect(view.querySelector('.invite-note')?.textContent).toContain('invite link to 127.0.0.1:3000')
+    expect(view.querySelector<HTMLInputElement>('#f-room')!.value).toBe('plans')
+    expect(view.querySelector<HTMLInputElement>('#f-invite')!.value).toBe('0123456789abcdef0123456789abcdef')
+    expect(view.querySelector<HTMLElement>('#f-invite')!.closest<HTMLElement>('.field')!.hidden).toBe(false)
+    expect(view.querySelector('.auth-modes button[aria-pressed="true"]')?.textContent).toBe('Create account')
+    expect(onSubmit).not.toHaveBeenCalled()
+    view.remove()
+  })
+  it('has no notice otherwise', () => {
+    const { view } = mount(null, async () => null)
+    expect(view.querySelector('.invite-note')).toBeNull()
+    view.remove()
+  })
+})
