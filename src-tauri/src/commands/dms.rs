@@ -71,6 +71,8 @@ pub(crate) async fn open(
         Err(e) => {
             match &target {
                 Target::With(_) => state.glue.cancel_dm_snapshot(server),
+                // already open (or opening) here: its state, members included, stays
+                Target::Id(_) if matches!(e, banter_client::ClientError::AlreadyJoined { .. }) => {}
                 Target::Id(dm) => state.glue.forget(server, dm),
             }
             if let (banter_client::ClientError::SessionInvalid { .. }, Some((account, _))) = (&e, &session.account) {
