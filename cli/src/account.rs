@@ -62,6 +62,26 @@ pub enum AccountAction {
         #[arg(long)]
         json: bool,
     },
+    /// Block an account: its DMs and messages are hidden for this one.
+    Block {
+        #[command(flatten)]
+        args: AccountArgs,
+        /// The account to block.
+        #[arg(long)]
+        user: String,
+    },
+    /// Unblock an account.
+    Unblock {
+        #[command(flatten)]
+        args: AccountArgs,
+        #[arg(long)]
+        user: String,
+    },
+    /// List the accounts this one blocks, one per line.
+    Blocks {
+        #[command(flatten)]
+        args: AccountArgs,
+    },
 }
 
 /// The exit code for an error.
@@ -99,6 +119,9 @@ pub async fn run(action: AccountAction) -> u8 {
         AccountAction::Login { args, device } => sign_in(&args, false, None, device.as_deref()).await,
         AccountAction::Logout { args } => logout(&args).await,
         AccountAction::Sessions { args, json } => sessions(&args, json).await,
+        AccountAction::Block { args, user } => blocking(&args, Some((&user, true))).await,
+        AccountAction::Unblock { args, user } => blocking(&args, Some((&user, false))).await,
+        AccountAction::Blocks { args } => blocking(&args, None).await,
     }
 }
 
@@ -204,6 +227,32 @@ async fn logout(args: &AccountArgs) -> u8 {
     }
     eprintln!("{note}: {name} on {server}");
     0
+}
+
+/// `block`, `unblock` (`Some((name, on))`) or `blocks` (`None`) with the stored session.
+async fn blocking(args: &AccountArgs, change: Option<(&str, bool)>) -> u8 {
+    let (server, access, client) = match prepare(args).await {
+        Ok(p) => p,
+        Err(e) => return fail(&e),
+    };
+    let name = banter_protocol::rules::normalise_name(&args.name);
+    let session = match stored_session(&server, &name).await {
+        Ok(Some(s)) => s,
+        Ok(None) => {
+            eprintln!("banter-cli: not signed in as {name} on {server} (banter-cli account login first)");
+            return exit::ACCOUNT;
+        }
+        Err(e) => return fail(&e),
+    };
+    let result = match change {
+        Some((user, true)) => client.block(&access, &session, user).await.map(|()| eprintln!("banter-cli: {user} is blocked")),
+        Some((user, false)) => client.unblock(&access, &session, user).await.map(|()| eprintln!("banter-cli: {user} is no longer blocked")),
+        None => client.blocks(&access, &session).await.map(|names| names.iter().for_each(|n| println!("{n}"))),
+    };
+    match result {
+        Ok(()) => 0,
+        Err(e) => fail(&e),
+    }
 }
 
 async fn sessions(args: &AccountArgs, json: bool) -> u8 {

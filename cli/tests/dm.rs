@@ -72,6 +72,18 @@ fn inner_dm_between_two_accounts() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.lines().any(|l| l.ends_with("ann: hello from the cli")), "{stdout}");
 
+    // Bob blocks Ann: her next line to him is refused in the server's words; unblocked, it goes.
+    let block = |action: &str| run_with_stdin(cli(&service, &["account", action, "--server", &url, "--name", "bob", "--user", "ann"]), "");
+    assert!(block("block").status.success());
+    let out = run_with_stdin(cli(&service, &["account", "blocks", "--server", &url, "--name", "bob"]), "");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "ann");
+    let data = tempfile::tempdir().unwrap();
+    let out = dm(&service, &url, "ann", &["bob"], data.path(), false, "still there?\n");
+    assert!(text(&out).contains("refused: You cannot write to this conversation: a member has blocked you."), "{}", text(&out));
+    assert!(block("unblock").status.success());
+    let out = dm(&service, &url, "ann", &["bob"], data.path(), false, "hello again\n");
+    assert!(out.status.success(), "{}", text(&out));
+
     // Not signed in (no session stored for carl), an unknown name: one line, exit 6.
     let data = tempfile::tempdir().unwrap();
     one_line_failure(&dm(&service, &url, "carl", &["ann"], data.path(), false, "hi\n"), 6, "not signed in");
