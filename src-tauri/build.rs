@@ -7,6 +7,7 @@ fn main() {
         "open_link", "start_local_server", "subscribe", "account_policy", "sign_in", "sign_out",
         "open_dm", "set_view", "sessions", "revoke_session", "change_password",
         "mark_read", "restore_account", "room_settings", "room_members", "remove_message", "kick", "ban",
+        "block", "unblock", "blocks",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(commands)),

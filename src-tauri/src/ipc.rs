@@ -217,6 +217,14 @@ pub struct SessionView {
     pub created: String,
 }
 
+/// `block` / `unblock` input: another account's name on this server.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct BlockRequest {
+    pub server: String,
+    pub name: String,
+}
+
 /// `revoke_session` input.
 #[derive(Debug, Clone, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -501,6 +509,7 @@ pub fn typescript() -> String {
         ViewRequest::decl(&cfg),
         SessionView::decl(&cfg),
         RevokeRequest::decl(&cfg),
+        BlockRequest::decl(&cfg),
         ChangePasswordRequest::decl(&cfg),
         PasswordChanged::decl(&cfg),
         SendRequest::decl(&cfg),

@@ -1,7 +1,8 @@
 // Issue 8's "done when", tried as new users would in the real windows: on a fresh
 // banter-server two people create accounts in the app (two app instances, each with its own
 // config and data dir: two computers), chat in a room and in a direct message; a DM from
-// banter-cli notifies with the sender's name while another room is open; one of them signs
+// banter-cli notifies with the sender's name while another room is open; blocked from the
+// member list, bob's DMs are refused until ann unblocks him in her account menu; one of them signs
 // in on a second computer (a third app instance with fresh dirs) and finds the same rooms,
 // the DM and the unread counts there, and the first computer's message as its own; a third
 // party cannot join under either name (nor a case or look-alike variant) and cannot read the
@@ -217,6 +218,41 @@ describe('Identity, end to end: accounts, a DM, a second computer, no impersonat
     // and the sidebar counts it as unread in the DM
     await waitFor('the DM’s unread badge', async () => (await sidebarDms(b))[0]?.unread >= 1)
     await shot(b, 'id-03-dm-unread-in-sidebar')
+  })
+
+  it('ann blocks bob from the member list: his DMs are refused until she unblocks him in her account menu', async () => {
+    const b = on('ann')
+    await openSidebarRoom(b, 'lobby')
+    const bobDm = (text) => cli(['dm', '--server', server.url, '--name', 'bob', '--to', 'ann', '--data-dir', tmp('id-cli')], `${text}\n`)
+    await waitFor('"Block bob" in the member list', async () => (await b.$('aria/Block bob')).isExisting())
+    assert.ok(!(await (await b.$('aria/Block ann')).isExisting()), 'no Block on yourself')
+    assert.ok(!(await (await b.$('aria/Block zed')).isExisting()), 'no Block for a guest')
+    await (await b.$('aria/Block bob')).click()
+    await waitFor('"Unblock bob" in its place', async () => (await b.$('aria/Unblock bob')).isExisting()).catch(async (e) => {
+      throw new Error(`${e.message}; said: ${await b.execute(() => document.querySelector('.toast')?.textContent)}`)
+    })
+    await shot(b, 'id-03b-member-blocked')
+    const refused = await bobDm('let me in')
+    assert.match(refused.out, /a member has blocked you/, `bob's DM is refused: ${refused.out}`)
+    // unblocked from the account menu, which lists him
+    await (await b.$(`aria/Account menu for ${server.url.replace(/^https?:\/\//, '')}`)).click()
+    const list = await waitFor('bob in the blocked list', async () => {
+      const names = await b.execute(() => [...document.querySelectorAll('.account-menu .block-list .blocked-name')].map((x) => x.textContent))
+      return names.length && names
+    })
+    assert.deepEqual(list, ['bob'])
+    await shot(b, 'id-03c-account-menu-blocked')
+    await (await (await b.$('.account-menu')).$('aria/Unblock bob')).click()
+    await waitFor('the list empty', async () => (await b.execute(() => document.querySelector('.account-menu .block-list')?.textContent)) === 'You block no one.')
+    await (await (await b.$('.account-menu')).$('button=Close')).click()
+    await waitFor('"Block bob" again', async () => (await b.$('aria/Block bob')).isExisting())
+    const sent = await bobDm('back again')
+    assert.equal(sent.code, 0, sent.out)
+    assert.doesNotMatch(sent.out, /blocked you/)
+    await openSidebarRoom(b, dmId)
+    await waitFor('bob’s DM at ann’s', async () => (await timeline(b)).includes('back again'))
+    assert.ok(!(await timeline(b)).includes('let me in'), 'the refused one was never delivered')
+    await openSidebarRoom(b, 'lobby')
   })
 
   it('the account menu lists this computer’s session and says a wrong password in words', async () => {

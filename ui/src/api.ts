@@ -60,6 +60,10 @@ export const api = {
   removeMessage: (server: string, room: string, id: string) => invoke<void>('remove_message', { request: { server, room, id } }),
   kick: (server: string, room: string, name: string) => invoke<void>('kick', { request: { server, room, name } }),
   ban: (server: string, room: string, name: string) => invoke<void>('ban', { request: { server, room, name } }),
+  /** Blocking another account: its DMs to you are refused and its messages there hidden. */
+  block: (server: string, name: string) => invoke<void>('block', { request: { server, name } }),
+  unblock: (server: string, name: string) => invoke<void>('unblock', { request: { server, name } }),
+  blocks: (server: string) => invoke<string[]>('blocks', { request: { server } }),
   sessions: (server: string) => invoke<SessionView[]>('sessions', { request: { server } }),
   revokeSession: (server: string, id: string) => invoke<void>('revoke_session', { request: { server, id } }),
   changePassword: (server: string, old: string, next: string) =>

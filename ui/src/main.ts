@@ -169,6 +169,7 @@ async function signOut(url: string): Promise<void> {
   }
   for (const r of [...store.rooms.values()]) if (r.server === url) store.removeRoom(r.server, r.room)
   store.servers.delete(url)
+  blocked.delete(url) // another account may sign in there next
   signedOut.add(url)
   try {
     info = await api.appInfo()
@@ -189,6 +190,17 @@ function openAccountMenu(url: string): void {
     account,
     sessions: () => api.sessions(url),
     revoke: (id) => api.revokeSession(url, id),
+    blocks: async () => {
+      const names = await api.blocks(url)
+      blocked.set(url, new Set(names))
+      render()
+      return names
+    },
+    unblock: async (name) => {
+      await api.unblock(url, name)
+      blocked.get(url)?.delete(name)
+      render()
+    },
     changePassword: (old, next) => api.changePassword(url, old, next),
     signOut: () => {
       closeAccountMenu()
@@ -266,6 +278,39 @@ function openRoomSettings(r: RoomState): void {
     errorText: errorMessage,
   })
   document.body.append(dialog)
+}
+
+/** The accounts blocked per server (signed in there), read once and kept up to date here. */
+const blocked = new Map<string, Set<string>>()
+const blocksLoading = new Set<string>()
+function blockedOn(server: string): Set<string> | undefined {
+  const known = blocked.get(server)
+  if (known || blocksLoading.has(server)) return known
+  blocksLoading.add(server)
+  api
+    .blocks(server)
+    .then((names) => {
+      blocked.set(server, new Set(names))
+      render()
+    })
+    .catch(() => {}) // no list: no Unblock shown until it is read again
+    .finally(() => blocksLoading.delete(server))
+  return undefined
+}
+
+/** "Block" / "Unblock" on a member: their DMs to you are refused, their messages there hidden. */
+async function setBlocked(server: string, name: string, block: boolean): Promise<void> {
+  try {
+    await (block ? api.block(server, name) : api.unblock(server, name))
+    const set = blocked.get(server) ?? new Set<string>()
+    if (block) set.add(name)
+    else set.delete(name)
+    blocked.set(server, set)
+    flash(block ? `${name} is blocked: they cannot write to you directly.` : `${name} is no longer blocked.`)
+  } catch (e) {
+    flash(errorMessage(e))
+  }
+  render()
 }
 
 /** A member's actions, on a line of their own under the name (none: nothing). */
@@ -619,6 +664,7 @@ function buildRoomView(r: RoomState): NonNullable<typeof roomView> {
     // signed in on a Banter server: write to a member directly (guests cannot)
     const canMessage = !room.dmMembers && room.banter && accountOf(room.server) === room.username
     const mod = canModerate(room) && !room.dmMembers && !room.ended
+    const blocks = canMessage ? blockedOn(room.server) : undefined
     for (const u of room.users) {
       const me = u === room.username
       const who = identityOf(room, u)
@@ -642,6 +688,11 @@ function buildRoomView(r: RoomState): NonNullable<typeof roomView> {
                   attrs: { type: 'button', 'aria-label': `Message ${u}`, title: `Write to ${u} directly` },
                   on: { click: () => void messageMember(room.server, room.username, u) },
                 })
+              : null,
+            canMessage && !me && who === 'account'
+              ? blocks?.has(u)
+                ? h('button', { class: 'link-button member-action', text: 'Unblock', attrs: { type: 'button', 'aria-label': `Unblock ${u}`, title: `Let ${u} write to you directly again` }, on: { click: () => void setBlocked(room.server, u, false) } })
+                : h('button', { class: 'link-button member-action', text: 'Block', attrs: { type: 'button', 'aria-label': `Block ${u}`, title: `Stop ${u} writing to you directly` }, on: { click: () => void setBlocked(room.server, u, true) } })
               : null,
             mod && !me && u !== room.info?.owner
               ? h('button', { class: 'link-button member-action', text: 'Kick', attrs: { type: 'button', 'aria-label': `Kick ${u}`, title: `Take ${u} out of #${room.room} (they may join again)` }, on: { click: () => void moderate(room, u, 'kick') } })

@@ -16,7 +16,7 @@ describe('the account menu view', () => {
     })
     const el = accountMenu({
       server: 'http://h:1', host: 'h:1', account: 'ann',
-      sessions: async () => sessions, revoke,
+      sessions: async () => sessions, revoke, blocks: async () => [], unblock: async () => {},
       changePassword: async () => ({ revoked: 0 }),
       signOut: () => {}, close: () => {}, errorText: String,
     })
@@ -39,7 +39,7 @@ describe('the account menu view', () => {
     const el = accountMenu({
       server: 'http://h:1', host: 'h:1', account: 'ann',
       sessions: async () => [],
-      revoke: async () => {},
+      revoke: async () => {}, blocks: async () => [], unblock: async () => {},
       changePassword: async () => Promise.reject({ code: 'account', message: 'Your current password is not right.' }),
       signOut: () => {}, close: () => {}, errorText: (e) => (e as { message: string }).message,
     })
@@ -53,6 +53,31 @@ describe('the account menu view', () => {
     await tick()
     expect(el.querySelector('.password-form .form-error')?.textContent).toBe('Your current password is not right.')
     expect((el.querySelector('#pw-old') as HTMLInputElement).value).toBe('')
+    el.remove()
+  })
+})
+
+describe('the account menu’s blocked accounts', () => {
+  it('lists the blocked names and unblocks one', async () => {
+    let names = ['bob', 'cat']
+    const unblock = vi.fn(async (name: string) => {
+      names = names.filter((n) => n !== name)
+    })
+    const el = accountMenu({
+      server: 'http://h:1', host: 'h:1', account: 'ann',
+      sessions: async () => [], revoke: async () => {}, blocks: async () => names, unblock,
+      changePassword: async () => ({ revoked: 0 }),
+      signOut: () => {}, close: () => {}, errorText: String,
+    })
+    document.body.append(el)
+    await tick()
+    const list = el.querySelector('[aria-label="Blocked accounts"]')!
+    expect([...list.querySelectorAll('.blocked-name')].map((n) => n.textContent)).toEqual(['bob', 'cat'])
+    ;(list.querySelector('[aria-label="Unblock bob"]') as HTMLButtonElement).click()
+    await tick()
+    await tick()
+    expect(unblock).toHaveBeenCalledWith('bob')
+    expect([...list.querySelectorAll('.blocked-name')].map((n) => n.textContent)).toEqual(['cat'])
     el.remove()
   })
 })

@@ -12,7 +12,7 @@ use crate::ipc::{ChangePasswordRequest, PasswordChanged, RevokeRequest, ServerRe
 use crate::{server_key, validate, AppState};
 
 /// The server's access and the signed-in account's session there.
-fn signed_in(state: &AppState, server: &str) -> CmdResult<(ServerAccess, String, SessionToken)> {
+pub(crate) fn signed_in(state: &AppState, server: &str) -> CmdResult<(ServerAccess, String, SessionToken)> {
     let session = state.session(server)?;
     let Some((account, token)) = session.account else {
         return Err(CommandError::new(ErrorCode::NotConnected, format!("Not signed in on {server}.")));

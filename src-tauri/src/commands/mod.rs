@@ -2,6 +2,7 @@
 //! core and maps the error to `{code, message}`, as those in lib.rs do.
 
 pub mod account;
+pub mod blocks;
 pub mod dms;
 pub mod membership;
 pub mod moderation;

@@ -128,6 +128,8 @@ created: string, };
 
 export type RevokeRequest = { server: string, id: string, };
 
+export type BlockRequest = { server: string, name: string, };
+
 export type ChangePasswordRequest = { server: string, old: string, new: string, };
 
 export type PasswordChanged = { revoked: number, };

@@ -1,6 +1,7 @@
 // The account menu of a server where you are signed in: this account's sessions (the one of
 // this computer marked, the others can be signed out from here), changing the password
-// (which signs the other sessions out) and Sign out. Passwords live in the form's fields only
+// (which signs the other sessions out), the accounts it blocks (each can be unblocked) and
+// Sign out. Passwords live in the form's fields only
 // for the one call; the session token never reaches the page.
 import { h, clear } from '../dom'
 import type { PasswordChanged, SessionView } from '../generated/ipc'
@@ -11,6 +12,8 @@ export interface AccountMenuOptions {
   account: string
   sessions(): Promise<SessionView[]>
   revoke(id: string): Promise<void>
+  blocks(): Promise<string[]>
+  unblock(name: string): Promise<void>
   changePassword(old: string, next: string): Promise<PasswordChanged>
   signOut(): void
   close(): void
@@ -82,6 +85,35 @@ export function accountMenu(o: AccountMenuOptions): HTMLElement {
     return row
   }
 
+  const blockList = h('ul', { class: 'session-list block-list', attrs: { 'aria-label': 'Blocked accounts' } })
+  const blockStatus = h('p', { class: 'menu-status', attrs: { role: 'status' } })
+  const refreshBlocks = async (): Promise<void> => {
+    try {
+      const names = await o.blocks()
+      clear(blockList)
+      for (const name of names) blockList.append(blockRow(name))
+      if (!names.length) blockList.append(h('li', { class: 'blocked-row muted', text: 'You block no one.' }))
+    } catch (e) {
+      blockStatus.textContent = o.errorText(e)
+    }
+  }
+  const blockRow = (name: string): HTMLElement => {
+    const btn = h('button', { class: 'ghost tiny', text: 'Unblock', attrs: { type: 'button', 'aria-label': `Unblock ${name}` } })
+    btn.addEventListener('click', async () => {
+      btn.disabled = true
+      blockStatus.textContent = ''
+      try {
+        await o.unblock(name)
+        blockStatus.textContent = `${name} is no longer blocked.`
+        await refreshBlocks()
+      } catch (e) {
+        btn.disabled = false
+        blockStatus.textContent = o.errorText(e)
+      }
+    })
+    return h('li', { class: 'blocked-row' }, h('span', { class: 'blocked-name', text: name }), btn)
+  }
+
   const [oldField, oldInput] = passwordField('pw-old', 'Current password', 'current-password')
   const [newField, newInput] = passwordField('pw-new', 'New password', 'new-password')
   const [againField, againInput] = passwordField('pw-again', 'New password again', 'new-password')
@@ -135,6 +167,9 @@ export function accountMenu(o: AccountMenuOptions): HTMLElement {
     h('h3', { text: 'Where you are signed in' }),
     list,
     listStatus,
+    h('h3', { text: 'Blocked accounts' }),
+    blockList,
+    blockStatus,
     h('h3', { text: 'Change password' }),
     form,
     h(
@@ -157,6 +192,8 @@ export function accountMenu(o: AccountMenuOptions): HTMLElement {
   })
   list.append(h('li', { class: 'session muted', text: 'Loading…' }))
   void refresh()
+  blockList.append(h('li', { class: 'blocked-row muted', text: 'Loading…' }))
+  void refreshBlocks()
   queueMicrotask(() => closeBtn.focus())
   return overlay
 }
