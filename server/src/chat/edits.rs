@@ -33,20 +33,12 @@ pub(super) fn banter_edit(st: &Shared, s: &SocketRef, data: Payload, ack: AckSen
         return ack_err(st, ack, reason);
     }
     let Some(room) = st.rooms.get(&room_name) else { return ack_err(st, ack, ERR_NOT_IN_ROOM) };
-    // The message: in memory, or in the store (committing what is queued first).
-    let found = lock(&room).find_recent_id(&req.id);
-    let found = match found {
-        Some(m) => Some(m),
-        None => match tokio::task::block_in_place(|| {
-            st.store.flush_blocking();
-            st.store.find_id_blocking(&room_name, &req.id)
-        }) {
-            Ok(m) => m,
-            Err(e) => {
-                tracing::error!(room = %room_name, error = %e, "cannot read a message to edit");
-                return ack_err(st, ack, ERR_SERVER);
-            }
-        },
+    let found = match super::messages::find_message(st, &room_name, &req.id) {
+        Ok(m) => m,
+        Err(e) => {
+            tracing::error!(room = %room_name, error = %e, "cannot read a message to edit");
+            return ack_err(st, ack, ERR_SERVER);
+        }
     };
     let Some(m) = found else { return ack_err(st, ack, banter_protocol::rooms::ERR_NO_SUCH_MESSAGE) };
     if m.username != me.name {

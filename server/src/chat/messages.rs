@@ -162,11 +162,10 @@ pub(super) fn banter_send(st: &Shared, s: &SocketRef, data: Payload, ack: AckSen
     publish(st, s, &room_name, draft, stored, banter_settled(st, ack));
 }
 
-/// The message `id` of `room` a reply answers: in memory, or in the store.
-fn answered(st: &AppState, room: &str, id: &str) -> Result<Option<Message>, ()> {
-    if rules::check_message_id(id).is_err() {
-        return Ok(None);
-    }
+/// Message `id` of `room`, as it is now: from the room's memory, else from the store (after
+/// committing what is queued, so a message just sent is found). For acts on a message
+/// (reply, edit, reaction, removal); the send path's dedupe has its own `lookup_stored`.
+pub(crate) fn find_message(st: &AppState, room: &str, id: &str) -> Result<Option<Message>, crate::error::ServerError> {
     if let Some(m) = st.rooms.get(room).and_then(|r| lock(&r).find_recent_id(id)) {
         return Ok(Some(m));
     }
@@ -174,7 +173,14 @@ fn answered(st: &AppState, room: &str, id: &str) -> Result<Option<Message>, ()> 
         st.store.flush_blocking();
         st.store.find_id_blocking(room, id)
     })
-    .map_err(|e| tracing::error!(room = %room, error = %e, "cannot read an answered message"))
+}
+
+/// The message `id` of `room` a reply answers.
+fn answered(st: &AppState, room: &str, id: &str) -> Result<Option<Message>, ()> {
+    if rules::check_message_id(id).is_err() {
+        return Ok(None);
+    }
+    find_message(st, room, id).map_err(|e| tracing::error!(room = %room, error = %e, "cannot read an answered message"))
 }
 
 /// A Banter ack once the message is settled: `cb(null, SendAccepted)` or `cb(reason)`.

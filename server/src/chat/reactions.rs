@@ -36,19 +36,12 @@ pub(super) fn banter_react(st: &Shared, s: &SocketRef, data: Payload, ack: AckSe
     }
     let Some(room) = st.rooms.get(&room_name) else { return ack_err(st, ack, ERR_NOT_IN_ROOM) };
     // An older message's reactions come from the store (what is queued committed first).
-    let in_memory = lock(&room).find_recent_id(&req.id);
-    let message = match in_memory {
-        Some(m) => Some(m),
-        None => match tokio::task::block_in_place(|| {
-            st.store.flush_blocking();
-            st.store.find_id_blocking(&room_name, &req.id)
-        }) {
-            Ok(m) => m,
-            Err(e) => {
-                tracing::error!(room = %room_name, error = %e, "cannot read a message to react to");
-                return ack_err(st, ack, ERR_SERVER);
-            }
-        },
+    let message = match super::messages::find_message(st, &room_name, &req.id) {
+        Ok(m) => m,
+        Err(e) => {
+            tracing::error!(room = %room_name, error = %e, "cannot read a message to react to");
+            return ack_err(st, ack, ERR_SERVER);
+        }
     };
     let Some(message) = message.filter(|m| !m.removed) else { return ack_err(st, ack, banter_protocol::rooms::ERR_NO_SUCH_MESSAGE) };
     let mut g = lock(&room);

@@ -217,14 +217,7 @@ fn remove(st: &AppState, s: &SocketRef, req: RemoveRequest) -> Result<Option<Rem
 /// delete it.
 fn own_message(st: &AppState, s: &SocketRef, room: &str, id: &str) -> Result<Option<SignedInAs>, Refused> {
     let Some(me) = s.extensions.get::<SignedInAs>() else { return Ok(None) };
-    let in_memory = st.rooms.get(room).and_then(|r| lock(&r).find_recent_id(id));
-    let m = match in_memory {
-        Some(m) => Some(m),
-        None => tokio::task::block_in_place(|| {
-            st.store.flush_blocking();
-            st.store.find_id_blocking(room, id)
-        })?,
-    };
+    let m = chat::find_message(st, room, id)?;
     Ok(m.filter(|m| m.username == me.name && !m.removed).map(|_| me))
 }
 
