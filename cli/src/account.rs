@@ -229,20 +229,36 @@ async fn logout(args: &AccountArgs) -> u8 {
     0
 }
 
-/// `block`, `unblock` (`Some((name, on))`) or `blocks` (`None`) with the stored session.
-async fn blocking(args: &AccountArgs, change: Option<(&str, bool)>) -> u8 {
-    let (server, access, client) = match prepare(args).await {
-        Ok(p) => p,
-        Err(e) => return fail(&e),
-    };
+/// What a call with the stored session needs.
+pub(crate) struct SignedIn {
+    pub server: ServerUrl,
+    pub access: ServerAccess,
+    pub client: Client,
+    /// The account's name, normalised.
+    pub name: String,
+    pub session: SessionToken,
+}
+
+/// The server, access, client and the session stored for `args.name`; otherwise the exit
+/// code, the reason said in one line (not signed in: `exit::ACCOUNT`).
+pub(crate) async fn signed_in(args: &AccountArgs) -> Result<SignedIn, u8> {
+    let (server, access, client) = prepare(args).await.map_err(|e| fail(&e))?;
     let name = banter_protocol::rules::normalise_name(&args.name);
-    let session = match stored_session(&server, &name).await {
-        Ok(Some(s)) => s,
+    match stored_session(&server, &name).await {
+        Ok(Some(session)) => Ok(SignedIn { server, access, client, name, session }),
         Ok(None) => {
             eprintln!("banter-cli: not signed in as {name} on {server} (banter-cli account login first)");
-            return exit::ACCOUNT;
+            Err(exit::ACCOUNT)
         }
-        Err(e) => return fail(&e),
+        Err(e) => Err(fail(&e)),
+    }
+}
+
+/// `block`, `unblock` (`Some((name, on))`) or `blocks` (`None`) with the stored session.
+async fn blocking(args: &AccountArgs, change: Option<(&str, bool)>) -> u8 {
+    let SignedIn { access, client, session, .. } = match signed_in(args).await {
+        Ok(x) => x,
+        Err(code) => return code,
     };
     let result = match change {
         Some((user, true)) => client.block(&access, &session, user).await.map(|()| eprintln!("banter-cli: {user} is blocked")),
@@ -256,18 +272,9 @@ async fn blocking(args: &AccountArgs, change: Option<(&str, bool)>) -> u8 {
 }
 
 async fn sessions(args: &AccountArgs, json: bool) -> u8 {
-    let (server, access, client) = match prepare(args).await {
-        Ok(p) => p,
-        Err(e) => return fail(&e),
-    };
-    let name = banter_protocol::rules::normalise_name(&args.name);
-    let session = match stored_session(&server, &name).await {
-        Ok(Some(s)) => s,
-        Ok(None) => {
-            eprintln!("banter-cli: not signed in as {name} on {server} (banter-cli account login first)");
-            return exit::ACCOUNT;
-        }
-        Err(e) => return fail(&e),
+    let SignedIn { server, access, client, name, session } = match signed_in(args).await {
+        Ok(x) => x,
+        Err(code) => return code,
     };
     let list = match client.sessions(&access, &session).await {
         Ok(l) => l,

@@ -7,7 +7,6 @@ use banter_client::{time, SearchHit};
 use chrono::Local;
 
 use crate::account::{self, AccountArgs};
-use crate::exit;
 
 #[derive(clap::Args)]
 pub struct SearchArgs {
@@ -44,18 +43,9 @@ pub fn line(h: &SearchHit, json: bool) -> String {
 }
 
 pub async fn run(args: SearchArgs) -> u8 {
-    let (server, access, client) = match account::prepare(&args.account).await {
-        Ok(p) => p,
-        Err(e) => return account::fail(&e),
-    };
-    let name = banter_protocol::rules::normalise_name(&args.account.name);
-    let session = match account::stored_session(&server, &name).await {
-        Ok(Some(s)) => s,
-        Ok(None) => {
-            eprintln!("banter-cli: not signed in as {name} on {server} (banter-cli account login first)");
-            return exit::ACCOUNT;
-        }
-        Err(e) => return account::fail(&e),
+    let account::SignedIn { access, client, session, .. } = match account::signed_in(&args.account).await {
+        Ok(x) => x,
+        Err(code) => return code,
     };
     match client.search_account(&access, &session, &args.query, args.room.as_deref(), Some(args.limit.clamp(1, 100))).await {
         Ok(hits) => {
