@@ -3,7 +3,9 @@
 
 pub mod account;
 pub mod blocks;
+pub mod connection;
 pub mod dms;
 pub mod membership;
 pub mod moderation;
+pub mod rooms;
 pub mod view;
