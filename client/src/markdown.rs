@@ -19,6 +19,7 @@ pub const MAX_DEPTH: usize = 16;
 
 /// One node of a message's tree. Serialised with `t` as its kind (`snake_case`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "MdNode"))]
 #[serde(tag = "t", rename_all = "snake_case")]
 pub enum Node {
     Paragraph { children: Vec<Node> },

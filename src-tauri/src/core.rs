@@ -78,6 +78,8 @@ struct Inner {
     /// only brings what was missed).
     cache: HashMap<Key, VecDeque<MessageView>>,
     dirty: bool,
+    /// The user's personal keywords: a message with one of them pings like `@name`.
+    keywords: Vec<String>,
 }
 
 /// Lines kept per room in the local timeline cache.
@@ -110,6 +112,10 @@ fn cache_put(cache: &mut HashMap<Key, VecDeque<MessageView>>, key: &Key, m: &Mes
 
 /// Maps a core error to the UI's `{code, message}`, with what to do about it.
 pub fn map_err(e: ClientError) -> CommandError {
+    // a certificate to trust or a changed one: the form shows its fingerprints
+    if let Some(certificate) = crate::commands::tls::certificate_error(&e) {
+        return certificate;
+    }
     let code = match e.code() {
         "invalid_url" | "invalid_input" | "invalid_location" => ErrorCode::Invalid,
         "unreachable" | "tls" | "connect_refused" | "connect_timeout" | "timeout" | "connection_lost" => ErrorCode::Unreachable,
@@ -156,6 +162,7 @@ pub fn view(
     own: bool,
 ) -> MessageView {
     let (time, day, day_label) = crate::format::stamp(created_at);
+    let body = crate::talk::body_of(kind, &text);
     MessageView {
         id,
         room: room.to_owned(),
@@ -171,6 +178,11 @@ pub fn view(
         delivery: own.then(Delivery::delivered),
         removed: false,
         removed_by: None,
+        body,
+        edited_at: None,
+        reactions: Vec::new(),
+        reply_to: None,
+        mentions_me: false,
     }
 }
 
@@ -185,12 +197,20 @@ pub fn unread_after(messages: &[MessageView], read_seq: u64) -> u64 {
 
 /// A `message` event of an older-history page, ready to show (other events: `None`).
 pub fn history_view(ev: ClientEvent) -> Option<MessageView> {
-    let ClientEvent::Message { room, id, seq, username, text, kind, created_at, mine, removed, .. } = ev else {
+    history_view_as(ev, "")
+}
+
+/// [`history_view`] for `me` (whose reactions show as mine).
+pub fn history_view_as(ev: ClientEvent, me: &str) -> Option<MessageView> {
+    let ClientEvent::Message { room, id, seq, username, text, kind, created_at, mine, removed, edited_at, reactions, reply_to, .. } = ev else {
         return None;
     };
     let kind = if kind == "location" { MessageKind::Location } else { MessageKind::Text };
     let mut m = view(id?, &room, seq, username, kind, text, created_at, mine);
     m.removed = removed;
+    m.edited_at = edited_at;
+    m.reactions = crate::talk::reactions_view(&reactions, me);
+    m.reply_to = reply_to.as_ref().map(crate::talk::reply_view);
     Some(m)
 }
 
@@ -264,10 +284,19 @@ impl Glue {
                 tracing::info!(%server, attempt, delay_ms, %reason, "reconnecting");
                 let ever_joined = g.rooms.get(&(server.clone(), room)).is_some_and(|r| !r.username.is_empty());
                 let host = display_host(&server);
-                let detail = if ever_joined {
-                    format!("Lost the connection to {host}. Reconnecting… Messages you send now are kept and sent when it is back.")
+                // when the next try is, as the backoff says (a wake-up or a network change
+                // tries at once: power.rs)
+                let next = match delay_ms {
+                    0..=999 => "now".to_owned(),
+                    ms => format!("in {} s", ms.div_ceil(1000)),
+                };
+                // banter-client's CertificateChanged, in its reason: say it, not "reconnecting"
+                let detail = if reason.contains("presented a different certificate than the one you trusted") {
+                    format!("{host} presented a different certificate than the one you trusted, so Banter does not connect to it. Join a room there to see both fingerprints.")
+                } else if ever_joined {
+                    format!("Lost the connection to {host}. Reconnecting (next try {next})… Messages you send now are kept and sent when it is back.")
                 } else {
-                    format!("Cannot reach {host} yet. Trying again… Your rooms there open as soon as it answers.")
+                    format!("Cannot reach {host} yet. Trying again ({next})… Your rooms there open as soon as it answers.")
                 };
                 vec![ui(UiEvent::Connection { server: server.clone(), state: ConnectionState::Reconnecting, detail: Some(detail) })]
             }
@@ -342,7 +371,7 @@ impl Glue {
                 g.ended.insert((server, room));
                 Vec::new()
             }
-            ClientEvent::Message { server, room, id, seq, username, text, kind, created_at, mine, system, history, removed, .. } => {
+            ClientEvent::Message { server, room, id, seq, username, text, kind, created_at, mine, system, history, removed, edited_at, reactions, reply_to, .. } => {
                 let id = id.unwrap_or_else(|| {
                     g.local_ids += 1;
                     format!("classic-{}", g.local_ids)
@@ -356,9 +385,19 @@ impl Glue {
                 };
                 // a notification says what a location is, not its URL
                 let notice_text = if mkind == MessageKind::Location { "shared a location".to_owned() } else { text.clone() };
+                let key = (server.clone(), room.clone());
+                let mentions_me = {
+                    let info = g.rooms.get(&key);
+                    let me = info.map(|i| i.username.as_str()).unwrap_or_default();
+                    mkind == MessageKind::Text && !mine && !removed && crate::talk::pings_me(&text, &username, me, &g.keywords, info.and_then(|i| i.info.as_ref()))
+                };
+                let me = g.rooms.get(&key).map(|i| i.username.clone()).unwrap_or_default();
                 let mut m = view(id, &room, seq, username.clone(), mkind, text, created_at, mine);
                 m.removed = removed;
-                let key = (server.clone(), room.clone());
+                m.edited_at = edited_at;
+                m.reactions = crate::talk::reactions_view(&reactions, &me);
+                m.reply_to = reply_to.as_ref().map(crate::talk::reply_view);
+                m.mentions_me = mentions_me;
                 if !history {
                     cache_put(&mut g.cache, &key, &m);
                     g.dirty = true;
@@ -376,7 +415,7 @@ impl Glue {
                     direct,
                     username,
                     own_username: info.username.clone(),
-                    kind: notify_policy::EventKind::Message { text: notice_text },
+                    kind: notify_policy::EventKind::Message { text: notice_text, mention: mentions_me },
                 });
                 vec![CoreEvent { ui: UiEvent::Message { server, message: m }, notify }]
             }
@@ -473,8 +512,27 @@ impl Glue {
                 g.ended.insert((server.clone(), room.clone()));
                 vec![ui(UiEvent::RoomLeft { server, room })]
             }
-            // Edits and reactions (issue 10): not shown by the app yet.
-            ClientEvent::Edited { .. } | ClientEvent::Reactions { .. } => Vec::new(),
+            ClientEvent::Edited { server, room, id, text, edited_at, .. } => {
+                let key = (server.clone(), room.clone());
+                let body = crate::talk::body_of(MessageKind::Text, &text);
+                if let Some(m) = g.cache.get_mut(&key).and_then(|q| q.iter_mut().find(|m| m.id == id)) {
+                    m.text = text.clone();
+                    m.body = body.clone();
+                    m.edited_at = Some(edited_at);
+                    g.dirty = true;
+                }
+                vec![ui(UiEvent::Edited { server, room, id, text, body, edited_at })]
+            }
+            ClientEvent::Reactions { server, room, id, reactions, .. } => {
+                let key = (server.clone(), room.clone());
+                let me = g.rooms.get(&key).map(|i| i.username.clone()).unwrap_or_default();
+                let view = crate::talk::reactions_view(&reactions, &me);
+                if let Some(m) = g.cache.get_mut(&key).and_then(|q| q.iter_mut().find(|m| m.id == id)) {
+                    m.reactions = view.clone();
+                    g.dirty = true;
+                }
+                vec![ui(UiEvent::Reactions { server, room, id, reactions: view })]
+            }
             // A DM someone else opened with this account: the watcher opens it (membership.rs).
             ClientEvent::DmAdded { .. } => {
                 crate::commands::membership::dm_added();
@@ -507,6 +565,8 @@ impl Glue {
                     .rev()
                     .map(|mut m| {
                         (m.time, m.day, m.day_label) = crate::format::stamp(m.created_at);
+                        // derived, never read back from the file
+                        m.body = crate::talk::body_of(m.kind, &m.text);
                         m
                     })
                     .collect();
@@ -533,6 +593,48 @@ impl Glue {
         if std::fs::write(&tmp, json).and_then(|_| std::fs::rename(&tmp, path)).is_err() {
             tracing::warn!("could not save the timeline cache");
         }
+    }
+
+    /// The personal keywords that ping like `@name` (from the settings).
+    pub fn set_keywords(&self, keywords: Vec<String>) {
+        if let Ok(mut g) = self.inner.lock() {
+            g.keywords = keywords;
+        }
+    }
+
+    /// The lines held for the rooms of `server`: (room, what to call it, the line).
+    pub fn lines_of(&self, server: &str) -> Vec<(String, String, MessageView)> {
+        let Ok(g) = self.inner.lock() else { return Vec::new() };
+        g.cache
+            .iter()
+            .filter(|((s, _), _)| s == server)
+            .flat_map(|((_, room), q)| {
+                let label = g.rooms.get(&(server.to_owned(), room.clone())).map(|i| i.label(room).0).unwrap_or_else(|| room.clone());
+                q.iter().map(move |m| (room.clone(), label.clone(), m.clone()))
+            })
+            .collect()
+    }
+
+    /// The line a reply to message `id` quotes, from the lines held (none when not held).
+    pub fn reply_ref(&self, server: &str, room: &str, id: &str) -> Option<crate::ipc::ReplyView> {
+        let g = self.inner.lock().ok()?;
+        let m = g.cache.get(&(server.to_owned(), room.to_owned()))?.iter().find(|m| m.id == id)?;
+        let excerpt: String = m.text.lines().next().unwrap_or_default().chars().take(banter_protocol::ext::REPLY_EXCERPT_CHARS).collect();
+        Some(crate::ipc::ReplyView { id: m.id.clone(), seq: m.seq?, username: m.username.clone(), excerpt, removed: m.removed })
+    }
+
+        /// Whether `server` is a Banter server (a room joined there said so).
+    pub fn is_banter(&self, server: &str) -> bool {
+        self.inner.lock().is_ok_and(|g| g.rooms.iter().any(|((s, _), i)| s == server && i.banter))
+    }
+
+    /// What to call a room (a DM: its other members).
+    pub fn label(&self, server: &str, room: &str) -> String {
+        self.inner
+            .lock()
+            .ok()
+            .and_then(|g| g.rooms.get(&(server.to_owned(), room.to_owned())).map(|i| i.label(room).0))
+            .unwrap_or_else(|| room.to_owned())
     }
 
     /// Drops a left room's cache.
@@ -709,7 +811,7 @@ mod tests {
             other => panic!("{other:?}"),
         }
         let n = out[0].notify.as_ref().unwrap();
-        assert_eq!(n.kind, notify_policy::EventKind::Message { text: "shared a location".into() });
+        assert_eq!(n.kind, notify_policy::EventKind::Message { text: "shared a location".into(), mention: false });
         assert_eq!(map_err(banter_client::location::check(91.0, 0.0).unwrap_err()).code, ErrorCode::Invalid);
     }
 

@@ -32,11 +32,13 @@ pub struct Prefs {
     pub on_message: bool,
     /// Muted rooms as (server, room).
     pub muted: BTreeSet<(String, String)>,
+    /// A mention of you notifies even in a muted room (default on).
+    pub mentions: bool,
 }
 
 impl Prefs {
     pub fn all_on() -> Self {
-        Self { dnd: false, on_join: true, on_message: true, muted: BTreeSet::new() }
+        Self { dnd: false, on_join: true, on_message: true, muted: BTreeSet::new(), mentions: true }
     }
 }
 
@@ -59,7 +61,9 @@ pub struct Event {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EventKind {
     Joined,
-    Message { text: String },
+    /// `mention`: it pings you (`@you`, `@here`, a keyword): shown even in a muted room
+    /// while [`Prefs::mentions`] is on (do-not-disturb still silences it).
+    Message { text: String, mention: bool },
 }
 
 /// Why an event will not be shown (for logs and tests).
@@ -78,6 +82,10 @@ pub enum Skip {
 pub struct Notice {
     pub summary: String,
     pub body: String,
+    /// The room (or DM) a click on it opens: the one it is about, or for a summary of
+    /// several, the one of its newest event.
+    pub server: String,
+    pub room: String,
 }
 
 /// Collects events and turns bursts into few notices.
@@ -106,7 +114,8 @@ impl Policy {
         if self.prefs.dnd {
             return Err(Skip::DoNotDisturb);
         }
-        if self.prefs.muted.contains(&(ev.server.clone(), ev.room.clone())) {
+        let mention = matches!(ev.kind, EventKind::Message { mention: true, .. }) && self.prefs.mentions;
+        if self.prefs.muted.contains(&(ev.server.clone(), ev.room.clone())) && !mention {
             return Err(Skip::Muted);
         }
         match ev.kind {
@@ -167,18 +176,20 @@ fn joins_notice(events: &[Event]) -> Option<Notice> {
             names.push(&e.username);
         }
     }
+    let newest = events.iter().rev().find(|e| e.kind == EventKind::Joined)?;
+    let (server, room_id) = (newest.server.clone(), newest.room.clone());
     match rooms.len() {
         0 => None,
         1 => {
             let (room, names) = rooms.into_iter().next()?;
             let summary = format!("{} joined {room}", name_list(&names));
             let body = if names.len() == 1 { format!("Say hello in {room}.") } else { format!("{} people joined {room}.", names.len()) };
-            Some(Notice { summary, body })
+            Some(Notice { summary, body, server, room: room_id })
         }
         n => {
             let people: usize = rooms.values().map(Vec::len).sum();
             let body = rooms.iter().map(|(r, names)| format!("{r}: {}", name_list(names))).collect::<Vec<_>>().join("\n");
-            Some(Notice { summary: format!("{people} people joined {n} rooms"), body })
+            Some(Notice { summary: format!("{people} people joined {n} rooms"), body, server, room: room_id })
         }
     }
 }
@@ -187,7 +198,7 @@ fn messages_notice(events: &[Event]) -> Option<Notice> {
     let msgs: Vec<(&Event, &str)> = events
         .iter()
         .filter_map(|e| match &e.kind {
-            EventKind::Message { text } => Some((e, text.as_str())),
+            EventKind::Message { text, .. } => Some((e, text.as_str())),
             EventKind::Joined => None,
         })
         .collect();
@@ -200,7 +211,7 @@ fn messages_notice(events: &[Event]) -> Option<Notice> {
             (true, false) => format!("{} in your direct message with {}", last.username, last.label),
             (false, _) => format!("{} in {}", last.username, last.label),
         };
-        return Some(Notice { summary, body: excerpt });
+        return Some(Notice { summary, body: excerpt, server: last.server.clone(), room: last.room.clone() });
     }
     let summary = match (rooms.len(), last.direct) {
         (1, true) => format!("{} direct messages from {}", msgs.len(), last.label),
@@ -208,7 +219,7 @@ fn messages_notice(events: &[Event]) -> Option<Notice> {
         (n, _) if msgs.iter().all(|(e, _)| e.direct) => format!("{} direct messages in {n} conversations", msgs.len()),
         (n, _) => format!("{} new messages in {n} rooms", msgs.len()),
     };
-    Some(Notice { summary, body: format!("{}: {excerpt}", last.username) })
+    Some(Notice { summary, body: format!("{}: {excerpt}", last.username), server: last.server.clone(), room: last.room.clone() })
 }
 
 /// "ann", "ann and bob", "ann, bob and cy", "ann, bob, cy and 47 others".
@@ -258,7 +269,7 @@ mod tests {
             direct: false,
             username: who.into(),
             own_username: "me".into(),
-            kind: EventKind::Message { text: text.into() },
+            kind: EventKind::Message { text: text.into(), mention: false },
         }
     }
     fn dm(label: &str, who: &str, text: &str) -> Event {
@@ -271,7 +282,7 @@ mod tests {
         // the window is focused on another room: still shown
         assert_eq!(p.offer(dm("bob", "bob", "psst"), true, false, 0), Ok(()));
         let n = p.take_due(COALESCE_MS);
-        assert_eq!(n, vec![Notice { summary: "Direct message from bob".into(), body: "psst".into() }]);
+        assert_eq!(n, vec![Notice { summary: "Direct message from bob".into(), body: "psst".into(), server: "s".into(), room: "dm:bob".into() }]);
         // focused on that DM: seen already
         assert_eq!(p.offer(dm("bob", "bob", "psst"), true, true, 5000), Err(Skip::Focused));
         // a room's message while focused on another room stays quiet, as before
@@ -283,7 +294,7 @@ mod tests {
         p.offer(dm("bob", "bob", "a"), false, false, 20_000).unwrap();
         p.offer(dm("bob", "bob", "b"), false, false, 20_001).unwrap();
         let n = p.take_due(20_000 + COALESCE_MS);
-        assert_eq!(n, vec![Notice { summary: "2 direct messages from bob".into(), body: "bob: b".into() }]);
+        assert_eq!(n, vec![Notice { summary: "2 direct messages from bob".into(), body: "bob: b".into(), server: "s".into(), room: "dm:bob".into() }]);
         assert!(!n[0].summary.contains("dm:"));
         // a member coming online in a DM is no "joined" notice
         let online = Event { kind: EventKind::Joined, ..dm("bob", "bob", "") };
@@ -299,7 +310,7 @@ mod tests {
         assert_eq!(p.offer(join("lobby", "bob"), true, false, 1000), Ok(()));
         assert!(p.take_due(1000 + COALESCE_MS - 1).is_empty());
         let n = p.take_due(1000 + COALESCE_MS);
-        assert_eq!(n, vec![Notice { summary: "bob joined lobby".into(), body: "Say hello in lobby.".into() }]);
+        assert_eq!(n, vec![Notice { summary: "bob joined lobby".into(), body: "Say hello in lobby.".into(), server: "s".into(), room: "lobby".into() }]);
         assert!(p.take_due(99_999).is_empty(), "shown once");
         assert_eq!(p.due_at(), None);
     }
@@ -329,6 +340,7 @@ mod tests {
         let n = p.take_due(5000 + COALESCE_MS);
         assert_eq!(n[0].summary, "2 people joined 2 rooms");
         assert_eq!(n[0].body, "a: bob\nb: dee");
+        assert_eq!(n[0].room, "b", "a click opens the room of the newest join");
     }
 
     #[test]
@@ -348,7 +360,7 @@ mod tests {
         p.offer(msg("lobby", "bob", "hello\nthere"), false, false, 1).unwrap();
         let n = p.take_due(COALESCE_MS);
         assert_eq!(n.len(), 2);
-        assert_eq!(n[1], Notice { summary: "bob in lobby".into(), body: "hello there".into() });
+        assert_eq!(n[1], Notice { summary: "bob in lobby".into(), body: "hello there".into(), server: "s".into(), room: "lobby".into() });
     }
 
     #[test]
@@ -359,7 +371,7 @@ mod tests {
         }
         p.offer(msg("dev", "cy", "last"), false, false, 40).unwrap();
         let n = p.take_due(COALESCE_MS);
-        assert_eq!(n, vec![Notice { summary: "31 new messages in 2 rooms".into(), body: "cy: last".into() }]);
+        assert_eq!(n, vec![Notice { summary: "31 new messages in 2 rooms".into(), body: "cy: last".into(), server: "s".into(), room: "dev".into() }]);
         let mut p = Policy::new(Prefs::all_on());
         p.offer(msg("lobby", "bob", "a"), false, false, 0).unwrap();
         p.offer(msg("lobby", "cy", "b"), false, false, 0).unwrap();

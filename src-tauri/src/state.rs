@@ -72,6 +72,7 @@ impl AppState {
         if let Ok(mut p) = self.policy.lock() {
             p.prefs = snapshot.notifications.to_policy();
         }
+        self.glue.set_keywords(snapshot.notifications.keywords.clone());
         match &self.settings_path {
             Some(path) => settings::save(path, &snapshot),
             None => Ok(()),

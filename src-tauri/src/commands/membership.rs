@@ -119,7 +119,7 @@ pub fn unread_notice(server: &str, snap: &RoomSnapshot, unread: u64) -> Option<n
         direct: true,
         username: last.username.clone(),
         own_username: snap.username.clone(),
-        kind: notify_policy::EventKind::Message { text },
+        kind: notify_policy::EventKind::Message { text, mention: false },
     })
 }
 
@@ -192,7 +192,7 @@ mod tests {
         ]);
         let n = unread_notice("http://h:1", &dm, 2).expect("a notice");
         assert_eq!((n.username.as_str(), n.label.as_str(), n.direct), ("bob", "bob", true));
-        assert_eq!(n.kind, notify_policy::EventKind::Message { text: "second".into() });
+        assert_eq!(n.kind, notify_policy::EventKind::Message { text: "second".into(), mention: false });
         assert!(unread_notice("http://h:1", &dm, 0).is_none(), "nothing unread: no notice");
     }
 }

@@ -4,8 +4,11 @@
 pub mod account;
 pub mod blocks;
 pub mod connection;
+pub mod desktop;
 pub mod dms;
 pub mod membership;
 pub mod moderation;
 pub mod rooms;
+pub mod talk;
+pub mod tls;
 pub mod view;

@@ -85,10 +85,18 @@ pub(crate) async fn send(state: State<'_, AppState>, request: SendRequest) -> Cm
     let room = validate::room(&request.room)?;
     let max = state.glue.max_message_chars(&server, &room).unwrap_or(banter_protocol::rules::MAX_MESSAGE_CHARS);
     validate::message(&request.text, max)?;
-    let id = state.client.send(&server, &room, &request.text).await.map_err(map_err)?;
+    let id = match request.reply_to.as_deref() {
+        Some(to) => {
+            validate::message_id(to)?;
+            state.client.send_reply(&server, &room, to, &request.text).await
+        }
+        None => state.client.send(&server, &room, &request.text).await,
+    }
+    .map_err(map_err)?;
     let username = state.glue.username(&server, &room).unwrap_or_default();
     let mut m = core::view(id, &room, None, username, MessageKind::Text, request.text, chrono::Utc::now().timestamp_millis(), true);
     m.delivery = Some(Delivery::pending());
+    m.reply_to = request.reply_to.as_deref().and_then(|to| state.glue.reply_ref(&server, &room, to));
     state.glue.record_own(&server, &m);
     Ok(m)
 }
