@@ -75,6 +75,9 @@ pub struct Hello {
     /// The account this socket's handshake signed in (`auth.session`), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<crate::accounts::Account>,
+    /// With the `files` feature: the upload limits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub files: Option<crate::files::FilesInfo>,
 }
 
 /// The `banter` field of a classic `join`.
@@ -156,6 +159,10 @@ pub struct Message {
     /// The message it answers, as it is now ([`ReplyRef`]); absent when it answers none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<ReplyRef>,
+    /// The file it announces (`crate::files`, servers with the `files` feature); `text` is
+    /// then the line classic peers get, with a download link.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<crate::files::FilePart>,
 }
 
 /// [`SEND`] payload.
@@ -353,6 +360,7 @@ mod tests {
             edited_at: None,
             reactions: Vec::new(),
             reply_to: None,
+            file: None,
         };
         assert_eq!(
             serde_json::to_string(&m).unwrap(),

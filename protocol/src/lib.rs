@@ -11,6 +11,7 @@ pub mod classic;
 pub mod dms;
 pub mod edits;
 pub mod ext;
+pub mod files;
 pub mod membership;
 pub mod reactions;
 pub mod rooms;

@@ -101,6 +101,20 @@ pub struct Cli {
     #[arg(long, env = "BANTER_ROOM_CREATIONS_PER_HOUR_TOTAL", default_value_t = 600)]
     pub room_creations_per_hour_total: u32,
 
+    /// Where uploaded files are kept (content-addressed: `blobs/`, `thumbs/`, `tmp/`)
+    /// [default: `files/` beside the database file].
+    #[arg(long, env = "BANTER_FILES_DIR")]
+    pub files_dir: Option<PathBuf>,
+
+    /// Largest upload, in MiB.
+    #[arg(long, env = "BANTER_MAX_UPLOAD_MB", default_value_t = 25)]
+    pub max_upload_mb: u32,
+
+    /// What one account may upload in all, in MiB (every upload counted, even of a file
+    /// already stored); 0 = no quota.
+    #[arg(long, env = "BANTER_FILES_QUOTA_MB", default_value_t = 1024)]
+    pub files_quota_mb: u32,
+
     /// Admin commands (`user create`, `invite create`); without one, run the server.
     #[command(subcommand)]
     pub command: Option<crate::accounts::admin::AdminCommand>,
@@ -158,7 +172,20 @@ pub struct Config {
     pub accounts: crate::accounts::Policy,
     /// Rooms per socket and new rooms per hour (`room_limits.rs`).
     pub room_limits: crate::room_limits::RoomLimitsConfig,
+    /// Uploads (`files/`): where, how large, how much per account.
+    pub files: FilesConfig,
 }
+
+/// Where uploads go and how much is taken (`--files-dir`, `--max-upload-mb`, `--files-quota-mb`).
+#[derive(Debug, Clone)]
+pub struct FilesConfig {
+    pub dir: PathBuf,
+    pub max_upload_bytes: u64,
+    /// 0 = no quota.
+    pub quota_bytes: u64,
+}
+
+const MIB: u64 = 1024 * 1024;
 
 impl Cli {
     /// The database file: `--db`, or the platform data dir's.
@@ -190,6 +217,13 @@ impl Cli {
         if self.session_idle_days == 0 {
             return Err(ServerError::Config("--session-idle-days must be at least 1".into()));
         }
+        if self.max_upload_mb == 0 {
+            return Err(ServerError::Config("--max-upload-mb must be at least 1".into()));
+        }
+        let files_dir = match &self.files_dir {
+            Some(d) => d.clone(),
+            None => db_path.parent().map_or_else(|| PathBuf::from("files"), |p| p.join("files")),
+        };
         if self.max_message_chars == 0 {
             return Err(ServerError::Config("--max-message-chars must be at least 1".into()));
         }
@@ -221,6 +255,11 @@ impl Cli {
                 rooms_per_socket: self.max_rooms_per_socket,
                 creations_per_hour: self.room_creations_per_hour,
                 creations_per_hour_total: self.room_creations_per_hour_total,
+            },
+            files: FilesConfig {
+                dir: files_dir,
+                max_upload_bytes: u64::from(self.max_upload_mb) * MIB,
+                quota_bytes: u64::from(self.files_quota_mb) * MIB,
             },
         })
     }

@@ -14,7 +14,7 @@ use crate::state::Shared;
 
 /// With `--public`, `/` and every path without a route are the directory's files.
 pub fn router(st: Shared, public: Option<&PublicDir>) -> Router {
-    let router = Router::new().route("/healthz", get(healthz));
+    let router = Router::new().route("/healthz", get(healthz)).merge(crate::files::routes());
     let router = match public {
         Some(dir) => router.fallback_service(dir.files()),
         None => router.route("/", get(index)),

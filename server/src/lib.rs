@@ -8,6 +8,7 @@ pub mod dms;
 pub mod emit;
 pub mod eio3;
 pub mod error;
+pub mod files;
 pub mod http;
 pub mod membership;
 pub mod metrics;
@@ -73,6 +74,8 @@ pub async fn serve(
     let dms = dms::Dms::new(Arc::new(dms::store::SqliteDmStore::open(&config.db_path)?));
     // After the message store: its triggers watch the messages table.
     let search = search::open(&config.db_path)?;
+    // After the message store: the uploads' lookups read the messages table.
+    let files = files::Files::open(&config.files, &config.db_path)?;
     let (layer, io) = SocketIo::builder()
         .max_buffer_size(config.socket_buffer)
         .max_payload(MAX_PAYLOAD_BYTES)
@@ -93,6 +96,7 @@ pub async fn serve(
         moderation,
         dms,
         search,
+        files,
         config,
     });
 

@@ -62,6 +62,8 @@ pub struct Draft {
     pub text: String,
     /// The message it answers (`banter:send`'s `replyTo`), as it is when sent.
     pub reply_to: Option<banter_protocol::ext::ReplyRef>,
+    /// The file it announces (an upload, `crate::files`).
+    pub file: Option<banter_protocol::files::FilePart>,
 }
 
 /// The outcome of accepting a message.
@@ -240,6 +242,7 @@ impl RoomState {
             edited_at: None,
             reactions: Vec::new(),
             reply_to: draft.reply_to,
+            file: draft.file,
         };
         let sender_account = self.members.iter().find(|m| m.sid == sender_sid).and_then(|m| m.account);
         let recipients =
@@ -287,6 +290,7 @@ impl RoomState {
             m.kind = MessageKind::Text;
             m.removed = true;
             m.reactions.clear();
+            m.file = None;
         }
         self.follow_answered(id);
     }
@@ -403,7 +407,7 @@ mod tests {
     use super::*;
 
     fn draft(id: &str) -> Draft {
-        Draft { id: id.into(), username: "ann".into(), kind: MessageKind::Text, text: format!("t-{id}"), reply_to: None }
+        Draft { id: id.into(), username: "ann".into(), kind: MessageKind::Text, text: format!("t-{id}"), reply_to: None, file: None }
     }
 
     fn text(room: &mut RoomState, id: &str, sid: &str) -> Accepted {

@@ -28,6 +28,8 @@ pub struct AppState {
     pub dms: crate::dms::Dms,
     /// The full-text index of messages (`search/`).
     pub search: Arc<dyn crate::search::SearchStore>,
+    /// Uploads: the files directory, its table, links, the quota (`files/`).
+    pub files: crate::files::Files,
 }
 
 pub type Shared = Arc<AppState>;
@@ -56,6 +58,7 @@ impl AppState {
         f.push(banter_protocol::edits::FEATURE.into());
         f.push(banter_protocol::reactions::FEATURE.into());
         f.push(ext::REPLIES_FEATURE.into());
+        f.push(banter_protocol::files::FEATURE.into());
         f
     }
 
@@ -67,6 +70,7 @@ impl AppState {
             limits: self.limits(),
             accounts: Some(self.accounts.info()),
             account: None,
+            files: Some(banter_protocol::files::FilesInfo { max_upload_bytes: self.config.files.max_upload_bytes, quota_bytes: self.config.files.quota_bytes }),
         }
     }
 }

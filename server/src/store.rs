@@ -52,6 +52,8 @@ const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;",
     // replies (docs/protocol.md § 14): the id of the message of the same room answered
     "ALTER TABLE messages ADD COLUMN reply_to TEXT;",
+    // files (docs/protocol.md § 15): the message's file part, as JSON
+    "ALTER TABLE messages ADD COLUMN file TEXT;",
 ];
 
 /// Called after the commit that carried a write: `true` when it is durable.
@@ -250,7 +252,7 @@ impl Store {
     }
 }
 
-const SELECT: &str = "SELECT id, room, seq, username, kind, text, created_at, edited_at, reply_to FROM messages";
+const SELECT: &str = "SELECT id, room, seq, username, kind, text, created_at, edited_at, reply_to, file FROM messages";
 
 fn snapshot_query(c: &Connection, room: &str, keep: u32) -> rusqlite::Result<RoomSnapshot> {
     let latest_seq: u64 =
@@ -333,6 +335,11 @@ fn row_to_message(r: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
         reactions: Vec::new(), // with_reactions
         // the answered message's id only; with_replies fills in the rest
         reply_to: r.get::<_, Option<String>>(8)?.map(|id| banter_protocol::ext::ReplyRef { id, seq: 0, username: String::new(), excerpt: String::new(), removed: false }),
+        // a removed message keeps no file
+        file: r
+            .get::<_, Option<String>>(9)?
+            .filter(|_| kind != crate::moderation::REMOVED_KIND)
+            .and_then(|json| serde_json::from_str(&json).ok()),
     })
 }
 
@@ -431,8 +438,8 @@ fn write_batch(conn: &mut Connection, writes: &[Write]) -> rusqlite::Result<()> 
     {
         let mut room_stmt = tx.prepare_cached("INSERT OR IGNORE INTO rooms (name, created_at) VALUES (?1, ?2)")?;
         let mut msg_stmt = tx.prepare_cached(
-            "INSERT OR IGNORE INTO messages (room, seq, id, username, kind, text, created_at, reply_to)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT OR IGNORE INTO messages (room, seq, id, username, kind, text, created_at, reply_to, file)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         )?;
         for w in writes {
             match w {
@@ -441,7 +448,8 @@ fn write_batch(conn: &mut Connection, writes: &[Write]) -> rusqlite::Result<()> 
                 }
                 Write::Message(m) => {
                     let reply_to = m.reply_to.as_ref().map(|r| r.id.as_str());
-                    msg_stmt.execute(params![m.room, m.seq, m.id, m.username, kind_str(m.kind), m.text, m.created_at, reply_to])?;
+                    let file = m.file.as_ref().and_then(|f| serde_json::to_string(f).ok());
+                    msg_stmt.execute(params![m.room, m.seq, m.id, m.username, kind_str(m.kind), m.text, m.created_at, reply_to, file])?;
                 }
                 Write::React { room, seq, emoji, account_id, name, on: true, at } => {
                     tx.prepare_cached(
@@ -481,6 +489,7 @@ mod tests {
             edited_at: None,
             reactions: Vec::new(),
             reply_to: None,
+            file: None,
         }
     }
 

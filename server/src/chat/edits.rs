@@ -44,7 +44,7 @@ pub(super) fn banter_edit(st: &Shared, s: &SocketRef, data: Payload, ack: AckSen
     if m.username != me.name {
         return ack_err(st, ack, wire::ERR_NOT_YOURS);
     }
-    if m.removed || m.kind != MessageKind::Text {
+    if m.removed || m.kind != MessageKind::Text || m.file.is_some() {
         return ack_err(st, ack, wire::ERR_NOT_TEXT);
     }
     let edited = Edited { room: room_name.clone(), id: req.id.clone(), seq: m.seq, text: req.text.clone(), edited_at: now_ms() };

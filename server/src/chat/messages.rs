@@ -39,8 +39,13 @@ type Settled = Box<dyn FnOnce(Result<(Message, bool), &'static str>) + Send>;
 /// a crash, and a seq is never handed out twice. The store's writer runs these callbacks in
 /// commit order, so members still receive a room's messages in seq order.
 fn publish(st: &Shared, s: &SocketRef, room_name: &str, draft: Draft, stored: Option<Message>, settled: Settled) {
+    publish_from(st, &s.id.to_string(), room_name, draft, stored, settled)
+}
+
+/// [`publish`] for the member socket `sid`.
+fn publish_from(st: &Shared, sid: &str, room_name: &str, draft: Draft, stored: Option<Message>, settled: Settled) {
     let Some(room) = st.rooms.get(room_name) else { return settled(Err(ERR_NOT_JOINED)) };
-    let sid = s.id.to_string();
+    let sid = sid.to_owned();
     let mut g = lock(&room);
     if g.member(&sid).is_none() {
         return settled(Err(ERR_NOT_JOINED));
@@ -61,6 +66,36 @@ fn publish(st: &Shared, s: &SocketRef, room_name: &str, draft: Draft, stored: Op
             });
         }
     }
+}
+
+/// Posts a message for an account that is in the room now, on one of its sockets, under its
+/// name (an upload, `crate::files`): deduplicated by id, numbered, committed and broadcast
+/// like any other. Resolves to the stored message and whether it was a duplicate.
+pub(crate) fn post_as_account(
+    st: &Shared,
+    room_name: &str,
+    account_id: i64,
+    draft: Draft,
+) -> tokio::sync::oneshot::Receiver<Result<(Message, bool), &'static str>> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let settled: Settled = Box::new(move |r| {
+        let _ = tx.send(r);
+    });
+    let stored = match lookup_stored(st, room_name, &draft.id) {
+        Ok(m) => m,
+        Err(()) => {
+            settled(Err(ERR_SERVER));
+            return rx;
+        }
+    };
+    let sid = st.rooms.get(room_name).and_then(|r| {
+        lock(&r).members().iter().find(|m| m.account == Some(account_id) && m.username == draft.username).map(|m| m.sid.clone())
+    });
+    match sid {
+        Some(sid) => publish_from(st, &sid, room_name, draft, stored, settled),
+        None => settled(Err(ERR_NOT_IN_ROOM)),
+    }
+    rx
 }
 
 /// Sends a stored message to every member of its room: classic sockets get the classic
@@ -100,7 +135,7 @@ pub(super) fn send_message(st: &Shared, s: &SocketRef, data: Payload, ack: AckSe
     if let Err(reason) = vet_text(st, s, &text) {
         return ack_err(st, ack, reason);
     }
-    let draft = Draft { id: uuid::Uuid::now_v7().to_string(), username, kind: MessageKind::Text, text, reply_to: None };
+    let draft = Draft { id: uuid::Uuid::now_v7().to_string(), username, kind: MessageKind::Text, text, reply_to: None, file: None };
     publish(st, s, &room, draft, None, classic_settled(st, ack));
 }
 
@@ -118,7 +153,7 @@ pub(super) fn send_location(st: &Shared, s: &SocketRef, data: Payload, ack: AckS
     if !session(s).lock().messages.try_take() {
         return ack_err(st, ack, ERR_SLOW_DOWN);
     }
-    let draft = Draft { id: uuid::Uuid::now_v7().to_string(), username, kind: MessageKind::Location, text: location.maps_url(), reply_to: None };
+    let draft = Draft { id: uuid::Uuid::now_v7().to_string(), username, kind: MessageKind::Location, text: location.maps_url(), reply_to: None, file: None };
     publish(st, s, &room, draft, None, classic_settled(st, ack));
 }
 
@@ -158,7 +193,7 @@ pub(super) fn banter_send(st: &Shared, s: &SocketRef, data: Payload, ack: AckSen
         },
         _ => None,
     };
-    let draft = Draft { id: req.id, username, kind: MessageKind::Text, text: req.text, reply_to };
+    let draft = Draft { id: req.id, username, kind: MessageKind::Text, text: req.text, reply_to, file: None };
     publish(st, s, &room_name, draft, stored, banter_settled(st, ack));
 }
 
@@ -224,7 +259,7 @@ pub(super) fn banter_location(st: &Shared, s: &SocketRef, data: Payload, ack: Ac
     if stored.is_none() && !session(s).lock().messages.try_take() {
         return ack_err(st, ack, ERR_SLOW_DOWN);
     }
-    let draft = Draft { id: req.id, username, kind: MessageKind::Location, text: location.maps_url(), reply_to: None };
+    let draft = Draft { id: req.id, username, kind: MessageKind::Location, text: location.maps_url(), reply_to: None, file: None };
     publish(st, s, &room_name, draft, stored, banter_settled(st, ack));
 }
 

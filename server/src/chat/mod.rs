@@ -29,7 +29,7 @@ pub use history::flush_receipts_forever;
 use history::{banter_history, banter_received, banter_typing};
 pub(crate) use membership::leave_room;
 use membership::{banter_leave, disconnect, join};
-pub(crate) use messages::find_message;
+pub(crate) use messages::{find_message, post_as_account};
 use messages::{banter_location, banter_send, send_location, send_message};
 
 use crate::metrics::Metrics;

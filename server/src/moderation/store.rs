@@ -367,6 +367,7 @@ mod tests {
             edited_at: None,
             reactions: Vec::new(),
             reply_to: None,
+            file: None,
         });
         f.messages.flush().await;
         assert_eq!(f.store.remove_message(&act(&f, "lobby", "remove", "m1", 2), "m1").unwrap(), Some(1));

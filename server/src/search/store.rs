@@ -200,7 +200,7 @@ mod tests {
     use banter_protocol::ext::{Message, MessageKind};
 
     fn msg(room: &str, seq: u64, user: &str, text: &str, at: i64) -> Message {
-        Message { id: format!("{room}-{seq}"), room: room.into(), seq, username: user.into(), kind: MessageKind::Text, text: text.into(), created_at: at, removed: false, edited_at: None, reactions: Vec::new(), reply_to: None }
+        Message { id: format!("{room}-{seq}"), room: room.into(), seq, username: user.into(), kind: MessageKind::Text, text: text.into(), created_at: at, removed: false, edited_at: None, reactions: Vec::new(), reply_to: None, file: None }
     }
 
     #[tokio::test]
