@@ -8,6 +8,9 @@ fn main() {
         "open_dm", "set_view", "sessions", "revoke_session", "change_password",
         "mark_read", "restore_account", "room_settings", "room_members", "remove_message", "kick", "ban",
         "block", "unblock", "blocks",
+        "edit_message", "delete_message", "react", "search",
+        "quit", "set_unread",
+        "trust_certificate",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(commands)),

@@ -87,13 +87,7 @@ pub(crate) fn now_ms() -> u64 {
     u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap_or(0)
 }
 
+/// Shown by `notify` (a click opens the notice's room).
 pub(crate) fn show_notification(app: &tauri::AppHandle, n: notify_policy::Notice) {
-    use tauri_plugin_notification::NotificationExt;
-    let app = app.clone();
-    // The D-Bus call is blocking: keep it off the async workers.
-    tauri::async_runtime::spawn_blocking(move || {
-        if let Err(e) = app.notification().builder().title(&n.summary).body(&n.body).show() {
-            tracing::warn!("notification failed: {e}");
-        }
-    });
+    crate::notify::show(app, n);
 }

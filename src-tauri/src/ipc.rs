@@ -5,8 +5,9 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-pub use crate::error::{CommandError, ErrorCode};
-pub use crate::settings::{DmRef, NotificationPrefs, RoomRef, ServerEntry, Settings};
+pub use crate::error::{CertificateProblem, CommandError, ErrorCode};
+pub use crate::ipc_talk::*;
+pub use crate::settings::{Appearance, Clock, DmRef, NotificationPrefs, RoomRef, ServerEntry, Settings, SpellcheckPrefs, Startup};
 
 /// `connect` input.
 #[derive(Debug, Clone, Deserialize, TS)]
@@ -255,6 +256,17 @@ pub struct PasswordChanged {
     pub revoked: u32,
 }
 
+/// `set_unread` input: the page's totals over every room and DM, for the tray icon and
+/// the launcher badge.
+#[derive(Debug, Clone, Copy, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct UnreadRequest {
+    /// Unread messages in all rooms and DMs.
+    pub unread: u32,
+    /// Of which mention you (or are direct messages).
+    pub mentions: u32,
+}
+
 /// `set_view` input: the conversation the window shows (`None`: none, e.g. the join form).
 #[derive(Debug, Clone, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -269,6 +281,9 @@ pub struct SendRequest {
     pub server: String,
     pub room: String,
     pub text: String,
+    /// The id of the message this one answers (Banter servers).
+    #[serde(default)]
+    pub reply_to: Option<String>,
 }
 
 /// `send_location` input: a location to share, in decimal degrees (the composer's
@@ -332,6 +347,18 @@ pub struct TokenRequest {
 #[serde(rename_all = "camelCase")]
 pub struct ServerRequest {
     pub server: String,
+}
+
+/// `trust_certificate` input: pin this certificate for that `https://` server only.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TrustRequest {
+    pub server: String,
+    /// The SHA-256 fingerprint shown to the user (`AB:CD:…`).
+    pub fingerprint: String,
+    /// Replacing a pinned certificate: the fingerprint trusted until now, which must match
+    /// (the user saw the warning naming both); `None` when nothing is pinned yet.
+    pub replaces: Option<String>,
 }
 
 /// What kind of line a message is.
@@ -408,6 +435,22 @@ pub struct MessageView {
     /// Who removed it, when known (live removals; history says only that it was).
     #[serde(default)]
     pub removed_by: Option<String>,
+    /// The text as a markdown tree, for the page to build with DOM calls (text messages;
+    /// empty for the others). Derived from `text`: not read back from the timeline cache.
+    #[serde(default, skip_deserializing)]
+    #[ts(type = "Array<MdNode>")]
+    pub body: Vec<MdNode>,
+    /// When its author last edited it ("(edited)").
+    #[serde(default)]
+    pub edited_at: Option<i64>,
+    #[serde(default)]
+    pub reactions: Vec<ReactionView>,
+    /// The message it answers.
+    #[serde(default)]
+    pub reply_to: Option<ReplyView>,
+    /// It pings you (`@you`, `@here` from a moderator, or one of your keywords).
+    #[serde(default)]
+    pub mentions_me: bool,
 }
 
 /// Connection state of one server.
@@ -433,6 +476,10 @@ pub enum UiEvent {
     Room { snapshot: RoomSnapshot },
     /// A room's settings changed (or arrived after a join).
     RoomInfo { server: String, room: String, info: RoomInfoView },
+    /// Its author edited a message: its new text, tree and time of the edit.
+    Edited { server: String, room: String, id: String, text: String, body: Vec<MdNode>, edited_at: i64 },
+    /// The reactions of a message changed: these are all of them now.
+    Reactions { server: String, room: String, id: String, reactions: Vec<ReactionView> },
     /// A moderator removed a message: show its tombstone.
     Removed { server: String, room: String, id: String, by: String },
     /// You were removed from a room (`banned`: for good); it is not re-joined.
@@ -447,6 +494,10 @@ pub enum UiEvent {
     Invite { link: InviteView },
     /// An invite link that was refused (`code: invalid_link`, `message`: why).
     InviteRefused { error: CommandError },
+    /// A notification about this room or DM was clicked: show it (the window was raised).
+    OpenRoom { server: String, room: String },
+    /// The settings changed outside the page (the tray menu's "Do not disturb").
+    SettingsChanged { settings: Settings },
 }
 
 /// A checked invite link (`banter_client::InviteLink`), as the join form takes it.
@@ -475,6 +526,13 @@ pub struct AppInfo {
     /// Host rooms on this computer at once when nothing is configured (`BANTER_AUTOHOST=1`,
     /// set by scripts/run-app.sh).
     pub autohost: bool,
+    /// A tray icon exists (the desktop has a StatusNotifierWatcher): closing the window can
+    /// keep Banter running there (`closeToTray`). Without one, closing quits.
+    pub tray: bool,
+    /// The spell checking dictionaries installed (`en_US`, …), for the Settings view.
+    pub dictionaries: Vec<String>,
+    /// The dictionary "automatic" uses (the locale's), empty when none is installed.
+    pub automatic_dictionary: String,
 }
 
 /// `start_local_server` result.
@@ -491,6 +549,8 @@ pub fn typescript() -> String {
     let decls = [
         ErrorCode::decl(&cfg),
         CommandError::decl(&cfg),
+        CertificateProblem::decl(&cfg),
+        TrustRequest::decl(&cfg),
         ConnectRequest::decl(&cfg),
         ConnectInfo::decl(&cfg),
         AccountPolicyRequest::decl(&cfg),
@@ -507,6 +567,7 @@ pub fn typescript() -> String {
         MemberRequest::decl(&cfg),
         OpenDmRequest::decl(&cfg),
         ViewRequest::decl(&cfg),
+        UnreadRequest::decl(&cfg),
         SessionView::decl(&cfg),
         RevokeRequest::decl(&cfg),
         BlockRequest::decl(&cfg),
@@ -524,6 +585,16 @@ pub fn typescript() -> String {
         DeliveryState::decl(&cfg),
         Delivery::decl(&cfg),
         MessageView::decl(&cfg),
+        MdNode::decl(&cfg),
+        ReactionView::decl(&cfg),
+        ReplyView::decl(&cfg),
+        EditRequest::decl(&cfg),
+        ReactRequest::decl(&cfg),
+        DeleteRequest::decl(&cfg),
+        SearchRequest::decl(&cfg),
+        SearchHitView::decl(&cfg),
+        SnippetPart::decl(&cfg),
+        SearchResults::decl(&cfg),
         ConnectionState::decl(&cfg),
         UiEvent::decl(&cfg),
         InviteView::decl(&cfg),
@@ -534,6 +605,10 @@ pub fn typescript() -> String {
         RoomRef::decl(&cfg),
         DmRef::decl(&cfg),
         NotificationPrefs::decl(&cfg),
+        Clock::decl(&cfg),
+        Appearance::decl(&cfg),
+        Startup::decl(&cfg),
+        SpellcheckPrefs::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from src-tauri/src/ipc.rs by ts-rs. Do not edit by hand:\n\

@@ -3,19 +3,29 @@
 //! Channel; notifications go through `notify_policy`.
 //! Commands live in `commands/`, one module per domain; this file wires the app together.
 
+pub mod badge;
 pub mod commands;
 pub mod core;
+pub mod desktop_prefs;
 pub mod error;
 pub mod events;
 pub mod format;
 pub mod instance;
 pub mod ipc;
+pub mod ipc_talk;
 pub mod links;
 pub mod local_server;
+pub mod notify;
 pub mod notify_policy;
+pub mod pins;
+#[cfg(target_os = "linux")]
+pub mod power;
 pub mod resume;
 pub mod settings;
+pub mod spellcheck;
 pub mod state;
+pub mod talk;
+pub mod tray;
 pub mod validate;
 
 use std::collections::HashMap;
@@ -48,8 +58,12 @@ pub fn run() {
     let policy = notify_policy::Policy::new(loaded.notifications.to_policy());
     let (tx, rx) = mpsc::unbounded_channel();
     let (client, events) = Client::new(ClientConfig::new(data_dir().join("client")));
+    // the certificates the user trusted, before any room is re-joined
+    let pins = pins::Pins::load(settings_path.as_deref());
+    pins.apply(&client);
     let glue = Glue::default();
     glue.load(&timeline_path());
+    glue.set_keywords(loaded.notifications.keywords.clone());
     let state = AppState {
         settings: Mutex::new(loaded),
         settings_path,
@@ -72,9 +86,14 @@ pub fn run() {
         }))
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_opener::init())
+        .plugin(desktop_prefs::autostart_plugin())
+        .plugin(desktop_prefs::window_state_plugin(settings::config_dir()))
         .manage(state)
         .manage(commands::view::View::default())
         .manage(links::Pending::default())
+        .manage(tray::Tray::default())
+        .manage(notify::Targets::default())
+        .manage(pins)
         .setup(move |app| {
             let handle = app.handle().clone();
             // `banter banter://join?…`: the link is for the page, once it subscribes
@@ -83,18 +102,33 @@ pub fn run() {
                 .map(|a| a.to_string_lossy().into_owned())
                 .collect();
             links::handle(&handle, &args);
+            // before any notification is shown: only later ones report clicks
+            notify::init(&handle);
+            tray::setup(&handle);
+            // zoom, spell checking, the autostart file; hidden if started so at login
+            desktop_prefs::at_start(&handle, &args, handle.state::<tray::Tray>().exists());
             tauri::async_runtime::spawn(glue.run(events, tx));
             tauri::async_runtime::spawn(events::pump(handle.clone(), rx));
+            // a resume or the network coming back retries every connection at once
+            #[cfg(target_os = "linux")]
+            tauri::async_runtime::spawn(power::watch(handle.state::<AppState>().client.clone()));
             tauri::async_runtime::spawn(resume::resume(handle));
             Ok(())
         })
-        .on_window_event(|window, event| {
-            if let tauri::WindowEvent::Focused(f) = event {
+        .on_window_event(|window, event| match event {
+            tauri::WindowEvent::Focused(f) => {
                 window
                     .state::<AppState>()
                     .focused
                     .store(*f, Ordering::Relaxed);
             }
+            // with a tray, closing hides the window and Banter keeps receiving
+            tauri::WindowEvent::CloseRequested { api, .. } => {
+                if tray::hide_on_close(window.app_handle()) {
+                    api.prevent_close();
+                }
+            }
+            _ => {}
         })
         .invoke_handler(tauri::generate_handler![
             subscribe,
@@ -121,7 +155,10 @@ pub fn run() {
             commands::blocks::block,
             commands::blocks::unblock,
             commands::blocks::blocks,
+            commands::tls::trust_certificate,
             commands::view::set_view,
+            commands::desktop::quit,
+            commands::desktop::set_unread,
             commands::account::sessions,
             commands::account::revoke_session,
             commands::account::change_password,
@@ -132,12 +169,23 @@ pub fn run() {
             commands::moderation::remove_message,
             commands::moderation::kick,
             commands::moderation::ban,
+            commands::talk::edit_message,
+            commands::talk::delete_message,
+            commands::talk::react,
+            commands::talk::search,
         ])
         .build(tauri::generate_context!())
         .expect("error while building Banter")
         .run(|app, event| {
             if let tauri::RunEvent::Exit = event {
-                app.state::<AppState>().glue.save(&timeline_path());
+                let state = app.state::<AppState>();
+                state.glue.save(&timeline_path());
+                // Quit (tray, Ctrl+Q) or the last window closed: the server hosted here stops
+                // now, cleanly, rather than by the parent-death signal
+                let hosted = state.local.try_lock().ok().and_then(|mut local| local.take());
+                if let Some(server) = hosted {
+                    server.stop();
+                }
             }
         });
 }

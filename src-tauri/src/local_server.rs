@@ -43,6 +43,29 @@ impl LocalServer {
         self.admin_code.lock().ok()?.take()
     }
 
+    /// Stops the server as the app quits: SIGTERM (it finishes its writes and closes its
+    /// database), SIGKILL if it is still there after 3 s. Blocking.
+    pub fn stop(mut self) {
+        #[cfg(target_os = "linux")]
+        if let Some(pid) = self._child.id().and_then(|p| i32::try_from(p).ok()) {
+            // SAFETY: kill(2) on our own child's pid, not yet reaped (try_wait reaps it).
+            unsafe { libc::kill(pid, libc::SIGTERM) };
+            let until = std::time::Instant::now() + Duration::from_secs(3);
+            while std::time::Instant::now() < until {
+                match self._child.try_wait() {
+                    Ok(Some(status)) => {
+                        tracing::info!(%status, "the hosted server stopped");
+                        return;
+                    }
+                    Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+                    Err(_) => break,
+                }
+            }
+            tracing::warn!("the hosted server did not stop within 3 s: killed");
+        }
+        let _ = self._child.start_kill();
+    }
+
     /// Gives the code back after a registration that failed.
     pub fn return_admin_code(&self, code: String) {
         if let Ok(mut c) = self.admin_code.lock() {

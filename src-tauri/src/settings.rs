@@ -10,7 +10,7 @@ use ts_rs::TS;
 use crate::error::{CommandError, ErrorCode};
 use crate::validate;
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Settings {
     pub servers: Vec<ServerEntry>,
@@ -24,6 +24,81 @@ pub struct Settings {
     /// kicked room), until you join one yourself.
     pub removed_from: Vec<RoomRef>,
     pub notifications: NotificationPrefs,
+    /// Closing the window hides it in the tray, where there is one (tray.rs); the app keeps
+    /// receiving. On by default; without a tray closing quits whatever this says.
+    pub close_to_tray: bool,
+    /// How things look: the clock in the timeline, the zoom level.
+    pub appearance: Appearance,
+    /// Start at login, hidden in the tray (the autostart file: desktop_prefs.rs).
+    pub startup: Startup,
+    /// Spell checking in the composer (spellcheck.rs).
+    pub spellcheck: SpellcheckPrefs,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            servers: Vec::new(),
+            display_name: String::new(),
+            rooms: Vec::new(),
+            dms: Vec::new(),
+            removed_from: Vec::new(),
+            notifications: NotificationPrefs::default(),
+            close_to_tray: true,
+            appearance: Appearance::default(),
+            startup: Startup::default(),
+            spellcheck: SpellcheckPrefs::default(),
+        }
+    }
+}
+
+/// The timeline's clock: `14:05` or `2:05 PM`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum Clock {
+    #[default]
+    H24,
+    H12,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Appearance {
+    pub clock: Clock,
+    /// The page zoom in percent (Ctrl+= / Ctrl+- / Ctrl+0), [`ZOOM_MIN`] to [`ZOOM_MAX`].
+    pub zoom_percent: u16,
+}
+
+pub const ZOOM_MIN: u16 = 50;
+pub const ZOOM_MAX: u16 = 200;
+
+impl Default for Appearance {
+    fn default() -> Self {
+        Self { clock: Clock::H24, zoom_percent: 100 }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Startup {
+    /// Start Banter when you log in (off by default).
+    pub at_login: bool,
+    /// Started at login: stay in the tray, no window (only where there is a tray).
+    pub hidden: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+pub struct SpellcheckPrefs {
+    pub enabled: bool,
+    /// A dictionary name such as `en_US`; empty: the one of the locale.
+    pub language: String,
+}
+
+impl Default for SpellcheckPrefs {
+    fn default() -> Self {
+        Self { enabled: true, language: String::new() }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -61,11 +136,16 @@ pub struct NotificationPrefs {
     pub on_join: bool,
     pub on_message: bool,
     pub muted: Vec<RoomRef>,
+    /// A mention of you notifies even in a muted room (do-not-disturb still silences it).
+    pub mentions: bool,
+    /// Personal keywords: a message with one of them (a whole word, any case) pings you as
+    /// `@name` does.
+    pub keywords: Vec<String>,
 }
 
 impl Default for NotificationPrefs {
     fn default() -> Self {
-        Self { do_not_disturb: false, on_join: true, on_message: true, muted: Vec::new() }
+        Self { do_not_disturb: false, on_join: true, on_message: true, muted: Vec::new(), mentions: true, keywords: Vec::new() }
     }
 }
 
@@ -76,6 +156,7 @@ impl NotificationPrefs {
             on_join: self.on_join,
             on_message: self.on_message,
             muted: self.muted.iter().map(|r| (r.server.clone(), r.room.clone())).collect(),
+            mentions: self.mentions,
         }
     }
 }
@@ -92,6 +173,11 @@ impl Settings {
         {
             return Err(CommandError::invalid("Too many entries in the settings."));
         }
+        if !(ZOOM_MIN..=ZOOM_MAX).contains(&self.appearance.zoom_percent) {
+            return Err(CommandError::invalid(format!("The zoom is between {ZOOM_MIN}% and {ZOOM_MAX}%.")));
+        }
+        self.spellcheck.language = crate::spellcheck::language(&self.spellcheck.language)?;
+        self.notifications.keywords = keywords(&self.notifications.keywords)?;
         if !self.display_name.trim().is_empty() {
             self.display_name = validate::display_name(&self.display_name)?;
         } else {
@@ -233,6 +319,30 @@ pub fn save(path: &Path, settings: &Settings) -> Result<(), CommandError> {
     std::fs::rename(&tmp, path).map_err(err)
 }
 
+/// Most personal keywords, and the longest one in characters.
+pub const MAX_KEYWORDS: usize = 20;
+pub const MAX_KEYWORD_CHARS: usize = 40;
+
+/// Personal keywords, checked: trimmed, lower case, one word each (letters, digits, `-`,
+/// `_`), without repeats or empty ones.
+pub fn keywords(raw: &[String]) -> Result<Vec<String>, CommandError> {
+    let mut out: Vec<String> = Vec::new();
+    for k in raw {
+        let k = k.trim().to_lowercase();
+        if k.is_empty() || out.contains(&k) {
+            continue;
+        }
+        if k.chars().count() > MAX_KEYWORD_CHARS || !k.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_') {
+            return Err(CommandError::invalid(format!("A keyword is one word of letters or digits, at most {MAX_KEYWORD_CHARS} characters: “{}” is not.", k.chars().take(MAX_KEYWORD_CHARS).collect::<String>())));
+        }
+        out.push(k);
+    }
+    if out.len() > MAX_KEYWORDS {
+        return Err(CommandError::invalid(format!("At most {MAX_KEYWORDS} keywords.")));
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -251,6 +361,46 @@ mod tests {
         assert_eq!(s.rooms.len(), 1);
         let text = std::fs::read_to_string(&p).unwrap();
         assert!(!text.to_lowercase().contains("token"), "no token field at all: {text}");
+    }
+
+    #[test]
+    fn close_to_tray_is_on_unless_switched_off() {
+        let old: Settings = serde_json::from_str(r#"{"displayName":"ann"}"#).unwrap();
+        assert!(old.close_to_tray, "settings from before the field close to the tray");
+        assert!(Settings::default().close_to_tray);
+        let off: Settings = serde_json::from_str(r#"{"closeToTray":false}"#).unwrap();
+        assert!(!off.close_to_tray);
+        assert!(serde_json::to_string(&off).unwrap().contains(r#""closeToTray":false"#));
+    }
+
+    #[test]
+    fn appearance_startup_and_spellcheck_defaults_and_checks() {
+        let old: Settings = serde_json::from_str(r#"{"displayName":"ann"}"#).unwrap();
+        assert_eq!(old.appearance, Appearance { clock: Clock::H24, zoom_percent: 100 });
+        assert_eq!(old.startup, Startup { at_login: false, hidden: false }, "start at login is off by default");
+        assert_eq!(old.spellcheck, SpellcheckPrefs { enabled: true, language: String::new() });
+        let s: Settings = serde_json::from_str(
+            r#"{"appearance":{"clock":"h12","zoomPercent":130},"startup":{"atLogin":true,"hidden":true},"spellcheck":{"enabled":false,"language":" de_DE "}}"#,
+        )
+        .unwrap();
+        let v = s.validated().unwrap();
+        assert_eq!(v.appearance.clock, Clock::H12);
+        assert_eq!(v.appearance.zoom_percent, 130);
+        assert!(v.startup.at_login && v.startup.hidden && !v.spellcheck.enabled);
+        assert_eq!(v.spellcheck.language, "de_DE", "trimmed");
+        for zoom in [0, 49, 201, u16::MAX] {
+            let bad = Settings { appearance: Appearance { zoom_percent: zoom, ..Default::default() }, ..Default::default() };
+            assert!(bad.validated().is_err(), "zoom {zoom}");
+        }
+        for lang in ["../../etc/passwd", "en US", "e", "en_US;rm", &"a".repeat(40), "EN_us", "en__US", "en_"] {
+            let bad = Settings { spellcheck: SpellcheckPrefs { enabled: true, language: lang.into() }, ..Default::default() };
+            assert!(bad.validated().is_err(), "language {lang:?}");
+        }
+        for lang in ["", "en", "en_US", "pt_BR", "de_DE_frami", "ca_ES-valencia", "sr_RS@latin"] {
+            let ok = Settings { spellcheck: SpellcheckPrefs { enabled: true, language: lang.into() }, ..Default::default() };
+            assert!(ok.validated().is_ok(), "language {lang:?}");
+        }
+        assert!(serde_json::from_str::<Settings>(r#"{"appearance":{"clock":"h13"}}"#).is_err(), "an unknown clock");
     }
 
     #[test]
@@ -303,5 +453,17 @@ mod tests {
         assert!(bad.validated().is_err(), "too many members");
         s.forget_dm("http://h:1", &dm);
         assert!(s.dms.is_empty());
+    }
+
+    #[test]
+    fn keywords_are_single_words_lower_case_without_repeats() {
+        let k = super::keywords(&["  Deploy ".into(), "deploy".into(), "".into(), "on-call".into()]).unwrap();
+        assert_eq!(k, ["deploy", "on-call"]);
+        assert_eq!(super::keywords(&["two words".into()]).unwrap_err().code, crate::error::ErrorCode::Invalid);
+        assert!(super::keywords(&["<script>".into()]).is_err());
+        assert!(super::keywords(&(0..21).map(|i| format!("k{i}")).collect::<Vec<_>>()).is_err());
+        let old: super::Settings = serde_json::from_str("{}").unwrap();
+        assert!(old.notifications.mentions, "mentions notify in muted rooms by default");
+        assert!(old.notifications.keywords.is_empty());
     }
 }

@@ -18,6 +18,7 @@ import type {
   Settings,
   SignInRequest,
   UiEvent,
+  UnreadRequest,
 } from './generated/ipc'
 
 export const api = {
@@ -68,6 +69,13 @@ export const api = {
   revokeSession: (server: string, id: string) => invoke<void>('revoke_session', { request: { server, id } }),
   changePassword: (server: string, old: string, next: string) =>
     invoke<PasswordChanged>('change_password', { request: { server, old, new: next } }),
+  /** Ends Banter and the server it hosts (the tray's Quit; Ctrl+Q). */
+  quit: () => invoke<void>('quit'),
+  /** The unread totals over every room and DM, for the tray icon and the launcher badge. */
+  setUnread: (request: UnreadRequest) => invoke<void>('set_unread', { request }),
+  /** Trusts this certificate for this https:// server only (`replaces`: the one trusted until now). */
+  trustCertificate: (server: string, fingerprint: string, replaces: string | null) =>
+    invoke<void>('trust_certificate', { request: { server, fingerprint, replaces } }),
 }
 
 /** The text of a command's failure: `{code, message}` from Rust, or anything else. */

@@ -24,7 +24,7 @@ pub(crate) async fn subscribe(app: tauri::AppHandle, state: State<'_, AppState>,
 }
 
 #[tauri::command]
-pub(crate) async fn app_info(state: State<'_, AppState>) -> CmdResult<AppInfo> {
+pub(crate) async fn app_info(state: State<'_, AppState>, tray: State<'_, crate::tray::Tray>) -> CmdResult<AppInfo> {
     let settings = state.settings();
     let remembered_tokens = settings
         .servers
@@ -32,6 +32,7 @@ pub(crate) async fn app_info(state: State<'_, AppState>) -> CmdResult<AppInfo> {
         .filter(|s| ServerUrl::parse(&s.url).is_ok_and(|u| matches!(state.creds.get(&u), Ok(Some(_)))))
         .map(|s| s.url.clone())
         .collect();
+    let dictionaries = crate::spellcheck::installed();
     Ok(AppInfo {
         version: env!("CARGO_PKG_VERSION").into(),
         settings,
@@ -43,6 +44,9 @@ pub(crate) async fn app_info(state: State<'_, AppState>) -> CmdResult<AppInfo> {
             .filter(|u| u != "root")
             .unwrap_or_else(|| "me".into()),
         autohost: std::env::var_os("BANTER_AUTOHOST").is_some_and(|v| v == "1"),
+        tray: tray.exists(),
+        automatic_dictionary: crate::spellcheck::automatic(&dictionaries),
+        dictionaries,
     })
 }
 
@@ -52,9 +56,12 @@ pub(crate) async fn get_settings(state: State<'_, AppState>) -> CmdResult<Settin
 }
 
 #[tauri::command]
-pub(crate) async fn save_settings(state: State<'_, AppState>, settings: Settings) -> CmdResult<Settings> {
+pub(crate) async fn save_settings(app: tauri::AppHandle, state: State<'_, AppState>, settings: Settings) -> CmdResult<Settings> {
     let settings = settings.validated()?;
+    // zoom, spell checking, the autostart file (a refusal there saves nothing)
+    crate::desktop_prefs::apply(&app, Some(&state.settings()), &settings)?;
     state.update_settings(|s| *s = settings.clone())?;
+    crate::tray::settings_changed(&app, settings.notifications.do_not_disturb);
     Ok(settings)
 }
 

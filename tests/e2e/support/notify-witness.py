@@ -1,7 +1,13 @@
 #!/usr/bin/python3
 """A stand-in notification server for tests: owns org.freedesktop.Notifications on the
-session bus and appends each Notify call to a log file as one JSON line.
-Usage: notify-witness.py LOGFILE   (prints "ready" once it owns the name)."""
+session bus and appends each Notify call to a log file as one JSON line (with the actions
+it offers: a clickable notification offers "default").
+Usage: notify-witness.py LOGFILE   (prints "ready" once it owns the name).
+
+A test clicks a notification as a user would, through the witness's private test
+interface: it emits ActionInvoked(id, action) as a notification server does then.
+  dbus-send --session --type=method_call --dest=org.freedesktop.Notifications \
+    /org/freedesktop/Notifications chat.banter.Test.Notifications.Invoke uint32:ID string:default"""
 import json
 import sys
 
@@ -11,6 +17,7 @@ from dbus.mainloop.glib import DBusGMainLoop
 from gi.repository import GLib
 
 IFACE = "org.freedesktop.Notifications"
+TEST_IFACE = "chat.banter.Test.Notifications"
 
 
 class Witness(dbus.service.Object):
@@ -24,7 +31,8 @@ class Witness(dbus.service.Object):
         nid = self.next_id
         self.next_id += 1
         with open(self.log, "a", encoding="utf-8") as f:
-            f.write(json.dumps({"id": nid, "app_name": str(app_name), "summary": str(summary), "body": str(body), "icon": str(icon)}) + "\n")
+            f.write(json.dumps({"id": nid, "app_name": str(app_name), "summary": str(summary), "body": str(body), "icon": str(icon),
+                                "actions": [str(a) for a in actions]}) + "\n")
         return dbus.UInt32(nid)
 
     @dbus.service.method(IFACE, in_signature="", out_signature="as")
@@ -37,7 +45,22 @@ class Witness(dbus.service.Object):
 
     @dbus.service.method(IFACE, in_signature="u", out_signature="")
     def CloseNotification(self, nid):
+        self.NotificationClosed(nid, dbus.UInt32(3))
+
+    @dbus.service.signal(IFACE, signature="us")
+    def ActionInvoked(self, nid, action):
         pass
+
+    @dbus.service.signal(IFACE, signature="uu")
+    def NotificationClosed(self, nid, reason):
+        pass
+
+    @dbus.service.method(TEST_IFACE, in_signature="us", out_signature="")
+    def Invoke(self, nid, action):
+        """The user clicks notification `nid` (`default`) or one of its action buttons; the
+        server then closes it (reason 2: dismissed by the user), as most servers do."""
+        self.ActionInvoked(nid, action)
+        self.NotificationClosed(nid, dbus.UInt32(2))
 
 
 def main():

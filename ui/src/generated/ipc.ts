@@ -1,9 +1,42 @@
 // Generated from src-tauri/src/ipc.rs by ts-rs. Do not edit by hand:
 // run `BANTER_UPDATE_BINDINGS=1 cargo test -p banter-desktop --lib bindings`.
 
-export type ErrorCode = "invalid" | "unreachable" | "unauthorized" | "refused" | "not_connected" | "keyring" | "settings" | "local_server" | "account" | "session_invalid" | "no_accounts" | "invalid_link" | "internal";
+export type ErrorCode = "invalid" | "unreachable" | "unauthorized" | "refused" | "not_connected" | "keyring" | "settings" | "local_server" | "account" | "session_invalid" | "no_accounts" | "invalid_link" | "untrusted_certificate" | "certificate_changed" | "internal";
 
-export type CommandError = { code: ErrorCode, message: string, };
+export type CommandError = { code: ErrorCode, message: string, 
+/**
+ * The certificate at issue, for `untrusted_certificate` and `certificate_changed`.
+ */
+certificate?: CertificateProblem, };
+
+export type CertificateProblem = { 
+/**
+ * The server (normalised URL).
+ */
+server: string, 
+/**
+ * `host:port`, as the user names the server.
+ */
+host: string, 
+/**
+ * The SHA-256 fingerprint of the certificate the server presents now (`AB:CD:…`).
+ */
+fingerprint: string, 
+/**
+ * The fingerprint trusted before (`certificate_changed` only).
+ */
+pinned: string | null, };
+
+export type TrustRequest = { server: string, 
+/**
+ * The SHA-256 fingerprint shown to the user (`AB:CD:…`).
+ */
+fingerprint: string, 
+/**
+ * Replacing a pinned certificate: the fingerprint trusted until now, which must match
+ * (the user saw the warning naming both); `None` when nothing is pinned yet.
+ */
+replaces: string | null, };
 
 export type ConnectRequest = { url: string, displayName: string, 
 /**
@@ -108,6 +141,16 @@ export type OpenDmRequest = { server: string, with: Array<string>, dm: string | 
 
 export type ViewRequest = { shown: RoomRef | null, };
 
+export type UnreadRequest = { 
+/**
+ * Unread messages in all rooms and DMs.
+ */
+unread: number, 
+/**
+ * Of which mention you (or are direct messages).
+ */
+mentions: number, };
+
 export type SessionView = { id: string, 
 /**
  * The device name it was made with ("Banter desktop", "banter-cli", …).
@@ -134,7 +177,11 @@ export type ChangePasswordRequest = { server: string, old: string, new: string, 
 
 export type PasswordChanged = { revoked: number, };
 
-export type SendRequest = { server: string, room: string, text: string, };
+export type SendRequest = { server: string, room: string, text: string, 
+/**
+ * The id of the message this one answers (Banter servers).
+ */
+replyTo: string | null, };
 
 export type SendLocationRequest = { server: string, room: string, latitude: number, longitude: number, };
 
@@ -204,11 +251,81 @@ removed: boolean,
 /**
  * Who removed it, when known (live removals; history says only that it was).
  */
-removedBy: string | null, };
+removedBy: string | null, 
+/**
+ * The text as a markdown tree, for the page to build with DOM calls (text messages;
+ * empty for the others). Derived from `text`: not read back from the timeline cache.
+ */
+body: Array<MdNode>, 
+/**
+ * When its author last edited it ("(edited)").
+ */
+editedAt: number | null, reactions: Array<ReactionView>, 
+/**
+ * The message it answers.
+ */
+replyTo: ReplyView | null, 
+/**
+ * It pings you (`@you`, `@here` from a moderator, or one of your keywords).
+ */
+mentionsMe: boolean, };
+
+export type MdNode = { "t": "paragraph", children: Array<MdNode>, } | { "t": "heading", children: Array<MdNode>, } | { "t": "quote", children: Array<MdNode>, } | { "t": "list", ordered: boolean, start: number, children: Array<MdNode>, } | { "t": "item", children: Array<MdNode>, } | { "t": "code_block", lang: string | null, text: string, } | { "t": "rule" } | { "t": "text", text: string, } | { "t": "strong", children: Array<MdNode>, } | { "t": "emphasis", children: Array<MdNode>, } | { "t": "strike", children: Array<MdNode>, } | { "t": "code", text: string, } | { "t": "link", href: string, children: Array<MdNode>, } | { "t": "break" };
+
+export type ReactionView = { emoji: string, count: number, 
+/**
+ * You are among them (the button shows pressed; a click takes yours back).
+ */
+mine: boolean, 
+/**
+ * Who reacted, for the tooltip.
+ */
+users: Array<string>, };
+
+export type ReplyView = { id: string, seq: number, username: string, 
+/**
+ * Its first line or so, as plain text.
+ */
+excerpt: string, 
+/**
+ * It was deleted or removed since.
+ */
+removed: boolean, };
+
+export type EditRequest = { server: string, room: string, id: string, text: string, };
+
+export type ReactRequest = { server: string, room: string, id: string, emoji: string, on: boolean, };
+
+export type DeleteRequest = { server: string, room: string, id: string, };
+
+export type SearchRequest = { server: string, query: string, room: string | null, };
+
+export type SearchHitView = { server: string, room: string, 
+/**
+ * What to call the room (a DM: its other members).
+ */
+label: string, id: string, seq: number | null, username: string, createdAt: number, 
+/**
+ * "Monday 23 November 2026 · 14:05".
+ */
+when: string, 
+/**
+ * The text around the match, in order, for the page to build with text nodes and
+ * `<mark>` for the matched words.
+ */
+parts: Array<SnippetPart>, };
+
+export type SnippetPart = { text: string, hit: boolean, };
+
+export type SearchResults = { hits: Array<SearchHitView>, 
+/**
+ * Searched on the server's index (`false`: the lines this app holds, on a classic server).
+ */
+full: boolean, };
 
 export type ConnectionState = "connecting" | "connected" | "reconnecting" | "disconnected";
 
-export type UiEvent = { "type": "connection", server: string, state: ConnectionState, detail: string | null, } | { "type": "message", server: string, message: MessageView, } | { "type": "delivery", server: string, room: string, id: string, seq: number | null, delivery: Delivery, } | { "type": "presence", server: string, room: string, username: string, joined: boolean, users: Array<string>, signedIn: Array<string>, } | { "type": "typing", server: string, room: string, username: string, typing: boolean, } | { "type": "room", snapshot: RoomSnapshot, } | { "type": "roomInfo", server: string, room: string, info: RoomInfoView, } | { "type": "removed", server: string, room: string, id: string, by: string, } | { "type": "kicked", server: string, room: string, by: string, banned: boolean, } | { "type": "readMarker", server: string, room: string, readSeq: number, unread: number, } | { "type": "roomLeft", server: string, room: string, } | { "type": "error", error: CommandError, } | { "type": "invite", link: InviteView, } | { "type": "inviteRefused", error: CommandError, };
+export type UiEvent = { "type": "connection", server: string, state: ConnectionState, detail: string | null, } | { "type": "message", server: string, message: MessageView, } | { "type": "delivery", server: string, room: string, id: string, seq: number | null, delivery: Delivery, } | { "type": "presence", server: string, room: string, username: string, joined: boolean, users: Array<string>, signedIn: Array<string>, } | { "type": "typing", server: string, room: string, username: string, typing: boolean, } | { "type": "room", snapshot: RoomSnapshot, } | { "type": "roomInfo", server: string, room: string, info: RoomInfoView, } | { "type": "edited", server: string, room: string, id: string, text: string, body: Array<MdNode>, editedAt: number, } | { "type": "reactions", server: string, room: string, id: string, reactions: Array<ReactionView>, } | { "type": "removed", server: string, room: string, id: string, by: string, } | { "type": "kicked", server: string, room: string, by: string, banned: boolean, } | { "type": "readMarker", server: string, room: string, readSeq: number, unread: number, } | { "type": "roomLeft", server: string, room: string, } | { "type": "error", error: CommandError, } | { "type": "invite", link: InviteView, } | { "type": "inviteRefused", error: CommandError, } | { "type": "openRoom", server: string, room: string, } | { "type": "settingsChanged", settings: Settings, };
 
 export type InviteView = { server: string, 
 /**
@@ -237,7 +354,20 @@ suggestedName: string,
  * Host rooms on this computer at once when nothing is configured (`BANTER_AUTOHOST=1`,
  * set by scripts/run-app.sh).
  */
-autohost: boolean, };
+autohost: boolean, 
+/**
+ * A tray icon exists (the desktop has a StatusNotifierWatcher): closing the window can
+ * keep Banter running there (`closeToTray`). Without one, closing quits.
+ */
+tray: boolean, 
+/**
+ * The spell checking dictionaries installed (`en_US`, …), for the Settings view.
+ */
+dictionaries: Array<string>, 
+/**
+ * The dictionary "automatic" uses (the locale's), empty when none is installed.
+ */
+automaticDictionary: string, };
 
 export type LocalServerInfo = { url: string, };
 
@@ -258,7 +388,24 @@ dms: Array<DmRef>,
  * Rooms you were kicked from: not joined again by themselves (the account keeps a
  * kicked room), until you join one yourself.
  */
-removedFrom: Array<RoomRef>, notifications: NotificationPrefs, };
+removedFrom: Array<RoomRef>, notifications: NotificationPrefs, 
+/**
+ * Closing the window hides it in the tray, where there is one (tray.rs); the app keeps
+ * receiving. On by default; without a tray closing quits whatever this says.
+ */
+closeToTray: boolean, 
+/**
+ * How things look: the clock in the timeline, the zoom level.
+ */
+appearance: Appearance, 
+/**
+ * Start at login, hidden in the tray (the autostart file: commands/settings_cmds.rs).
+ */
+startup: Startup, 
+/**
+ * Spell checking in the composer (spellcheck.rs).
+ */
+spellcheck: SpellcheckPrefs, };
 
 export type ServerEntry = { url: string, displayName: string, 
 /**
@@ -275,4 +422,37 @@ export type RoomRef = { server: string, room: string, };
 
 export type DmRef = { server: string, dm: string, members: Array<string>, };
 
-export type NotificationPrefs = { doNotDisturb: boolean, onJoin: boolean, onMessage: boolean, muted: Array<RoomRef>, };
+export type NotificationPrefs = { doNotDisturb: boolean, onJoin: boolean, onMessage: boolean, muted: Array<RoomRef>, 
+/**
+ * A mention of you notifies even in a muted room (do-not-disturb still silences it).
+ */
+mentions: boolean, 
+/**
+ * Personal keywords: a message with one of them (a whole word, any case) pings you as
+ * `@name` does.
+ */
+keywords: Array<string>, };
+
+export type Clock = "h24" | "h12";
+
+export type Appearance = { clock: Clock, 
+/**
+ * The page zoom in percent (Ctrl+= / Ctrl+- / Ctrl+0), [`ZOOM_MIN`] to [`ZOOM_MAX`].
+ */
+zoomPercent: number, };
+
+export type Startup = { 
+/**
+ * Start Banter when you log in (off by default).
+ */
+atLogin: boolean, 
+/**
+ * Started at login: stay in the tray, no window (only where there is a tray).
+ */
+hidden: boolean, };
+
+export type SpellcheckPrefs = { enabled: boolean, 
+/**
+ * A dictionary name such as `en_US`; empty: the one of the locale.
+ */
+language: string, };

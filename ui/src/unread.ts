@@ -1,0 +1,48 @@
+// The unread state outside the window (the tray icon and the launcher badge, Rust's
+// tray.rs and badge.rs): totals over every room and DM, told to Rust only when they change
+// and at most every 500 ms.
+import type { RoomState } from './store'
+import type { UnreadRequest } from './generated/ipc'
+
+/** Unread messages in all rooms and DMs, and how many of them mention you (a DM's unread
+ * messages all count as mentions: they are addressed to you). */
+export function unreadTotals(rooms: Iterable<Pick<RoomState, 'unread' | 'messages' | 'dmMembers'>>): UnreadRequest {
+  let unread = 0
+  let mentions = 0
+  for (const r of rooms) {
+    if (r.unread <= 0) continue
+    unread += r.unread
+    if (r.dmMembers) {
+      mentions += r.unread
+      continue
+    }
+    // the newest `unread` lines from others are the unread ones
+    let seen = 0
+    for (let i = r.messages.length - 1; i >= 0 && seen < r.unread; i--) {
+      const m = r.messages[i]
+      if (m.own || m.kind === 'notice') continue
+      seen += 1
+      if (m.mentionsMe) mentions += 1
+    }
+  }
+  return { unread, mentions: Math.min(mentions, unread) }
+}
+
+/** Calls `send` with the latest totals, at most once per `everyMs`, and only on a change. */
+export function unreadReporter(send: (t: UnreadRequest) => Promise<unknown>, everyMs = 500): (t: UnreadRequest) => void {
+  let sent: UnreadRequest | null = null
+  let latest: UnreadRequest | null = null
+  let timer: ReturnType<typeof setTimeout> | null = null
+  const flush = () => {
+    timer = null
+    if (!latest || (sent && sent.unread === latest.unread && sent.mentions === latest.mentions)) return
+    sent = latest
+    send(latest).catch(() => {
+      sent = null // told again with the next change
+    })
+  }
+  return (t) => {
+    latest = t
+    if (!timer) timer = setTimeout(flush, everyMs)
+  }
+}
