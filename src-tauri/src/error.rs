@@ -33,6 +33,12 @@ pub enum ErrorCode {
     NoAccounts,
     /// An invite link was refused (`message` says why); it was not acted on.
     InvalidLink,
+    /// An `https://` server's certificate is not trusted by the system (self-signed, a
+    /// private authority); `certificate` carries its fingerprint, to trust it or not.
+    UntrustedCertificate,
+    /// A server trusted by its pinned certificate presented another one; `certificate`
+    /// names both.
+    CertificateChanged,
     /// Anything else.
     Internal,
 }
@@ -43,11 +49,29 @@ pub enum ErrorCode {
 pub struct CommandError {
     pub code: ErrorCode,
     pub message: String,
+    /// The certificate at issue, for `untrusted_certificate` and `certificate_changed`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub certificate: Option<CertificateProblem>,
+}
+
+/// The certificate a failure is about, as the join form shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct CertificateProblem {
+    /// The server (normalised URL).
+    pub server: String,
+    /// `host:port`, as the user names the server.
+    pub host: String,
+    /// The SHA-256 fingerprint of the certificate the server presents now (`AB:CD:…`).
+    pub fingerprint: String,
+    /// The fingerprint trusted before (`certificate_changed` only).
+    pub pinned: Option<String>,
 }
 
 impl CommandError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into() }
+        Self { code, message: message.into(), certificate: None }
     }
     pub fn invalid(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::Invalid, message)
