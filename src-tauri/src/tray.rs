@@ -108,10 +108,45 @@ pub fn watcher_present() -> bool {
     }
 }
 
-/// Creates the tray where the desktop can show one. Call during setup (main thread).
+/// Creates the tray where the desktop can show one. Call during setup (main thread). With
+/// no watcher yet (Banter started at login before the panel), the tray comes once one
+/// appears.
 pub fn setup(app: &AppHandle) {
     if !watcher_present() {
         tracing::info!("no StatusNotifierWatcher on the session bus: no tray, closing the window quits");
+        #[cfg(target_os = "linux")]
+        if std::env::var_os("BANTER_TRAY").is_none_or(|v| v != "0") {
+            wait_for_watcher(app.clone());
+        }
+        return;
+    }
+    create(app);
+}
+
+/// Waits on a thread of its own for a watcher to own its name, then creates the tray.
+#[cfg(target_os = "linux")]
+fn wait_for_watcher(app: AppHandle) {
+    let spawned = std::thread::Builder::new().name("tray-watcher".into()).spawn(move || {
+        let Ok(conn) = zbus::blocking::Connection::session() else { return };
+        let Ok(dbus) = zbus::blocking::fdo::DBusProxy::new(&conn) else { return };
+        let Ok(changes) = dbus.receive_name_owner_changed_with_args(&[(0, WATCHER)]) else { return };
+        // subscribed first, then checked: a watcher that came meanwhile is not missed
+        let present = zbus::names::BusName::try_from(WATCHER).is_ok_and(|n| dbus.name_has_owner(n).unwrap_or(false));
+        let appeared = present || changes.into_iter().any(|c| c.args().is_ok_and(|a| a.new_owner().is_some()));
+        if !appeared {
+            return;
+        }
+        tracing::info!("a StatusNotifierWatcher appeared");
+        let handle = app.clone();
+        let _ = app.run_on_main_thread(move || create(&handle));
+    });
+    if let Err(e) = spawned {
+        tracing::warn!("not waiting for a tray: {e}");
+    }
+}
+
+fn create(app: &AppHandle) {
+    if app.state::<Tray>().exists() {
         return;
     }
     match build(app) {
