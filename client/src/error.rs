@@ -135,6 +135,27 @@ pub enum ClientError {
     /// The room is on a classic server or a Banter server without the feature asked for.
     #[error("this server does not offer that ({feature})")]
     Unsupported { feature: String },
+    // ----- files (`crate::files`) -----
+    /// The file is over the server's upload limit (its words).
+    #[error("{reason}")]
+    TooLarge { reason: String },
+    /// The upload would go over the account's quota on the server (its words).
+    #[error("{reason}")]
+    Quota { reason: String },
+    /// Not allowed: an upload to a room the account is not in (or a DM where a member
+    /// blocks it), a download from a room it may not read, an expired link (its words).
+    #[error("{reason}")]
+    NotAllowed { reason: String },
+    /// The server refused the file itself: empty, a name it cannot use, an image too large
+    /// to decode safely (its words).
+    #[error("{reason}")]
+    FileRefused { reason: String },
+    /// No such file on the server (or the message that announced it was removed).
+    #[error("no such file")]
+    NoSuchFile,
+    /// The upload was cancelled (`files::CancelToken`); the server keeps nothing of it.
+    #[error("cancelled")]
+    Cancelled,
 }
 
 impl ClientError {
@@ -181,6 +202,12 @@ impl ClientError {
             ClientError::Refused { .. } => "refused",
             ClientError::InvalidLink(_) => "invalid_link",
             ClientError::Unsupported { .. } => "unsupported",
+            ClientError::TooLarge { .. } => "too_large",
+            ClientError::Quota { .. } => "quota",
+            ClientError::NotAllowed { .. } => "not_allowed",
+            ClientError::FileRefused { .. } => "file_refused",
+            ClientError::NoSuchFile => "no_such_file",
+            ClientError::Cancelled => "cancelled",
         }
     }
 

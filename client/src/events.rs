@@ -100,6 +100,10 @@ pub enum ClientEvent {
         reactions: Vec<banter_protocol::reactions::Reaction>,
         /// The message it answers, as that message is now (show the quoted line).
         reply_to: Option<banter_protocol::ext::ReplyRef>,
+        /// The file it announces (Banter servers with `files`): show `file.name`, its size and
+        /// a download (`Client::download`), an image's thumbnail (`Client::thumbnail`) when
+        /// `file.thumb`; `text` is then the plain line classic peers get.
+        file: Option<banter_protocol::files::FilePart>,
     },
     /// Someone opened a DM with this account (signed in on a Banter server): open it with
     /// [`crate::Client::open_dm`] (`DmOptions::id`) to show it. Not tied to a room.

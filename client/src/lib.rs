@@ -31,6 +31,7 @@ pub mod credentials;
 pub mod dms;
 pub mod error;
 pub mod events;
+pub mod files;
 pub mod links;
 pub mod location;
 pub mod markdown;

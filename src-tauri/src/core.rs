@@ -691,6 +691,7 @@ mod tests {
             edited_at: None,
             reactions: vec![],
             reply_to: None,
+            file: None,
         }
     }
 
@@ -801,7 +802,7 @@ mod tests {
         let url = "https://google.com/maps?q=48.8566,2.3522";
         let ev = match msg(false, false, "bob") {
             ClientEvent::Message { server, room, id, seq, username, created_at, mine, system, history, .. } => {
-                ClientEvent::Message { server, room, id, seq, username, text: url.into(), kind: "location".into(), created_at, mine, system, history, removed: false, edited_at: None, reactions: vec![], reply_to: None }
+                ClientEvent::Message { server, room, id, seq, username, text: url.into(), kind: "location".into(), created_at, mine, system, history, removed: false, edited_at: None, reactions: vec![], reply_to: None, file: None }
             }
             _ => unreachable!(),
         };

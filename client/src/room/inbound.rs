@@ -259,6 +259,7 @@ impl Actor {
             edited_at: None,
             reactions: Vec::new(),
             reply_to: None,
+            file: None,
         });
     }
 
@@ -281,6 +282,16 @@ impl Actor {
             return None;
         }
         let mine = m.username == self.username;
+        // a file part the client could not use safely is dropped (the text stays)
+        let file = m.file.filter(|f| {
+            let fine = banter_protocol::files::is_file_id(&f.id)
+                && !f.name.is_empty()
+                && f.name.len() <= 1024
+                && f.mime.len() <= 255
+                && f.link.len() <= 4096
+                && (f.link.is_empty() || f.link.starts_with('/'));
+            fine
+        });
         Some(ClientEvent::Message {
             server: self.server.clone(),
             room: m.room,
@@ -300,6 +311,7 @@ impl Actor {
             edited_at: m.edited_at,
             reactions: m.reactions,
             reply_to: m.reply_to,
+            file,
         })
     }
 
