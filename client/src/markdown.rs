@@ -65,8 +65,10 @@ pub fn parse(text: &str) -> Vec<Node> {
                 pending.push_str(t);
                 continue;
             }
+            // chat keeps the lines as typed: a single newline is a line break (shown by the
+            // UI's pre-wrap), not a space as in CommonMark documents
             Event::SoftBreak => {
-                pending.push(' ');
+                pending.push('\n');
                 continue;
             }
             _ => {
@@ -111,7 +113,7 @@ pub fn parse(text: &str) -> Vec<Node> {
                 }
             }
             Event::Text(t) => push_text(&mut root, &mut stack, &t),
-            Event::SoftBreak => push_text(&mut root, &mut stack, " "),
+            Event::SoftBreak => push_text(&mut root, &mut stack, "\n"),
             // raw HTML is shown as typed
             Event::Html(t) | Event::InlineHtml(t) => push(&mut root, &mut stack, Node::Text { text: t.into_string() }),
             Event::Code(t) => push(&mut root, &mut stack, Node::Code { text: t.into_string() }),
@@ -387,5 +389,10 @@ mod tests {
         }
         let emph = "*a ".repeat(10_000);
         assert!(depth(&parse(&emph)) <= MAX_DEPTH + 1);
+    }
+
+    #[test]
+    fn a_single_newline_is_kept_as_typed() {
+        assert_eq!(parse("two\nlines"), vec![Node::Paragraph { children: vec![Node::Text { text: "two\nlines".into() }] }]);
     }
 }

@@ -30,6 +30,8 @@ export interface RoomState {
   maxChars: number
   banter: boolean
   unread: number
+  /** Of the unread lines, those that ping you (`@you`, `@here`, a keyword). */
+  mentions: number
   /** user → expiry time (ms) of their typing indicator */
   typing: Map<string, number>
   /** A direct message (`room` is its `dm:…` id): its members, yours included; null: a room. */
@@ -138,6 +140,7 @@ export class Store {
         maxChars: snap.maxMessageChars,
         banter: snap.banter,
         unread: 0,
+        mentions: 0,
         typing: new Map(),
         dmMembers: snap.dmMembers,
         accounts: new Set(snap.signedIn),
@@ -186,7 +189,10 @@ export class Store {
   setActive(key: RoomKey): void {
     this.active = key
     const r = this.rooms.get(key)
-    if (r) r.unread = 0
+    if (r) {
+      r.unread = 0
+      r.mentions = 0
+    }
   }
 
   /** Applies one batch from the core. `focused`: the window has focus. */
@@ -222,7 +228,10 @@ export class Store {
         const isNew = upsertMessage(r, ev.message)
         r.typing.delete(ev.message.username)
         const here = this.active === roomKey(r.server, r.room) && focused
-        if (isNew && !ev.message.own && ev.message.kind !== 'notice' && !here) r.unread += 1
+        if (isNew && !ev.message.own && ev.message.kind !== 'notice' && !here) {
+          r.unread += 1
+          if (ev.message.mentionsMe) r.mentions += 1
+        }
         return isNew ? r : undefined
       }
       case 'delivery': {
@@ -260,6 +269,11 @@ export class Store {
             delivery: null,
             removed: false,
             removedBy: null,
+            body: [],
+            editedAt: null,
+            reactions: [],
+            replyTo: null,
+            mentionsMe: false,
           })
           return r
         }
@@ -279,6 +293,16 @@ export class Store {
         else this.pendingInfo.set(key, ev.info)
         break
       }
+      case 'edited': {
+        const m = this.rooms.get(roomKey(ev.server, ev.room))?.byId.get(ev.id)
+        if (m && !m.removed) Object.assign(m, { text: ev.text, body: ev.body, editedAt: ev.editedAt })
+        break
+      }
+      case 'reactions': {
+        const m = this.rooms.get(roomKey(ev.server, ev.room))?.byId.get(ev.id)
+        if (m) m.reactions = ev.reactions
+        break
+      }
       case 'removed': {
         const m = this.rooms.get(roomKey(ev.server, ev.room))?.byId.get(ev.id)
         if (m) Object.assign(m, { text: '', removed: true, removedBy: ev.by })
@@ -294,7 +318,10 @@ export class Store {
       }
       case 'readMarker': {
         const r = this.rooms.get(roomKey(ev.server, ev.room))
-        if (r) r.unread = ev.unread
+        if (r) {
+          r.unread = ev.unread
+          if (ev.unread === 0) r.mentions = 0
+        }
         break
       }
       case 'roomLeft':

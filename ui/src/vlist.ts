@@ -141,7 +141,23 @@ export class VirtualList<T extends Item> {
     }
   }
 
-  /** How many rows are in the DOM (tests). */
+  /** Scrolls row `key` into view (a third from the top) and returns its node, or null
+   * when no such row is in the list. */
+  scrollToKey(key: string): HTMLElement | null {
+    const idx = this.items.findIndex((i) => i.key === key)
+    if (idx < 0) return null
+    let offset = 0
+    for (let i = 0; i < idx; i++) offset += this.height(this.items[i])
+    for (let pass = 0; pass < 2; pass++) {
+      this.el.scrollTop = Math.max(0, offset - (this.el.clientHeight || 800) / 3)
+      this.paint()
+      offset = 0
+      for (let i = 0; i < idx; i++) offset += this.height(this.items[i])
+    }
+    return this.rendered.get(key)?.node ?? null
+  }
+
+    /** How many rows are in the DOM (tests). */
   renderedCount(): number {
     return this.rendered.size
   }

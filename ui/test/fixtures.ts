@@ -18,6 +18,11 @@ export function msg(p: Partial<MessageView> = {}): MessageView {
     delivery: null,
     removed: false,
     removedBy: null,
+    body: [],
+    editedAt: null,
+    reactions: [],
+    replyTo: null,
+    mentionsMe: false,
     ...p,
   }
 }

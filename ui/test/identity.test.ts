@@ -41,7 +41,8 @@ describe('moderation in the store', () => {
     const m = r.byId.get('x1')!
     expect([m.text, m.removed, m.removedBy]).toEqual(['', true, 'ann'])
     expect(tombstoneText(m)).toBe('message removed by ann')
-    expect(tombstoneText({ removedBy: null })).toBe('message removed')
+    expect(tombstoneText({ removedBy: null, username: 'bob' })).toBe('message removed')
+    expect(tombstoneText({ removedBy: 'bob', username: 'bob' })).toBe('message deleted')
     const row = renderRow({ kind: 'msg', key: 'x1', msg: m, head: true }, { openLink: () => {}, retry: () => {} })
     expect(row.querySelector('.tombstone')?.textContent).toBe('message removed by ann')
     expect(row.textContent).not.toContain('rude words')

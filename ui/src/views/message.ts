@@ -1,7 +1,9 @@
 // Rendering of one timeline row. Text goes in as text nodes only (see dom.ts).
 import { h } from '../dom'
 import { linkify, isSafeUrl } from '../linkify'
+import { renderMarkdown } from '../markdown'
 import { deliveryText, type Row } from '../store'
+import { clockText } from '../clock'
 import type { MessageView } from '../generated/ipc'
 
 export interface RowActions {
@@ -11,10 +13,23 @@ export interface RowActions {
   identity?(name: string): 'account' | 'guest' | 'unverified'
   /** Offered to moderators: remove a message for everyone (its tombstone stays). */
   remove?(m: MessageView): void
+  /** Your name in the room (mentions of you are marked). */
+  me?: string
+  /** Conversation actions (Banter servers): none on classic servers. */
+  reply?(m: MessageView): void
+  edit?(m: MessageView): void
+  deleteOwn?(m: MessageView): void
+  /** Toggle an emoji of yours on a message. */
+  react?(m: MessageView, emoji: string, on: boolean): void
+  /** Open the emoji picker for a message, beside `anchor`. */
+  pickReaction?(m: MessageView, anchor: HTMLElement): void
+  /** Show the message a reply quotes (loading the history around it if need be). */
+  jumpTo?(id: string, seq: number): void
 }
 
 /** A tombstone's words. */
-export function tombstoneText(m: Pick<MessageView, 'removedBy'>): string {
+export function tombstoneText(m: Pick<MessageView, 'removedBy' | 'username'>): string {
+  if (m.removedBy && m.removedBy === m.username) return 'message deleted'
   return m.removedBy ? `message removed by ${m.removedBy}` : 'message removed'
 }
 
@@ -30,13 +45,16 @@ export const ESTIMATE = { day: 44, notice: 30, head: 62, cont: 26 }
 export function rowSig(r: Row): string {
   if (r.kind === 'day') return r.label
   const m = r.msg
-  return `${m.text}|${deliveryText(m.delivery)}|${r.kind === 'msg' && r.head}|${m.removed ? `x${m.removedBy ?? ''}` : ''}`
+  const reactions = m.reactions.map((x) => `${x.emoji}${x.count}${x.mine ? '*' : ''}`).join(',')
+  const reply = m.replyTo ? `${m.replyTo.id}:${m.replyTo.excerpt}:${m.replyTo.removed}` : ''
+  return `${m.text}|${deliveryText(m.delivery)}|${r.kind === 'msg' && r.head}|${m.removed ? `x${m.removedBy ?? ''}` : ''}|${m.editedAt ?? ''}|${reactions}|${reply}|${m.mentionsMe}`
 }
 
 export function rowEstimate(r: Row): number {
   if (r.kind === 'day') return ESTIMATE.day
   if (r.kind === 'notice') return ESTIMATE.notice
-  return r.head ? ESTIMATE.head : ESTIMATE.cont
+  const extra = (r.msg.replyTo ? 24 : 0) + (r.msg.reactions.length ? 30 : 0) + (r.msg.body.some((n) => n.t === 'code_block' || n.t === 'list' || n.t === 'quote') ? 60 : 0)
+  return (r.head ? ESTIMATE.head : ESTIMATE.cont) + extra
 }
 
 export function messageText(text: string, actions: Pick<RowActions, 'openLink'>): HTMLElement {
@@ -102,8 +120,60 @@ export function mapCoordinates(url: string): string | undefined {
   return `${fmt(lat)}, ${fmt(lon)}`
 }
 
-function body(m: MessageView, actions: Pick<RowActions, 'openLink'>): HTMLElement {
-  return m.kind === 'location' ? locationText(m.text, actions) : messageText(m.text, actions)
+function body(m: MessageView, actions: Pick<RowActions, 'openLink' | 'me'>): HTMLElement {
+  if (m.kind === 'location') return locationText(m.text, actions)
+  return m.body.length ? renderMarkdown(m.body, { openLink: actions.openLink, me: actions.me }) : messageText(m.text, actions)
+}
+
+/** The quoted line above a reply; a click shows the message it answers. */
+export function replyQuote(m: MessageView, actions: Pick<RowActions, 'jumpTo'>): HTMLElement | null {
+  const to = m.replyTo
+  if (!to) return null
+  const excerpt = to.removed ? 'message deleted' : to.excerpt
+  return h(
+    'button',
+    {
+      class: `reply-quote${to.removed ? ' gone' : ''}`,
+      attrs: { type: 'button', title: 'Show the message this answers', 'aria-label': `In reply to ${to.username}: ${excerpt}` },
+      on: { click: () => actions.jumpTo?.(to.id, to.seq) },
+    },
+    h('span', { class: 'reply-arrow', text: '↱', attrs: { 'aria-hidden': 'true' } }),
+    h('span', { class: 'reply-author', text: to.username }),
+    h('span', { class: 'reply-excerpt', text: excerpt }),
+  )
+}
+
+/** The emoji under a message: one toggle each (pressed when yours), with who reacted. */
+export function reactionsRow(m: MessageView, actions: Pick<RowActions, 'react' | 'pickReaction'>): HTMLElement | null {
+  if (!m.reactions.length || m.removed) return null
+  const row = h('div', { class: 'reactions', attrs: { role: 'group', 'aria-label': 'Reactions' } })
+  for (const r of m.reactions) {
+    const who = r.users.length > 8 ? `${r.users.slice(0, 8).join(', ')} and ${r.users.length - 8} others` : r.users.join(', ')
+    row.append(
+      h(
+        'button',
+        {
+          class: `reaction${r.mine ? ' mine' : ''}`,
+          attrs: {
+            type: 'button',
+            'aria-pressed': r.mine ? 'true' : 'false',
+            'aria-label': `${r.emoji} ${r.count}${r.mine ? ', yours' : ''}`,
+            title: `${who} reacted with ${r.emoji}`,
+            disabled: actions.react ? undefined : true,
+          },
+          on: { click: () => actions.react?.(m, r.emoji, !r.mine) },
+        },
+        h('span', { class: 'reaction-emoji', text: r.emoji }),
+        h('span', { class: 'reaction-count', text: String(r.count) }),
+      ),
+    )
+  }
+  if (actions.pickReaction) {
+    const add = h('button', { class: 'reaction add', text: '+', attrs: { type: 'button', 'aria-label': 'Add a reaction', title: 'Add a reaction' } })
+    add.addEventListener('click', () => actions.pickReaction?.(m, add))
+    row.append(add)
+  }
+  return row
 }
 
 function avatarColor(name: string): string {
@@ -122,18 +192,25 @@ export function renderRow(r: Row, actions: RowActions): HTMLElement {
       'div',
       { class: 'notice' },
       h('span', { class: 'notice-text', text: m.text }),
-      h('time', { text: m.time, attrs: { datetime: new Date(m.createdAt).toISOString() } }),
+      h('time', { text: clockText(m.time), attrs: { datetime: new Date(m.createdAt).toISOString() } }),
     )
   }
   const status = m.own && !m.removed ? renderStatus(m, actions) : null
-  const cls = ['msg', r.head ? 'head' : 'cont', m.own ? 'own' : '', m.delivery ? `st-${m.delivery.state}` : '', m.removed ? 'removed' : ''].join(' ')
-  const time = h('time', { text: m.time, attrs: { datetime: new Date(m.createdAt).toISOString() } })
+  const cls = ['msg', r.head ? 'head' : 'cont', m.own ? 'own' : '', m.delivery ? `st-${m.delivery.state}` : '', m.removed ? 'removed' : '', m.mentionsMe ? 'mentions-me' : ''].join(' ')
+  const time = h('time', { text: clockText(m.time), attrs: { datetime: new Date(m.createdAt).toISOString() } })
   const content = m.removed
     ? h('div', { class: 'text tombstone', text: tombstoneText(m) })
     : body(m, actions)
-  const tools = actions.remove && !m.removed && m.seq !== null ? removeTool(m, actions.remove) : null
+  const edited =
+    m.editedAt !== null && !m.removed
+      ? h('span', { class: 'edited', text: '(edited)', attrs: { title: `Edited ${new Date(m.editedAt).toLocaleString()}` } })
+      : null
+  if (edited) content.append(edited)
+  const quote = m.removed ? null : replyQuote(m, actions)
+  const reactions = reactionsRow(m, actions)
+  const tools = msgTools(m, actions)
   if (!r.head) {
-    return h('div', { class: cls, attrs: { 'data-id': m.id } }, h('div', { class: 'gutter' }, time), h('div', { class: 'content' }, content, status), tools)
+    return h('div', { class: cls, attrs: { 'data-id': m.id } }, h('div', { class: 'gutter' }, time), h('div', { class: 'content' }, quote, content, reactions, status), tools)
   }
   const avatar = h('div', { class: 'avatar', attrs: { 'aria-hidden': 'true' }, text: [...m.username][0]?.toUpperCase() ?? '?' })
   avatar.style.backgroundColor = avatarColor(m.username)
@@ -155,34 +232,57 @@ export function renderRow(r: Row, actions: RowActions): HTMLElement {
         identityMark(actions.identity?.(m.username)),
         time,
       ),
+      quote,
       content,
+      reactions,
       status,
     ),
     tools,
   )
 }
 
-/** "Remove", then "Remove for everyone?" to confirm (a second click within 5 s). */
-function removeTool(m: MessageView, remove: (m: MessageView) => void): HTMLElement {
-  const btn = h('button', { class: 'link-button msg-remove', text: 'Remove', attrs: { type: 'button', 'aria-label': `Remove the message “${m.text.slice(0, 40)}”` } })
+/** A line's actions, shown on hover or focus: React, Reply, Edit and Delete (your own), Remove
+ * (moderators). None for a pending line, a tombstone or a line of a classic server. */
+function msgTools(m: MessageView, actions: RowActions): HTMLElement | null {
+  if (m.removed || m.seq === null) return null
+  const text = m.kind === 'text'
+  const b = (label: string, aria: string, fn: (el: HTMLElement) => void, cls = '') => {
+    const el = h('button', { class: `link-button msg-tool ${cls}`, text: label, attrs: { type: 'button', 'aria-label': aria, title: aria } })
+    el.addEventListener('click', () => fn(el))
+    return el
+  }
+  const short = m.text.length > 40 ? `${m.text.slice(0, 40)}…` : m.text
+  const buttons = [
+    actions.pickReaction ? b('React', `React to ${m.username}’s message`, (el) => actions.pickReaction?.(m, el)) : null,
+    actions.reply ? b('Reply', `Reply to ${m.username}’s message “${short}”`, () => actions.reply?.(m)) : null,
+    actions.edit && m.own && text ? b('Edit', `Edit your message “${short}”`, () => actions.edit?.(m)) : null,
+    actions.deleteOwn && m.own ? confirmTool('Delete', 'Delete for everyone?', `Delete your message “${short}”`, () => actions.deleteOwn?.(m)) : null,
+    actions.remove && !m.own ? confirmTool('Remove', 'Remove for everyone?', `Remove the message “${m.text.slice(0, 40)}”`, () => actions.remove?.(m)) : null,
+  ].filter((x): x is HTMLElement => x !== null)
+  return buttons.length ? h('div', { class: 'msg-tools' }, ...buttons) : null
+}
+
+/** A destructive action: its label, then `armedLabel` to confirm (a second click within 5 s). */
+function confirmTool(label: string, armedLabel: string, aria: string, act: () => void): HTMLElement {
+  const btn = h('button', { class: `link-button msg-tool msg-${label.toLowerCase()}`, text: label, attrs: { type: 'button', 'aria-label': aria } })
   let armed = 0
   btn.addEventListener('click', () => {
     if (Date.now() - armed < 5000) {
       btn.disabled = true
-      remove(m)
+      act()
       return
     }
     armed = Date.now()
-    btn.textContent = 'Remove for everyone?'
+    btn.textContent = armedLabel
     btn.classList.add('armed')
     setTimeout(() => {
       if (!btn.disabled) {
-        btn.textContent = 'Remove'
+        btn.textContent = label
         btn.classList.remove('armed')
       }
     }, 5000)
   })
-  return h('div', { class: 'msg-tools' }, btn)
+  return btn
 }
 
 function renderStatus(m: MessageView, actions: RowActions): HTMLElement {

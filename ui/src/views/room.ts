@@ -4,10 +4,11 @@
 // when the active room changes; `update()` brings it up to date with the store.
 import { api, errorMessage } from '../api'
 import { h, clear } from '../dom'
-import { roomKey, toRows, trimOld, typingText, charCount, roomLabel, identityOf, canManage, canModerate, type RoomState, type Row, type Store } from '../store'
+import { roomKey, toRows, trimOld, typingText, roomLabel, identityOf, canManage, canModerate, type RoomState, type Row, type Store } from '../store'
 import { VirtualList, type Item } from '../vlist'
 import { renderRow, rowEstimate, rowSig, identityMark } from './message'
-import { parseComposer } from '../commands'
+import { composer, type Composer } from './composer'
+import { openPicker } from './picker'
 import { hostOf, stateText } from './sidebar'
 import type { MessageView } from '../generated/ipc'
 
@@ -17,6 +18,9 @@ export interface RoomView {
   el: HTMLElement
   list: VirtualList<RowItem>
   update: () => void
+  /** Shows a message, loading the history around it if need be (search, replies). */
+  jumpTo: (id: string, seq: number) => Promise<void>
+  composer: Composer
 }
 
 export interface RoomDeps {
@@ -75,14 +79,41 @@ export function buildRoomView(r: RoomState, d: RoomDeps): RoomView {
   })
   const header = h('header', { class: 'room-head' }, h('div', { class: 'titles' }, title, sub, topicEl), h('div', { class: 'tools' }, settingsBtn, muteBtn, leaveBtn))
   const log = h('div', { class: 'timeline', attrs: { role: 'log', 'aria-label': dm ? `Messages with ${label}` : `Messages in ${r.room}`, tabindex: 0, 'aria-live': 'polite' } })
+  const fail = (e: unknown) => d.flash(errorMessage(e))
+  const talk = () => cur().banter && !cur().ended
   const list = new VirtualList<RowItem>(log, (it) =>
     renderRow(it.row, {
-      openLink: (url) => void api.openLink(url).catch((e) => d.flash(errorMessage(e))),
-      retry: (m: MessageView) => void api.retry(r.server, r.room, m.id).catch((e) => d.flash(errorMessage(e))),
+      openLink: (url) => void api.openLink(url).catch(fail),
+      retry: (m: MessageView) => void api.retry(r.server, r.room, m.id).catch(fail),
       identity: (name) => identityOf(cur(), name),
-      remove: canModerate(cur()) && !cur().dmMembers ? (m) => void api.removeMessage(r.server, r.room, m.id).catch((e) => d.flash(errorMessage(e))) : undefined,
+      remove: canModerate(cur()) && !cur().dmMembers ? (m) => void api.removeMessage(r.server, r.room, m.id).catch(fail) : undefined,
+      me: cur().username,
+      reply: talk() ? (m) => comp.replyTo(m) : undefined,
+      edit: talk() ? (m) => comp.edit(m) : undefined,
+      deleteOwn: talk() ? (m) => void api.deleteMessage(r.server, r.room, m.id).catch(fail) : undefined,
+      react: talk() ? (m, emoji, on) => void api.react({ server: r.server, room: r.room, id: m.id, emoji, on }).catch(fail) : undefined,
+      pickReaction: talk()
+        ? (m, anchor) => openPicker(anchor, (emoji) => void api.react({ server: r.server, room: r.room, id: m.id, emoji, on: !m.reactions.some((x) => x.emoji === emoji && x.mine) }).catch(fail))
+        : undefined,
+      jumpTo: (id, seq) => void jumpTo(id, seq),
     }),
   )
+  /** Shows message `id` (seq `seq`), loading older pages until it is there (at most 20). */
+  const jumpTo = async (id: string, seq: number) => {
+    for (let page = 0; page < 20 && !cur().byId.has(id); page++) {
+      const oldest = cur().messages.find((m) => m.seq !== null)?.seq
+      if (!cur().more || oldest === undefined || oldest === null || oldest <= seq) break
+      await d.loadOlder(cur())
+      update()
+    }
+    if (!cur().byId.has(id)) return d.flash('That message is no longer here.')
+    update()
+    const node = list.scrollToKey(id)
+    if (node) {
+      node.classList.add('flash')
+      setTimeout(() => node.classList.remove('flash'), 2000)
+    }
+  }
   const older = h('button', { class: 'ghost small older', text: 'Load older messages', attrs: { type: 'button' } })
   older.addEventListener('click', () => void d.loadOlder(r))
   log.addEventListener('scroll', () => {
@@ -101,70 +132,16 @@ export function buildRoomView(r: RoomState, d: RoomDeps): RoomView {
   )
   const banner = h('div', { class: 'banner', attrs: { role: 'status' } })
 
-  // composer
-  const input = h('textarea', { attrs: { 'aria-label': 'Message', rows: 1, placeholder: dm ? `Message ${label}` : `Message #${r.room}`, spellcheck: 'true' } })
-  const counter = h('span', { class: 'counter', attrs: { 'aria-live': 'off' } })
-  const sendBtn = h('button', { class: 'primary', text: 'Send', attrs: { type: 'submit' } })
-  const composerError = h('div', { class: 'composer-error', attrs: { role: 'alert' } })
-  const form = h('form', { class: 'composer', attrs: { 'aria-label': 'Write a message' } }, input, h('div', { class: 'composer-side' }, counter, sendBtn))
-  let lastTyping = 0
-  const refreshComposer = () => {
-    const n = charCount(input.value)
-    counter.textContent = `${n} / ${r.maxChars}`
-    counter.classList.toggle('over', n > r.maxChars)
-    counter.classList.toggle('near', n > r.maxChars * 0.9)
-    sendBtn.disabled = n > r.maxChars || input.value.trim() === ''
-    if (input.isConnected) {
-      input.style.height = 'auto'
-      input.style.height = `${Math.min(Math.max(input.scrollHeight, 22), 180)}px`
-    }
-  }
-  const send = async () => {
-    const text = input.value
-    if (!text.trim() || charCount(text) > r.maxChars) return
-    composerError.textContent = ''
-    // `/location LAT,LON` shares a location; a bad one is said here and the text is kept
-    const composed = parseComposer(text)
-    if (composed.kind === 'error') {
-      composerError.textContent = composed.message
-      return
-    }
-    try {
-      const m =
-        composed.kind === 'location'
-          ? await api.sendLocation({ server: r.server, room: r.room, latitude: composed.latitude, longitude: composed.longitude })
-          : await api.send(r.server, r.room, text)
-      input.value = ''
-      refreshComposer()
-      lastTyping = 0
+  // composer (views/composer.ts)
+  const comp = composer(r, {
+    room: cur,
+    sent: (m) => {
       store.addOwn(r.server, m)
       list.scrollToBottom()
-    } catch (e) {
-      composerError.textContent = errorMessage(e)
-    }
-  }
-  input.addEventListener('keydown', (ev) => {
-    if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
-      ev.preventDefault()
-      void send()
-    }
+    },
   })
-  input.addEventListener('input', () => {
-    refreshComposer()
-    const now = Date.now()
-    if (input.value.trim() && now - lastTyping > 3000) {
-      lastTyping = now
-      void api.setTyping(r.server, r.room, true).catch(() => {})
-    } else if (!input.value.trim() && lastTyping) {
-      lastTyping = 0
-      void api.setTyping(r.server, r.room, false).catch(() => {})
-    }
-  })
-  form.addEventListener('submit', (ev) => {
-    ev.preventDefault()
-    void send()
-  })
-  refreshComposer()
+  const composerError = comp.error
+  const form = comp.form
 
   const el = h(
     'section',
@@ -261,6 +238,7 @@ export function buildRoomView(r: RoomState, d: RoomDeps): RoomView {
     muteBtn.hidden = !!room.ended
     leaveBtn.textContent = dm || room.ended ? 'Close' : 'Leave'
     empty.hidden = room.messages.length > 0
+    comp.refresh()
     const rows = toRows(room.messages)
     list.setItems(
       rows.map((row) => ({
@@ -275,6 +253,6 @@ export function buildRoomView(r: RoomState, d: RoomDeps): RoomView {
     // seen: the room is shown and read to its end
     if (list.atBottom() && !d.showConnect()) d.markSeen(room)
   }
-  return { key, el, list, update }
+  return { key, el, list, update, jumpTo, composer: comp }
 }
 

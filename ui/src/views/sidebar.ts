@@ -1,6 +1,6 @@
 // The sidebar: the servers (connection state, the account signed in there, Sign out or
-// Forget), their rooms and direct messages with unread counts, "+ Join a room" and Do not
-// disturb. Built anew on each render from the store; actions go back through `SidebarDeps`.
+// Forget), their rooms and direct messages with unread counts, "+ Join a room", Do not
+// disturb and Settings. Built anew on each render from the store; actions go back through `SidebarDeps`.
 import { h, clear } from '../dom'
 import { roomKey, roomLabel, type RoomState, type Store } from '../store'
 
@@ -17,6 +17,8 @@ export interface SidebarDeps {
   signOut(url: string): Promise<void>
   forgetServer(url: string): Promise<void>
   toggleDnd(): void
+  /** The Settings view (also Ctrl+,). */
+  openSettings(): void
 }
 
 export function hostOf(url: string): string {
@@ -63,6 +65,7 @@ export function renderSidebar(sidebar: HTMLElement, d: SidebarDeps): void {
           : h('span', { class: 'hash', text: '#', attrs: { 'aria-hidden': 'true' } }),
         h('span', { class: 'room-name', text: label }),
         muted ? h('span', { class: 'muted-icon', text: 'muted', attrs: { title: 'Muted' } }) : null,
+        r.mentions ? h('span', { class: 'badge mentions', text: `@${r.mentions > 99 ? '99+' : r.mentions}`, attrs: { 'aria-label': `${r.mentions} ${r.mentions === 1 ? 'mention' : 'mentions'} of you`, title: 'Mentions of you' } }) : null,
         r.unread ? h('span', { class: 'badge', text: r.unread > 99 ? '99+' : String(r.unread), attrs: { 'aria-label': `${r.unread} unread` } }) : null,
       )
       return h('li', {}, btn)
@@ -129,12 +132,22 @@ export function renderSidebar(sidebar: HTMLElement, d: SidebarDeps): void {
       'div',
       { class: 'sidebar-foot' },
       h('button', { class: 'secondary wide', text: '+ Join a room', attrs: { type: 'button' }, on: { click: () => d.openConnect() } }),
-      h('button', {
-        class: `toggle${dnd ? ' on' : ''}`,
-        text: dnd ? 'Do not disturb: on' : 'Do not disturb: off',
-        attrs: { type: 'button', 'aria-pressed': dnd ? 'true' : 'false', 'aria-label': 'Do not disturb' },
-        on: { click: () => d.toggleDnd() },
-      }),
+      h(
+        'div',
+        { class: 'foot-row' },
+        h('button', {
+          class: `toggle${dnd ? ' on' : ''}`,
+          text: dnd ? 'Do not disturb: on' : 'Do not disturb: off',
+          attrs: { type: 'button', 'aria-pressed': dnd ? 'true' : 'false', 'aria-label': 'Do not disturb' },
+          on: { click: () => d.toggleDnd() },
+        }),
+        h('button', {
+          class: 'toggle settings-button',
+          text: 'Settings',
+          attrs: { type: 'button', title: 'Settings (Ctrl+,)', 'aria-haspopup': 'dialog' },
+          on: { click: () => d.openSettings() },
+        }),
+      ),
     ),
   )
 }
