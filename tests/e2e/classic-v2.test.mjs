@@ -3,6 +3,9 @@
 // through the real window. A v3 server waits for the client's pings and drops a silent one
 // after pingInterval + pingTimeout; it runs here with 400 ms + 400 ms, so holding the room
 // for 6 s outlives that window several times. Run through scripts/e2e.sh.
+// BANTER_V2_SOAK_S=600 turns the hold into a soak: the server keeps socket.io's own heartbeat
+// (25 s + 5 s on 2.x) and the room is held that long (raise BANTER_E2E_TIMEOUT and
+// BANTER_E2E_TEST_TIMEOUT to match).
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
@@ -16,11 +19,14 @@ const require = createRequire(import.meta.url)
 const ioV2 = require('socket.io-client-v2')
 const NOTIFY_LOG = process.env.BANTER_NOTIFY_LOG
 assert.ok(NOTIFY_LOG, 'run through scripts/e2e.sh (BANTER_NOTIFY_LOG is not set)')
+const SOAK_S = Number(process.env.BANTER_V2_SOAK_S || 0)
 const PING_MS = 400
+const HOLD_MS = SOAK_S > 0 ? SOAK_S * 1000 : 15 * PING_MS
 
 /** The socket.io 2.x tutorial server; resolves with {url, engine: [logged lines], stop()}. */
 async function startV2(pkg = 'socket.io-v2.2') {
-  const env = { ...process.env, SOCKETIO_PACKAGE: pkg, CLASSIC_LOG: '1', CLASSIC_PING_INTERVAL: String(PING_MS), CLASSIC_PING_TIMEOUT: String(PING_MS) }
+  const heartbeat = SOAK_S > 0 ? {} : { CLASSIC_PING_INTERVAL: String(PING_MS), CLASSIC_PING_TIMEOUT: String(PING_MS) }
+  const env = { ...process.env, SOCKETIO_PACKAGE: pkg, CLASSIC_LOG: '1', ...heartbeat }
   const proc = spawn(process.execPath, [join(ROOT, 'tests/node/support/classic-server-v2.cjs'), '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] })
   const engine = []
   createInterface({ input: proc.stderr }).on('line', (l) => {
@@ -91,7 +97,7 @@ describe('The app on a socket.io 2.x chat tutorial server', { concurrency: false
     for (const [label, value] of [['Server URL', server.url], ['Display name', 'Ann'], ['Room', 'Lobby']]) await ui.fill(b, label, value)
     // The form asks the server for its account policy (one short connection that waits for a
     // banter:hello a classic server never sends, then closes): let it end before the join.
-    await waitFor("the account-policy probe's connection closed", () => server.engine.some((e) => e.event === 'disconnect'), { timeout: 15000 })
+    await waitFor("the account-policy probe's connection closed", () => server.engine.some((e) => e.event === 'disconnect'), { timeout: SOAK_S > 0 ? 90000 : 15000 })
     const probe = server.engine.length
     await (await $('aria/Join')).click()
     await (await $('[role="log"]')).waitForDisplayed({ timeout: 15000 })
@@ -105,7 +111,7 @@ describe('The app on a socket.io 2.x chat tutorial server', { concurrency: false
       await waitFor('bob in the member list', async () => (await (await $('aria/Members')).getText()).includes('bob'))
 
       // 15 heartbeats: a client that does not ping is dropped after 2 of them
-      await new Promise((r) => setTimeout(r, 15 * PING_MS))
+      await new Promise((r) => setTimeout(r, HOLD_MS))
       const connects = server.engine.slice(probe).filter((e) => e.event === 'connect')
       const drops = server.engine.slice(probe).filter((e) => e.event === 'disconnect')
       assert.deepEqual(drops, [], 'the server dropped nobody')
