@@ -1,25 +1,62 @@
 #!/usr/bin/env bash
-# Builds Banter's installable desktop package(s): a .deb (Debian/Ubuntu) with banter-server
-# shipped next to the app, so "host rooms on this computer" works out of the box.
-# AppImage is not built: its tooling downloads helpers at build time.
-# Output: $CARGO_TARGET_DIR/release/bundle/deb/Banter_<version>_<arch>.deb
+# Builds Banter's installable desktop packages: a .deb (Debian/Ubuntu) and an .rpm
+# (Fedora/openSUSE), each with banter-server shipped next to the app in /usr/bin, so "host
+# rooms on this computer" works out of the box. Tauri's bundler writes both itself (the .rpm
+# through the `rpm` crate: no rpmbuild needed). AppImage is not built: its tooling downloads
+# helpers at build time.
+#
+# Usage: scripts/package.sh [--debug]
+#   (default) release profile: what users install.
+#   --debug   debug profile (tauri build --debug): the same packages from the debug build,
+#             output under $CARGO_TARGET_DIR/debug/bundle/. Quicker on a machine without a
+#             warm release build; not for distribution.
+# Output, the last two lines:
+#   deb: $CARGO_TARGET_DIR/<profile>/bundle/deb/Banter_<version>_<arch>.deb
+#   rpm: $CARGO_TARGET_DIR/<profile>/bundle/rpm/Banter-<version>-1.<arch>.rpm
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 
-cargo build --release -p banter-server
-# tauri build runs `npm run build:ui` (beforeBuildCommand), builds the app in release and
-# bundles it. The server goes in as an extra file next to the app binary (/usr/bin).
+profile=release
+tauri_flags=()
+case "${1:-}" in
+  "") ;;
+  --debug) profile=debug; tauri_flags=(--debug) ;;
+  *) echo "usage: scripts/package.sh [--debug]" >&2; exit 2 ;;
+esac
+out="$CARGO_TARGET_DIR/$profile"
+
+if [ "$profile" = release ]; then
+  cargo build --release -p banter-server
+else
+  cargo build -p banter-server
+fi
+
+# tauri build runs `npm run build:ui` (beforeBuildCommand), builds the app and bundles it.
+# The server goes in as an extra file next to the app binary (/usr/bin) in both packages;
+# the rest of the bundle settings (desktop entry, recommended dictionary) are in
+# tauri.conf.json's "bundle" section.
 cfg="$(mktemp /tmp/banter-bundle.XXXXXX.json)"
 trap 'rm -f "$cfg"' EXIT
 cat >"$cfg" <<JSON
-{ "bundle": { "linux": { "deb": { "files": { "/usr/bin/banter-server": "$CARGO_TARGET_DIR/release/banter-server" } } } } }
+{ "bundle": { "linux": {
+  "deb": { "files": { "/usr/bin/banter-server": "$out/banter-server" } },
+  "rpm": { "files": { "/usr/bin/banter-server": "$out/banter-server" } }
+} } }
 JSON
-npm run --silent tauri -- build --bundles deb --config "$cfg"
+# Older packages of this version would be picked up below: the bundler overwrites only its own.
+rm -f "$out"/bundle/deb/*.deb "$out"/bundle/rpm/*.rpm
+npm run --silent tauri -- build "${tauri_flags[@]}" --bundles deb,rpm --config "$cfg"
 
-deb="$(ls -t "$CARGO_TARGET_DIR"/release/bundle/deb/*.deb | head -1)"
+deb="$(ls -t "$out"/bundle/deb/*.deb | head -1)"
+rpm="$(ls -t "$out"/bundle/rpm/*.rpm | head -1)"
 dpkg-deb --info "$deb"
 dpkg-deb --contents "$deb"
-echo "package: $deb"
-echo "install: sudo apt install $deb"
-
+if command -v rpm >/dev/null; then
+  rpm -qip "$rpm" 2>/dev/null
+  rpm -qlp "$rpm" 2>/dev/null
+fi
+echo "install (Debian, Ubuntu): sudo apt install $deb"
+echo "install (Fedora, openSUSE): sudo dnf install $rpm"
+echo "deb: $deb"
+echo "rpm: $rpm"

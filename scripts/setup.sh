@@ -17,6 +17,9 @@ APT_PACKAGES=(
   chromium chromium-driver
   # self-signed certificates for the https tests (client/tests/tls.rs, cli/tests/tls.rs)
   openssl
+  # packaging test (scripts/package-test.sh): reading the .rpm, checking the desktop entry and
+  # the banter:// handler, the dictionary the .deb recommends
+  rpm desktop-file-utils xdg-utils hunspell-en-us
 )
 
 SUDO=""
