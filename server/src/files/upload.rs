@@ -39,13 +39,43 @@ pub struct UploadQuery {
 }
 
 pub async fn upload(State(st): State<Shared>, Query(q): Query<UploadQuery>, headers: HeaderMap, body: Body) -> Response {
-    match receive(&st, q, &headers, body).await {
+    let mut slot = Some(body);
+    match receive(&st, q, &headers, &mut slot).await {
         Ok(done) => (StatusCode::CREATED, Json(done)).into_response(),
         Err(refused) => {
             tracing::info!(code = refused.code, status = %refused.status, "upload refused");
+            // refused before reading: read the body away (bounded), so the client, still
+            // sending, gets the answer instead of a broken connection
+            if let Some(body) = slot.take() {
+                drain(body.into_data_stream(), drain_bound(&st.files)).await;
+            }
             refused.into_response()
         }
     }
+}
+
+/// What a refused upload may still send, read and discarded, before its answer: beyond
+/// that the connection is closed with the answer (a client may then see only the close).
+fn drain_bound(files: &Files) -> u64 {
+    files.max_upload_bytes.max(DRAIN_MIN)
+}
+
+const DRAIN_MIN: u64 = 64 * 1024 * 1024;
+/// Longest a refused upload is read for.
+const DRAIN_FOR: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Reads and discards at most `bound` more bytes of `stream`, for at most [`DRAIN_FOR`].
+async fn drain(mut stream: axum::body::BodyDataStream, bound: u64) {
+    let work = async {
+        let mut read = 0u64;
+        while let Some(Ok(chunk)) = stream.next().await {
+            read += chunk.len() as u64;
+            if read > bound {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(DRAIN_FOR, work).await;
 }
 
 fn invalid(why: impl Into<String>) -> Refusal {
@@ -103,6 +133,9 @@ async fn receive_body(files: &Files, body: Body, limit: u64) -> Result<Received,
         let chunk = chunk.map_err(|e| BodyError::Refused(Refusal::new(400, codes::INVALID, format!("The upload broke off: {e}"))))?;
         size += chunk.len() as u64;
         if size > limit {
+            drop(out);
+            drop(temp); // deleted now, not after the drain
+            drain(stream, drain_bound(files)).await;
             return Err(BodyError::Over);
         }
         if head.len() < 64 {
@@ -133,7 +166,8 @@ fn blocking<T>(f: impl FnOnce() -> T) -> T {
     tokio::task::block_in_place(f)
 }
 
-async fn receive(st: &Shared, q: UploadQuery, headers: &HeaderMap, body: Body) -> Result<UploadAccepted, Refusal> {
+/// The upload; `body` is taken once it is read (a refusal before that leaves it to drain).
+async fn receive(st: &Shared, q: UploadQuery, headers: &HeaderMap, body: &mut Option<Body>) -> Result<UploadAccepted, Refusal> {
     let me = access::account(st, headers).await?;
     let room = q.room.as_deref().map(rules::normalise_name).filter(|r| !r.is_empty()).ok_or_else(|| invalid("Say which room: ?room=NAME."))?;
     let name = q.name.as_deref().and_then(wire::clean_name).ok_or_else(|| invalid("Give the file a name: ?name=NAME."))?;
@@ -167,6 +201,7 @@ async fn receive(st: &Shared, q: UploadQuery, headers: &HeaderMap, body: Body) -
     if declared.is_some_and(|n| n > limit) {
         return Err(too_large(files, by_quota));
     }
+    let Some(body) = body.take() else { return Err(Refusal::server("upload", "the body was taken")) };
     let got = match receive_body(files, body, limit).await {
         Ok(got) => got,
         Err(BodyError::Over) => return Err(too_large(files, by_quota)),
