@@ -11,12 +11,15 @@
 //!   for that server and name.
 //! - `banter-cli dm --server URL --name NAME --to NAME [--to NAME…] [--json]` is `chat` for the
 //!   direct message with those accounts, signed in with the session stored for NAME.
+//! - `banter-cli upload --server URL --name NAME --room ROOM FILE [--json]` sends a file to a
+//!   room or DM as the signed-in account; the message id on stdout, progress on stderr.
 
 mod account;
 mod chat;
 mod output;
 mod search;
 mod token;
+mod upload;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -54,6 +57,9 @@ enum Command {
     },
     /// Search the rooms and DMs of a signed-in account (its stored session), newest first.
     Search(search::SearchArgs),
+    /// Send a file to a room or DM as the signed-in account (its stored session); prints
+    /// the message's id, progress on stderr.
+    Upload(upload::UploadArgs),
 }
 
 #[derive(clap::Args)]
@@ -205,6 +211,7 @@ fn main() -> ExitCode {
         } => token::clear(&server),
         Command::Account { action } => runtime.block_on(account::run(action)),
         Command::Search(args) => runtime.block_on(search::run(args)),
+        Command::Upload(args) => runtime.block_on(upload::run(args)),
     };
     // Do not wait for background tasks (closing sockets) longer than needed.
     runtime.shutdown_timeout(std::time::Duration::from_millis(500));

@@ -66,6 +66,7 @@ impl Printer {
             ),
             ClientEvent::Left { room, .. } => format!("{}* left {room}", prefix(room)),
             ClientEvent::Message {
+                server,
                 room,
                 username,
                 text,
@@ -75,6 +76,7 @@ impl Printer {
                 removed,
                 reply_to,
                 edited_at,
+                file,
                 ..
             } => {
                 let answering = reply_to.as_ref().map(|r| format!("(re {}: {}) ", r.username, r.excerpt)).unwrap_or_default();
@@ -88,6 +90,9 @@ impl Printer {
                     format!("{}[{at}] * {text}", prefix(room))
                 } else if kind == "location" {
                     format!("{}[{at}] {username} shared a location: {text}", prefix(room))
+                } else if let Some(f) = file {
+                    // name (size) <link>: the signed link works without a session for 7 days
+                    format!("{}[{at}] {username}: {answering}{} <{server}{}>", prefix(room), f.describe(), f.link)
                 } else {
                     format!("{}[{at}] {username}: {answering}{text}{edited}", prefix(room))
                 }
