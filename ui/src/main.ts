@@ -4,15 +4,20 @@
 // does all I/O and validation.
 import { api, errorMessage } from './api'
 import { h, clear } from './dom'
-import { Store, roomKey, findDm, type RoomState } from './store'
+import { Store, roomKey, roomLabel, findDm, type RoomState } from './store'
 import { connectView, type ConnectValues } from './views/connect'
-import { renderSidebar, hostOf } from './views/sidebar'
+import { renderSidebar, hostOf, stateText } from './views/sidebar'
 import { buildRoomView, type RoomDeps, type RoomView } from './views/room'
 import { sameServer } from './accounts'
 import { accountMenu } from './views/account'
 import { ReadMarks, newestSeq } from './readmarks'
 import { roomSettings } from './views/room-settings'
 import type { AppInfo, Settings, UiEvent } from './generated/ipc'
+import { installKeys, roomOrder } from './keys'
+import { clock, setClock } from './clock'
+import { settingsView, type SettingsView, type ServerRow } from './views/settings'
+import { switcher } from './views/switcher'
+import { shortcutList } from './views/shortcuts'
 
 const store = new Store()
 let info: AppInfo | null = null
@@ -317,6 +322,8 @@ function reportView(r: RoomState | undefined): void {
 }
 
 function render(): void {
+  applyPageSettings()
+  settingsOpen?.update()
   renderSidebar(sidebar, {
     store,
     showConnect,
@@ -329,6 +336,7 @@ function render(): void {
     signOut,
     forgetServer,
     toggleDnd: () => void toggleDnd(),
+    openSettings,
   })
   const active = store.active ? store.rooms.get(store.active) : undefined
   reportView(showConnect ? undefined : active)
@@ -390,6 +398,8 @@ function render(): void {
     main.append(roomView.el)
   }
   roomView.update()
+  const composer = roomView.el.querySelector<HTMLTextAreaElement>('form.composer textarea')
+  if (composer) composer.spellcheck = settings?.spellcheck.enabled ?? true
 }
 
 async function forgetServer(url: string): Promise<void> {
@@ -452,20 +462,126 @@ function flash(text: string): void {
   toastTimer = window.setTimeout(() => toast.classList.remove('show'), 6000)
 }
 
-// ---------- keyboard ---------------------------------------------------------------------
-document.addEventListener('keydown', (ev) => {
-  if (ev.altKey && (ev.key === 'ArrowUp' || ev.key === 'ArrowDown')) {
-    const keys = [...store.rooms.keys()]
-    if (!keys.length) return
-    const i = Math.max(0, keys.indexOf(store.active ?? ''))
-    const next = keys[(i + (ev.key === 'ArrowDown' ? 1 : keys.length - 1)) % keys.length]
-    ev.preventDefault()
-    openRoom(next)
-  } else if ((ev.ctrlKey || ev.metaKey) && ev.key.toLowerCase() === 'n') {
-    ev.preventDefault()
-    openConnect()
-  }
+// ---------- keyboard (keys.ts), Settings, the room switcher and the shortcut list ---------
+let settingsOpen: SettingsView | null = null
+function openSettings(): void {
+  if (settingsOpen) return
+  closeOverlays()
+  settingsOpen = settingsView({
+    settings: () => settings,
+    info: () => info,
+    servers: serverRows,
+    save: async (f) => {
+      if (!settings) return 'Settings are not loaded yet.'
+      const next = structuredClone(settings)
+      f(next)
+      try {
+        settings = await api.saveSettings(next)
+        if (info) info.settings = settings
+        render()
+        return null
+      } catch (e) {
+        return errorMessage(e)
+      }
+    },
+    setZoom,
+    openAccountMenu,
+    signOut: async (url) => {
+      closeSettings()
+      await signOut(url)
+    },
+    forgetServer,
+    close: closeSettings,
+  })
+  document.body.append(settingsOpen.el)
+}
+function closeSettings(): void {
+  settingsOpen?.el.remove()
+  settingsOpen = null
+}
+/** The servers for Settings: those saved, then any other connected now. */
+function serverRows(): ServerRow[] {
+  const urls = [...new Set([...(settings?.servers.map((s) => s.url) ?? []), ...store.servers.keys()])]
+  return urls.map((url) => {
+    const saved = settings?.servers.find((s) => s.url === url)
+    const live = store.servers.get(url)
+    return { url, host: hostOf(url), account: accountOf(url), name: live?.displayName || saved?.displayName || '', state: live ? stateText(live.state) : 'Not connected' }
+  })
+}
+
+let overlay: HTMLElement | null = null
+function closeOverlays(): void {
+  overlay?.remove()
+  overlay = null
+}
+function openSwitcher(): void {
+  if (overlay?.classList.contains('switcher-overlay')) return
+  closeOverlays()
+  closeSettings()
+  overlay = switcher({
+    items: roomOrder(store).map((key) => {
+      const r = store.rooms.get(key)!
+      return { key, label: roomLabel(r), dm: !!r.dmMembers, host: hostOf(r.server), unread: r.unread, active: key === store.active && !showConnect }
+    }),
+    open: (key) => {
+      closeOverlays()
+      openRoom(key)
+    },
+    close: closeOverlays,
+  })
+  document.body.append(overlay)
+}
+function openShortcuts(): void {
+  const wasOpen = overlay?.classList.contains('shortcut-overlay')
+  closeOverlays()
+  if (wasOpen) return // Ctrl+/ again closes it
+  overlay = shortcutList({ close: closeOverlays, quit: quit !== null })
+  overlay.classList.add('shortcut-overlay')
+  document.body.append(overlay)
+}
+
+/** Zoom (Ctrl+= / Ctrl+- / Ctrl+0): saved in the settings, applied by Rust to the webview. */
+let zoomWanted: number | null = null
+function setZoom(percent: number): void {
+  if (!settings || percent === (zoomWanted ?? settings.appearance.zoomPercent)) return
+  zoomWanted = percent
+  void updateSettings((s) => (s.appearance.zoomPercent = percent)).finally(() => (zoomWanted = null))
+}
+
+/** Ctrl+Q: the app's Quit (and the server it hosts), when this build has it. */
+const quit: (() => void) | null = null
+
+installKeys({
+  store,
+  openRoom: (key) => {
+    closeOverlays()
+    openRoom(key)
+  },
+  openConnect: () => openConnect(),
+  openSwitcher,
+  openShortcuts,
+  openSettings,
+  markRead: (r) => {
+    if (showConnect) return
+    // the badge clears, and the account's read marker moves (signed in on a Banter server)
+    store.setActive(roomKey(r.server, r.room))
+    markSeen(r)
+    render()
+  },
+  zoom: () => zoomWanted ?? settings?.appearance.zoomPercent ?? 100,
+  setZoom,
+  quit,
 })
+
+/** What the settings say about the page itself: the timeline's clock, spell checking in the composer. */
+function applyPageSettings(): void {
+  if (!settings) return
+  if (settings.appearance.clock !== clock()) {
+    setClock(settings.appearance.clock)
+    roomView = null // its rows show times: built again
+  }
+}
+document.documentElement.spellcheck = false // only the composer is checked
 
 // ---------- start --------------------------------------------------------------------------
 store.subscribe(() => {

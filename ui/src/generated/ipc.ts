@@ -399,7 +399,7 @@ closeToTray: boolean,
  */
 appearance: Appearance, 
 /**
- * Start at login, hidden in the tray (the autostart file: commands/settings_cmds.rs).
+ * Start at login, hidden in the tray (the autostart file: desktop_prefs.rs).
  */
 startup: Startup, 
 /**

@@ -141,12 +141,15 @@ export function renderSidebar(sidebar: HTMLElement, d: SidebarDeps): void {
           attrs: { type: 'button', 'aria-pressed': dnd ? 'true' : 'false', 'aria-label': 'Do not disturb' },
           on: { click: () => d.toggleDnd() },
         }),
-        h('button', {
-          class: 'toggle settings-button',
-          text: 'Settings',
-          attrs: { type: 'button', title: 'Settings (Ctrl+,)', 'aria-haspopup': 'dialog' },
-          on: { click: () => d.openSettings() },
-        }),
+        h(
+          'button',
+          {
+            class: 'toggle settings-button',
+            attrs: { type: 'button', title: 'Settings (Ctrl+,)', 'aria-label': 'Settings', 'aria-haspopup': 'dialog' },
+            on: { click: () => d.openSettings() },
+          },
+          h('span', { class: 'gear', attrs: { 'aria-hidden': 'true' } }),
+        ),
       ),
     ),
   )
