@@ -1,6 +1,7 @@
 //! `banter-bench`: banter-server against the official Node `socket.io` classic chat server,
 //! same machine, same run, same load generator. See docs/benchmarks.md.
 
+mod files;
 mod hist;
 mod load;
 mod procs;
@@ -72,10 +73,13 @@ struct Args {
     #[arg(long)]
     repo: Option<PathBuf>,
     /// Which scenarios to run: `classic` (the rooms and idle memory, both servers),
-    /// `signins` (issue 8's sign-in figures) and `search` (issue 10's search figures), the
-    /// last two banter-server only; comma-separated.
-    #[arg(long, value_delimiter = ',', default_value = "classic,signins,search", value_parser = ["classic", "signins", "search"])]
+    /// `signins` (issue 8's sign-in figures), `search` and `files` (issue 10's search and
+    /// upload figures), the last three banter-server only; comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "classic,signins,search,files", value_parser = ["classic", "signins", "search", "files"])]
     scenarios: Vec<String>,
+    /// Files: rounds of a 25 MiB upload and download (default 5; quick 1).
+    #[arg(long)]
+    file_rounds: Option<usize>,
     /// Search: messages stored before searching (default 1,000,000; quick 2,000).
     #[arg(long)]
     search_messages: Option<u64>,
@@ -193,6 +197,8 @@ fn main() -> ExitCode {
     let classic = args.scenarios.iter().any(|s| s == "classic");
     let want_signins = args.scenarios.iter().any(|s| s == "signins");
     let want_search = args.scenarios.iter().any(|s| s == "search");
+    let want_files = args.scenarios.iter().any(|s| s == "files");
+    let file_rounds = args.file_rounds.unwrap_or(if quick { 1 } else { 5 }).max(1);
     let search_cfg = search::SearchConfig {
         messages: args.search_messages.unwrap_or(if quick { 2_000 } else { 1_000_000 }).max(1),
         rooms: 10,
@@ -322,6 +328,10 @@ fn main() -> ExitCode {
         eprintln!("== banter-server: search");
         rt.block_on(search::run(&search_cfg, &launch))
     });
+    let files_report = (want_files && cfg.kinds.contains(&Kind::Banter)).then(|| {
+        eprintln!("== banter-server: files");
+        rt.block_on(files::run(file_rounds, &launch))
+    });
     let mut text = if classic {
         render(&cfg, &reports, started.elapsed(), args.gen_threads.max(1))
     } else {
@@ -337,6 +347,11 @@ fn main() -> ExitCode {
     if let Some(r) = &search_report {
         text.push('\n');
         search::render(&mut text, r);
+        text.push('\n');
+    }
+    if let Some(r) = &files_report {
+        text.push('\n');
+        files::render(&mut text, r);
         text.push('\n');
     }
     if cfg.kinds.contains(&Kind::Banter) {
@@ -360,6 +375,12 @@ fn main() -> ExitCode {
     if let Some(r) = &search_report {
         if !r.errors.is_empty() || r.stored == 0 || r.queries == 0 {
             eprintln!("error: search: {}", r.errors.first().map(String::as_str).unwrap_or("nothing stored or searched"));
+            failed = true;
+        }
+    }
+    if let Some(r) = &files_report {
+        if !r.errors.is_empty() || r.upload_secs.is_empty() {
+            eprintln!("error: files: {}", r.errors.first().map(String::as_str).unwrap_or("nothing uploaded"));
             failed = true;
         }
     }
