@@ -10,7 +10,7 @@ import assert from 'node:assert/strict'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { execFileSync, spawn } from 'node:child_process'
-import { APP_BIN, SERVER_BIN, ROOT, tmp, startServer, launchApp, shot, waitFor, closeWindowsOf, alive } from './support/harness.mjs'
+import { APP_BIN, SERVER_BIN, ROOT, ARTIFACTS, tmp, startServer, launchApp, shot, waitFor, closeWindowsOf, alive } from './support/harness.mjs'
 import { peer } from './support/peer.mjs'
 import * as ui from './support/ui.mjs'
 
@@ -104,6 +104,29 @@ async function setCheck(label, on) {
   }, label, on)
   assert.ok(ok, `the checkbox "${label}" is there and enabled`)
   await waitFor(`"${label}" saved`, async () => (await b.execute(() => document.querySelector('.settings-status')?.textContent)) === 'Saved.')
+}
+/** Types `text` into the empty composer and counts its reddish pixels (red above green and
+ * blue by 0.2: WebKitGTK draws a misspelt word's dotted underline in red, anti-aliased; the
+ * text and the page are grey-blue and white); the composer is emptied again. */
+let spellShots = 0
+async function redPixelsAfterTyping(text) {
+  const box = await b.$('form.composer textarea')
+  await box.click()
+  await box.setValue(text)
+  await new Promise((r) => setTimeout(r, 700))
+  const r = await b.execute(() => {
+    const x = document.querySelector('form.composer textarea').getBoundingClientRect()
+    return { x: Math.round(x.left), y: Math.round(x.top), w: Math.round(x.width), h: Math.round(x.height) }
+  })
+  const png = join(ARTIFACTS, `settings-spell-${++spellShots}.png`)
+  execFileSync('/usr/bin/import', ['-window', 'root', '-crop', `${r.w}x${r.h}+${r.x}+${r.y}`, '+repage', png])
+  const n = Number(execFileSync('/usr/bin/convert', [png, '-fx', '(r-max(g,b))>0.2', '-colorspace', 'gray', '-format', '%[fx:round(mean*w*h)]', 'info:'], { encoding: 'utf8' }))
+  await b.execute(() => {
+    const el = document.querySelector('form.composer textarea')
+    el.value = ''
+    el.dispatchEvent(new Event('input', { bubbles: true }))
+  })
+  return n
 }
 const settingsOpen = () => b.execute(() => !!document.querySelector('.settings-view'))
 
@@ -256,10 +279,20 @@ describe('settings, keyboard, startup and window state', { concurrency: false },
     const langs = await b.execute(() => [...document.querySelectorAll('#set-spell-lang option')].map((o) => [o.value, o.textContent]))
     assert.deepEqual(langs[0], ['', 'Automatic: American English · en-US'], 'automatic: the locale’s, or English')
     assert.ok(langs.some(([v]) => v === 'en_US'), `the installed en_US dictionary is offered: ${langs}`)
+    await b.keys('Escape')
+    // WebKit's own verdict, as the user sees it: misspelt words get a red underline
+    const typos = await redPixelsAfterTyping('thiss sentense iss mispeled ')
+    const fine = await redPixelsAfterTyping('this sentence is spelled right ')
+    assert.ok(typos > 20 && fine === 0, `red underline pixels: ${typos} under typos, ${fine} under correct words`)
+    await ctrl(',')
+    await waitFor('Settings', settingsOpen)
     await setCheck('Check spelling while I type a message', false)
     assert.equal(settingsFile().spellcheck.enabled, false)
     await b.keys('Escape')
     await waitFor('the composer not checked', async () => (await state()).composer === false)
+    const off = await redPixelsAfterTyping('thiss sentense iss mispeled ')
+    assert.equal(off, 0, 'no underline with spell checking off')
+    console.error(`# spell checking: ${typos} red pixels under four typos (on), ${fine} under correct words, ${off} with it off`)
     await ctrl(',')
     await waitFor('Settings', settingsOpen)
     await setCheck('Check spelling while I type a message', true)
@@ -365,6 +398,12 @@ describe('settings, keyboard, startup and window state', { concurrency: false },
       await waitFor('Settings', settingsOpen)
       await setCheck('Start Banter when I log in', false)
       await waitFor('the autostart file gone', () => !existsSync(AUTOSTART))
+      await b.keys('Escape')
+      // Ctrl+Q quits, tray or not
+      const running = pid
+      // the window goes while the key is down: WebDriver may report the action failed
+      await ctrl('q').catch(() => {})
+      await waitFor('the app gone after Ctrl+Q', () => !alive(running), { timeout: 10000 })
     } finally {
       if (watcher.exitCode === null) {
         const gone = new Promise((r) => watcher.once('exit', r))

@@ -535,7 +535,7 @@ function openShortcuts(): void {
   const wasOpen = overlay?.classList.contains('shortcut-overlay')
   closeOverlays()
   if (wasOpen) return // Ctrl+/ again closes it
-  overlay = shortcutList({ close: closeOverlays, quit: quit !== null })
+  overlay = shortcutList({ close: closeOverlays })
   overlay.classList.add('shortcut-overlay')
   document.body.append(overlay)
 }
@@ -548,8 +548,8 @@ function setZoom(percent: number): void {
   void updateSettings((s) => (s.appearance.zoomPercent = percent)).finally(() => (zoomWanted = null))
 }
 
-/** Ctrl+Q: the app's Quit (and the server it hosts), when this build has it. */
-const quit: (() => void) | null = null
+/** Ctrl+Q: Quit, as the tray menu's (the app and the server it hosts end). */
+const quit = (): void => void api.quit().catch((e) => flash(errorMessage(e)))
 
 installKeys({
   store,

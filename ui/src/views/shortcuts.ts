@@ -2,8 +2,8 @@
 import { h } from '../dom'
 import { SHORTCUTS } from '../keys'
 
-export function shortcutList(o: { close(): void; quit: boolean }): HTMLElement {
-  const rows = SHORTCUTS.filter((s) => o.quit || s.keys.join('+') !== 'Ctrl+Q').map((s) =>
+export function shortcutList(o: { close(): void }): HTMLElement {
+  const rows = SHORTCUTS.map((s) =>
     h(
       'tr',
       {},
