@@ -4,28 +4,17 @@
 import type { RoomState } from './store'
 import type { UnreadRequest } from './generated/ipc'
 
-/** Unread messages in all rooms and DMs, and how many of them mention you (a DM's unread
- * messages all count as mentions: they are addressed to you). */
-export function unreadTotals(rooms: Iterable<Pick<RoomState, 'unread' | 'messages' | 'dmMembers'>>): UnreadRequest {
+/** Unread messages in all rooms and DMs, and how many of them mention you (the store's
+ * per-room count; a DM's unread messages all count: they are addressed to you). */
+export function unreadTotals(rooms: Iterable<Pick<RoomState, 'unread' | 'mentions' | 'dmMembers'>>): UnreadRequest {
   let unread = 0
   let mentions = 0
   for (const r of rooms) {
     if (r.unread <= 0) continue
     unread += r.unread
-    if (r.dmMembers) {
-      mentions += r.unread
-      continue
-    }
-    // the newest `unread` lines from others are the unread ones
-    let seen = 0
-    for (let i = r.messages.length - 1; i >= 0 && seen < r.unread; i--) {
-      const m = r.messages[i]
-      if (m.own || m.kind === 'notice') continue
-      seen += 1
-      if (m.mentionsMe) mentions += 1
-    }
+    mentions += r.dmMembers ? r.unread : Math.min(Math.max(r.mentions, 0), r.unread)
   }
-  return { unread, mentions: Math.min(mentions, unread) }
+  return { unread, mentions }
 }
 
 /** Calls `send` with the latest totals, at most once per `everyMs`, and only on a change. */

@@ -1,14 +1,13 @@
 import { describe, expect, it, vi } from 'vitest'
 import { unreadReporter, unreadTotals } from '../src/unread'
-import { msg } from './fixtures'
 
 describe('unread totals for the tray and the badge', () => {
-  it('sums rooms and counts mentions among the unread lines only', () => {
-    const lobby = { unread: 2, dmMembers: null, messages: [msg({ mentionsMe: true }), msg(), msg({ mentionsMe: true }), msg({ own: true })] }
-    const dm = { unread: 1, dmMembers: ['ann', 'bob'], messages: [msg()] }
-    const quiet = { unread: 0, dmMembers: null, messages: [msg({ mentionsMe: true })] }
-    // lobby: the two newest lines from others are unread; one of them mentions you (the older mention was read)
-    expect(unreadTotals([lobby, dm, quiet])).toEqual({ unread: 3, mentions: 2 })
+  it('sums rooms and DMs; a DM is addressed to you', () => {
+    const lobby = { unread: 2, mentions: 1, dmMembers: null }
+    const dm = { unread: 1, mentions: 0, dmMembers: ['ann', 'bob'] }
+    const read = { unread: 0, mentions: 3, dmMembers: null }
+    expect(unreadTotals([lobby, dm, read])).toEqual({ unread: 3, mentions: 2 })
+    expect(unreadTotals([{ unread: 1, mentions: 5, dmMembers: null }])).toEqual({ unread: 1, mentions: 1 })
     expect(unreadTotals([])).toEqual({ unread: 0, mentions: 0 })
   })
 
