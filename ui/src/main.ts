@@ -6,14 +6,14 @@ import { api, errorMessage } from './api'
 import { h, clear } from './dom'
 import { Store, roomKey, roomLabel, findDm, type RoomState } from './store'
 import { connectView, type ConnectValues } from './views/connect'
+import { certificateOf } from './views/certificate'
 import { renderSidebar, hostOf, stateText } from './views/sidebar'
 import { buildRoomView, type RoomDeps, type RoomView } from './views/room'
 import { sameServer } from './accounts'
 import { accountMenu } from './views/account'
 import { ReadMarks, newestSeq } from './readmarks'
-import { unreadReporter, unreadTotals } from './unread'
 import { roomSettings } from './views/room-settings'
-import type { AppInfo, Settings, UiEvent } from './generated/ipc'
+import type { AppInfo, CommandError, Settings, UiEvent } from './generated/ipc'
 import { installKeys, roomOrder } from './keys'
 import { clock, setClock } from './clock'
 import { settingsView, type SettingsView, type ServerRow } from './views/settings'
@@ -21,8 +21,6 @@ import { switcher } from './views/switcher'
 import { shortcutList } from './views/shortcuts'
 
 const store = new Store()
-/** The unread totals to the tray icon and the launcher badge (Rust: tray.rs, badge.rs). */
-const reportUnread = unreadReporter((t) => api.setUnread(t))
 let info: AppInfo | null = null
 let settings: Settings | null = null
 let showConnect = false
@@ -263,7 +261,7 @@ function focusComposer(): void {
   queueMicrotask(() => roomView?.el.querySelector<HTMLTextAreaElement>('textarea')?.focus())
 }
 
-async function connectAndJoin(v: ConnectValues, local = false): Promise<string | null> {
+async function connectAndJoin(v: ConnectValues, local = false): Promise<string | CommandError | null> {
   let server = v.url
   let added = false
   try {
@@ -311,7 +309,8 @@ async function connectAndJoin(v: ConnectValues, local = false): Promise<string |
       store.servers.delete(server)
       render()
     }
-    return errorMessage(e)
+    // a certificate to trust (or one that changed) goes to the form as is, with its fingerprints
+    return certificateOf(e) ? (e as CommandError) : errorMessage(e)
   }
 }
 
@@ -325,7 +324,6 @@ function reportView(r: RoomState | undefined): void {
 }
 
 function render(): void {
-  reportUnread(unreadTotals(store.rooms.values()))
   applyPageSettings()
   settingsOpen?.update()
   renderSidebar(sidebar, {
@@ -385,7 +383,12 @@ function render(): void {
           showConnect = false
           render()
         },
-        policyFor: (url, token) => api.accountPolicy(url, token.trim() ? token : null).catch(() => null),
+        policyFor: (url, token) =>
+          api.accountPolicy(url, token.trim() ? token : null).catch((e) => {
+            if (certificateOf(e)) throw e // the form offers to trust it
+            return null
+          }),
+        onTrust: (c) => api.trustCertificate(c.server, c.fingerprint, c.pinned),
         signedInAs: (url) => {
           const s = settings?.servers.find((e) => sameServer(e.url, url))
           return s?.account && store.servers.get(s.url)?.state === 'connected' ? s.account : null
@@ -587,19 +590,6 @@ function applyPageSettings(): void {
 }
 document.documentElement.spellcheck = false // only the composer is checked
 
-// ---------- the tray, the launcher badge, notification clicks (src-tauri/src/tray.rs, notify.rs)
-function onDesktopEvent(ev: UiEvent): void {
-  if (ev.type === 'openRoom') {
-    // a notification was clicked (Rust raised the window): its room, if it is still here
-    const key = roomKey(ev.server, ev.room)
-    if (store.rooms.has(key)) openRoom(key)
-  } else if (ev.type === 'settingsChanged') {
-    // changed outside the page: the tray menu's "Do not disturb"
-    settings = ev.settings
-    render()
-  }
-}
-
 // ---------- start --------------------------------------------------------------------------
 store.subscribe(() => {
   while (store.errors.length) flash(store.errors.shift()!)
@@ -654,7 +644,6 @@ async function start(): Promise<void> {
       Date.now(),
       document.hasFocus(),
     )
-    for (const ev of batch) if (ev.type === 'openRoom' || ev.type === 'settingsChanged') onDesktopEvent(ev)
   })
   try {
     info = await api.appInfo()
@@ -668,7 +657,7 @@ async function start(): Promise<void> {
   // scripts/run-app.sh: a working chat at once, on a server hosted here
   if (info?.autohost && !showConnect && info.localServerAvailable && (settings?.servers.length ?? 0) === 0) {
     const err = await connectAndJoin({ url: '', displayName: info.suggestedName, room: 'lobby', token: '', remember: false, mode: 'guest', password: '', invite: '' }, true)
-    if (err) flash(err)
+    if (err) flash(typeof err === 'string' ? err : err.message)
   }
 }
 void start()

@@ -47,6 +47,7 @@ function mount(p: AccountPolicy | null, onSubmit: (v: ConnectValues) => Promise<
     onSubmit,
     onHostLocal: async () => null,
     onCancel: () => {},
+    onTrust: async () => {},
     policyFor: async () => p,
     signedInAs: () => null,
   })
@@ -122,6 +123,7 @@ describe('connect view filled in from an invite link', () => {
       onSubmit,
       onHostLocal: async () => null,
       onCancel: () => {},
+      onTrust: async () => {},
       policyFor: async () => policy('invite'),
       signedInAs: () => null,
     })

@@ -34,7 +34,7 @@ pub(crate) fn certificate_error(e: &ClientError) -> Option<CommandError> {
              or the server's certificate was replaced: ask the server's owner which fingerprint is right."
         ),
     };
-    tracing::warn!(error = %e, "certificate refused");
+    tracing::info!(%server, code = e.code(), "certificate not trusted: shown to the user with its fingerprints");
     Some(CommandError {
         code,
         message,

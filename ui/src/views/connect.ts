@@ -1,10 +1,13 @@
 // The connect screen: server URL, display name, room, token (+ remember), and the offer to
 // host rooms on this computer when no server is configured. On a server with accounts:
 // Sign in, Create account (with an invite code when the server wants one) and, where guests
-// may chat, Continue as guest (the only way on a classic server).
+// may chat, Continue as guest (the only way on a classic server). An https:// server whose
+// certificate is not trusted, or changed, gets the certificate panel (views/certificate.ts)
+// in place of the error line; trusting the certificate joins again.
 import { h, clear } from '../dom'
 import { authModes, modeText, needsInvite, pickMode, type AuthMode } from '../accounts'
-import type { AccountPolicy } from '../generated/ipc'
+import type { AccountPolicy, CertificateProblem, CommandError } from '../generated/ipc'
+import { certificateOf, certificatePanel } from './certificate'
 
 export interface ConnectValues {
   url: string
@@ -23,10 +26,14 @@ export interface ConnectOptions {
   offerLocal: boolean
   tokenRemembered: boolean
   canCancel: boolean
-  onSubmit(v: ConnectValues): Promise<string | null>
-  onHostLocal(v: ConnectValues): Promise<string | null>
+  /** Joins; resolves to the failure (its text, or the command's error as is) or null. */
+  onSubmit(v: ConnectValues): Promise<string | CommandError | null>
+  onHostLocal(v: ConnectValues): Promise<string | CommandError | null>
+  /** Pins the certificate for its server only; rejects with the command's error. */
+  onTrust(cert: CertificateProblem): Promise<void>
   onCancel(): void
-  /** The server's account policy; `null` when it has none (classic) or cannot say. */
+  /** The server's account policy; `null` when it has none (classic) or cannot say; rejects
+   * with the command's error when the server's certificate is at issue. */
   policyFor(url: string, token: string): Promise<AccountPolicy | null>
   /** The account signed in on that server in this app, if any. */
   signedInAs(url: string): string | null
@@ -71,6 +78,34 @@ export function connectView(o: ConnectOptions): HTMLElement {
   let wanted: AuthMode | undefined = o.initial.mode
   let account: string | null = null
   const error = h('div', { class: 'form-error', attrs: { role: 'alert', 'aria-live': 'assertive' } })
+  const certSlot = h('div', { class: 'cert-slot' })
+  /** The certificate panel for the server typed, after a join (then trusting joins again) or
+   * the policy question (then it asks again). */
+  const showCertificate = (cert: CertificateProblem | null, after: 'join' | 'policy' = 'join') => {
+    clear(certSlot)
+    if (!cert) return
+    error.textContent = ''
+    certSlot.append(
+      certificatePanel({
+        cert,
+        onTrust: async (c) => {
+          try {
+            await o.onTrust(c)
+          } catch (e) {
+            return e && typeof e === 'object' && 'message' in e ? String((e as CommandError).message) : String(e)
+          }
+          clear(certSlot)
+          if (after === 'join') void busy(() => o.onSubmit(values()), join)
+          else {
+            askPolicy()
+            ;(name.value ? room : name).focus()
+          }
+          return null
+        },
+      }),
+    )
+    queueMicrotask(() => certSlot.scrollIntoView?.({ block: 'nearest' }))
+  }
   const join = h('button', { class: 'primary', text: 'Join', attrs: { type: 'submit' } })
   const values = (): ConnectValues => ({
     url: url.value,
@@ -137,11 +172,16 @@ export function connectView(o: ConnectOptions): HTMLElement {
         policy = p
         showMode()
       },
-      () => {},
+      (e) => {
+        if (n !== asked) return
+        const cert = certificateOf(e)
+        if (cert) showCertificate(cert, 'policy')
+      },
     )
   }
   const policySoon = () => {
     clearTimeout(timer)
+    showCertificate(null) // it was about the URL as it was
     // the form stays as it is while the URL is being typed
     if (o.signedInAs(url.value) !== account) showMode()
     timer = window.setTimeout(askPolicy, 400)
@@ -151,8 +191,9 @@ export function connectView(o: ConnectOptions): HTMLElement {
     clearTimeout(timer)
     askPolicy()
   })
-  const busy = async (fn: () => Promise<string | null>, btn: HTMLButtonElement) => {
+  const busy = async (fn: () => Promise<string | CommandError | null>, btn: HTMLButtonElement) => {
     error.textContent = ''
+    showCertificate(null)
     const label = btn.textContent
     btn.disabled = true
     btn.setAttribute('aria-busy', 'true')
@@ -160,7 +201,9 @@ export function connectView(o: ConnectOptions): HTMLElement {
     try {
       const err = await fn()
       if (err) {
-        error.textContent = err
+        const cert = certificateOf(err)
+        if (cert) showCertificate(cert)
+        else error.textContent = typeof err === 'string' ? err : err.message
         // what was typed stays, except the password
         if (password.value) {
           password.value = ''
@@ -204,6 +247,7 @@ export function connectView(o: ConnectOptions): HTMLElement {
     field('f-token', 'Token', token),
     h('div', { class: 'check' }, remember, h('label', { text: 'Remember token', attrs: { for: 'remember' } })),
     error,
+    certSlot,
     h('div', { class: 'actions' }, o.canCancel ? h('button', { class: 'ghost', text: 'Cancel', attrs: { type: 'button' }, on: { click: () => o.onCancel() } }) : null, join),
   )
   form.addEventListener('submit', (ev) => {
