@@ -12,6 +12,7 @@ import { buildRoomView, type RoomDeps, type RoomView } from './views/room'
 import { sameServer } from './accounts'
 import { accountMenu } from './views/account'
 import { ReadMarks, newestSeq } from './readmarks'
+import { unreadReporter, unreadTotals } from './unread'
 import { roomSettings } from './views/room-settings'
 import type { AppInfo, CommandError, Settings, UiEvent } from './generated/ipc'
 import { installKeys, roomOrder } from './keys'
@@ -21,6 +22,8 @@ import { switcher } from './views/switcher'
 import { shortcutList } from './views/shortcuts'
 
 const store = new Store()
+/** The unread totals to the tray icon and the launcher badge (Rust: tray.rs, badge.rs). */
+const reportUnread = unreadReporter((t) => api.setUnread(t))
 let info: AppInfo | null = null
 let settings: Settings | null = null
 let showConnect = false
@@ -324,6 +327,7 @@ function reportView(r: RoomState | undefined): void {
 }
 
 function render(): void {
+  reportUnread(unreadTotals(store.rooms.values()))
   applyPageSettings()
   settingsOpen?.update()
   renderSidebar(sidebar, {
@@ -590,6 +594,19 @@ function applyPageSettings(): void {
 }
 document.documentElement.spellcheck = false // only the composer is checked
 
+// ---------- the tray, the launcher badge, notification clicks (src-tauri/src/tray.rs, notify.rs)
+function onDesktopEvent(ev: UiEvent): void {
+  if (ev.type === 'openRoom') {
+    // a notification was clicked (Rust raised the window): its room, if it is still here
+    const key = roomKey(ev.server, ev.room)
+    if (store.rooms.has(key)) openRoom(key)
+  } else if (ev.type === 'settingsChanged') {
+    // changed outside the page: the tray menu's "Do not disturb"
+    settings = ev.settings
+    render()
+  }
+}
+
 // ---------- start --------------------------------------------------------------------------
 store.subscribe(() => {
   while (store.errors.length) flash(store.errors.shift()!)
@@ -644,6 +661,7 @@ async function start(): Promise<void> {
       Date.now(),
       document.hasFocus(),
     )
+    for (const ev of batch) if (ev.type === 'openRoom' || ev.type === 'settingsChanged') onDesktopEvent(ev)
   })
   try {
     info = await api.appInfo()
