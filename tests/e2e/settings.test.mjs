@@ -236,6 +236,14 @@ describe('settings, keyboard, startup and window state', { concurrency: false },
       await waitFor('Alt+↓: #random', async () => (await activeRoom()) === 'random')
       await b.keys(['Alt', 'ArrowUp'])
       await waitFor('Alt+↑: #lobby', async () => (await activeRoom()) === 'lobby')
+      // in #dev, where ann wrote: Alt+↑ in the empty composer moves on (plain ↑ would edit her line)
+      await (await b.$('.sidebar button.room[data-room="dev"]')).click()
+      await waitFor('#dev open', async () => (await activeRoom()) === 'dev')
+      await (await b.$('form.composer textarea')).click()
+      await b.keys(['Alt', 'ArrowUp'])
+      await waitFor('Alt+↑ from the composer: #random', async () => (await activeRoom()) === 'random')
+      await b.keys(['Alt', 'ArrowUp'])
+      await waitFor('back in #lobby', async () => (await activeRoom()) === 'lobby')
     } finally {
       bob.close()
     }

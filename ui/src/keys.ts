@@ -185,13 +185,29 @@ export function perform(a: KeyAction, d: KeyDeps): boolean {
   }
 }
 
-/** Installs the document's key listener; returns a function that removes it. */
+/** Installs the document's key listeners; returns a function that removes them. The
+ * shortcuts with Ctrl or Alt are taken first (capture phase) and go no further, so a
+ * field's own handler (the composer's Up to edit) never sees Alt+Up; Esc comes last
+ * (bubble phase) and only when nothing else took it (a dialog, the composer's reply or
+ * edit mode, the @-completion). */
 export function installKeys(d: KeyDeps): () => void {
-  const onKey = (ev: KeyboardEvent) => {
-    if (ev.defaultPrevented || ev.isComposing) return
+  const listener = (capture: boolean) => (ev: KeyboardEvent) => {
+    if (ev.isComposing) return
     const a = actionFor(ev, placeOf(ev.target))
-    if (a && perform(a, d)) ev.preventDefault()
+    if (!a) return
+    const last = a.kind === 'markRead'
+    if (last === capture || (last && ev.defaultPrevented)) return
+    if (perform(a, d)) {
+      ev.preventDefault()
+      if (capture) ev.stopPropagation()
+    }
   }
-  document.addEventListener('keydown', onKey)
-  return () => document.removeEventListener('keydown', onKey)
+  const first = listener(true)
+  const late = listener(false)
+  document.addEventListener('keydown', first, true)
+  document.addEventListener('keydown', late)
+  return () => {
+    document.removeEventListener('keydown', first, true)
+    document.removeEventListener('keydown', late)
+  }
 }

@@ -123,6 +123,33 @@ describe('the listener', () => {
     expect(ev.defaultPrevented).toBe(true)
   })
 
+  it('Alt+Up in the composer switches rooms before the composer’s own Up (edit your last line) sees it; Esc goes to it first', () => {
+    const d = deps()
+    remove = installKeys(d)
+    const form = document.createElement('form')
+    form.className = 'composer'
+    const ta = document.createElement('textarea')
+    form.append(ta)
+    document.body.append(form)
+    const own = vi.fn((ev: KeyboardEvent) => {
+      if (ev.key === 'ArrowUp' || ev.key === 'Escape') ev.preventDefault() // as composer.ts does
+    })
+    ta.addEventListener('keydown', own)
+    const s = d.store
+    s.addSnapshot(snapshot({ room: 'lobby' }))
+    s.addSnapshot(snapshot({ room: 'dev' }))
+    s.setActive(roomKey('http://127.0.0.1:3000', 'dev'))
+    ta.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowUp', altKey: true, bubbles: true, cancelable: true }))
+    expect(d.openRoom).toHaveBeenCalledWith(roomKey('http://127.0.0.1:3000', 'lobby'))
+    expect(own).not.toHaveBeenCalled()
+    ta.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true, cancelable: true }))
+    expect(own).toHaveBeenCalledOnce()
+    expect(d.markRead).not.toHaveBeenCalled()
+    ta.removeEventListener('keydown', own)
+    ta.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true, cancelable: true }))
+    expect(d.markRead).toHaveBeenCalledOnce()
+  })
+
   it('typing in a field does nothing; Ctrl+Q without a Quit command is left alone', () => {
     const d = deps()
     remove = installKeys(d)
