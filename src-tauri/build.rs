@@ -10,7 +10,7 @@ fn main() {
         "block", "unblock", "blocks",
         "edit_message", "delete_message", "react", "search",
         "quit", "set_unread",
-        "trust_certificate",
+        "trust_certificate", "sharing", "set_sharing",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(commands)),

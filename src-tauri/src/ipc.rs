@@ -361,6 +361,33 @@ pub struct TrustRequest {
     pub replaces: Option<String>,
 }
 
+/// `set_sharing` input: share the server this app hosts on the network, or stop.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SharingRequest {
+    pub on: bool,
+    /// The room the invite link names (default `lobby`).
+    pub room: Option<String>,
+}
+
+/// Whether the hosted server is shared on the network, and how others join it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SharingInfo {
+    /// This app hosts a server (else there is nothing to share).
+    pub hosted: bool,
+    /// Listening on the network (with an access token); else loopback only.
+    pub shared: bool,
+    /// The server as this app reaches it (`http://127.0.0.1:PORT`).
+    pub url: Option<String>,
+    /// How others on the network reach it (`http://192.168.1.5:PORT`), one per IPv4 address.
+    pub addresses: Vec<String>,
+    /// The access token others need (shared only).
+    pub token: Option<String>,
+    /// A `banter://join?server=…&room=…` link to the first address.
+    pub link: Option<String>,
+}
+
 /// What kind of line a message is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -551,6 +578,8 @@ pub fn typescript() -> String {
         CommandError::decl(&cfg),
         CertificateProblem::decl(&cfg),
         TrustRequest::decl(&cfg),
+        SharingRequest::decl(&cfg),
+        SharingInfo::decl(&cfg),
         ConnectRequest::decl(&cfg),
         ConnectInfo::decl(&cfg),
         AccountPolicyRequest::decl(&cfg),

@@ -156,6 +156,8 @@ pub fn run() {
             commands::blocks::unblock,
             commands::blocks::blocks,
             commands::tls::trust_certificate,
+            commands::sharing::sharing,
+            commands::sharing::set_sharing,
             commands::view::set_view,
             commands::desktop::quit,
             commands::desktop::set_unread,

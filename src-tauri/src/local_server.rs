@@ -29,7 +29,11 @@ pub fn find() -> Option<PathBuf> {
 
 /// A running local server; killed when dropped (and so when the app exits).
 pub struct LocalServer {
+    /// Where the app itself reaches it: `http://127.0.0.1:PORT`, also while it is shared.
     pub url: String,
+    /// The access token it requires: set only while it listens on the network ("Share on my
+    /// network", commands/sharing.rs).
+    pub token: Option<String>,
     /// The one-time admin code this run of the server was started with (`BANTER_ADMIN_CODE`,
     /// docs/server.md): the first account the user creates on it becomes its admin. Taken
     /// when used.
@@ -81,13 +85,28 @@ fn new_admin_code() -> String {
 
 /// Parses the server's first stdout line: `banter-server listening on 127.0.0.1:PORT`.
 pub fn parse_listening(line: &str) -> Option<String> {
+    parse_listening_on(line, false)
+}
+
+/// The same for a server started on the network (`0.0.0.0:PORT`, and nothing else), given as
+/// the loopback URL the app itself uses.
+fn parse_listening_on(line: &str, network: bool) -> Option<String> {
     let addr = line.trim().strip_prefix("banter-server listening on ")?;
     let sock: std::net::SocketAddr = addr.trim().parse().ok()?;
-    sock.ip().is_loopback().then(|| format!("http://{sock}"))
+    match network {
+        false => sock.ip().is_loopback().then(|| format!("http://{sock}")),
+        true => (sock.ip() == std::net::Ipv4Addr::UNSPECIFIED).then(|| format!("http://127.0.0.1:{}", sock.port())),
+    }
 }
 
 /// Starts the server on `127.0.0.1:port` (0: any free port) with its database in `data_dir`.
 pub async fn start(bin: &Path, port: u16, data_dir: &Path) -> Result<LocalServer, CommandError> {
+    start_on(bin, port, data_dir, None).await
+}
+
+/// Starts the server on loopback (`token` None), or on every IPv4 interface requiring that
+/// access token (in its environment, never its arguments): never open on the network.
+pub async fn start_on(bin: &Path, port: u16, data_dir: &Path, token: Option<String>) -> Result<LocalServer, CommandError> {
     let err = |m: String| CommandError::new(ErrorCode::LocalServer, m);
     std::fs::create_dir_all(data_dir).map_err(|e| err(format!("Could not create {}: {e}", data_dir.display())))?;
     // Its log goes to a file: an inherited stderr would outlive the app in a pipeline.
@@ -100,8 +119,13 @@ pub async fn start(bin: &Path, port: u16, data_dir: &Path) -> Result<LocalServer
     let mut cmd = Command::new(bin);
     // In the environment, never on the command line: other local users can read arguments.
     cmd.env("BANTER_ADMIN_CODE", &admin_code);
+    cmd.env_remove("BANTER_TOKEN").env_remove("BANTER_TOKEN_FILE");
+    if let Some(t) = &token {
+        cmd.env("BANTER_TOKEN", t);
+    }
+    let ip = if token.is_some() { "0.0.0.0" } else { "127.0.0.1" };
     cmd.arg("--listen")
-        .arg(format!("127.0.0.1:{port}"))
+        .arg(format!("{ip}:{port}"))
         .arg("--db")
         .arg(data_dir.join("local-server.db"))
         .stdin(std::process::Stdio::null())
@@ -124,7 +148,7 @@ pub async fn start(bin: &Path, port: u16, data_dir: &Path) -> Result<LocalServer
     let mut lines = BufReader::new(stdout).lines();
     let first = tokio::time::timeout(Duration::from_secs(10), lines.next_line()).await;
     let url = match first {
-        Ok(Ok(Some(line))) => parse_listening(&line).ok_or_else(|| err(format!("Unexpected output from the server: {line}")))?,
+        Ok(Ok(Some(line))) => parse_listening_on(&line, token.is_some()).ok_or_else(|| err(format!("Unexpected output from the server: {line}")))?,
         _ => {
             let _ = child.start_kill();
             return Err(err("The local server did not start (no address printed within 10 s).".into()));
@@ -132,7 +156,7 @@ pub async fn start(bin: &Path, port: u16, data_dir: &Path) -> Result<LocalServer
     };
     // Keep draining stdout so the server never blocks on a full pipe.
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    Ok(LocalServer { url, admin_code: std::sync::Mutex::new(Some(admin_code)), _child: child })
+    Ok(LocalServer { url, token, admin_code: std::sync::Mutex::new(Some(admin_code)), _child: child })
 }
 
 #[cfg(test)]
@@ -145,5 +169,8 @@ mod tests {
         assert_eq!(parse_listening("banter-server listening on [::1]:80").as_deref(), Some("http://[::1]:80"));
         assert_eq!(parse_listening("banter-server listening on 0.0.0.0:80"), None, "loopback only");
         assert_eq!(parse_listening("hello"), None);
+        // shared on the network: every IPv4 interface, reached here through loopback
+        assert_eq!(parse_listening_on("banter-server listening on 0.0.0.0:4242", true).as_deref(), Some("http://127.0.0.1:4242"));
+        assert_eq!(parse_listening_on("banter-server listening on 127.0.0.1:4242", true), None);
     }
 }

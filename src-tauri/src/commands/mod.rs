@@ -9,6 +9,7 @@ pub mod dms;
 pub mod membership;
 pub mod moderation;
 pub mod rooms;
+pub mod sharing;
 pub mod talk;
 pub mod tls;
 pub mod view;

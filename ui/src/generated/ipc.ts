@@ -38,6 +38,38 @@ fingerprint: string,
  */
 replaces: string | null, };
 
+export type SharingRequest = { on: boolean, 
+/**
+ * The room the invite link names (default `lobby`).
+ */
+room: string | null, };
+
+export type SharingInfo = { 
+/**
+ * This app hosts a server (else there is nothing to share).
+ */
+hosted: boolean, 
+/**
+ * Listening on the network (with an access token); else loopback only.
+ */
+shared: boolean, 
+/**
+ * The server as this app reaches it (`http://127.0.0.1:PORT`).
+ */
+url: string | null, 
+/**
+ * How others on the network reach it (`http://192.168.1.5:PORT`), one per IPv4 address.
+ */
+addresses: Array<string>, 
+/**
+ * The access token others need (shared only).
+ */
+token: string | null, 
+/**
+ * A `banter://join?server=…&room=…` link to the first address.
+ */
+link: string | null, };
+
 export type ConnectRequest = { url: string, displayName: string, 
 /**
  * A token typed in the connect screen; `None` uses the remembered one, if any.
