@@ -387,6 +387,8 @@ describe('settings, keyboard, startup and window state', { concurrency: false },
       assert.doesNotMatch(await (await b.$('.settings-view')).getText(), /No tray on this desktop/)
       await setCheck('Start Banter when I log in', true)
       await setCheck('Start hidden in the tray', true)
+      await b.execute(() => [...document.querySelectorAll('.settings-nav button')].find((x) => x.textContent === 'Startup and tray').click())
+      await new Promise((r) => setTimeout(r, 600)) // the smooth scroll ends
       await shot(b, 'settings-05-with-tray')
       const exec = await waitFor('the autostart file', () => existsSync(AUTOSTART) && readFileSync(AUTOSTART, 'utf8').match(/^Exec=(.*)$/m)?.[1])
       await app()

@@ -113,7 +113,7 @@ export function settingsView(d: SettingsDeps): SettingsView {
     mutedSig = sig
     clear(mutedList)
     if (!s.notifications.muted.length) {
-      mutedList.append(h('li', { class: 'muted', text: 'No muted rooms. Mute one with Mute in its header.' }))
+      mutedList.append(h('li', { class: 'muted', text: 'No muted rooms. Mute one with “Mute room” in its header.' }))
       return
     }
     for (const m of s.notifications.muted) {
