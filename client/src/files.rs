@@ -19,7 +19,8 @@
 //! let done = client
 //!     .upload(Upload::path(&at, &session, "lobby", "/tmp/shot.png"), |p| eprintln!("{}/{}", p.sent, p.total), &cancel)
 //!     .await?;
-//! let bytes = client.download(&at, Some(&session), &done.file).await?;
+//! let bytes = client.download(&at, Some(&session), &done.file).await?; // into memory
+//! client.download_to(&at, Some(&session), &done.file, "/tmp/saved.png".as_ref()).await?; // streamed to disk
 //! let thumb = client.thumbnail(&at, Some(&session), &done.file).await?; // PNG or JPEG, ≤ 400 px
 //! # let _ = (bytes, thumb); Ok(()) }
 //! ```
@@ -211,6 +212,38 @@ impl Client {
         self.fetch(access, session, file, &file.path()).await
     }
 
+    /// The file saved to `dest` ("Save as…"), streamed: written to `dest` + `.part` and
+    /// renamed once whole, so a broken download leaves no half file under the name. Returns
+    /// the bytes written.
+    pub async fn download_to(&self, access: &ServerAccess, session: Option<&SessionToken>, file: &FilePart, dest: &Path) -> Result<u64> {
+        use tokio::io::AsyncWriteExt;
+        let res = self.get(access, session, file, &file.path()).await?;
+        let mut part = dest.as_os_str().to_owned();
+        part.push(".part");
+        let part = PathBuf::from(part);
+        let mut out = tokio::fs::File::create(&part).await.map_err(|e| ClientError::storage(&part, e))?;
+        let mut stream = res.bytes_stream();
+        let mut written = 0u64;
+        while let Some(chunk) = stream.next().await {
+            let chunk = match chunk {
+                Ok(c) => c,
+                Err(e) => {
+                    let _ = tokio::fs::remove_file(&part).await;
+                    return Err(ClientError::ConnectionLost(e.to_string()));
+                }
+            };
+            written += chunk.len() as u64;
+            if let Err(e) = out.write_all(&chunk).await {
+                let _ = tokio::fs::remove_file(&part).await;
+                return Err(ClientError::storage(&part, e));
+            }
+        }
+        out.sync_all().await.map_err(|e| ClientError::storage(&part, e))?;
+        drop(out);
+        tokio::fs::rename(&part, dest).await.map_err(|e| ClientError::storage(dest, e))?;
+        Ok(written)
+    }
+
     /// The file's thumbnail (PNG, or JPEG for a JPEG photo; at most 400 px a side), when the
     /// part says it has one (`file.thumb`); `no_such_file` otherwise.
     pub async fn thumbnail(&self, access: &ServerAccess, session: Option<&SessionToken>, file: &FilePart) -> Result<Vec<u8>> {
@@ -221,6 +254,13 @@ impl Client {
     }
 
     async fn fetch(&self, access: &ServerAccess, session: Option<&SessionToken>, file: &FilePart, path: &str) -> Result<Vec<u8>> {
+        let res = self.get(access, session, file, path).await?;
+        let bytes = res.bytes().await.map_err(|e| ClientError::ConnectionLost(e.to_string()))?;
+        Ok(bytes.to_vec())
+    }
+
+    /// `GET path` (the file or its thumbnail): the `200` response, else the typed refusal.
+    async fn get(&self, access: &ServerAccess, session: Option<&SessionToken>, file: &FilePart, path: &str) -> Result<reqwest::Response> {
         let server = ServerUrl::parse(&access.server)?;
         if !wire::is_file_id(&file.id) {
             return Err(ClientError::Protocol(format!("{:?} is not a file id", file.id)));
@@ -238,10 +278,10 @@ impl Client {
             Err(e) => return Err(self.http_error(&server, e).await),
         };
         let status = res.status().as_u16();
-        let bytes = res.bytes().await.map_err(|e| ClientError::ConnectionLost(e.to_string()))?;
         if status == 200 {
-            return Ok(bytes.to_vec());
+            return Ok(res);
         }
+        let bytes = res.bytes().await.map_err(|e| ClientError::ConnectionLost(e.to_string()))?;
         Err(refusal(&server, status, &bytes, session.is_some()))
     }
 

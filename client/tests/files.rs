@@ -123,6 +123,10 @@ async fn upload_announce_download_thumbnail_cancel_and_refusals() {
     // downloads: with the session; with the signed link alone; the thumbnail
     assert_eq!(bob.download(&at, Some(&bob_s), &part).await.unwrap(), picture);
     assert_eq!(bob.download(&at, None, &part).await.unwrap(), picture);
+    let saved = db.path().join("saved.png");
+    assert_eq!(bob.download_to(&at, Some(&bob_s), &part, &saved).await.unwrap(), picture.len() as u64);
+    assert_eq!(std::fs::read(&saved).unwrap(), picture);
+    assert!(!db.path().join("saved.png.part").exists());
     let thumb = bob.thumbnail(&at, Some(&bob_s), &part).await.unwrap();
     assert!(thumb.starts_with(b"\x89PNG"));
     assert_eq!((u32::from_be_bytes(thumb[16..20].try_into().unwrap()), u32::from_be_bytes(thumb[20..24].try_into().unwrap())), (400, 300));
