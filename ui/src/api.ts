@@ -15,6 +15,7 @@ import type {
   RoomSnapshot,
   SessionView,
   SendLocationRequest,
+  SharingInfo,
   Settings,
   SignInRequest,
   UiEvent,
@@ -76,6 +77,10 @@ export const api = {
   /** Trusts this certificate for this https:// server only (`replaces`: the one trusted until now). */
   trustCertificate: (server: string, fingerprint: string, replaces: string | null) =>
     invoke<void>('trust_certificate', { request: { server, fingerprint, replaces } }),
+  /** Whether the hosted server is shared on the network, and how others join it. */
+  sharing: () => invoke<SharingInfo>('sharing'),
+  /** Shares the hosted server on the network (with an access token), or stops sharing. */
+  setSharing: (on: boolean, room: string | null) => invoke<SharingInfo>('set_sharing', { request: { on, room } }),
 }
 
 /** The text of a command's failure: `{code, message}` from Rust, or anything else. */

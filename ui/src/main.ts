@@ -7,6 +7,7 @@ import { h, clear } from './dom'
 import { Store, roomKey, roomLabel, findDm, type RoomState } from './store'
 import { connectView, type ConnectValues } from './views/connect'
 import { certificateOf } from './views/certificate'
+import { sharingView } from './views/sharing'
 import { renderSidebar, hostOf, stateText } from './views/sidebar'
 import { buildRoomView, type RoomDeps, type RoomView } from './views/room'
 import { sameServer } from './accounts'
@@ -14,7 +15,7 @@ import { accountMenu } from './views/account'
 import { ReadMarks, newestSeq } from './readmarks'
 import { unreadReporter, unreadTotals } from './unread'
 import { roomSettings } from './views/room-settings'
-import type { AppInfo, CommandError, Settings, UiEvent } from './generated/ipc'
+import type { AppInfo, CommandError, Settings, SharingInfo, UiEvent } from './generated/ipc'
 import { installKeys, roomOrder } from './keys'
 import { clock, setClock } from './clock'
 import { settingsView, type SettingsView, type ServerRow } from './views/settings'
@@ -343,6 +344,8 @@ function render(): void {
     forgetServer,
     toggleDnd: () => void toggleDnd(),
     openSettings,
+    hostedShared: (url) => (settings?.servers.some((e) => e.local && sameServer(e.url, url)) ? sharedHere.has(url) : null),
+    openSharing,
   })
   const active = store.active ? store.rooms.get(store.active) : undefined
   reportView(showConnect ? undefined : active)
@@ -521,6 +524,30 @@ function serverRows(): ServerRow[] {
 }
 
 let overlay: HTMLElement | null = null
+// ---------- Share on my network (views/sharing.ts; Rust: commands/sharing.rs) -------------
+/** The hosted servers shared on the network now (for the sidebar's "Shared"). */
+const sharedHere = new Set<string>()
+function openSharing(url: string): void {
+  closeOverlays()
+  closeSettings()
+  const r = store.active ? store.rooms.get(store.active) : undefined
+  const room = r && r.server === url && !r.dmMembers ? r.room : 'lobby'
+  const note = (i: SharingInfo) => {
+    if (i.shared) sharedHere.add(url)
+    else sharedHere.delete(url)
+    render()
+    return i
+  }
+  overlay = sharingView({
+    room,
+    load: () => api.sharing().then(note),
+    set: (on, room) => api.setSharing(on, room).then(note),
+    copy: (text) => navigator.clipboard.writeText(text),
+    errorText: errorMessage,
+    close: closeOverlays,
+  })
+  document.body.append(overlay)
+}
 function closeOverlays(): void {
   overlay?.remove()
   overlay = null

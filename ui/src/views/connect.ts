@@ -232,7 +232,7 @@ export function connectView(o: ConnectOptions): HTMLElement {
       h(
         'div',
         { class: 'host-card' },
-        h('div', {}, h('strong', { text: 'No server yet?' }), h('p', { text: 'Start one on this computer; others on your network can join later.' })),
+        h('div', {}, h('strong', { text: 'No server yet?' }), h('p', { text: 'Start one on this computer; later you can share it on your network (with an access token).' })),
         host,
       ),
     )

@@ -19,6 +19,9 @@ export interface SidebarDeps {
   toggleDnd(): void
   /** The Settings view (also Ctrl+,). */
   openSettings(): void
+  /** The server this app hosts: "Share" opens views/sharing.ts ("Shared" while it is). */
+  hostedShared?(url: string): boolean | null
+  openSharing?(url: string): void
 }
 
 export function hostOf(url: string): string {
@@ -109,6 +112,15 @@ export function renderSidebar(sidebar: HTMLElement, d: SidebarDeps): void {
                   on: { click: () => void d.signOut(s.url) },
                 }),
               )
+            : null,
+          // the server this app hosts: share it on the network (views/sharing.ts)
+          d.openSharing && d.hostedShared?.(s.url) != null
+            ? h('button', {
+                class: `ghost tiny share${d.hostedShared(s.url) ? ' on' : ''}`,
+                text: d.hostedShared(s.url) ? 'Shared' : 'Share',
+                attrs: { type: 'button', 'aria-label': `Share ${hostOf(s.url)} on my network`, 'aria-haspopup': 'dialog', title: d.hostedShared(s.url) ? 'Shared on your network (with an access token)' : 'Only this computer can reach it: share it on your network' },
+                on: { click: () => d.openSharing?.(s.url) },
+              })
             : null,
           // a server that is not answering can be let go: its rooms are left and it is forgotten
           s.state === 'connected'
