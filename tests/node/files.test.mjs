@@ -225,6 +225,20 @@ test('an upload is announced to Banter and classic members and downloaded safely
     const quota = await refused(await upload(srv, { session: bobSession, room: 'files', name: 'part3.bin', body: Buffer.concat([chunkMb, Buffer.from([3])]) }), 413, 'quota')
     assert.match(quota.error, /quota/)
 
+    // a DM: its members may read its files, nobody else; a member who blocks you stops your uploads
+    const opened = ok(await ann.ackArgs('banter:dm-open', { with: ['bob'] }), 'ann opens a DM with bob')
+    res = await upload(srv, { session: annSession, room: opened.dm, name: 'private.txt', body: Buffer.from('just us') })
+    assert.equal(res.status, 201, await res.clone().text())
+    const secret = (await res.json()).file
+    await bob.next('banter:message', (x) => x.room === opened.dm && x.file && x.file.id === secret.id)
+    res = await fetch(`${srv.url}/files/${secret.id}`, bearer(bobSession))
+    assert.equal(await res.text(), 'just us')
+    await refused(await fetch(`${srv.url}/files/${secret.id}`, bearer(eveSession)), 403, 'not_allowed')
+    await refused(await upload(srv, { session: eveSession, room: opened.dm, name: 'x.txt', body: notes }), 403, 'not_allowed')
+    assert.deepEqual(await bob.ackArgs('banter:block', { name: 'ann' }), [])
+    const blocked = await refused(await upload(srv, { session: annSession, room: opened.dm, name: 'more.txt', body: notes }), 403, 'not_allowed')
+    assert.equal(blocked.error, 'You cannot write to this conversation: a member has blocked you.')
+
     // a removed message's file is gone for everyone
     ok(await ann.ackArgs('banter:remove', { room: 'files', id: 'file-msg-1' }), 'ann removes her file message')
     await refused(await fetch(`${srv.url}/files/${up.file.id}`, bearer(bobSession)), 404, 'not_found')
