@@ -30,6 +30,24 @@ const pngSize = (path) => {
   return [b.readUInt32BE(16), b.readUInt32BE(20)]
 }
 
+/** [instance, class] of WM_CLASS of each mapped top-level window of process `pid` (X11). */
+function wmClassesOf(pid) {
+  const py = `import sys, json
+from Xlib import X, display
+d = display.Display()
+pid_atom = d.intern_atom("_NET_WM_PID")
+out = []
+for w in d.screen().root.query_tree().children:
+    try:
+        p = w.get_full_property(pid_atom, X.AnyPropertyType)
+        if p and p.value[0] == int(sys.argv[1]) and w.get_attributes().map_state == X.IsViewable:
+            out.append(list(w.get_wm_class() or []))
+    except Exception:
+        pass
+print(json.dumps(out))`
+  return JSON.parse(run('/usr/bin/python3', ['-c', py, String(pid)]))
+}
+
 describe('the installed .deb', () => {
   it('is installed by apt, depends on WebKitGTK 4.1 and GTK 3, recommends a hunspell dictionary', () => {
     assert.equal(dpkgField('Status'), 'install ok installed')
@@ -90,6 +108,12 @@ describe('the installed app, launched', { concurrency: false }, () => {
     const host = await b.$('button=Host rooms on this computer')
     await host.waitForDisplayed({ timeout: 10000 })
     assert.equal(await b.getTitle(), 'Banter')
+    // docks and window lists tie the window to Banter.desktop by StartupWMClass, the class
+    // part of WM_CLASS
+    const classes = wmClassesOf(appPid())
+    assert.ok(classes.length > 0, 'the app has a mapped top-level window')
+    const wanted = desktopEntry(readFileSync(ENTRY, 'utf8')).get('StartupWMClass')
+    assert.ok(classes.every(([, cls]) => cls === wanted), `WM_CLASS ${JSON.stringify(classes)} matches StartupWMClass=${wanted}`)
     await shot(b, 'package-01-connect')
   })
 

@@ -28,7 +28,7 @@ export function checkDesktopEntry(keys, assert) {
   assert.ok((keys.get('MimeType') ?? '').split(';').includes('x-scheme-handler/banter'), `MimeType=${keys.get('MimeType')}`)
   assert.equal(keys.get('X-GNOME-UsesNotifications'), 'true', 'GNOME lists the app under Notifications')
   assert.ok((keys.get('Categories') ?? '').split(';').includes('InstantMessaging'), `Categories=${keys.get('Categories')}`)
-  assert.equal(keys.get('StartupWMClass'), 'banter')
+  assert.equal(keys.get('StartupWMClass'), 'Banter', 'the class part of the window\'s WM_CLASS (GTK: the program name, capitalised)')
 }
 
 export const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { encoding: 'utf8', ...opts })
