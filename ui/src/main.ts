@@ -413,7 +413,8 @@ function render(): void {
   }
   roomView.update()
   const composer = roomView.el.querySelector<HTMLTextAreaElement>('form.composer textarea')
-  if (composer) composer.spellcheck = settings?.spellcheck.enabled ?? true
+  const spell = settings?.spellcheck.enabled ?? true
+  if (composer && composer.spellcheck !== spell) composer.spellcheck = spell // a write re-checks the text
 }
 
 async function forgetServer(url: string): Promise<void> {
