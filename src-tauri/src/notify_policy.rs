@@ -114,8 +114,7 @@ impl Policy {
         if self.prefs.dnd {
             return Err(Skip::DoNotDisturb);
         }
-        let mention = matches!(ev.kind, EventKind::Message { mention: true, .. }) && self.prefs.mentions;
-        if self.prefs.muted.contains(&(ev.server.clone(), ev.room.clone())) && !mention {
+        if self.silenced(&ev) {
             return Err(Skip::Muted);
         }
         match ev.kind {
@@ -131,7 +130,13 @@ impl Policy {
         Ok(())
     }
 
-    /// When the pending burst is due, if any.
+    /// Muted and not a mention of you that mentions may break through.
+    fn silenced(&self, ev: &Event) -> bool {
+        let mention = matches!(ev.kind, EventKind::Message { mention: true, .. }) && self.prefs.mentions;
+        !mention && self.prefs.muted.contains(&(ev.server.clone(), ev.room.clone()))
+    }
+
+        /// When the pending burst is due, if any.
     pub fn due_at(&self) -> Option<u64> {
         self.first_at.map(|t| t + COALESCE_MS)
     }
@@ -148,10 +153,7 @@ impl Policy {
         if self.prefs.dnd {
             return Vec::new();
         }
-        let events: Vec<Event> = events
-            .into_iter()
-            .filter(|e| !self.prefs.muted.contains(&(e.server.clone(), e.room.clone())))
-            .collect();
+        let events: Vec<Event> = events.into_iter().filter(|e| !self.silenced(e)).collect();
         let mut out = Vec::new();
         if let Some(n) = joins_notice(&events) {
             out.push(n);
@@ -413,5 +415,25 @@ mod tests {
         let e = excerpt(&long);
         assert_eq!(e.chars().count(), EXCERPT_CHARS);
         assert!(e.ends_with('…'));
+    }
+
+    #[test]
+    fn a_mention_notifies_in_a_muted_room_unless_turned_off_or_dnd() {
+        let mut prefs = Prefs::all_on();
+        prefs.muted.insert(("s".into(), "lobby".into()));
+        let mention = |text: &str, mention: bool| Event { kind: EventKind::Message { text: text.into(), mention }, ..msg("lobby", "bob", "x") };
+        let mut p = Policy::new(prefs.clone());
+        assert_eq!(p.offer(mention("plain", false), false, false, 0), Err(Skip::Muted));
+        assert_eq!(p.offer(mention("@ann look", true), false, false, 0), Ok(()));
+        let shown = p.take_due(COALESCE_MS);
+        assert_eq!(shown.len(), 1, "kept when the burst is shown, though the room is muted");
+        assert!(shown[0].body.contains("@ann look"));
+        prefs.mentions = false;
+        let mut off = Policy::new(prefs.clone());
+        assert_eq!(off.offer(mention("@ann look", true), false, false, 0), Err(Skip::Muted));
+        prefs.mentions = true;
+        prefs.dnd = true;
+        let mut dnd = Policy::new(prefs);
+        assert_eq!(dnd.offer(mention("@ann look", true), false, false, 0), Err(Skip::DoNotDisturb));
     }
 }

@@ -226,3 +226,15 @@ mod tests {
         assert!(parts.iter().any(|p| p.hit && p.text == "needle"));
     }
 }
+
+#[cfg(test)]
+mod hostile {
+    /// The e2e suite's line: markdown, inline HTML and a mention.
+    #[test]
+    fn a_line_with_markdown_html_and_a_mention() {
+        let t = "**bold** and `code` <script>window.__pwned=1</script> @ann have a look";
+        assert!(super::pings_me(t, "bob", "ann", &[], None));
+        let body = super::body_of(crate::ipc::MessageKind::Text, t);
+        assert!(matches!(body.as_slice(), [crate::ipc::MdNode::Paragraph { .. }]), "{body:?}");
+    }
+}
