@@ -200,6 +200,9 @@ pub struct JoinInfo {
     /// The longest message the server accepts, in characters (a Banter server says; the
     /// classic default otherwise).
     pub max_message_chars: u32,
+    /// The largest file the server takes (`Client::upload`), when it takes files (a Banter
+    /// server with the `files` feature); check a file against it before uploading.
+    pub max_upload_bytes: Option<u64>,
 }
 
 type RoomKey = (ServerUrl, String);

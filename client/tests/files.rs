@@ -97,7 +97,8 @@ async fn upload_announce_download_thumbnail_cancel_and_refusals() {
     let (ann, _ann_ev, ann_s, _a) = account(&url, "ann").await;
     let (bob, mut bob_ev, bob_s, _b) = account(&url, "bob").await;
     let join = |room: &str, name: &str, s: &SessionToken| JoinOptions::new(&url, room, name).session(Some(s.clone()));
-    ann.join(join("pics", "ann", &ann_s)).await.unwrap();
+    let info = ann.join(join("pics", "ann", &ann_s)).await.unwrap();
+    assert_eq!(info.max_upload_bytes, Some(4 * 1024 * 1024), "the limit, to check a file before sending it");
     bob.join(join("pics", "bob", &bob_s)).await.unwrap();
 
     // a pasted screenshot (bytes), with progress

@@ -60,6 +60,14 @@ pub struct Limits {
     pub history_on_join: u32,
     /// Sustained messages per second a socket may send; 0 means unlimited.
     pub messages_per_second: u32,
+    /// The largest upload (`crate::files`, servers with the `files` feature); absent (0)
+    /// from servers without uploads.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub max_upload_bytes: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// [`HELLO`] payload.

@@ -42,6 +42,7 @@ impl AppState {
             max_room_chars: banter_protocol::rules::MAX_ROOM_CHARS as u32,
             history_on_join: self.config.history_on_join,
             messages_per_second: self.config.rate_limit,
+            max_upload_bytes: self.config.files.max_upload_bytes,
         }
     }
 

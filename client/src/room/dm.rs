@@ -57,6 +57,7 @@ impl Actor {
                 max_room_chars: rules::MAX_ROOM_CHARS as u32,
                 history_on_join: 50,
                 messages_per_second: 0,
+                max_upload_bytes: 0,
             }),
             read_seq: Some(opened.read_seq),
         };

@@ -233,6 +233,7 @@ pub(crate) async fn start(
         typing: HashMap::new(),
         typing_sent: None,
         max_message_chars: rules::MAX_MESSAGE_CHARS,
+        max_upload_bytes: None,
         pacer: None,
         paced_until: None,
         features: Vec::new(),
@@ -344,6 +345,8 @@ struct Actor {
     typing: HashMap<String, Instant>,
     typing_sent: Option<Instant>,
     max_message_chars: usize,
+    /// `limits.maxUploadBytes` of the last `JoinAccepted` (Banter servers with files).
+    max_upload_bytes: Option<u64>,
     /// Paces sends to the server's advertised rate (Banter servers only).
     pacer: Option<Pacer>,
     /// When the pacer allows the next send.

@@ -291,6 +291,7 @@ impl Actor {
                 self.kind = Some(ServerKind::Banter);
                 self.username = a.username.clone();
                 self.max_message_chars = a.limits.max_message_chars as usize;
+                self.max_upload_bytes = (a.limits.max_upload_bytes > 0).then_some(a.limits.max_upload_bytes);
                 if self.pacer.is_none() {
                     self.pacer = Pacer::new(a.limits.messages_per_second);
                 }
@@ -366,6 +367,7 @@ impl Actor {
                 latest_seq,
                 features: self.features.clone(),
                 max_message_chars: u32::try_from(self.max_message_chars).unwrap_or(u32::MAX),
+                max_upload_bytes: self.max_upload_bytes,
             }));
         }
     }
