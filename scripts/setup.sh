@@ -11,6 +11,8 @@ APT_PACKAGES=(
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
   # headless app, end-to-end tests, screenshots
   xvfb xauth webkit2gtk-driver imagemagick
+  # emoji (reactions, the picker) drawn as on a desktop, not as empty boxes, in screenshots
+  fonts-noto-color-emoji
   # session bus, notification witness, real Secret Service
   dbus dbus-x11 at-spi2-core python3-dbus python3-gi python3-xlib gnome-keyring libsecret-tools
   # a real browser for the tutorial page served by banter-server --public (tests/node/public.test.mjs)

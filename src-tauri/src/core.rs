@@ -619,7 +619,7 @@ impl Glue {
     pub fn reply_ref(&self, server: &str, room: &str, id: &str) -> Option<crate::ipc::ReplyView> {
         let g = self.inner.lock().ok()?;
         let m = g.cache.get(&(server.to_owned(), room.to_owned()))?.iter().find(|m| m.id == id)?;
-        let excerpt: String = m.text.lines().next().unwrap_or_default().chars().take(banter_protocol::ext::REPLY_EXCERPT_CHARS).collect();
+        let excerpt: String = crate::talk::plain_line(&m.text).chars().take(banter_protocol::ext::REPLY_EXCERPT_CHARS).collect();
         Some(crate::ipc::ReplyView { id: m.id.clone(), seq: m.seq?, username: m.username.clone(), excerpt, removed: m.removed })
     }
 

@@ -38,8 +38,15 @@ pub fn reactions_view(reactions: &[Reaction], me: &str) -> Vec<ReactionView> {
         .collect()
 }
 
+/// The quoted line of a reply: its excerpt as plain text (no `**` or backticks).
 pub fn reply_view(r: &ReplyRef) -> ReplyView {
-    ReplyView { id: r.id.clone(), seq: r.seq, username: r.username.clone(), excerpt: r.excerpt.clone(), removed: r.removed }
+    ReplyView { id: r.id.clone(), seq: r.seq, username: r.username.clone(), excerpt: plain_line(&r.excerpt), removed: r.removed }
+}
+
+/// A line of markdown as the plain text it shows.
+pub fn plain_line(text: &str) -> String {
+    let plain = markdown::plain(&markdown::parse(text));
+    plain.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// Whether a message from `sender` pings `me` in a room with these settings.
@@ -178,6 +185,12 @@ mod tests {
         assert_eq!(v.len(), 2, "an emoji nobody holds is not shown");
         assert_eq!((v[0].count, v[0].mine), (2, true));
         assert_eq!((v[1].count, v[1].mine), (1, false));
+    }
+
+    #[test]
+    fn a_quoted_line_is_plain_text() {
+        let r = ReplyRef { id: "a".into(), seq: 1, username: "bob".into(), excerpt: "**bold** and `code`\nnext".into(), removed: false };
+        assert_eq!(reply_view(&r).excerpt, "bold and code next");
     }
 
     #[test]

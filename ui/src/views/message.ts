@@ -205,7 +205,8 @@ export function renderRow(r: Row, actions: RowActions): HTMLElement {
     m.editedAt !== null && !m.removed
       ? h('span', { class: 'edited', text: '(edited)', attrs: { title: `Edited ${new Date(m.editedAt).toLocaleString()}` } })
       : null
-  if (edited) content.append(edited)
+  // beside the text: in its last paragraph when it has one
+  if (edited) (content.lastElementChild?.tagName === 'P' ? content.lastElementChild : content).append(edited)
   const quote = m.removed ? null : replyQuote(m, actions)
   const reactions = reactionsRow(m, actions)
   const tools = msgTools(m, actions)
