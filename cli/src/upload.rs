@@ -86,13 +86,23 @@ pub async fn run(args: UploadArgs) -> u8 {
     }
     let room = banter_protocol::rules::normalise_name(&args.room);
     let joined = if banter_protocol::dms::is_dm(&room) {
-        client.open_dm(banter_client::DmOptions::id(server.as_str(), Some(session.clone()), &room).token(access.token.clone())).await.map(|_| ())
+        client.open_dm(banter_client::DmOptions::id(server.as_str(), Some(session.clone()), &room).token(access.token.clone())).await.map(|d| d.info)
     } else {
-        client.join(JoinOptions::new(server.as_str(), &room, &name).token(access.token.clone()).session(Some(session.clone()))).await.map(|_| ())
+        client.join(JoinOptions::new(server.as_str(), &room, &name).token(access.token.clone()).session(Some(session.clone()))).await
     };
-    if let Err(e) = joined {
-        eprintln!("banter-cli: cannot join {room}: {}", e.summary());
-        return account::code_of(&e);
+    let info = match joined {
+        Ok(info) => info,
+        Err(e) => {
+            eprintln!("banter-cli: cannot join {room}: {}", e.summary());
+            return account::code_of(&e);
+        }
+    };
+    // the server's limit, said before a byte is sent
+    let size = std::fs::metadata(&args.file).map(|m| m.len()).unwrap_or(0);
+    if let Some(max) = info.max_upload_bytes.filter(|&max| size > max) {
+        let _ = client.close(server.as_str(), &room).await;
+        eprintln!("banter-cli: The file is too large (at most {} MB).", max / (1024 * 1024));
+        return REFUSED;
     }
     let mut up = Upload::path(&access, &session, &room, &args.file);
     if let Some(n) = &args.display_name {

@@ -75,9 +75,8 @@ fn inner_upload() {
     // refusals: too large (exit 7), no such file (1), not signed in (6)
     let big = db.path().join("big.bin");
     std::fs::write(&big, vec![0u8; 1024 * 1024 + 1]).unwrap();
-    let out = upload("ann", &big, false);
-    assert_eq!(out.status.code(), Some(7), "{}", text(&out));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("banter-cli: The file is too large (at most 1 MB)."), "{}", text(&out));
+    // said before a byte is sent (the limit from the join), in one line
+    one_line_failure(&upload("ann", &big, false), 7, "The file is too large (at most 1 MB).");
     one_line_failure(&upload("ann", &db.path().join("nope.txt"), false), 1, "is not a file");
     one_line_failure(&upload("cy", &file, false), 6, "not signed in as cy");
 }
