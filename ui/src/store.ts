@@ -32,6 +32,8 @@ export interface RoomState {
   unread: number
   /** Of the unread lines, those that ping you (`@you`, `@here`, a keyword). */
   mentions: number
+  /** The first unread line (the "New messages" divider goes above it), while there is one. */
+  firstUnread: string | null
   /** user → expiry time (ms) of their typing indicator */
   typing: Map<string, number>
   /** A direct message (`room` is its `dm:…` id): its members, yours included; null: a room. */
@@ -141,6 +143,7 @@ export class Store {
         banter: snap.banter,
         unread: 0,
         mentions: 0,
+        firstUnread: null,
         typing: new Map(),
         dmMembers: snap.dmMembers,
         accounts: new Set(snap.signedIn),
@@ -164,6 +167,7 @@ export class Store {
     // the account's unread count (its read marker, the same on every device)
     if (snap.unread !== null && this.active !== key) r.unread = snap.unread
     for (const m of snap.messages) upsertMessage(r, m)
+    if (r.unread > 0) r.firstUnread = firstUnreadOf(r.messages, r.unread)
     if (!this.servers.has(snap.server)) this.upsertServer(snap.server, snap.username)
     if (this.active === null) this.active = key
     return r
@@ -187,6 +191,9 @@ export class Store {
   }
 
   setActive(key: RoomKey): void {
+    // the room left behind was read: its divider goes
+    const left = this.active !== null && this.active !== key ? this.rooms.get(this.active) : undefined
+    if (left) left.firstUnread = null
     this.active = key
     const r = this.rooms.get(key)
     if (r) {
@@ -229,6 +236,7 @@ export class Store {
         r.typing.delete(ev.message.username)
         const here = this.active === roomKey(r.server, r.room) && focused
         if (isNew && !ev.message.own && ev.message.kind !== 'notice' && !here) {
+          if (r.unread === 0 || r.firstUnread === null) r.firstUnread = ev.message.id
           r.unread += 1
           if (ev.message.mentionsMe) r.mentions += 1
         }
@@ -263,8 +271,9 @@ export class Store {
             text: `${ev.username} ${ev.joined ? 'joined' : 'left'}`,
             createdAt: now,
             time: formatTime(now),
-            day: last?.day ?? '',
-            dayLabel: last?.dayLabel ?? '',
+            // the notice is now: today's group (not the last line's day, which may be older)
+            day: localDay(now),
+            dayLabel: last && last.day === localDay(now) ? last.dayLabel : 'Today',
             own: false,
             delivery: null,
             removed: false,
@@ -321,6 +330,8 @@ export class Store {
         if (r) {
           r.unread = ev.unread
           if (ev.unread === 0) r.mentions = 0
+          // read on another device: no divider here either; else it moves to that device's place
+          if (this.active !== roomKey(r.server, r.room)) r.firstUnread = ev.unread > 0 ? firstUnreadOf(r.messages, ev.unread) : null
         }
         break
       }
@@ -337,7 +348,10 @@ export class Store {
   /** Our own message, shown at once as pending. */
   addOwn(server: string, m: MessageView): void {
     const r = this.rooms.get(roomKey(server, m.room))
-    if (r) upsertMessage(r, m)
+    if (r) {
+      upsertMessage(r, m)
+      r.firstUnread = null // you answered: read
+    }
     this.changed()
   }
 
@@ -351,6 +365,19 @@ export class Store {
     }
     return names.sort()
   }
+}
+
+/** The id of the first of the newest `unread` lines from others (notices and your own
+ * lines are never unread), or null. */
+export function firstUnreadOf(messages: MessageView[], unread: number): string | null {
+  let seen = 0
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = messages[i]
+    if (m.own || m.kind === 'notice' || m.removed) continue
+    seen += 1
+    if (seen === unread) return m.id
+  }
+  return null
 }
 
 /** Adds or updates a message by id; returns true when it was new. */
@@ -411,6 +438,12 @@ function maxOpt(a: number | null, b: number | null): number | null {
   if (a === null) return b
   if (b === null) return a
   return Math.max(a, b)
+}
+
+/** The local calendar day of `ms`, as the Rust side writes it ("2026-11-25"). */
+export function localDay(ms: number): string {
+  const d = new Date(ms)
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`
 }
 
 function formatTime(ms: number): string {

@@ -4,15 +4,16 @@
 // when the active room changes; `update()` brings it up to date with the store.
 import { api, errorMessage } from '../api'
 import { h, clear } from '../dom'
-import { roomKey, toRows, trimOld, typingText, roomLabel, identityOf, canManage, canModerate, type RoomState, type Row, type Store } from '../store'
+import { roomKey, toRows, trimOld, typingText, roomLabel, identityOf, canManage, canModerate, type RoomState, type Store } from '../store'
 import { VirtualList, type Item } from '../vlist'
 import { renderRow, rowEstimate, rowSig, identityMark } from './message'
 import { composer, type Composer } from './composer'
 import { openPicker } from './picker'
 import { hostOf, stateText } from './sidebar'
+import { isMarker, markerEstimate, markerSig, renderMarker, topOf, withMarkers, type TimelineRow } from '../timeline'
 import type { MessageView } from '../generated/ipc'
 
-export type RowItem = Item & { row: Row }
+export type RowItem = Item & { row: TimelineRow }
 export interface RoomView {
   key: string
   el: HTMLElement
@@ -82,7 +83,7 @@ export function buildRoomView(r: RoomState, d: RoomDeps): RoomView {
   const fail = (e: unknown) => d.flash(errorMessage(e))
   const talk = () => cur().banter && !cur().ended
   const list = new VirtualList<RowItem>(log, (it) =>
-    renderRow(it.row, {
+    isMarker(it.row) ? renderMarker(it.row) : renderRow(it.row, {
       openLink: (url) => void api.openLink(url).catch(fail),
       retry: (m: MessageView) => void api.retry(r.server, r.room, m.id).catch(fail),
       identity: (name) => identityOf(cur(), name),
@@ -119,6 +120,24 @@ export function buildRoomView(r: RoomState, d: RoomDeps): RoomView {
   log.addEventListener('scroll', () => {
     if (log.scrollTop < 80 && r.more && !d.loadingOlder()) void d.loadOlder(r)
   })
+  // "Jump to first unread" while the divider is out of sight
+  const jumpBtn = h('button', { class: 'jump-unread', text: 'Jump to first unread ↑', attrs: { type: 'button' } })
+  jumpBtn.hidden = true
+  const dividerInView = () => {
+    const el = log.querySelector('.new-divider')
+    if (!el) return false
+    const a = el.getBoundingClientRect()
+    const b = log.getBoundingClientRect()
+    return a.bottom > b.top && a.top < b.bottom
+  }
+  jumpBtn.addEventListener('click', () => {
+    const id = cur().firstUnread
+    if (id) list.scrollToKey('divider')
+    jumpBtn.hidden = true
+  })
+  log.addEventListener('scroll', () => {
+    if (cur().firstUnread) jumpBtn.hidden = dividerInView()
+  })
   const members = h('ul', { class: 'member-list' })
   const membersHead = h('h2', {})
   const aside = h('aside', { class: 'members', attrs: { 'aria-label': 'Members' } }, membersHead, members)
@@ -148,7 +167,7 @@ export function buildRoomView(r: RoomState, d: RoomDeps): RoomView {
     { class: 'room-view', attrs: { 'aria-label': dm ? `Direct message with ${label}` : `Room ${r.room}` } },
     header,
     banner,
-    h('div', { class: 'room-body' }, h('div', { class: 'timeline-wrap' }, older, empty, log, typing), aside),
+    h('div', { class: 'room-body' }, h('div', { class: 'timeline-wrap' }, older, jumpBtn, empty, log, typing), aside),
     composerError,
     form,
   )
@@ -237,19 +256,25 @@ export function buildRoomView(r: RoomState, d: RoomDeps): RoomView {
     form.hidden = !!room.ended
     muteBtn.hidden = !!room.ended
     leaveBtn.textContent = dm || room.ended ? 'Close' : 'Leave'
-    empty.hidden = room.messages.length > 0
     comp.refresh()
-    const rows = toRows(room.messages)
+    const top = topOf(room)
+    empty.hidden = room.messages.length > 0 || top?.kind === 'start'
+    const rows = withMarkers(toRows(room.messages), top, room.firstUnread)
     list.setItems(
-      rows.map((row) => ({
-        key: row.key,
-        sig: `${rowSig(row)}|${row.kind === 'msg' ? identityOf(room, row.msg.username) : ''}|${canModerate(room)}`,
-        estimate: rowEstimate(row),
-        row,
-      })),
+      rows.map((row) =>
+        isMarker(row)
+          ? { key: row.key, sig: markerSig(row), estimate: markerEstimate(row), row }
+          : {
+              key: row.key,
+              sig: `${rowSig(row)}|${row.kind === 'msg' ? identityOf(room, row.msg.username) : ''}|${canModerate(room)}`,
+              estimate: rowEstimate(row),
+              row,
+            },
+      ),
       { forceBottom: first },
     )
     first = false
+    jumpBtn.hidden = !room.firstUnread || dividerInView()
     // seen: the room is shown and read to its end
     if (list.atBottom() && !d.showConnect()) d.markSeen(room)
   }
