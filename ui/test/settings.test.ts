@@ -114,6 +114,16 @@ describe('the Settings view', () => {
     el.remove()
   })
 
+  it('the section list marks the one clicked', () => {
+    const { el } = mount()
+    const nav = [...el.querySelectorAll<HTMLButtonElement>('.settings-nav button')]
+    expect(nav.map((b) => b.textContent)).toEqual(['Notifications', 'Appearance', 'Startup and tray', 'Spell checking', 'Servers and accounts'])
+    nav[2].click()
+    expect(el.querySelector('.settings-nav .current')?.textContent).toBe('Startup and tray')
+    expect(nav[2].getAttribute('aria-current')).toBe('true')
+    el.remove()
+  })
+
   it('lists muted rooms with Unmute, and the servers with their accounts', async () => {
     const { el, deps, get } = mount({
       servers: [

@@ -307,25 +307,41 @@ export function settingsView(d: SettingsDeps): SettingsView {
       class: 'settings-nav-item',
       text: sec.getAttribute('aria-label') ?? '',
       attrs: { type: 'button' },
-      on: { click: () => body.scrollTo({ top: sec.offsetTop - body.offsetTop, behavior: 'smooth' }) },
+      on: {
+        click: () => {
+          // the one clicked stays marked, even when the end of the list cannot scroll to it
+          pinned = sections.indexOf(sec)
+          mark(pinned)
+          body.scrollTo?.({ top: sec.offsetTop - body.offsetTop, behavior: 'smooth' })
+        },
+      },
     }),
   )
+  let pinned: number | null = null
   const nav = h('nav', { class: 'settings-nav', attrs: { 'aria-label': 'Settings sections' } }, ...navButtons)
+  const mark = (cur: number) =>
+    navButtons.forEach((b, i) => {
+      b.classList.toggle('current', i === cur)
+      if (i === cur) b.setAttribute('aria-current', 'true')
+      else b.removeAttribute('aria-current')
+    })
   const markCurrent = () => {
+    if (pinned !== null) return
     const top = body.scrollTop + 24
     let cur = 0
     sections.forEach((sec, i) => {
       if (sec.offsetTop - body.offsetTop <= top) cur = i
     })
     // at the very end, the last section is where you are even when it is short
-    if (body.scrollTop + body.clientHeight >= body.scrollHeight - 2) cur = sections.length - 1
-    navButtons.forEach((b, i) => {
-      b.classList.toggle('current', i === cur)
-      if (i === cur) b.setAttribute('aria-current', 'true')
-      else b.removeAttribute('aria-current')
-    })
+    if (body.scrollTop > 0 && body.scrollTop + body.clientHeight >= body.scrollHeight - 2) cur = sections.length - 1
+    mark(cur)
   }
   body.addEventListener('scroll', markCurrent)
+  // the user scrolls again: the mark follows the scrolling
+  for (const ev of ['wheel', 'pointerdown', 'keydown'] as const)
+    body.addEventListener(ev, () => {
+      pinned = null
+    })
   queueMicrotask(markCurrent)
   const close = h('button', { class: 'ghost small', text: 'Close', attrs: { type: 'button' }, on: { click: () => d.close() } })
   const dialog = h(
