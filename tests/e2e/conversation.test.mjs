@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
-import { tmp, startServer, launchApp, shot, waitFor, notifications } from './support/harness.mjs'
+import { tmp, startServer, launchApp, shot, waitFor, notifications, raiseWindowsOf } from './support/harness.mjs'
 import * as ui from './support/ui.mjs'
 
 const require = createRequire(import.meta.url)
@@ -20,6 +20,7 @@ const ROOM = 'team'
 let server
 let b
 let close
+let appPid
 /** bob: an account on a Banter socket; cy: a classic socket. Each keeps what it heard. */
 let bob
 let cy
@@ -78,7 +79,7 @@ const bobSends = async (id, text) => {
 describe('Conversations in the window: mentions, markdown, replies, edits, reactions, search', { concurrency: false }, () => {
   before(async () => {
     server = await startServer({ db: join(tmp('conv-db'), 'conv.db') })
-    ;({ browser: b, close } = await launchApp({ BANTER_CONFIG_DIR: tmp('conv-config'), BANTER_DATA_DIR: tmp('conv-data'), BANTER_LOG: 'info,banter_desktop=debug' }))
+    ;({ browser: b, close, appPid } = await launchApp({ BANTER_CONFIG_DIR: tmp('conv-config'), BANTER_DATA_DIR: tmp('conv-data'), BANTER_LOG: 'info,banter_desktop=debug' }))
     bob = await socket()
     const [err] = await bob.ask('banter:register', { name: 'bob', password: 'bob: a long password', device: 'e2e' })
     assert.equal(err, null, `bob registers: ${err}`)
@@ -260,5 +261,26 @@ describe('Conversations in the window: mentions, markdown, replies, edits, react
     // the index's own syntax is searched as text: an answer, never a crash
     assert.match(await search('NEAR( "x* OR -'), /^(Nothing found|\d+ results?)/)
     assert.match(await search('before:someday x'), /YYYY-MM-DD/)
+  })
+
+  it('lines that came while away get a New messages divider; the top says it is the start of #team', async () => {
+    unfocusAll()
+    await waitFor('the window lost the focus', async () => !(await b.execute(() => document.hasFocus())))
+    await bobSends('away-1', 'first while you were away')
+    await bobSends('away-2', 'second while you were away')
+    await waitFor('both shown', async () => (await timeline()).includes('second while you were away'))
+    raiseWindowsOf(appPid())
+    await waitFor('the window has the focus again', () => b.execute(() => document.hasFocus()))
+    const order = await waitFor('the divider above the first of them', () =>
+      b.execute(() => {
+        const nodes = [...document.querySelectorAll('[role="log"] .new-divider, [role="log"] .msg')]
+        const at = nodes.findIndex((n) => n.classList.contains('new-divider'))
+        return at >= 0 ? nodes[at + 1]?.textContent : null
+      }),
+    )
+    assert.match(order, /first while you were away/)
+    await b.execute(() => (document.querySelector('[role="log"]').scrollTop = 0))
+    await waitFor('the start of the room', async () => (await b.execute(() => document.querySelector('[role="log"] .room-top.start')?.textContent ?? '')).includes('This is the start of #team.'))
+    await shot(b, 'conv-05-divider-start')
   })
 })
