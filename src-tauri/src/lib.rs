@@ -117,10 +117,12 @@ pub fn run() {
         })
         .on_window_event(|window, event| match event {
             tauri::WindowEvent::Focused(f) => {
+                // a hidden window (in the tray) is never focused, whatever a late focus-in says
+                let seen = *f && window.is_visible().unwrap_or(true);
                 window
                     .state::<AppState>()
                     .focused
-                    .store(*f, Ordering::Relaxed);
+                    .store(seen, Ordering::Relaxed);
             }
             // with a tray, closing hides the window and Banter keeps receiving
             tauri::WindowEvent::CloseRequested { api, .. } => {

@@ -258,6 +258,11 @@ pub fn hide_on_close(app: &AppHandle) -> bool {
     if !app.state::<Tray>().exists() || !app.state::<AppState>().settings().close_to_tray {
         return false;
     }
+    // the panel may have gone since (crashed, logged out of its extension): no hiding into nothing
+    if !watcher_present() {
+        tracing::info!("the StatusNotifierWatcher is gone: closing quits");
+        return false;
+    }
     let Some(w) = app.get_webview_window("main") else { return false };
     if w.hide().is_err() {
         return false;

@@ -217,5 +217,18 @@ describe('Tray: the setting, and a panel that comes later', { concurrency: false
     assert.ok(alive(p), 'still running in the tray')
     clickMenu('Quit')
     await waitFor('the app to exit', () => !alive(p), { timeout: 10000 })
+    await close()
+    close = undefined
+  })
+
+  it('once the watcher is gone (the panel quit), closing quits rather than hiding into nothing', async () => {
+    const registered = records().filter((r) => r.registered).length
+    let launched
+    ;({ close, appPid: launched } = await launchApp({ ...appEnv, BANTER_CONFIG_DIR: tmp('tray-gone-config'), BANTER_DATA_DIR: tmp('tray-gone-data') }))
+    const p = await waitFor('the app process', () => launched())
+    await waitFor('its tray', () => records().filter((r) => r.registered).length > registered && tray().menu.length === 4)
+    await stopWatcher()
+    assert.equal(closeWindowsOf(p), 1)
+    await waitFor('the app to exit', () => !alive(p), { timeout: 10000 })
   })
 })
