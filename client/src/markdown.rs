@@ -61,7 +61,9 @@ pub fn parse(text: &str) -> Vec<Node> {
     let mut pending = String::new();
     for event in Parser::new_ext(text, Options::ENABLE_STRIKETHROUGH) {
         match &event {
-            Event::Text(t) if code.is_none() => {
+            // raw HTML is text as typed, joined with the text around it (so a bare URL after
+            // a tag still becomes a link)
+            Event::Text(t) | Event::Html(t) | Event::InlineHtml(t) if code.is_none() => {
                 pending.push_str(t);
                 continue;
             }
@@ -114,8 +116,8 @@ pub fn parse(text: &str) -> Vec<Node> {
             }
             Event::Text(t) => push_text(&mut root, &mut stack, &t),
             Event::SoftBreak => push_text(&mut root, &mut stack, "\n"),
-            // raw HTML is shown as typed
-            Event::Html(t) | Event::InlineHtml(t) => push(&mut root, &mut stack, Node::Text { text: t.into_string() }),
+            // (inside a code block: handled above; elsewhere joined into the text)
+            Event::Html(t) | Event::InlineHtml(t) => push_text(&mut root, &mut stack, &t),
             Event::Code(t) => push(&mut root, &mut stack, Node::Code { text: t.into_string() }),
             Event::HardBreak => push(&mut root, &mut stack, Node::Break),
             Event::Rule => push(&mut root, &mut stack, Node::Rule),
@@ -153,6 +155,8 @@ fn container(tag: Tag<'_>) -> Option<Node> {
         Tag::Strong => Node::Strong { children },
         Tag::Strikethrough => Node::Strike { children },
         Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. } => Node::Link { href: dest_url.into_string(), children },
+        // a block of raw HTML is a paragraph of its text, as typed
+        Tag::HtmlBlock => Node::Paragraph { children },
         _ => return None,
     })
 }
@@ -167,6 +171,17 @@ fn finish(node: Node) -> Vec<Node> {
                 children.push(Node::Text { text: href.clone() });
             }
             vec![Node::Link { href, children }]
+        }
+        // an HTML block's text ends with its newline: not an empty line in the window
+        Node::Paragraph { mut children } => {
+            if let Some(Node::Text { text }) = children.last_mut() {
+                let kept = text.trim_end_matches('\n').len();
+                text.truncate(kept);
+                if text.is_empty() {
+                    children.pop();
+                }
+            }
+            vec![Node::Paragraph { children }]
         }
         other => vec![other],
     }
@@ -394,5 +409,21 @@ mod tests {
     #[test]
     fn a_single_newline_is_kept_as_typed() {
         assert_eq!(parse("two\nlines"), vec![Node::Paragraph { children: vec![Node::Text { text: "two\nlines".into() }] }]);
+    }
+
+    #[test]
+    fn a_line_that_starts_with_html_is_text_and_keeps_its_links() {
+        let t = |s: &str| Node::Text { text: s.into() };
+        assert_eq!(
+            parse("<script>window.__pwned = 1</script> and a link https://example.org/x"),
+            vec![Node::Paragraph {
+                children: vec![
+                    t("<script>window.__pwned = 1</script> and a link "),
+                    Node::Link { href: "https://example.org/x".into(), children: vec![t("https://example.org/x")] },
+                ]
+            }]
+        );
+        assert_eq!(parse("a <b>bold?</b> b"), vec![Node::Paragraph { children: vec![t("a <b>bold?</b> b")] }]);
+        assert_eq!(parse("<div>\n\nx"), vec![Node::Paragraph { children: vec![t("<div>")] }, Node::Paragraph { children: vec![t("x")] }]);
     }
 }
