@@ -6,9 +6,9 @@
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn, execFileSync } from 'node:child_process'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { APP_BIN, SERVER_BIN, ROOT, tmp, launchApp, shot, waitFor, notifications, closeWindowsOf, descendants, alive, exeOf } from './support/harness.mjs'
+import { APP_BIN, SERVER_BIN, ROOT, ARTIFACTS, tmp, launchApp, shot, waitFor, notifications, closeWindowsOf, descendants, alive, exeOf } from './support/harness.mjs'
 import { peer } from './support/peer.mjs'
 import * as ui from './support/ui.mjs'
 
@@ -36,6 +36,16 @@ const settings = () => JSON.parse(readFileSync(join(dirs.config, 'settings.json'
 function clickNotification(id) {
   execFileSync('dbus-send', ['--session', '--type=method_call', '--dest=org.freedesktop.Notifications', '/org/freedesktop/Notifications',
     'chat.banter.Test.Notifications.Invoke', `uint32:${id}`, 'string:default'])
+}
+
+/** How many pixels of two images differ (ImageMagick's compare). */
+function differingPixels(a, b) {
+  try {
+    execFileSync('compare', ['-metric', 'AE', a, b, 'null:'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+    return 0
+  } catch (e) {
+    return Number(String(e.stderr).trim().split(/\s/)[0])
+  }
 }
 
 /** How many of `pid`'s top-level windows are mapped (shown) on the X server. */
@@ -125,6 +135,7 @@ describe('Tray, close to tray, notification clicks, Quit', { concurrency: false 
     hosted = descendants(pid).filter((p) => exeOf(p) === SERVER_BIN)
     assert.equal(hosted.length, 1, 'the app hosts one banter-server')
     const iconBefore = tray().item.IconName
+    assert.equal(differingPixels(iconBefore, join(ROOT, 'icons/tray/idle.png')), 0, 'nothing unread: the plain icon')
     assert.equal(shownWindows(pid), 1)
     assert.equal(closeWindowsOf(pid), 1, 'one window asked to close')
     await waitFor('the window hidden', () => shownWindows(pid) === 0, { timeout: 10000 })
@@ -138,7 +149,11 @@ describe('Tray, close to tray, notification clicks, Quit', { concurrency: false 
     assert.equal(n.body, 'while you were away')
     assert.ok(n.actions.includes('default'), `clickable: it offers the default action (${JSON.stringify(n.actions)})`)
     await waitFor('the tray says 1 unread', () => statusLine() === '1 unread', { timeout: 10000 })
-    assert.notEqual(tray().item.IconName, iconBefore, 'the icon changed to the unread variant')
+    const icon = tray().item.IconName
+    assert.notEqual(icon, iconBefore, 'the icon changed')
+    // the file libappindicator hands the panel is the unread variant, pixel for pixel
+    copyFileSync(icon, join(ARTIFACTS, 'tray-icon-unread.png'))
+    assert.equal(differingPixels(icon, join(ROOT, 'icons/tray/unread.png')), 0, 'the unread icon (blue dot)')
     const badge = await waitFor('a launcher badge signal', () => records().filter((r) => r.badge).pop()?.badge.count === 1 && records().filter((r) => r.badge).pop())
     assert.equal(badge.app_uri, 'application://Banter.desktop')
     assert.equal(badge.badge['count-visible'], true)
