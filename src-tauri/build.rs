@@ -11,6 +11,7 @@ fn main() {
         "edit_message", "delete_message", "react", "search",
         "quit", "set_unread",
         "trust_certificate", "sharing", "set_sharing",
+        "upload_file", "cancel_upload", "upload_limit", "file_thumbnail", "save_file",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(commands)),

@@ -183,6 +183,7 @@ pub fn view(
         reactions: Vec::new(),
         reply_to: None,
         mentions_me: false,
+        file: None,
     }
 }
 
@@ -202,7 +203,7 @@ pub fn history_view(ev: ClientEvent) -> Option<MessageView> {
 
 /// [`history_view`] for `me` (whose reactions show as mine).
 pub fn history_view_as(ev: ClientEvent, me: &str) -> Option<MessageView> {
-    let ClientEvent::Message { room, id, seq, username, text, kind, created_at, mine, removed, edited_at, reactions, reply_to, .. } = ev else {
+    let ClientEvent::Message { room, id, seq, username, text, kind, created_at, mine, removed, edited_at, reactions, reply_to, file, .. } = ev else {
         return None;
     };
     let kind = if kind == "location" { MessageKind::Location } else { MessageKind::Text };
@@ -211,6 +212,8 @@ pub fn history_view_as(ev: ClientEvent, me: &str) -> Option<MessageView> {
     m.edited_at = edited_at;
     m.reactions = crate::talk::reactions_view(&reactions, me);
     m.reply_to = reply_to.as_ref().map(crate::talk::reply_view);
+    // a removed file is gone for everyone: its tombstone carries no file line
+    m.file = file.as_ref().filter(|_| !removed).map(crate::ipc::FileView::of);
     Some(m)
 }
 
@@ -371,7 +374,7 @@ impl Glue {
                 g.ended.insert((server, room));
                 Vec::new()
             }
-            ClientEvent::Message { server, room, id, seq, username, text, kind, created_at, mine, system, history, removed, edited_at, reactions, reply_to, .. } => {
+            ClientEvent::Message { server, room, id, seq, username, text, kind, created_at, mine, system, history, removed, edited_at, reactions, reply_to, file, .. } => {
                 let id = id.unwrap_or_else(|| {
                     g.local_ids += 1;
                     format!("classic-{}", g.local_ids)
@@ -398,6 +401,7 @@ impl Glue {
                 m.reactions = crate::talk::reactions_view(&reactions, &me);
                 m.reply_to = reply_to.as_ref().map(crate::talk::reply_view);
                 m.mentions_me = mentions_me;
+                m.file = file.as_ref().filter(|_| !removed).map(crate::ipc::FileView::of);
                 if !history {
                     cache_put(&mut g.cache, &key, &m);
                     g.dirty = true;
@@ -495,6 +499,7 @@ impl Glue {
             ClientEvent::Removed { server, room, id, by, .. } => {
                 if let Some(m) = g.cache.get_mut(&(server.clone(), room.clone())).and_then(|q| q.iter_mut().find(|m| m.id == id)) {
                     m.text.clear();
+                    m.file = None;
                     m.removed = true;
                     m.removed_by = Some(by.clone());
                     g.dirty = true;
@@ -613,6 +618,12 @@ impl Glue {
                 q.iter().map(move |m| (room.clone(), label.clone(), m.clone()))
             })
             .collect()
+    }
+
+    /// The file `file_id` of a line held for a room (the file commands fetch it by this).
+    pub fn file_of(&self, server: &str, room: &str, file_id: &str) -> Option<crate::ipc::FileView> {
+        let g = self.inner.lock().ok()?;
+        g.cache.get(&(server.to_owned(), room.to_owned()))?.iter().filter_map(|m| m.file.as_ref()).find(|f| f.id == file_id).cloned()
     }
 
     /// The line a reply to message `id` quotes, from the lines held (none when not held).

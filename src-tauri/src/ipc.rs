@@ -7,6 +7,7 @@ use ts_rs::TS;
 
 pub use crate::error::{CertificateProblem, CommandError, ErrorCode};
 pub use crate::ipc_talk::*;
+pub use crate::ipc_files::*;
 pub use crate::settings::{Appearance, Clock, DmRef, NotificationPrefs, RoomRef, ServerEntry, Settings, SpellcheckPrefs, Startup};
 
 /// `connect` input.
@@ -478,6 +479,9 @@ pub struct MessageView {
     /// It pings you (`@you`, `@here` from a moderator, or one of your keywords).
     #[serde(default)]
     pub mentions_me: bool,
+    /// The file it carries (a Banter server's upload): a file line instead of text.
+    #[serde(default)]
+    pub file: Option<FileView>,
 }
 
 /// Connection state of one server.
@@ -516,6 +520,8 @@ pub enum UiEvent {
     /// The room was left on another device: it goes here too.
     RoomLeft { server: String, room: String },
     Error { error: CommandError },
+    /// An upload's progress, from its first byte to done, failed or cancelled.
+    Upload { upload: UploadView },
     /// An invite link to fill the join form with (`links`); nothing is joined until the
     /// user confirms.
     Invite { link: InviteView },
@@ -617,6 +623,13 @@ pub fn typescript() -> String {
         MdNode::decl(&cfg),
         ReactionView::decl(&cfg),
         ReplyView::decl(&cfg),
+        FileView::decl(&cfg),
+        UploadState::decl(&cfg),
+        UploadView::decl(&cfg),
+        UploadLimit::decl(&cfg),
+        FileRequest::decl(&cfg),
+        CancelUploadRequest::decl(&cfg),
+        SavedFile::decl(&cfg),
         EditRequest::decl(&cfg),
         ReactRequest::decl(&cfg),
         DeleteRequest::decl(&cfg),

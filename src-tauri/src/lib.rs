@@ -12,6 +12,7 @@ pub mod events;
 pub mod format;
 pub mod instance;
 pub mod ipc;
+pub mod ipc_files;
 pub mod ipc_talk;
 pub mod links;
 pub mod local_server;
@@ -130,6 +131,8 @@ pub fn run() {
                     api.prevent_close();
                 }
             }
+            // files dropped on the window go to the room it shows (commands/files.rs)
+            tauri::WindowEvent::DragDrop(drop) => commands::files::on_drop(window, drop),
             _ => {}
         })
         .invoke_handler(tauri::generate_handler![
@@ -177,6 +180,11 @@ pub fn run() {
             commands::talk::delete_message,
             commands::talk::react,
             commands::talk::search,
+            commands::files::upload_file,
+            commands::files::cancel_upload,
+            commands::files::upload_limit,
+            commands::files::file_thumbnail,
+            commands::files::save_file,
         ])
         .build(tauri::generate_context!())
         .expect("error while building Banter")

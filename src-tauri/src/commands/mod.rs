@@ -6,6 +6,7 @@ pub mod blocks;
 pub mod connection;
 pub mod desktop;
 pub mod dms;
+pub mod files;
 pub mod membership;
 pub mod moderation;
 pub mod rooms;

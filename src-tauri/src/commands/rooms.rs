@@ -32,7 +32,12 @@ pub(crate) async fn join_inner(state: &AppState, server: &str, room: &str, resum
     if resuming {
         opts = opts.wait_if_in_use(RESUME_WAIT_IF_IN_USE).retry_unreachable(RESUME_RETRY_UNREACHABLE);
     }
-    if let Err(e) = state.client.join(opts).await {
+    let joined = state.client.join(opts).await;
+    if let Ok(info) = &joined {
+        // checked before a file is sent (commands/files.rs)
+        commands::files::remember_limit(&server, &room, info.max_upload_bytes);
+    }
+    if let Err(e) = joined {
         state.glue.forget(&server, &room);
         if let (ClientError::SessionInvalid { .. }, Some((account, _))) = (&e, &session.account) {
             // ended elsewhere (signed out, revoked, expired): drop it, sign in again

@@ -14,6 +14,11 @@ use crate::validate;
 pub struct View(Mutex<Option<(String, String)>>);
 
 impl View {
+    /// The (server, room) shown now (dropped files go there).
+    pub fn shown(&self) -> Option<(String, String)> {
+        self.0.lock().ok().and_then(|v| v.clone())
+    }
+
     pub fn shows(&self, server: &str, room: &str) -> bool {
         self.0.lock().ok().and_then(|v| v.clone()).is_some_and(|(s, r)| s == server && r == room)
     }

@@ -300,7 +300,11 @@ replyTo: ReplyView | null,
 /**
  * It pings you (`@you`, `@here` from a moderator, or one of your keywords).
  */
-mentionsMe: boolean, };
+mentionsMe: boolean, 
+/**
+ * The file it carries (a Banter server's upload): a file line instead of text.
+ */
+file: FileView | null, };
 
 export type MdNode = { "t": "paragraph", children: Array<MdNode>, } | { "t": "heading", children: Array<MdNode>, } | { "t": "quote", children: Array<MdNode>, } | { "t": "list", ordered: boolean, start: number, children: Array<MdNode>, } | { "t": "item", children: Array<MdNode>, } | { "t": "code_block", lang: string | null, text: string, } | { "t": "rule" } | { "t": "text", text: string, } | { "t": "strong", children: Array<MdNode>, } | { "t": "emphasis", children: Array<MdNode>, } | { "t": "strike", children: Array<MdNode>, } | { "t": "code", text: string, } | { "t": "link", href: string, children: Array<MdNode>, } | { "t": "break" };
 
@@ -323,6 +327,62 @@ excerpt: string,
  * It was deleted or removed since.
  */
 removed: boolean, };
+
+export type FileView = { 
+/**
+ * The upload's id (32 hex digits): `file_thumbnail` and `save_file` take it.
+ */
+id: string, name: string, 
+/**
+ * Bytes.
+ */
+size: number, 
+/**
+ * The size in words ("47.1 KB").
+ */
+sizeLabel: string, 
+/**
+ * What the server found; it only describes (nothing renders by its type).
+ */
+mime: string, width: number | null, height: number | null, 
+/**
+ * An inline image with a server-made thumbnail (PNG, JPEG, GIF or WebP only: SVG,
+ * HTML and everything else are attachments, never rendered).
+ */
+image: boolean, 
+/**
+ * The server's signed path (`/files/<id>/<name>?exp=&sig=`), kept so a guest can still
+ * fetch the file; the page never fetches anything itself.
+ */
+link: string, };
+
+export type UploadState = "sending" | "done" | "failed" | "cancelled";
+
+export type UploadView = { uploadId: string, server: string, room: string, name: string, sent: number, total: number, state: UploadState, 
+/**
+ * Why it failed, in words.
+ */
+error: string | null, };
+
+export type UploadLimit = { 
+/**
+ * `None`: no uploads here (`reason` says why).
+ */
+maxUploadBytes: number | null, 
+/**
+ * The limit in words ("25.0 MB").
+ */
+maxLabel: string | null, reason: string | null, };
+
+export type FileRequest = { server: string, room: string, 
+/**
+ * The file's id (`FileView.id`).
+ */
+id: string, };
+
+export type CancelUploadRequest = { uploadId: string, };
+
+export type SavedFile = { path: string, name: string, };
 
 export type EditRequest = { server: string, room: string, id: string, text: string, };
 
@@ -357,7 +417,7 @@ full: boolean, };
 
 export type ConnectionState = "connecting" | "connected" | "reconnecting" | "disconnected";
 
-export type UiEvent = { "type": "connection", server: string, state: ConnectionState, detail: string | null, } | { "type": "message", server: string, message: MessageView, } | { "type": "delivery", server: string, room: string, id: string, seq: number | null, delivery: Delivery, } | { "type": "presence", server: string, room: string, username: string, joined: boolean, users: Array<string>, signedIn: Array<string>, } | { "type": "typing", server: string, room: string, username: string, typing: boolean, } | { "type": "room", snapshot: RoomSnapshot, } | { "type": "roomInfo", server: string, room: string, info: RoomInfoView, } | { "type": "edited", server: string, room: string, id: string, text: string, body: Array<MdNode>, editedAt: number, } | { "type": "reactions", server: string, room: string, id: string, reactions: Array<ReactionView>, } | { "type": "removed", server: string, room: string, id: string, by: string, } | { "type": "kicked", server: string, room: string, by: string, banned: boolean, } | { "type": "readMarker", server: string, room: string, readSeq: number, unread: number, } | { "type": "roomLeft", server: string, room: string, } | { "type": "error", error: CommandError, } | { "type": "invite", link: InviteView, } | { "type": "inviteRefused", error: CommandError, } | { "type": "openRoom", server: string, room: string, } | { "type": "settingsChanged", settings: Settings, };
+export type UiEvent = { "type": "connection", server: string, state: ConnectionState, detail: string | null, } | { "type": "message", server: string, message: MessageView, } | { "type": "delivery", server: string, room: string, id: string, seq: number | null, delivery: Delivery, } | { "type": "presence", server: string, room: string, username: string, joined: boolean, users: Array<string>, signedIn: Array<string>, } | { "type": "typing", server: string, room: string, username: string, typing: boolean, } | { "type": "room", snapshot: RoomSnapshot, } | { "type": "roomInfo", server: string, room: string, info: RoomInfoView, } | { "type": "edited", server: string, room: string, id: string, text: string, body: Array<MdNode>, editedAt: number, } | { "type": "reactions", server: string, room: string, id: string, reactions: Array<ReactionView>, } | { "type": "removed", server: string, room: string, id: string, by: string, } | { "type": "kicked", server: string, room: string, by: string, banned: boolean, } | { "type": "readMarker", server: string, room: string, readSeq: number, unread: number, } | { "type": "roomLeft", server: string, room: string, } | { "type": "error", error: CommandError, } | { "type": "upload", upload: UploadView, } | { "type": "invite", link: InviteView, } | { "type": "inviteRefused", error: CommandError, } | { "type": "openRoom", server: string, room: string, } | { "type": "settingsChanged", settings: Settings, };
 
 export type InviteView = { server: string, 
 /**
