@@ -481,6 +481,7 @@ pub struct MessageView {
     pub mentions_me: bool,
     /// The file it carries (a Banter server's upload): a file line instead of text.
     #[serde(default)]
+    #[ts(optional = nullable)]
     pub file: Option<FileView>,
 }
 

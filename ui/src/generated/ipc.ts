@@ -304,7 +304,7 @@ mentionsMe: boolean,
 /**
  * The file it carries (a Banter server's upload): a file line instead of text.
  */
-file: FileView | null, };
+file?: FileView | null, };
 
 export type MdNode = { "t": "paragraph", children: Array<MdNode>, } | { "t": "heading", children: Array<MdNode>, } | { "t": "quote", children: Array<MdNode>, } | { "t": "list", ordered: boolean, start: number, children: Array<MdNode>, } | { "t": "item", children: Array<MdNode>, } | { "t": "code_block", lang: string | null, text: string, } | { "t": "rule" } | { "t": "text", text: string, } | { "t": "strong", children: Array<MdNode>, } | { "t": "emphasis", children: Array<MdNode>, } | { "t": "strike", children: Array<MdNode>, } | { "t": "code", text: string, } | { "t": "link", href: string, children: Array<MdNode>, } | { "t": "break" };
 
