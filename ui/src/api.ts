@@ -6,13 +6,19 @@ import type {
   CommandError,
   ConnectInfo,
   ConnectRequest,
+  EditRequest,
   HistoryPage,
   LocalServerInfo,
   MessageView,
   PasswordChanged,
+  ReactRequest,
+  SearchRequest,
+  SearchResults,
   RoomInfoView,
   RoomSettingsRequest,
   RoomSnapshot,
+  SavedFile,
+  UploadLimit,
   SessionView,
   SendLocationRequest,
   SharingInfo,
@@ -22,10 +28,20 @@ import type {
   UnreadRequest,
 } from './generated/ipc'
 
+/** Views that follow one kind of event themselves (uploads: views/files.ts) see every batch
+ * before the store does. */
+const batchWatchers: ((events: UiEvent[]) => void)[] = []
+export function watchEvents(fn: (events: UiEvent[]) => void): void {
+  batchWatchers.push(fn)
+}
+
 export const api = {
   subscribe(onBatch: (events: UiEvent[]) => void): Promise<void> {
     const channel = new Channel<UiEvent[]>()
-    channel.onmessage = onBatch
+    channel.onmessage = (batch) => {
+      for (const w of batchWatchers) w(batch)
+      onBatch(batch)
+    }
     return invoke('subscribe', { channel })
   },
   appInfo: () => invoke<AppInfo>('app_info'),
@@ -37,7 +53,11 @@ export const api = {
   signOut: (server: string) => invoke<void>('sign_out', { request: { server } }),
   join: (server: string, room: string) => invoke<RoomSnapshot>('join', { request: { server, room } }),
   leave: (server: string, room: string) => invoke<void>('leave', { request: { server, room } }),
-  send: (server: string, room: string, text: string) => invoke<MessageView>('send', { request: { server, room, text } }),
+  send: (server: string, room: string, text: string, replyTo: string | null = null) => invoke<MessageView>('send', { request: { server, room, text, replyTo } }),
+  editMessage: (request: EditRequest) => invoke<void>('edit_message', { request }),
+  deleteMessage: (server: string, room: string, id: string) => invoke<void>('delete_message', { request: { server, room, id } }),
+  react: (request: ReactRequest) => invoke<void>('react', { request }),
+  search: (request: SearchRequest) => invoke<SearchResults>('search', { request }),
   sendLocation: (request: SendLocationRequest) => invoke<MessageView>('send_location', { request }),
   retry: (server: string, room: string, id: string) => invoke<void>('retry', { request: { server, room, id } }),
   history: (server: string, room: string, beforeSeq: number, limit: number) =>
@@ -81,6 +101,24 @@ export const api = {
   sharing: () => invoke<SharingInfo>('sharing'),
   /** Shares the hosted server on the network (with an access token), or stops sharing. */
   setSharing: (on: boolean, room: string | null) => invoke<SharingInfo>('set_sharing', { request: { on, room } }),
+  /** Sends a file's bytes to a room (the raw body; where it goes in percent-encoded headers);
+   * its progress comes as `upload` events under `uploadId`. */
+  uploadFile: (server: string, room: string, name: string, uploadId: string, bytes: Uint8Array) =>
+    invoke<void>('upload_file', bytes, {
+      headers: {
+        'x-banter-server': encodeURIComponent(server),
+        'x-banter-room': encodeURIComponent(room),
+        'x-banter-name': encodeURIComponent(name),
+        'x-banter-upload-id': encodeURIComponent(uploadId),
+      },
+    }),
+  cancelUpload: (uploadId: string) => invoke<void>('cancel_upload', { request: { uploadId } }),
+  /** Whether the room takes files from you, and how large. */
+  uploadLimit: (server: string, room: string) => invoke<UploadLimit>('upload_limit', { request: { server, room } }),
+  /** An image's thumbnail bytes (PNG/JPEG/GIF/WebP), fetched by the Rust side. */
+  fileThumbnail: (server: string, room: string, id: string) => invoke<ArrayBuffer>('file_thumbnail', { request: { server, room, id } }),
+  /** Saves a message's file into Downloads (a new name there; not opened): where it went. */
+  saveFile: (server: string, room: string, id: string) => invoke<SavedFile>('save_file', { request: { server, room, id } }),
 }
 
 /** The text of a command's failure: `{code, message}` from Rust, or anything else. */

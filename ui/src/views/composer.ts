@@ -7,12 +7,15 @@ import { h, clear } from '../dom'
 import { charCount, canModerate, type RoomState } from '../store'
 import { parseComposer } from '../commands'
 import type { MessageView } from '../generated/ipc'
+import type { FileControls } from './files'
 
 export interface ComposerDeps {
   /** The room as it is now. */
   room(): RoomState
   /** One of your lines was queued: show it. */
   sent(m: MessageView): void
+  /** Attach, paste and the upload strip (views/files.ts). */
+  files?: FileControls
 }
 
 export interface Composer {
@@ -58,9 +61,10 @@ export function composer(r: RoomState, d: ComposerDeps): Composer {
   const form = h(
     'form',
     { class: 'composer', attrs: { 'aria-label': 'Write a message' } },
+    d.files?.strip,
     context,
     suggest,
-    h('div', { class: 'composer-row' }, input, h('div', { class: 'composer-side' }, counter, sendBtn)),
+    h('div', { class: 'composer-row' }, input, h('div', { class: 'composer-side' }, counter, d.files?.button, sendBtn)),
   )
   let replying: MessageView | null = null
   let editing: MessageView | null = null
@@ -69,6 +73,7 @@ export function composer(r: RoomState, d: ComposerDeps): Composer {
   let chosen = 0
 
   const refresh = () => {
+    d.files?.refresh()
     const max = d.room().maxChars
     const n = charCount(input.value)
     counter.textContent = `${n} / ${max}`
@@ -226,6 +231,7 @@ export function composer(r: RoomState, d: ComposerDeps): Composer {
       void send()
     }
   })
+  input.addEventListener('paste', (ev) => d.files?.paste(ev))
   input.addEventListener('input', () => {
     refresh()
     updateSuggest()

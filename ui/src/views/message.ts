@@ -4,7 +4,8 @@ import { linkify, isSafeUrl } from '../linkify'
 import { renderMarkdown } from '../markdown'
 import { deliveryText, type Row } from '../store'
 import { clockText } from '../clock'
-import type { MessageView } from '../generated/ipc'
+import type { FileView, MessageView } from '../generated/ipc'
+import { fileLine } from './files'
 
 export interface RowActions {
   openLink(url: string): void
@@ -25,6 +26,8 @@ export interface RowActions {
   pickReaction?(m: MessageView, anchor: HTMLElement): void
   /** Show the message a reply quotes (loading the history around it if need be). */
   jumpTo?(id: string, seq: number): void
+  /** A message's file line (views/files.ts), with the room's thumbnails and Save. */
+  fileLine?(f: FileView): HTMLElement
 }
 
 /** A tombstone's words. */
@@ -53,7 +56,7 @@ export function rowSig(r: Row): string {
 export function rowEstimate(r: Row): number {
   if (r.kind === 'day') return ESTIMATE.day
   if (r.kind === 'notice') return ESTIMATE.notice
-  const extra = (r.msg.replyTo ? 24 : 0) + (r.msg.reactions.length ? 30 : 0) + (r.msg.body.some((n) => n.t === 'code_block' || n.t === 'list' || n.t === 'quote') ? 60 : 0)
+  const extra = (r.msg.file ? (r.msg.file.image ? 250 : 44) : 0) + (r.msg.replyTo ? 24 : 0) + (r.msg.reactions.length ? 30 : 0) + (r.msg.body.some((n) => n.t === 'code_block' || n.t === 'list' || n.t === 'quote') ? 60 : 0)
   return (r.head ? ESTIMATE.head : ESTIMATE.cont) + extra
 }
 
@@ -120,8 +123,10 @@ export function mapCoordinates(url: string): string | undefined {
   return `${fmt(lat)}, ${fmt(lon)}`
 }
 
-function body(m: MessageView, actions: Pick<RowActions, 'openLink' | 'me'>): HTMLElement {
+function body(m: MessageView, actions: Pick<RowActions, 'openLink' | 'me' | 'fileLine'>): HTMLElement {
   if (m.kind === 'location') return locationText(m.text, actions)
+  // without the room's file actions (no server to ask): name and size, no thumbnail
+  if (m.file) return actions.fileLine ? actions.fileLine(m.file) : fileLine({ ...m.file, image: false }, { server: '', room: m.room })
   return m.body.length ? renderMarkdown(m.body, { openLink: actions.openLink, me: actions.me }) : messageText(m.text, actions)
 }
 

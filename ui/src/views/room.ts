@@ -8,6 +8,7 @@ import { roomKey, toRows, trimOld, typingText, roomLabel, identityOf, canManage,
 import { VirtualList, type Item } from '../vlist'
 import { renderRow, rowEstimate, rowSig, identityMark } from './message'
 import { composer, type Composer } from './composer'
+import { fileControls } from './files'
 import { openPicker } from './picker'
 import { hostOf, stateText } from './sidebar'
 import { isMarker, markerEstimate, markerSig, renderMarker, topOf, withMarkers, type TimelineRow } from '../timeline'
@@ -82,6 +83,7 @@ export function buildRoomView(r: RoomState, d: RoomDeps): RoomView {
   const log = h('div', { class: 'timeline', attrs: { role: 'log', 'aria-label': dm ? `Messages with ${label}` : `Messages in ${r.room}`, tabindex: 0, 'aria-live': 'polite' } })
   const fail = (e: unknown) => d.flash(errorMessage(e))
   const talk = () => cur().banter && !cur().ended
+  const files = fileControls({ room: () => ({ server: r.server, room: r.room, banter: talk() }) })
   const list = new VirtualList<RowItem>(log, (it) =>
     isMarker(it.row) ? renderMarker(it.row) : renderRow(it.row, {
       openLink: (url) => void api.openLink(url).catch(fail),
@@ -97,6 +99,7 @@ export function buildRoomView(r: RoomState, d: RoomDeps): RoomView {
         ? (m, anchor) => openPicker(anchor, (emoji) => void api.react({ server: r.server, room: r.room, id: m.id, emoji, on: !m.reactions.some((x) => x.emoji === emoji && x.mine) }).catch(fail))
         : undefined,
       jumpTo: (id, seq) => void jumpTo(id, seq),
+      fileLine: files.line,
     }),
   )
   /** Shows message `id` (seq `seq`), loading older pages until it is there (at most 20). */
@@ -158,6 +161,7 @@ export function buildRoomView(r: RoomState, d: RoomDeps): RoomView {
       store.addOwn(r.server, m)
       list.scrollToBottom()
     },
+    files,
   })
   const composerError = comp.error
   const form = comp.form
@@ -171,6 +175,7 @@ export function buildRoomView(r: RoomState, d: RoomDeps): RoomView {
     composerError,
     form,
   )
+  files.dropTarget(el)
   let first = true
   const update = () => {
     const room = store.rooms.get(key)
