@@ -109,8 +109,11 @@ async function launchOnce(env, args) {
   const port = await freePort()
   let nativePort = await freePort()
   while (nativePort === port) nativePort = await freePort()
+  // a mark in the environment of everything this launch starts, so close() ends only its
+  // own processes (not those of another e2e run on the same machine, started meanwhile)
+  const mark = `${process.pid}-${++launches}-${Date.now()}`
   const driver = spawn('tauri-driver', ['--port', String(port), '--native-port', String(nativePort), '--native-driver', '/usr/bin/WebKitWebDriver'], {
-    env: { ...process.env, ...env },
+    env: { ...process.env, ...env, BANTER_E2E_LAUNCH: mark },
     stdio: ['ignore', 'ignore', 'inherit'],
   })
   drivers.add(driver)
@@ -120,7 +123,7 @@ async function launchOnce(env, args) {
     // app keeps its connections (and its user names) on the server.
     const children = descendants(driver.pid)
     // and any app process this launch started that is no longer below the driver
-    const started = appProcesses().filter((p) => !appsBefore.has(p))
+    const started = appProcesses().filter((p) => !appsBefore.has(p) && launchOf(p) === mark)
     const apps = [...new Set([...children, ...started])].filter((p) => exeOf(p) === APP_BIN)
     try {
       await browser?.deleteSession()
@@ -130,7 +133,7 @@ async function launchOnce(env, args) {
     drivers.delete(driver)
     const pids = [...new Set([...children, ...started])]
     await endAll(pids)
-    const survivors = appProcesses().filter((p) => !appsBefore.has(p))
+    const survivors = appProcesses().filter((p) => !appsBefore.has(p) && launchOf(p) === mark)
     console.error(`# launch: closed app ${apps.join(',') || '(none found)'}${survivors.length ? `; STILL RUNNING: ${survivors.join(',')}` : ''}`)
   }
   let browser
@@ -154,6 +157,17 @@ async function launchOnce(env, args) {
   /** The app process this launch started (below the driver), or undefined. */
   const appPid = () => descendants(driver.pid).find((p) => exeOf(p) === APP_BIN)
   return { browser, close, appPid }
+}
+
+let launches = 0
+/** The launch mark in a process's environment (BANTER_E2E_LAUNCH), if any. */
+const launchOf = (pid) => {
+  try {
+    const env = readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0')
+    return env.find((e) => e.startsWith('BANTER_E2E_LAUNCH='))?.slice('BANTER_E2E_LAUNCH='.length)
+  } catch {
+    return undefined
+  }
 }
 
 const exeOf = (pid) => {
