@@ -200,6 +200,29 @@ async fn several_rooms_and_tokens() {
     }
 }
 
+/// A server stopped gracefully (SIGTERM: it closes its sockets, sending no DISCONNECT) is
+/// noticed at once, the room says it is reconnecting, and it is back when the server is.
+/// (rust_socketio ended its stream silently here: Banter's fork reports `Event::Close`.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_stopped_gracefully_is_noticed_and_the_room_comes_back() {
+    let db = tempfile::tempdir().unwrap();
+    let mut server = start_banter(db.path(), 0, None);
+    let (port, url) = (server.port, server.url());
+    let dir = tempfile::tempdir().unwrap();
+    let (client, mut ev) = Client::new(config(dir.path()));
+    client.join(JoinOptions::new(&url, "lobby", "ann")).await.unwrap();
+    let stopped = std::time::Instant::now();
+    server.terminate();
+    let (first, _) = wait_for(&mut ev, 10, |e| matches!(e, ClientEvent::Reconnecting { .. } | ClientEvent::Disconnected { .. })).await;
+    let noticed = stopped.elapsed();
+    println!("graceful stop noticed after {} ms: {first:?}", noticed.as_millis());
+    assert!(noticed < Duration::from_secs(5), "noticed only after {noticed:?}");
+    let _again = start_banter(db.path(), port, None);
+    wait_for(&mut ev, 30, |e| matches!(e, ClientEvent::Joined { rejoin: true, .. })).await;
+    client.send(&url, "lobby", "back again").await.unwrap();
+    wait_for(&mut ev, 10, |e| matches!(e, ClientEvent::Ack { status: AckStatus::Delivered, .. })).await;
+}
+
 /// The server is killed (SIGKILL) in the middle of a burst and restarted with the same
 /// database on the same port. Every message must end up exactly once in the room's history
 /// and on every screen.

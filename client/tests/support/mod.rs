@@ -425,3 +425,11 @@ pub fn start_https(db: &Path, certs: &Path, port: u16) -> Proc {
     let (cert, key) = (certs.join("cert.pem"), certs.join("key.pem"));
     start_banter_with(db, port, None, 0, &["--tls-cert", cert.to_str().unwrap(), "--tls-key", key.to_str().unwrap()])
 }
+
+impl Proc {
+    /// Stops the process as a service manager does (SIGTERM), and waits for it to exit.
+    pub fn terminate(&mut self) {
+        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        let _ = self.child.wait();
+    }
+}

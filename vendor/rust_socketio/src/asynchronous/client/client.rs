@@ -167,6 +167,15 @@ impl Client {
                 // Drop the stream so we can once again use `socket_clone` as mutable
                 drop(stream);
 
+                // Banter's fork: the transport ended without the server's DISCONNECT (a
+                // server shutting down closes its sockets): say so with `Event::Close`, as
+                // socket.io's own clients do ("transport close"). Upstream only reconnects
+                // here, so with `reconnect(false)` the application never heard of it and
+                // showed the connection as up for good.
+                if matches!(*client_clone.disconnect_reason.read().await, DisconnectReason::Unknown) {
+                    let _ = client_clone.callback(&Event::Close, "transport close").await;
+                }
+
                 let should_reconnect = match *(client_clone.disconnect_reason.read().await) {
                     DisconnectReason::Unknown => reconnect,
                     DisconnectReason::Manual => false,
