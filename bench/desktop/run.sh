@@ -27,4 +27,5 @@ Xvfb ":$d" -screen 0 1280x800x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
 xpid=$!
 export DISPLAY=":$d"
 for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X$d" ] && break; sleep 0.1; done
-timeout --kill-after=10 900 node bench/desktop/run.mjs "$@"
+# BENCH_SCRIPT: another scenario in the same setting (bench/desktop/frames.mjs: timeline frames)
+timeout --kill-after=10 900 node "${BENCH_SCRIPT:-bench/desktop/run.mjs}" "$@"
