@@ -118,6 +118,7 @@ describe('uploads', () => {
   it('refuses before sending: too large, empty, a classic server, no files there', () => {
     const mb = 1024 * 1024
     expect(refusal('big.bin', 2 * mb, limit(mb), true)).toBe('big.bin is too large to send (2.0 MB): this server takes files of at most 1.0 MB.')
+    expect(refusal('a.bin', mb + 1, limit(mb), true)).toBe('a.bin is too large to send (1048577 bytes): this server takes files of at most 1048576 bytes.')
     expect(refusal('a.png', 10, limit(mb), true)).toBeNull()
     expect(refusal('e.txt', 0, limit(mb), true)).toContain('empty')
     expect(refusal('a.png', 10, limit(mb), false)).toContain('classic server')

@@ -86,11 +86,12 @@ pub fn check_size(name: &str, size: u64, limit: Option<Option<u64>>) -> CmdResul
         return Err(CommandError::invalid(format!("{name} is empty: nothing to send.")));
     }
     if size > max {
-        return Err(CommandError::invalid(format!(
-            "{name} is too large to send ({}): this server takes files of at most {}.",
-            wire::human_size(size),
-            wire::human_size(max)
-        )));
+        let (mut have, mut most) = (wire::human_size(size), wire::human_size(max));
+        // just over: the words would say the same size twice
+        if have == most {
+            (have, most) = (format!("{size} bytes"), format!("{max} bytes"));
+        }
+        return Err(CommandError::invalid(format!("{name} is too large to send ({have}): this server takes files of at most {most}.")));
     }
     Ok(max)
 }
@@ -438,8 +439,10 @@ mod tests {
         assert!(file_name("..").is_err() && file_name("").is_err() && file_name("/").is_err());
         let mb = 1024 * 1024;
         assert_eq!(check_size("a.png", 10, Some(Some(mb))).unwrap(), mb);
-        let big = check_size("big.bin", mb + 1, Some(Some(mb))).unwrap_err();
-        assert_eq!(big.message, "big.bin is too large to send (1.0 MB): this server takes files of at most 1.0 MB.");
+        let big = check_size("big.bin", 2 * mb, Some(Some(mb))).unwrap_err();
+        assert_eq!(big.message, "big.bin is too large to send (2.0 MB): this server takes files of at most 1.0 MB.");
+        let just = check_size("big.bin", mb + 1, Some(Some(mb))).unwrap_err();
+        assert_eq!(just.message, "big.bin is too large to send (1048577 bytes): this server takes files of at most 1048576 bytes.");
         assert!(check_size("e.txt", 0, Some(Some(mb))).unwrap_err().message.contains("empty"));
         assert_eq!(check_size("a", 1, Some(None)).unwrap_err().message, "This server does not take files.");
         assert_eq!(check_size("a", 1, None).unwrap_err().code, ErrorCode::NotConnected);

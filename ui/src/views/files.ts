@@ -33,7 +33,10 @@ export function refusal(name: string, size: number, limit: UploadLimit | null, b
   if (limit.maxUploadBytes === null) return limit.reason ?? 'This server does not take files.'
   if (size === 0) return `${name} is empty: nothing to send.`
   if (size > limit.maxUploadBytes) {
-    return `${name} is too large to send (${sizeLabel(size)}): this server takes files of at most ${sizeLabel(limit.maxUploadBytes)}.`
+    let [have, max] = [sizeLabel(size), sizeLabel(limit.maxUploadBytes)]
+    // just over: the words would say the same size twice
+    if (have === max) [have, max] = [`${size} bytes`, `${limit.maxUploadBytes} bytes`]
+    return `${name} is too large to send (${have}): this server takes files of at most ${max}.`
   }
   return null
 }
@@ -337,8 +340,8 @@ export function fileLine(f: FileView, d: FileLineDeps): HTMLElement {
       h('span', { class: 'file-badge', text: fileBadge(f.name), attrs: { 'aria-hidden': 'true' } }),
       h('span', { class: 'file-meta' }, h('span', { class: 'file-name', text: f.name, attrs: { title: f.name } }), h('span', { class: 'file-size', text: what })),
       save,
-      saved,
     ),
+    saved,
   )
   return el
 }
