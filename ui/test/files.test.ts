@@ -105,6 +105,12 @@ describe('the file line', () => {
     const row = renderRow({ kind: 'msg', head: true, msg: m, key: m.id } as never, { openLink: vi.fn(), retry: vi.fn() })
     expect(row.querySelector('.file-line .file-name')?.textContent).toBe('shot.png')
     expect(row.textContent).not.toContain('http://s/files/x')
+    // your own file message: Delete, but no Edit (the server edits text messages only)
+    const own = msg({ own: true, text: 'a.png (1 KB) http://s/files/y', file: file({ image: false, name: 'a.png' }) })
+    const mine = renderRow({ kind: 'msg', head: true, msg: own, key: own.id } as never, { openLink: vi.fn(), retry: vi.fn(), edit: vi.fn(), deleteOwn: vi.fn() })
+    const tools = [...mine.querySelectorAll('.msg-tool')].map((b) => b.textContent)
+    expect(tools).toContain('Delete')
+    expect(tools).not.toContain('Edit')
   })
 
   it('keeps an image inside its box', () => {

@@ -38,7 +38,9 @@ pub const H_UPLOAD_ID: &str = "x-banter-upload-id";
 const PROGRESS_EVERY: Duration = Duration::from_millis(80);
 
 /// The upload limit of each joined room's server: `None` when it takes no files from here.
-static LIMITS: LazyLock<Mutex<HashMap<(String, String), Option<u64>>>> = LazyLock::new(Default::default);
+static LIMITS: LazyLock<Mutex<HashMap<RoomKey, Option<u64>>>> = LazyLock::new(Default::default);
+/// (server, room).
+type RoomKey = (String, String);
 /// Uploads under way, by id: their Cancel.
 static UPLOADS: LazyLock<Mutex<HashMap<String, CancelToken>>> = LazyLock::new(Default::default);
 
@@ -409,23 +411,30 @@ async fn upload_dropped(state: &AppState, server: &str, room: &str, path: PathBu
     let mut job = Job {
         server: server.to_owned(),
         room: room.to_owned(),
-        name: raw.clone(),
+        name: raw,
         upload_id: uuid::Uuid::new_v4().to_string(),
         total: 0,
     };
-    let checked = (|| {
-        job.name = file_name(&raw)?;
-        let meta = std::fs::metadata(&path).map_err(|e| CommandError::invalid(format!("Could not read {raw}: {e}.")))?;
-        if !meta.is_file() {
-            return Err(CommandError::invalid(format!("{raw} is a folder, not a file: drop files one by one.")));
+    match check_dropped(&path, limit_of(server, room)) {
+        Ok((name, total)) => {
+            (job.name, job.total) = (name, total);
+            run(state, job, Source::Path(path)).await
         }
-        job.total = meta.len();
-        check_size(&job.name, meta.len(), limit_of(server, room))
-    })();
-    match checked {
-        Ok(_) => run(state, job, Source::Path(path)).await,
         Err(e) => push(state, job.view(UploadState::Failed, 0, Some(e.message))),
     }
+}
+
+/// A dropped path, checked as an attached file is: a regular file (not a folder), a usable
+/// name, within the room's limit. Its name and size.
+pub fn check_dropped(path: &Path, limit: Option<Option<u64>>) -> CmdResult<(String, u64)> {
+    let raw = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = file_name(&raw)?;
+    let meta = std::fs::metadata(path).map_err(|e| CommandError::invalid(format!("Could not read {name}: {e}.")))?;
+    if !meta.is_file() {
+        return Err(CommandError::invalid(format!("{name} is a folder, not a file: drop the files in it.")));
+    }
+    check_size(&name, meta.len(), limit)?;
+    Ok((name, meta.len()))
 }
 
 #[cfg(test)]
@@ -492,6 +501,18 @@ mod tests {
         assert_eq!(reserve_in(d, "..").unwrap(), d.join("download (1)"), "the loop took \"download\"");
         assert_eq!(numbered("archive.tar.gz", 2), "archive.tar (2).gz");
         assert_eq!(numbered(".bashrc", 1), ".bashrc (1)");
+    }
+
+    #[test]
+    fn a_drop_is_checked_as_an_attached_file_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("shot.png");
+        std::fs::write(&f, b"12345").unwrap();
+        assert_eq!(check_dropped(&f, Some(Some(10))).unwrap(), ("shot.png".to_owned(), 5));
+        assert!(check_dropped(&f, Some(Some(4))).unwrap_err().message.contains("too large"));
+        assert!(check_dropped(dir.path(), Some(Some(10))).unwrap_err().message.contains("is a folder"));
+        assert!(check_dropped(&dir.path().join("gone.txt"), Some(Some(10))).unwrap_err().message.starts_with("Could not read gone.txt"));
+        assert_eq!(check_dropped(&f, Some(None)).unwrap_err().message, "This server does not take files.");
     }
 
     #[test]

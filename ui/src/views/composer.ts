@@ -219,7 +219,7 @@ export function composer(r: RoomState, d: ComposerDeps): Composer {
     }
     if (ev.key === 'ArrowUp' && !input.value && !editing && d.room().banter) {
       const room = d.room()
-      const last = [...room.messages].reverse().find((m) => m.own && m.kind === 'text' && !m.removed && m.seq !== null)
+      const last = [...room.messages].reverse().find((m) => m.own && m.kind === 'text' && !m.file && !m.removed && m.seq !== null)
       if (last) {
         ev.preventDefault()
         edit(last)

@@ -251,7 +251,7 @@ export function renderRow(r: Row, actions: RowActions): HTMLElement {
  * (moderators). None for a pending line, a tombstone or a line of a classic server. */
 function msgTools(m: MessageView, actions: RowActions): HTMLElement | null {
   if (m.removed || m.seq === null) return null
-  const text = m.kind === 'text'
+  const text = m.kind === 'text' && !m.file // a file's message cannot be edited
   const b = (label: string, aria: string, fn: (el: HTMLElement) => void, cls = '') => {
     const el = h('button', { class: `link-button msg-tool ${cls}`, text: label, attrs: { type: 'button', 'aria-label': aria, title: aria } })
     el.addEventListener('click', () => fn(el))
