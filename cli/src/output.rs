@@ -123,6 +123,7 @@ impl Printer {
                 let topic = if topic.is_empty() { "no topic".to_owned() } else { format!("topic: {topic}") };
                 format!("{}* {room}: {topic}{}", prefix(room), if *private { " (private)" } else { "" })
             }
+            ClientEvent::Removed { room, id, by, .. } if by.is_empty() => format!("{}* message {id} removed", prefix(room)),
             ClientEvent::Removed { room, id, by, .. } => format!("{}* message {id} removed by {by}", prefix(room)),
             ClientEvent::Kicked { room, by, banned, .. } => {
                 format!("{}* you were {} {room} by {by}", prefix(room), if *banned { "banned from" } else { "removed from" })

@@ -95,3 +95,56 @@ async fn on_a_classic_server_a_reply_is_text_and_edits_and_reactions_are_unsuppo
     assert_eq!(c.edit_message(&server.url(), "lobby", &id, "x").await.unwrap_err().code(), "unsupported");
     assert_eq!(c.react(&server.url(), "lobby", &id, "👍", true).await.unwrap_err().code(), "unsupported");
 }
+
+/// Changes to lines bob already had, made while he was away (an edit, a reaction, a
+/// deletion), reach him when he comes back: a catch-up join brings only newer lines, so
+/// the client refreshes the newest ones it had and reports what changed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_made_while_away_arrive_with_the_catch_up() {
+    let db = tempfile::tempdir().unwrap();
+    let server = start_banter(db.path(), 0, None);
+    let url = server.url();
+    let (ann, mut ann_ev, ann_s, _a) = account(&url, "ann").await;
+    ann.join(JoinOptions::new(&url, "lobby", "ann").session(Some(ann_s.clone()))).await.unwrap();
+    let q = ann.send(&url, "lobby", "teh plan").await.unwrap();
+    let gone = ann.send(&url, "lobby", "wrong room").await.unwrap();
+    let plain = ann.send(&url, "lobby", "nothing happens to this one").await.unwrap();
+    wait_for(&mut ann_ev, 10, |e| matches!(e, ClientEvent::Ack { id, .. } if *id == plain)).await;
+
+    // bob reads them, then goes away (his client closes; his data dir keeps where he was)
+    let bob_dir = tempfile::tempdir().unwrap();
+    let bob_session = {
+        let (c, _) = Client::new(config(bob_dir.path()));
+        c.register(&ServerAccess::new(&url), "bob", PW, None, Some("test")).await.unwrap().token
+    };
+    {
+        let (bob, mut bob_ev) = Client::new(config(bob_dir.path()));
+        bob.join(JoinOptions::new(&url, "lobby", "bob").session(Some(bob_session.clone()))).await.unwrap();
+        wait_for(&mut bob_ev, 10, |e| matches!(e, ClientEvent::Message { id: Some(i), .. } if *i == plain)).await;
+        bob.shutdown().await;
+    }
+    // meanwhile
+    ann.edit_message(&url, "lobby", &q, "the plan").await.unwrap();
+    ann.react(&url, "lobby", &q, "🎉", true).await.unwrap();
+    ann.remove_message(&url, "lobby", &gone).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    // bob is back: a catch-up join (nothing new was sent), then the refresh says what changed
+    let (bob, mut bob_ev) = Client::new(config(bob_dir.path()));
+    bob.join(JoinOptions::new(&url, "lobby", "bob").session(Some(bob_session))).await.unwrap();
+    let seen = drain(&mut bob_ev, 1500).await;
+    assert!(
+        seen.iter().any(|e| matches!(e, ClientEvent::Edited { id, text, .. } if *id == q && text == "the plan")),
+        "the edit: {seen:#?}"
+    );
+    assert!(
+        seen.iter().any(|e| matches!(e, ClientEvent::Reactions { id, reactions, .. } if *id == q && reactions.iter().any(|r| r.emoji == "🎉" && r.users == ["ann"]))),
+        "the reaction: {seen:#?}"
+    );
+    assert!(seen.iter().any(|e| matches!(e, ClientEvent::Removed { id, .. } if *id == gone)), "the deletion: {seen:#?}");
+    assert!(
+        !seen.iter().any(|e| matches!(e, ClientEvent::Edited { id, .. } | ClientEvent::Reactions { id, .. } | ClientEvent::Removed { id, .. } if *id == plain)),
+        "an unchanged line says nothing"
+    );
+    assert!(!seen.iter().any(|e| matches!(e, ClientEvent::Message { id: Some(i), .. } if *i == q)), "old lines are not sent again as messages");
+}

@@ -498,10 +498,13 @@ impl Glue {
             }
             ClientEvent::Removed { server, room, id, by, .. } => {
                 if let Some(m) = g.cache.get_mut(&(server.clone(), room.clone())).and_then(|q| q.iter_mut().find(|m| m.id == id)) {
+                    if m.removed {
+                        return Vec::new();
+                    }
                     m.text.clear();
                     m.file = None;
                     m.removed = true;
-                    m.removed_by = Some(by.clone());
+                    m.removed_by = (!by.is_empty()).then(|| by.clone());
                     g.dirty = true;
                 }
                 vec![ui(UiEvent::Removed { server, room, id, by })]
@@ -521,6 +524,10 @@ impl Glue {
                 let key = (server.clone(), room.clone());
                 let body = crate::talk::body_of(MessageKind::Text, &text);
                 if let Some(m) = g.cache.get_mut(&key).and_then(|q| q.iter_mut().find(|m| m.id == id)) {
+                    // a catch-up's refresh repeats what is known: nothing to show
+                    if m.edited_at == Some(edited_at) && m.text == text {
+                        return Vec::new();
+                    }
                     m.text = text.clone();
                     m.body = body.clone();
                     m.edited_at = Some(edited_at);
@@ -533,6 +540,9 @@ impl Glue {
                 let me = g.rooms.get(&key).map(|i| i.username.clone()).unwrap_or_default();
                 let view = crate::talk::reactions_view(&reactions, &me);
                 if let Some(m) = g.cache.get_mut(&key).and_then(|q| q.iter_mut().find(|m| m.id == id)) {
+                    if m.reactions == view {
+                        return Vec::new();
+                    }
                     m.reactions = view.clone();
                     g.dirty = true;
                 }

@@ -263,6 +263,10 @@ enum Req {
     Older { before: u64, limit: u32, ticket: u64 },
     /// A [`Command::Call`]; `ticket` finds its reply.
     Call { event: &'static str, payload: Value, ticket: u64 },
+    /// After a catch-up join: the newest lines before `before` as they are now, so edits,
+    /// reactions and removals made while we were away reach the screen (a `since` join
+    /// brings only newer lines).
+    Refresh { before: u64 },
 }
 
 /// The request on the wire, waiting for its ack.
@@ -482,7 +486,7 @@ impl Actor {
         // replay them after the reconnect.
         // So are moderation acts and the like: a person is waiting for their outcome, and
         // replaying them later unseen would surprise.
-        self.queue.retain(|r| !matches!(r, Req::Older { .. } | Req::Call { .. }));
+        self.queue.retain(|r| !matches!(r, Req::Older { .. } | Req::Call { .. } | Req::Refresh { .. }));
         for (_, reply) in self.older.drain() {
             let _ = reply.send(Err(ClientError::ConnectionLost(reason.to_owned())));
         }

@@ -22,6 +22,9 @@ use crate::outbox::EntryState;
 use crate::timeline::SeqTracker;
 use crate::JoinInfo;
 
+/// How many of the newest lines a catch-up join refreshes.
+const REFRESH_LINES: u32 = 100;
+
 /// Why a location is refused by a Banter server that does not list the `location` feature.
 const NO_LOCATIONS: &str = "this server does not accept shared locations";
 
@@ -80,6 +83,11 @@ impl Actor {
                     before: Some(*before),
                 })
                 .unwrap_or(Value::Null),
+            ),
+            Req::Refresh { before } => (
+                ext::HISTORY,
+                serde_json::to_value(HistoryRequest { room, since: 0, limit: Some(REFRESH_LINES), before: Some(*before) })
+                    .unwrap_or(Value::Null),
             ),
             Req::Call { event, payload, .. } => (*event, payload.clone()),
             Req::Send { id } => {
@@ -184,6 +192,7 @@ impl Actor {
                     Req::Send { id } => format!("message {id}"),
                     Req::History { .. } => "history".to_owned(),
                     Req::Older { .. } => "older history".to_owned(),
+                    Req::Refresh { .. } => "refresh of recent lines".to_owned(),
                     Req::Call { event, .. } => (*event).to_owned(),
                 };
                 let err = ClientError::Timeout {
@@ -232,6 +241,7 @@ impl Actor {
             (Req::Send { id }, Ok(args)) => self.send_reply(&id, &args),
             (Req::History { .. }, Ok(args)) => self.history_reply(args),
             (Req::Older { ticket, .. }, Ok(args)) => self.older_reply(ticket, args),
+            (Req::Refresh { .. }, Ok(args)) => self.refresh_reply(args),
             (Req::Call { ticket, .. }, Ok(args)) => {
                 if let Some(reply) = self.calls.remove(&ticket) {
                     let _ = reply.send(Ok(AckReply::from_args(&args)));
@@ -327,6 +337,9 @@ impl Actor {
                     self.queue.push_front(Req::History {
                         since: self.timeline.contiguous(),
                     });
+                }
+                if let Some(since) = since.filter(|s| *s > 0) {
+                    self.queue.push_back(Req::Refresh { before: since + 1 });
                 }
                 self.signed_in = a.signed_in.into_iter().collect();
                 self.set_users(a.users.into_iter().collect(), rejoin);
@@ -451,6 +464,31 @@ impl Actor {
             AckReply::Malformed(d) => Err(ClientError::Protocol(format!("history ack: {d}"))),
         };
         let _ = reply.send(result);
+    }
+
+    /// The answer to [`Req::Refresh`]: what changed on lines we already had — an edit, the
+    /// reactions, a removal — as the events that would have told us live (each idempotent
+    /// for its listener); lines without such changes say nothing.
+    pub(super) fn refresh_reply(&mut self, args: Vec<Value>) {
+        let AckReply::OkWith(v) = AckReply::from_args(&args) else {
+            return tracing::debug!("refresh of recent lines: no page");
+        };
+        let Ok(page) = serde_json::from_value::<HistoryPage>(v) else {
+            return self.protocol_error("refresh ack is not a HistoryPage".into());
+        };
+        let (server, room) = (self.spec.server.to_string(), self.spec.room.clone());
+        for m in page.messages {
+            if m.removed {
+                self.emit(ClientEvent::Removed { server: server.clone(), room: room.clone(), id: m.id, seq: m.seq, by: String::new() });
+                continue;
+            }
+            if let Some(edited_at) = m.edited_at {
+                self.emit(ClientEvent::Edited { server: server.clone(), room: room.clone(), id: m.id.clone(), seq: m.seq, text: m.text.clone(), edited_at });
+            }
+            if !m.reactions.is_empty() {
+                self.emit(ClientEvent::Reactions { server: server.clone(), room: room.clone(), id: m.id, seq: m.seq, reactions: m.reactions });
+            }
+        }
     }
 
     pub(super) fn history_reply(&mut self, args: Vec<Value>) {
