@@ -89,6 +89,8 @@ pub struct RoomState {
     /// True while `ids` holds every id of the room: an unknown id is then surely new.
     ids_cover_all: bool,
     receipts: VecDeque<ReceiptTrack>,
+    /// When its classic `roomData` went out, for coalescing during join storms (chat/room_data.rs).
+    pub room_data: crate::chat::room_data::Pacer,
 }
 
 impl RoomState {
@@ -105,6 +107,7 @@ impl RoomState {
             id_order: VecDeque::new(),
             ids_cover_all: recent.len() as u64 == latest_seq,
             receipts: VecDeque::new(),
+            room_data: Default::default(),
         };
         for m in recent {
             room.remember(m);

@@ -131,7 +131,6 @@ pub(super) fn join(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
                 let welcome = ChatMessage { username: classic::ADMIN.into(), text: classic::WELCOME.into(), created_at: now };
                 let _ = s.emit(classic::MESSAGE, &welcome);
             }
-            let room_data = RoomData { room: room_name.clone(), users: g.room_users() };
             // Presence per account: an account's second socket (another device) joins unseen.
             if g.holders_of(&username) == 1 {
                 let notice = ChatMessage { username: classic::ADMIN.into(), text: classic::joined_text(&username), created_at: now };
@@ -139,9 +138,10 @@ pub(super) fn join(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
                 let presence =
                     Presence { room: room_name.clone(), username: username.clone(), event: PresenceEvent::Joined, users: g.usernames(), at: now, signed_in: signed_in_members(st, g.members()) };
                 emit::now(&st.metrics, "presence", s.broadcast().to(broom).emit(ext::PRESENCE, &presence));
-                emit::now(&st.metrics, "roomData", s.within(croom).emit(classic::ROOM_DATA, &room_data));
+                // To every classic member, coalesced during join storms (room_data.rs).
+                super::room_data::joined(st, s, &room, &mut g, kind == SocketKind::Classic);
             } else if kind == SocketKind::Classic {
-                let _ = s.emit(classic::ROOM_DATA, &room_data);
+                let _ = s.emit(classic::ROOM_DATA, &RoomData { room: room_name.clone(), users: g.room_users() });
             }
             st.store.ensure_room(&room_name, now);
             tracing::info!(sid = %s.id, room = %room_name, user = %username, banter = extension.is_some(), transport = ?s.transport_type(), "joined");
@@ -211,9 +211,9 @@ pub(crate) fn leave_room(st: &AppState, s: &SocketRef, room_name: &str) {
             let notice = ChatMessage { username: classic::ADMIN.into(), text: classic::left_text(&member.username), created_at: now };
             // `broadcast()`: inside a disconnect handler the socket is still in its rooms.
             if !still_here {
-                emit::now(&st.metrics, "leave notice", s.broadcast().to(croom.clone()).emit(classic::MESSAGE, &notice));
-                let room_data = RoomData { room: room_name.to_owned(), users: g.room_users() };
-                emit::now(&st.metrics, "roomData", s.broadcast().to(croom).emit(classic::ROOM_DATA, &room_data));
+                emit::now(&st.metrics, "leave notice", s.broadcast().to(croom).emit(classic::MESSAGE, &notice));
+                // To the other classic members, coalesced during storms (room_data.rs).
+                super::room_data::left(st, s, &room, &mut g);
                 let presence = Presence {
                     room: room_name.to_owned(),
                     username: member.username.clone(),

@@ -7,13 +7,15 @@
 //! room's messages in sequence order.
 //!
 //! `membership.rs`: join, leave, disconnect; `messages.rs`: messages and locations;
-//! `history.rs`: history, typing, receipts. This file: registration, the flood limit, acks.
+//! `history.rs`: history, typing, receipts; `room_data.rs`: classic `roomData`, coalesced
+//! during join storms. This file: registration, the flood limit, acks.
 
 mod edits;
 mod history;
 mod membership;
 mod messages;
 mod reactions;
+pub mod room_data;
 
 use std::future::{ready, Ready};
 
