@@ -4,10 +4,11 @@
 // typo, react, share a code block and find a message again. Run through scripts/e2e.sh.
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
+import { createInterface } from 'node:readline'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
-import { tmp, startServer, launchApp, shot, waitFor, notifications, raiseWindowsOf } from './support/harness.mjs'
+import { tmp, startServer, launchApp, shot, waitFor, notifications, raiseWindowsOf, CLI_BIN } from './support/harness.mjs'
 import * as ui from './support/ui.mjs'
 
 const require = createRequire(import.meta.url)
@@ -78,7 +79,14 @@ const bobSends = async (id, text) => {
 
 describe('Conversations in the window: mentions, markdown, replies, edits, reactions, search', { concurrency: false }, () => {
   before(async () => {
-    server = await startServer({ db: join(tmp('conv-db'), 'conv.db') })
+    // last week's decision, in the room's history: the server keeps its schema in the file,
+    // numbers a room's lines from MAX(seq) and indexes them by trigger, so a row written
+    // while it is stopped is a line like any other (dated a week ago)
+    const db = join(tmp('conv-db'), 'conv.db')
+    await (await startServer({ db })).stop()
+    const weekAgo = Date.now() - 7 * 86400000
+    execFileSync('sqlite3', [db, `INSERT INTO rooms (name, created_at) VALUES ('${ROOM}', ${weekAgo}); INSERT INTO messages (room, seq, id, username, kind, text, created_at) VALUES ('${ROOM}', 1, 'decision-1', 'bob', 'text', 'the decision: we ship on fridays', ${weekAgo});`])
+    server = await startServer({ db })
     ;({ browser: b, close, appPid } = await launchApp({ BANTER_CONFIG_DIR: tmp('conv-config'), BANTER_DATA_DIR: tmp('conv-data'), BANTER_LOG: 'info,banter_desktop=debug' }))
     bob = await socket()
     const [err] = await bob.ask('banter:register', { name: 'bob', password: 'bob: a long password', device: 'e2e' })
@@ -282,5 +290,44 @@ describe('Conversations in the window: mentions, markdown, replies, edits, react
     await b.execute(() => (document.querySelector('[role="log"]').scrollTop = 0))
     await waitFor('the start of the room', async () => (await b.execute(() => document.querySelector('[role="log"] .room-top.start')?.textContent ?? '')).includes('This is the start of #team.'))
     await shot(b, 'conv-05-divider-start')
+  })
+
+  it('banter-cli pings ann, her reply reaches it; last week’s decision is found by search', async () => {
+    const dan = spawn(CLI_BIN, ['chat', '--server', server.url, '--name', 'dan', '--room', ROOM, '--json', '--data-dir', tmp('conv-cli')], {
+      env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: '', RUST_LOG: 'warn' },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    })
+    const lines = []
+    createInterface({ input: dan.stdout }).on('line', (l) => {
+      try {
+        lines.push(JSON.parse(l))
+      } catch {}
+    })
+    try {
+      await waitFor('dan joined', () => lines.some((l) => l.type === 'joined'), { timeout: 20000 })
+      dan.stdin.write('@ann the build is green\n')
+      const row = await rowOf('the build is green')
+      assert.ok((await row.getAttribute('class')).includes('mentions-me'), 'a mention from the CLI pings ann')
+      await tool('the build is green', 'Reply to dan')
+      await compose('great, thanks dan')
+      await waitFor('dan gets the reply', () => lines.find((l) => l.type === 'message' && l.text === 'great, thanks dan'))
+    } finally {
+      dan.stdin.end()
+      await new Promise((r) => (dan.exitCode !== null ? r() : dan.once('exit', r)))
+    }
+    assert.equal(dan.exitCode, 0)
+
+    await b.execute(() => document.querySelector('form.composer textarea').focus())
+    await b.keys(['Control', 'f'])
+    const field = await $('.search input[type="search"]')
+    await field.waitForDisplayed({ timeout: 5000 })
+    await field.setValue(`fridays before:${new Date(Date.now() - 86400000 * 3).toISOString().slice(0, 10)}`)
+    await b.keys('Enter')
+    const when = await waitFor('last week’s decision', () => b.execute(() => document.querySelector('.search-hit .search-when')?.textContent))
+    assert.doesNotMatch(when, /Today|Yesterday/, `dated a week ago: ${when}`)
+    await shot(b, 'conv-06-last-week')
+    await (await $('.search input[type="search"]')).click()
+    await b.keys('Enter')
+    await waitFor('the decision shown in #team', () => b.execute(() => !document.querySelector('.search') && !!document.querySelector('[role="log"] .msg.flash')?.textContent.includes('we ship on fridays')))
   })
 })
