@@ -5,14 +5,17 @@
 // the HTML and the SVG as attachments that are never rendered; Save writes into the app's
 // Downloads folder (XDG_DOWNLOAD_DIR) byte for byte, under a new name the second time; a
 // file over the limit is refused in words with nothing sent; Cancel during a 20 MB upload
-// leaves no message. Run through scripts/e2e.sh.
+// leaves no message; a file dragged onto the window from another (a real XDND drop, made by
+// tests/e2e/support/drag-file.py) goes to the room shown, a folder is refused in words. Run
+// through scripts/e2e.sh.
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
-import { readFileSync, readdirSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { deflateSync } from 'node:zlib'
-import { tmp, startServer, launchApp, shot, waitFor } from './support/harness.mjs'
+import { tmp, startServer, launchApp, shot, waitFor, ROOT } from './support/harness.mjs'
 import * as ui from './support/ui.mjs'
 
 const require = createRequire(import.meta.url)
@@ -272,5 +275,28 @@ describe('Files and images in the window: paste, attach, thumbnails, Save, limit
     assert.equal(bob.of('banter:message').length, before, 'bob heard no message')
     assert.equal(await lineOf('big.bin'), null, 'no line in the timeline')
     console.error(`# cancel pressed at ${at.at} of ${at.of} bytes`)
+  })
+
+  it('a file dragged onto the window goes to the room shown; a folder is refused in words', async () => {
+    const dir = tmp('files-drop')
+    const notes = join(dir, 'drop notes.txt')
+    writeFileSync(notes, 'dropped from the file manager\n')
+    await b.execute(() => {
+      window.__over = false
+      new MutationObserver(() => {
+        if (document.querySelector('.room-view.drop-over')) window.__over = true
+      }).observe(document.body, { subtree: true, attributes: true, attributeFilter: ['class'] })
+    })
+    const drag = (path) => execFileSync('/usr/bin/python3', [join(ROOT, 'tests/e2e/support/drag-file.py'), path, '560', '360'], { encoding: 'utf8' }).trim()
+    assert.equal(drag(notes), 'dropped')
+    const heard = await waitFor('bob hears the dropped file', () => bobFile('drop notes.txt'), { timeout: 20000 })
+    assert.equal(heard.file.size, 'dropped from the file manager\n'.length)
+    await waitFor('its line', () => lineOf('drop notes.txt'))
+    assert.equal(await b.execute(() => window.__over), true, 'the room was highlighted while the file was over it')
+    assert.equal(await b.execute(() => !!document.querySelector('.room-view.drop-over')), false, 'and not after the drop')
+    const folder = join(dir, 'album')
+    mkdirSync(folder)
+    assert.equal(drag(folder), 'dropped')
+    await waitFor('the folder refused', async () => (await stripText()).includes('album is a folder, not a file: drop the files in it.'))
   })
 })
