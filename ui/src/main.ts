@@ -10,6 +10,7 @@ import { certificateOf } from './views/certificate'
 import { sharingView } from './views/sharing'
 import { renderSidebar, hostOf, stateText } from './views/sidebar'
 import { buildRoomView, type RoomDeps, type RoomView } from './views/room'
+import { searchDialog } from './views/search'
 import { sameServer } from './accounts'
 import { accountMenu } from './views/account'
 import { ReadMarks, newestSeq } from './readmarks'
@@ -622,6 +623,43 @@ function applyPageSettings(): void {
 }
 document.documentElement.spellcheck = false // only the composer is checked
 
+// ---------- search (Ctrl+F; views/search.ts) -------------------------------------------------
+let searchEl: HTMLElement | null = null
+function closeSearch(): void {
+  searchEl?.remove()
+  searchEl = null
+  focusComposer()
+}
+function openSearch(): void {
+  closeSearch()
+  const current = store.active ? store.rooms.get(store.active)?.server : undefined
+  const urls = [...new Set([current, ...[...store.rooms.values()].map((r) => r.server)].filter((u): u is string => !!u))]
+  if (!urls.length) return flash('Join a room first: search looks through the rooms and direct messages you are in.')
+  searchEl = searchDialog({
+    servers: urls.map((u) => [u, hostOf(u)]),
+    search: (server, query) => api.search({ server, query, room: null }),
+    open: (hit) => {
+      const key = roomKey(hit.server, hit.room)
+      if (!store.rooms.has(key)) {
+        flash(hit.room.startsWith('dm:') ? `That direct message is not open here: open it with ${hit.label} first.` : `Join #${hit.room} to see that message.`)
+        return
+      }
+      closeSearch()
+      openRoom(key)
+      if (hit.seq !== null) void roomView?.jumpTo(hit.id, hit.seq)
+    },
+    close: closeSearch,
+    errorText: errorMessage,
+  })
+  document.body.append(searchEl)
+}
+document.addEventListener('keydown', (ev) => {
+  if ((ev.ctrlKey || ev.metaKey) && !ev.altKey && !ev.shiftKey && ev.key.toLowerCase() === 'f') {
+    ev.preventDefault()
+    openSearch()
+  }
+})
+
 // ---------- the tray, the launcher badge, notification clicks (src-tauri/src/tray.rs, notify.rs)
 function onDesktopEvent(ev: UiEvent): void {
   if (ev.type === 'openRoom') {
@@ -645,6 +683,7 @@ window.addEventListener('focus', () => {
   const r = store.active ? store.rooms.get(store.active) : undefined
   if (r && r.unread && !showConnect) {
     r.unread = 0
+    r.mentions = 0
     render()
   }
 })
