@@ -97,3 +97,23 @@ test('one join at a time in a quiet room: roomData to everyone at once, as the c
   assert.deepEqual(roomData(a).map((d) => d.users.length), [1, 2])
   assert.deepEqual(roomData(b).map((d) => d.users.length), [2])
 })
+
+test('a Banter-extension member of a storming room gets presence for every join, never roomData', async () => {
+  const M = 50
+  const watcher = await connect(srv.url)
+  clients.push(watcher)
+  const [err] = await watcher.ackArgs('join', { username: 'watcher', room: 'storm-b', banter: { v: 1 } })
+  assert.equal(err, null)
+  const classic = await Promise.all(Array.from({ length: M }, () => connect(srv.url)))
+  clients.push(...classic)
+  await Promise.all(classic.map((c, i) => new Promise((resolve) => c.socket.emit('join', { username: `c${i}`, room: 'storm-b' }, resolve))))
+  await until(() => classic.every((c) => lastList(c)?.users.length === M + 1), 10_000, `every classic client's last roomData listing ${M + 1}`)
+  await until(() => watcher.of('banter:presence').length === M, 10_000, `${M} presence events`)
+  await sleep(200)
+  assert.equal(watcher.of('roomData').length, 0, 'no roomData to a Banter socket')
+  const presence = watcher.of('banter:presence').map(([p]) => p)
+  assert.ok(presence.every((p) => p.event === 'joined' && p.room === 'storm-b'))
+  assert.deepEqual(presence.map((p) => p.users.length), Array.from({ length: M }, (_, i) => i + 2), 'one presence per join, each with the room as it was then')
+  // The classic members' list names the Banter member too, as before.
+  assert.ok(lastList(classic[0]).users.some((u) => u.username === 'watcher'))
+})
