@@ -4,6 +4,7 @@
 // Sign out. Passwords live in the form's fields only
 // for the one call; the session token never reaches the page.
 import { h, clear } from '../dom'
+import { overlayFor } from './overlay'
 import type { PasswordChanged, SessionView } from '../generated/ipc'
 
 export interface AccountMenuOptions {
@@ -183,13 +184,7 @@ export function accountMenu(o: AccountMenuOptions): HTMLElement {
       }),
     ),
   )
-  const overlay = h('div', { class: 'overlay' }, dialog)
-  overlay.addEventListener('click', (ev) => {
-    if (ev.target === overlay) o.close()
-  })
-  overlay.addEventListener('keydown', (ev) => {
-    if (ev.key === 'Escape') o.close()
-  })
+  const overlay = overlayFor(dialog, () => o.close())
   list.append(h('li', { class: 'session muted', text: 'Loading…' }))
   void refresh()
   blockList.append(h('li', { class: 'blocked-row muted', text: 'Loading…' }))

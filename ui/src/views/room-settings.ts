@@ -1,6 +1,7 @@
 // Room settings for its owner and server admins: topic, private (members only), moderators,
 // and a private room's members. The server checks who may; its refusal is shown in its words.
 import { h } from '../dom'
+import { overlayFor } from './overlay'
 import type { RoomInfoView, RoomSettingsRequest } from '../generated/ipc'
 
 export interface RoomSettingsOptions {
@@ -95,13 +96,7 @@ export function roomSettings(o: RoomSettingsOptions): HTMLElement {
     ),
     form,
   )
-  const overlay = h('div', { class: 'overlay' }, dialog)
-  overlay.addEventListener('click', (ev) => {
-    if (ev.target === overlay) o.close()
-  })
-  overlay.addEventListener('keydown', (ev) => {
-    if (ev.key === 'Escape') o.close()
-  })
+  const overlay = overlayFor(dialog, () => o.close())
   queueMicrotask(() => topic.focus())
   return overlay
 }

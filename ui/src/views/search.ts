@@ -4,6 +4,7 @@
 // match with the matched words marked (text nodes and <mark> only); choosing one opens the
 // message in its room.
 import { h, clear } from '../dom'
+import { overlayFor } from './overlay'
 import type { SearchHitView, SearchResults } from '../generated/ipc'
 
 export interface SearchOptions {
@@ -112,16 +113,7 @@ export function searchDialog(o: SearchOptions): HTMLElement {
     list,
     h('p', { class: 'switcher-foot', text: 'Enter to search, then ↑ ↓ and Enter to open · Esc to close' }),
   )
-  const overlay = h('div', { class: 'overlay switcher-overlay' }, dialog)
-  overlay.addEventListener('mousedown', (ev) => {
-    if (ev.target === overlay) o.close()
-  })
-  overlay.addEventListener('keydown', (ev) => {
-    if (ev.key === 'Escape') {
-      ev.preventDefault()
-      o.close()
-    }
-  })
+  const overlay = overlayFor(dialog, () => o.close(), 'switcher-overlay')
   queueMicrotask(() => input.focus())
   return overlay
 }

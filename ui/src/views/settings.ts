@@ -3,6 +3,7 @@
 // through `save_settings` (checked in Rust: Settings::validated); the view is built once and
 // `update()` brings its controls up to date, so focus stays where the user is.
 import { h, clear } from '../dom'
+import { overlayFor } from './overlay'
 import type { AppInfo, Clock, Settings } from '../generated/ipc'
 import { ZOOM_STEPS } from '../keys'
 
@@ -351,16 +352,7 @@ export function settingsView(d: SettingsDeps): SettingsView {
     h('div', { class: 'settings-main' }, nav, body),
     status,
   )
-  const overlay = h('div', { class: 'overlay settings-overlay' }, dialog)
-  overlay.addEventListener('mousedown', (ev) => {
-    if (ev.target === overlay) d.close()
-  })
-  overlay.addEventListener('keydown', (ev) => {
-    if (ev.key === 'Escape') {
-      ev.preventDefault()
-      d.close()
-    }
-  })
+  const overlay = overlayFor(dialog, () => d.close(), 'settings-overlay')
   const view: SettingsView = {
     el: overlay,
     update() {

@@ -4,6 +4,7 @@
 // shown here with the addresses and a banter:// invite link to copy; turned off, it is back on
 // this computer only. The page only asks: Rust restarts the server (commands/sharing.rs).
 import { h, clear } from '../dom'
+import { overlayFor } from './overlay'
 import type { SharingInfo } from '../generated/ipc'
 
 export interface SharingOptions {
@@ -109,13 +110,7 @@ export function sharingView(o: SharingOptions): HTMLElement {
     body,
     error,
   )
-  const overlay = h('div', { class: 'overlay' }, dialog)
-  overlay.addEventListener('click', (ev) => {
-    if (ev.target === overlay) o.close()
-  })
-  overlay.addEventListener('keydown', (ev) => {
-    if (ev.key === 'Escape') o.close()
-  })
+  const overlay = overlayFor(dialog, () => o.close())
   body.append(h('p', { class: 'muted', text: 'Loading…' }))
   void o.load().then(paint, (e) => (error.textContent = o.errorText(e)))
   queueMicrotask(() => closeBtn.focus())

@@ -1,5 +1,6 @@
 // The list of keyboard shortcuts (Ctrl+/), from keys.ts's SHORTCUTS.
 import { h } from '../dom'
+import { overlayFor } from './overlay'
 import { SHORTCUTS } from '../keys'
 
 export function shortcutList(o: { close(): void }): HTMLElement {
@@ -18,16 +19,7 @@ export function shortcutList(o: { close(): void }): HTMLElement {
     h('header', { class: 'menu-head' }, h('div', {}, h('h2', { text: 'Keyboard shortcuts', attrs: { id: 'sc-title' } }), h('p', { class: 'sub wrap', text: 'Esc, Ctrl+K and Ctrl+/ work while you type; the others leave text fields alone.' })), close),
     h('table', { class: 'shortcut-table' }, h('tbody', {}, ...rows)),
   )
-  const overlay = h('div', { class: 'overlay' }, dialog)
-  overlay.addEventListener('mousedown', (ev) => {
-    if (ev.target === overlay) o.close()
-  })
-  overlay.addEventListener('keydown', (ev) => {
-    if (ev.key === 'Escape') {
-      ev.preventDefault()
-      o.close()
-    }
-  })
+  const overlay = overlayFor(dialog, () => o.close())
   queueMicrotask(() => close.focus())
   return overlay
 }

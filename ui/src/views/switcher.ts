@@ -1,6 +1,7 @@
 // The room switcher (Ctrl+K): a small dialog listing the open rooms and direct messages;
 // typing filters them, ↑/↓ choose, Enter opens, Esc closes. The filtering is pure (tested).
 import { h, clear } from '../dom'
+import { overlayFor } from './overlay'
 import type { RoomKey } from '../store'
 
 export interface SwitchItem {
@@ -111,16 +112,7 @@ export function switcher(o: SwitcherOptions): HTMLElement {
     list,
     h('p', { class: 'switcher-foot', text: '↑ ↓ to choose · Enter to open · Esc to close' }),
   )
-  const overlay = h('div', { class: 'overlay switcher-overlay' }, dialog)
-  overlay.addEventListener('mousedown', (ev) => {
-    if (ev.target === overlay) o.close()
-  })
-  overlay.addEventListener('keydown', (ev) => {
-    if (ev.key === 'Escape') {
-      ev.preventDefault()
-      o.close()
-    }
-  })
+  const overlay = overlayFor(dialog, () => o.close(), 'switcher-overlay')
   // the current room is where you are: start on the first other one
   sel = Math.max(0, o.items.findIndex((it) => !it.active))
   paint()
