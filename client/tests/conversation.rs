@@ -6,17 +6,8 @@ mod support;
 
 use std::time::Duration;
 
-use banter_client::{Client, ClientEvent, JoinOptions, ServerAccess, SessionToken};
+use banter_client::{Client, ClientEvent, JoinOptions, ServerAccess};
 use support::*;
-
-const PW: &str = "correct horse battery";
-
-async fn account(url: &str, name: &str) -> (Client, banter_client::EventStream, SessionToken, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let (client, events) = Client::new(config(dir.path()));
-    let session = client.register(&ServerAccess::new(url), name, PW, None, Some("test")).await.unwrap();
-    (client, events, session.token, dir)
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn edits_reactions_and_replies_live_in_history_and_through_the_outbox() {

@@ -5,17 +5,8 @@ mod support;
 
 use std::time::Duration;
 
-use banter_client::{Client, ClientError, ClientEvent, DmOptions, ServerAccess, SessionToken};
+use banter_client::{Client, ClientError, ClientEvent, DmOptions, SessionToken};
 use support::*;
-
-const PW: &str = "correct horse battery";
-
-async fn account(url: &str, name: &str) -> (Client, banter_client::EventStream, SessionToken, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let (client, events) = Client::new(config(dir.path()));
-    let session = client.register(&ServerAccess::new(url), name, PW, None, Some("test")).await.unwrap();
-    (client, events, session.token, dir)
-}
 
 /// Messages of the DM `dm` with this id among `events`.
 fn with_id(events: &[ClientEvent], dm: &str, id: &str) -> usize {

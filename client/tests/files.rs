@@ -8,17 +8,8 @@ mod support;
 use std::sync::{Arc, Mutex};
 
 use banter_client::files::{CancelToken, Progress, Upload};
-use banter_client::{Client, ClientError, ClientEvent, JoinOptions, ServerAccess, SessionToken};
+use banter_client::{ClientError, ClientEvent, JoinOptions, ServerAccess, SessionToken};
 use support::*;
-
-const PW: &str = "correct horse battery";
-
-async fn account(url: &str, name: &str) -> (Client, banter_client::EventStream, SessionToken, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let (client, events) = Client::new(config(dir.path()));
-    let session = client.register(&ServerAccess::new(url), name, PW, None, Some("test")).await.unwrap();
-    (client, events, session.token, dir)
-}
 
 fn crc32(bytes: &[u8]) -> u32 {
     let mut crc = 0xFFFF_FFFFu32;

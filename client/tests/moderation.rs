@@ -9,15 +9,6 @@ use std::time::Duration;
 use banter_client::{Client, ClientError, ClientEvent, JoinOptions, RoomChange, ServerAccess, SessionToken};
 use support::*;
 
-const PW: &str = "correct horse battery";
-
-async fn account(url: &str, name: &str) -> (Client, banter_client::EventStream, SessionToken, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let (client, events) = Client::new(config(dir.path()));
-    let session = client.register(&ServerAccess::new(url), name, PW, None, Some("test")).await.unwrap();
-    (client, events, session.token, dir)
-}
-
 fn join(url: &str, room: &str, name: &str, session: &SessionToken) -> JoinOptions {
     JoinOptions::new(url, room, name).session(Some(session.clone()))
 }

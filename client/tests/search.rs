@@ -7,15 +7,6 @@ mod support;
 use banter_client::{Client, ClientEvent, DmOptions, JoinOptions, ServerAccess, SessionToken};
 use support::*;
 
-const PW: &str = "correct horse battery";
-
-async fn account(url: &str, name: &str) -> (Client, banter_client::EventStream, SessionToken, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let (client, events) = Client::new(config(dir.path()));
-    let session = client.register(&ServerAccess::new(url), name, PW, None, Some("test")).await.unwrap();
-    (client, events, session.token, dir)
-}
-
 fn rooms_of(hits: &[banter_client::SearchHit]) -> Vec<String> {
     hits.iter().map(|h| h.room.clone()).collect()
 }

@@ -433,3 +433,21 @@ impl Proc {
         let _ = self.child.wait();
     }
 }
+
+/// The password the tests' accounts are made with.
+pub const PW: &str = "correct horse battery";
+
+/// A new account `name` on `url` in a client of its own: the client, its events, the
+/// session and the client's data dir (kept alive by the caller).
+pub async fn account(
+    url: &str,
+    name: &str,
+) -> (banter_client::Client, EventStream, banter_client::SessionToken, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let (client, events) = banter_client::Client::new(config(dir.path()));
+    let session = client
+        .register(&banter_client::ServerAccess::new(url), name, PW, None, Some("test"))
+        .await
+        .unwrap();
+    (client, events, session.token, dir)
+}
