@@ -480,7 +480,18 @@ function flash(text: string): void {
 
 // ---------- keyboard (keys.ts), Settings, the room switcher and the shortcut list ---------
 let settingsOpen: SettingsView | null = null
+/** Settings, with whether a tray exists read again (a panel may have come since the start). */
 function openSettings(): void {
+  if (settingsOpen) return
+  void api
+    .appInfo()
+    .then((fresh) => {
+      if (info) info.tray = fresh.tray
+    })
+    .catch(() => {})
+    .finally(showSettings)
+}
+function showSettings(): void {
   if (settingsOpen) return
   closeOverlays()
   settingsOpen = settingsView({
