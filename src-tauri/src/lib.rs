@@ -12,6 +12,7 @@ pub mod events;
 pub mod format;
 pub mod instance;
 pub mod ipc;
+pub mod ipc_accounts;
 pub mod ipc_files;
 pub mod ipc_talk;
 pub mod links;
