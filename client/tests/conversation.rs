@@ -106,7 +106,7 @@ async fn changes_made_while_away_arrive_with_the_catch_up() {
     let bob_dir = tempfile::tempdir().unwrap();
     let bob_session = {
         let (c, _) = Client::new(config(bob_dir.path()));
-        c.register(&ServerAccess::new(&url), "bob", PW, None, Some("test")).await.unwrap().token
+        c.register(&ServerAccess::new(&url), "bob", ACCOUNT_PW, None, Some("test")).await.unwrap().token
     };
     {
         let (bob, mut bob_ev) = Client::new(config(bob_dir.path()));

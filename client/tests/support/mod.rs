@@ -435,7 +435,7 @@ impl Proc {
 }
 
 /// The password the tests' accounts are made with.
-pub const PW: &str = "correct horse battery";
+pub const ACCOUNT_PW: &str = "correct horse battery";
 
 /// A new account `name` on `url` in a client of its own: the client, its events, the
 /// session and the client's data dir (kept alive by the caller).
@@ -446,7 +446,7 @@ pub async fn account(
     let dir = tempfile::tempdir().unwrap();
     let (client, events) = banter_client::Client::new(config(dir.path()));
     let session = client
-        .register(&banter_client::ServerAccess::new(url), name, PW, None, Some("test"))
+        .register(&banter_client::ServerAccess::new(url), name, ACCOUNT_PW, None, Some("test"))
         .await
         .unwrap();
     (client, events, session.token, dir)
