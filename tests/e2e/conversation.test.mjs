@@ -6,13 +6,11 @@ import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFileSync, spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
-import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { tmp, startServer, launchApp, shot, waitFor, notifications, raiseWindowsOf, CLI_BIN } from './support/harness.mjs'
 import * as ui from './support/ui.mjs'
+import { socket } from './support/peers.mjs'
 
-const require = createRequire(import.meta.url)
-const { io } = require('socket.io-client')
 const NOTIFY_LOG = process.env.BANTER_NOTIFY_LOG
 assert.ok(NOTIFY_LOG, 'run through scripts/e2e.sh (BANTER_NOTIFY_LOG is not set)')
 const V = { v: 1 }
@@ -25,19 +23,6 @@ let appPid
 /** bob: an account on a Banter socket; cy: a classic socket. Each keeps what it heard. */
 let bob
 let cy
-
-async function socket() {
-  const s = io(server.url, { transports: ['websocket'], reconnection: false, forceNew: true })
-  const heard = []
-  s.onAny((event, ...args) => heard.push({ event, args }))
-  await new Promise((res, rej) => {
-    s.once('connect', res)
-    s.once('connect_error', rej)
-  })
-  /** Emits `event` and resolves with the ack's arguments (['timeout'] when none came). */
-  const ask = (event, payload) => new Promise((res) => s.timeout(10000).emit(event, payload, (timeout, ...args) => res(timeout ? ['timeout'] : args)))
-  return { s, heard, ask, of: (event) => heard.filter((h) => h.event === event).map((h) => h.args[0]) }
-}
 
 /** Takes the X input focus away from every window (no window manager under Xvfb). */
 function unfocusAll() {
@@ -88,11 +73,11 @@ describe('Conversations in the window: mentions, markdown, replies, edits, react
     execFileSync('sqlite3', [db, `INSERT INTO rooms (name, created_at) VALUES ('${ROOM}', ${weekAgo}); INSERT INTO messages (room, seq, id, username, kind, text, created_at) VALUES ('${ROOM}', 1, 'decision-1', 'bob', 'text', 'the decision: we ship on fridays', ${weekAgo});`])
     server = await startServer({ db })
     ;({ browser: b, close, appPid } = await launchApp({ BANTER_CONFIG_DIR: tmp('conv-config'), BANTER_DATA_DIR: tmp('conv-data'), BANTER_LOG: 'info,banter_desktop=debug' }))
-    bob = await socket()
+    bob = await socket(server.url)
     const [err] = await bob.ask('banter:register', { name: 'bob', password: 'bob: a long password', device: 'e2e' })
     assert.equal(err, null, `bob registers: ${err}`)
     assert.equal((await bob.ask('join', { username: 'bob', room: ROOM, banter: V }))[0], null)
-    cy = await socket()
+    cy = await socket(server.url)
     assert.deepEqual(await cy.ask('join', { username: 'cy', room: ROOM }), [])
   })
   after(async () => {
@@ -103,21 +88,7 @@ describe('Conversations in the window: mentions, markdown, replies, edits, react
   })
 
   it('ann signs up and joins; a mention of her notifies even in the muted room, do-not-disturb silences it', async () => {
-    await (await $('aria/Server URL')).waitForDisplayed({ timeout: 15000 })
-    await ui.fill(b, 'Server URL', server.url)
-    await waitFor('the Create account choice', async () => {
-      const bar = await $('.auth-modes')
-      if (!(await bar.isDisplayed())) return false
-      const btn = await bar.$('button=Create account')
-      if (!(await btn.isExisting())) return false
-      await btn.click()
-      return (await b.execute(() => document.querySelector('.auth-modes button[aria-pressed="true"]')?.textContent)) === 'Create account'
-    })
-    await ui.fill(b, 'Account name', 'ann')
-    await ui.fill(b, 'Room', ROOM)
-    await ui.fill(b, 'Password', 'ann: correct horse battery')
-    await (await $('button=Create account and join')).click()
-    await waitFor('#team open', async () => (await (await $('h1')).getText()).includes(ROOM), { timeout: 30000 })
+    await ui.signUpAndJoin(b, { server: server.url, name: 'ann', password: 'ann: correct horse battery', room: ROOM })
     await waitFor('bob and cy in the members', async () => /bob[\s\S]*cy/.test(await (await $('aria/Members')).getText()))
 
     await waitFor('muted', async () => {

@@ -10,16 +10,14 @@
 // through scripts/e2e.sh.
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { createRequire } from 'node:module'
 import { execFileSync } from 'node:child_process'
 import { readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { deflateSync } from 'node:zlib'
 import { tmp, startServer, launchApp, shot, waitFor, ROOT } from './support/harness.mjs'
 import * as ui from './support/ui.mjs'
+import { socket } from './support/peers.mjs'
 
-const require = createRequire(import.meta.url)
-const { io } = require('socket.io-client')
 const V = { v: 1 }
 const ROOM = 'pics'
 const LIMIT_MB = 24
@@ -67,18 +65,6 @@ function png(w, h) {
     }
   }
   return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))])
-}
-
-async function socket() {
-  const s = io(server.url, { transports: ['websocket'], reconnection: false, forceNew: true })
-  const heard = []
-  s.onAny((event, ...args) => heard.push({ event, args }))
-  await new Promise((res, rej) => {
-    s.once('connect', res)
-    s.once('connect_error', rej)
-  })
-  const ask = (event, payload) => new Promise((res) => s.timeout(10000).emit(event, payload, (timeout, ...args) => res(timeout ? ['timeout'] : args)))
-  return { s, heard, ask, of: (event) => heard.filter((h) => h.event === event).map((h) => h.args[0]) }
 }
 
 const $ = (sel) => b.$(sel)
@@ -138,11 +124,11 @@ describe('Files and images in the window: paste, attach, thumbnails, Save, limit
       XDG_DOWNLOAD_DIR: downloads,
       BANTER_LOG: 'info,banter_desktop=debug',
     }))
-    bob = await socket()
+    bob = await socket(server.url)
     const [err] = await bob.ask('banter:register', { name: 'bob', password: 'bob: a long password', device: 'e2e' })
     assert.equal(err, null, `bob registers: ${err}`)
     assert.equal((await bob.ask('join', { username: 'bob', room: ROOM, banter: V }))[0], null)
-    cy = await socket()
+    cy = await socket(server.url)
     assert.deepEqual(await cy.ask('join', { username: 'cy', room: ROOM }), [])
   })
   after(async () => {
@@ -153,21 +139,7 @@ describe('Files and images in the window: paste, attach, thumbnails, Save, limit
   })
 
   it('ann signs up; a pasted PNG goes up with progress and shows as a thumbnail; bob hears the part, cy the link', async () => {
-    await (await $('aria/Server URL')).waitForDisplayed({ timeout: 15000 })
-    await ui.fill(b, 'Server URL', server.url)
-    await waitFor('the Create account choice', async () => {
-      const bar = await $('.auth-modes')
-      if (!(await bar.isDisplayed())) return false
-      const btn = await bar.$('button=Create account')
-      if (!(await btn.isExisting())) return false
-      await btn.click()
-      return (await b.execute(() => document.querySelector('.auth-modes button[aria-pressed="true"]')?.textContent)) === 'Create account'
-    })
-    await ui.fill(b, 'Account name', 'ann')
-    await ui.fill(b, 'Room', ROOM)
-    await ui.fill(b, 'Password', 'ann: correct horse battery')
-    await (await $('button=Create account and join')).click()
-    await waitFor('#pics open', async () => (await (await $('h1')).getText()).includes(ROOM), { timeout: 30000 })
+    await ui.signUpAndJoin(b, { server: server.url, name: 'ann', password: 'ann: correct horse battery', room: ROOM })
     await waitFor('the Attach button', async () => (await b.execute(() => { const a = document.querySelector('form.composer button.attach'); return a && !a.hidden ? a.title : null })) === `Attach a file (at most ${LIMIT_MB}.0 MB)`)
 
     const shotPng = png(640, 360)

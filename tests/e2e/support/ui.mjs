@@ -43,3 +43,23 @@ export async function sendFromComposer(b, text) {
   await box.setValue(text)
   await b.keys('Enter')
 }
+
+/** Creates the account `name` (password `password`) in the join form and joins `room` on
+ * `server`; resolves once the room is open. */
+export async function signUpAndJoin(b, { server, name, password, room }) {
+  await (await b.$('aria/Server URL')).waitForDisplayed({ timeout: 15000 })
+  await fill(b, 'Server URL', server)
+  await waitFor('the Create account choice', async () => {
+    const bar = await b.$('.auth-modes')
+    if (!(await bar.isDisplayed())) return false
+    const btn = await bar.$('button=Create account')
+    if (!(await btn.isExisting())) return false
+    await btn.click()
+    return (await b.execute(() => document.querySelector('.auth-modes button[aria-pressed="true"]')?.textContent)) === 'Create account'
+  })
+  await fill(b, 'Account name', name)
+  await fill(b, 'Room', room)
+  await fill(b, 'Password', password)
+  await (await b.$('button=Create account and join')).click()
+  await waitFor(`#${room} open`, async () => (await (await b.$('h1')).getText()).includes(room), { timeout: 30000 })
+}
