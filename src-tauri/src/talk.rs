@@ -51,8 +51,8 @@ pub fn plain_line(text: &str) -> String {
 
 /// Whether a message from `sender` pings `me` in a room with these settings.
 pub fn pings_me(text: &str, sender: &str, me: &str, keywords: &[String], info: Option<&RoomInfoView>) -> bool {
-    let moderators = info.map(|i| i.moderators.clone()).unwrap_or_default();
-    let cx = mentions::Context { me, keywords, owner: info.and_then(|i| i.owner.as_deref()), moderators: &moderators };
+    let moderators = info.map_or(&[][..], |i| i.moderators.as_slice());
+    let cx = mentions::Context { me, keywords, owner: info.and_then(|i| i.owner.as_deref()), moderators };
     mentions::ping(text, sender, &cx).is_some()
 }
 
@@ -112,7 +112,7 @@ pub fn search_lines<'a>(
             })
         })
         .collect();
-    hits.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+    hits.sort_by_key(|h| std::cmp::Reverse(h.created_at));
     hits.truncate(LOCAL_RESULTS);
     Ok(hits)
 }

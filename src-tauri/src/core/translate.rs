@@ -125,12 +125,12 @@ impl Glue {
                 // a notification says what a location is, not its URL
                 let notice_text = if mkind == MessageKind::Location { "shared a location".to_owned() } else { text.clone() };
                 let key = (server.clone(), room.clone());
-                let mentions_me = {
-                    let info = g.rooms.get(&key);
-                    let me = info.map(|i| i.username.as_str()).unwrap_or_default();
-                    mkind == MessageKind::Text && !mine && !removed && crate::talk::pings_me(&text, &username, me, &g.keywords, info.and_then(|i| i.info.as_ref()))
-                };
-                let me = g.rooms.get(&key).map(|i| i.username.clone()).unwrap_or_default();
+                let info = g.rooms.get(&key);
+                let me = info.map(|i| i.username.clone()).unwrap_or_default();
+                let mentions_me = mkind == MessageKind::Text
+                    && !mine
+                    && !removed
+                    && crate::talk::pings_me(&text, &username, &me, &g.keywords, info.and_then(|i| i.info.as_ref()));
                 let mut m = view(id, &room, seq, username.clone(), mkind, text, created_at, mine);
                 m.removed = removed;
                 m.edited_at = edited_at;
