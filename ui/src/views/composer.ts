@@ -4,7 +4,7 @@
 // edits your last message; Esc cancels), and @-completion of the room's members.
 import { api, errorMessage } from '../api'
 import { h, clear } from '../dom'
-import { charCount, canModerate, type RoomState } from '../store'
+import { charCount, canModerate, roomLabel, type RoomState } from '../store'
 import { parseComposer } from '../commands'
 import type { MessageView } from '../generated/ipc'
 import type { FileControls } from './files'
@@ -49,7 +49,7 @@ export function completions(users: string[], me: string, prefix: string, here: b
 
 export function composer(r: RoomState, d: ComposerDeps): Composer {
   const dm = !!r.dmMembers
-  const label = dm ? (r.dmMembers ?? []).filter((m) => m !== r.username).join(', ') || 'Direct message' : `#${r.room}`
+  const label = dm ? roomLabel(r) : `#${r.room}`
   const input = h('textarea', { attrs: { 'aria-label': 'Message', rows: 1, placeholder: `Message ${label}`, spellcheck: 'true' } })
   const counter = h('span', { class: 'counter', attrs: { 'aria-live': 'off' } })
   const sendBtn = h('button', { class: 'primary', text: 'Send', attrs: { type: 'submit' } })
