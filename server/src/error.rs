@@ -11,6 +11,8 @@ pub enum ServerError {
     Store(#[from] rusqlite::Error),
     #[error("store: {0}")]
     StoreIo(String),
+    #[error("store (PostgreSQL): {0}")]
+    Postgres(#[from] sqlx::Error),
     #[error("cannot listen on {addr}: {source}")]
     Listen { addr: std::net::SocketAddr, source: std::io::Error },
     #[error("password hashing: {0}")]

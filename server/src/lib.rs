@@ -14,6 +14,7 @@ pub mod membership;
 pub mod metrics;
 pub mod moderation;
 pub mod profanity;
+pub mod pg;
 pub mod public;
 pub mod rate_limit;
 pub mod room;

@@ -12,6 +12,8 @@ use tokio::sync::oneshot;
 
 use crate::error::ServerError;
 
+pub mod pg_schema;
+
 /// The most messages one read returns.
 pub const MAX_PAGE: u32 = 500;
 /// Messages written in one transaction at most.
