@@ -60,6 +60,8 @@ _bsvc_pg_init() {
     id postgres >/dev/null 2>&1 || { _bsvc_err "no postgres user (is the postgresql package installed?)"; return 1; }
     # The postgres user must reach DIR (mktemp -d makes it 0700) and own DIR/pg.
     chmod 0755 "$dir" && chown postgres: "$dir/pg" || return 1
+    runuser -u postgres -- test -w "$dir/pg" ||
+      { _bsvc_err "the postgres user cannot write $dir/pg (a parent dir closed to it? use a dir under /tmp)"; return 1; }
   fi
   rm -rf "$dir/pg/data"
   if ! _bsvc_as_pg "$BANTER_PG_BIN/initdb" -D "$dir/pg/data" -A trust -U banter --no-sync -E UTF8 --locale=C.UTF-8 \
