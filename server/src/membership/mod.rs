@@ -14,7 +14,10 @@
 //! rule (`crate::room::RoomState::holders_of`).
 
 pub mod handlers;
+pub mod pg_store;
 pub mod store;
+#[cfg(test)]
+pub(crate) mod test_db;
 
 use std::sync::Arc;
 

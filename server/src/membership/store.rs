@@ -155,89 +155,71 @@ impl MembershipStore for SqliteMembershipStore {
 
 #[cfg(test)]
 mod tests {
+    //! One suite for every implementation: each test runs on SQLite and on PostgreSQL.
     use super::*;
-    use crate::accounts::store::{AccountStore, NewAccount, SqliteAccountStore};
-    use crate::store::Store;
+    use crate::membership::pg_store::PgMembershipStore;
+    use crate::membership::test_db::{both, TestDb};
 
-    struct Fixture {
-        _dir: tempfile::TempDir,
-        messages: Store,
-        store: SqliteMembershipStore,
-        ann: i64,
-    }
-
-    fn fixture() -> Fixture {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("banter.db");
-        let messages = Store::open(&path).unwrap();
-        let accounts = SqliteAccountStore::open(&path).unwrap();
-        let new = NewAccount { name: "ann".into(), name_key: "ann".into(), password_hash: "h".into(), admin: false, created_at: 1 };
-        let ann = accounts.create_account(new, None).unwrap().unwrap().id;
-        let store = SqliteMembershipStore::open(&path).unwrap();
-        Fixture { _dir: dir, messages, store, ann }
-    }
-
-    /// A committed message, written as the message store writes it.
-    fn post(f: &Fixture, room: &str, seq: u64, username: &str) {
-        f.store
-            .conn()
-            .execute(
-                "INSERT INTO messages (room, seq, id, username, kind, text, created_at) VALUES (?1, ?2, ?3, ?4, 'text', 'hi', ?2)",
-                params![room, seq as i64, format!("{room}-{seq}"), username],
-            )
-            .unwrap();
-    }
-
-    #[test]
-    fn migrations_run_once() {
-        let f = fixture();
-        drop(SqliteMembershipStore::open(f.messages.path()).unwrap());
-        let v: i64 = f
-            .store
-            .conn()
-            .query_row("SELECT version FROM schema_versions WHERE component = 'membership'", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(v, MIGRATIONS.len() as i64);
-    }
-
-    #[test]
-    fn rooms_are_kept_until_left_and_a_join_keeps_the_marker() {
-        let f = fixture();
-        assert_eq!(f.store.join(f.ann, "b", 0, 10).unwrap(), 0);
-        assert_eq!(f.store.join(f.ann, "a", 4, 20).unwrap(), 4);
-        // joining again changes nothing
-        assert_eq!(f.store.join(f.ann, "b", 9, 30).unwrap(), 0);
-        let rooms: Vec<String> = f.store.rooms_of(f.ann, "ann").unwrap().into_iter().map(|r| r.room).collect();
-        assert_eq!(rooms, ["b", "a"]);
-        assert!(f.store.leave(f.ann, "b").unwrap());
-        assert!(!f.store.leave(f.ann, "b").unwrap());
-        assert_eq!(f.store.rooms_of(f.ann, "ann").unwrap().len(), 1);
-        assert_eq!(f.store.mark_read(f.ann, "b", 1).unwrap(), None);
-        assert_eq!(f.store.status(f.ann, "ann", "b").unwrap(), None);
-    }
-
-    #[test]
-    fn the_marker_only_moves_forward_and_unread_skips_the_accounts_own() {
-        let f = fixture();
-        f.store.join(f.ann, "lobby", 0, 1).unwrap();
-        for (seq, who) in [(1, "bob"), (2, "ann"), (3, "bob"), (4, "zoe"), (5, "ann")] {
-            post(&f, "lobby", seq, who);
+    fn open(db: &TestDb) -> Box<dyn MembershipStore> {
+        if db.is_postgres() {
+            Box::new(db.pg().block(PgMembershipStore::open(db.pg())).unwrap())
+        } else {
+            Box::new(SqliteMembershipStore::open(db.path()).unwrap())
         }
-        post(&f, "other", 1, "bob");
-        let s = f.store.status(f.ann, "ann", "lobby").unwrap().unwrap();
-        assert_eq!((s.latest_seq, s.read_seq, s.unread), (5, 0, 3));
-        assert_eq!(f.store.mark_read(f.ann, "lobby", 3).unwrap(), Some(Marked { read_seq: 3, moved: true }));
+    }
+
+    both!(migrations_run_once, rooms_are_kept_until_left_and_a_join_keeps_the_marker);
+    both!(the_marker_only_moves_forward_and_unread_skips_the_accounts_own);
+
+    fn migrations_run_once(db: &TestDb) {
+        drop(open(db));
+        drop(open(db));
+        assert_eq!(db.version("membership"), MIGRATIONS.len() as i64);
+    }
+
+    fn rooms_are_kept_until_left_and_a_join_keeps_the_marker(db: &TestDb) {
+        let (store, ann) = (open(db), db.account("ann"));
+        assert_eq!(store.join(ann, "b", 0, 10).unwrap(), 0);
+        assert_eq!(store.join(ann, "a", 4, 20).unwrap(), 4);
+        // joining again changes nothing
+        assert_eq!(store.join(ann, "b", 9, 30).unwrap(), 0);
+        let rooms: Vec<String> = store.rooms_of(ann, "ann").unwrap().into_iter().map(|r| r.room).collect();
+        assert_eq!(rooms, ["b", "a"]);
+        assert!(store.leave(ann, "b").unwrap());
+        assert!(!store.leave(ann, "b").unwrap());
+        assert_eq!(store.rooms_of(ann, "ann").unwrap().len(), 1);
+        assert_eq!(store.mark_read(ann, "b", 1).unwrap(), None);
+        assert_eq!(store.status(ann, "ann", "b").unwrap(), None);
+        // joined at the same time: by name
+        store.join(ann, "B", 0, 20).unwrap();
+        let rooms: Vec<String> = store.rooms_of(ann, "ann").unwrap().into_iter().map(|r| r.room).collect();
+        assert_eq!(rooms, ["B", "a"]);
+    }
+
+    fn the_marker_only_moves_forward_and_unread_skips_the_accounts_own(db: &TestDb) {
+        let (store, ann) = (open(db), db.account("ann"));
+        store.join(ann, "lobby", 0, 1).unwrap();
+        for (seq, who) in [(1, "bob"), (2, "ann"), (3, "bob"), (4, "zoe"), (5, "ann")] {
+            db.post("lobby", seq, who, "hi", seq as i64);
+        }
+        db.post("other", 1, "bob", "hi", 1);
+        let s = store.status(ann, "ann", "lobby").unwrap().unwrap();
+        assert_eq!((s.latest_seq, s.read_seq, s.unread, s.joined_at), (5, 0, 3, 1));
+        assert_eq!(store.mark_read(ann, "lobby", 3).unwrap(), Some(Marked { read_seq: 3, moved: true }));
         // never back
-        assert_eq!(f.store.mark_read(f.ann, "lobby", 1).unwrap(), Some(Marked { read_seq: 3, moved: false }));
-        let s = f.store.status(f.ann, "ann", "lobby").unwrap().unwrap();
+        assert_eq!(store.mark_read(ann, "lobby", 1).unwrap(), Some(Marked { read_seq: 3, moved: false }));
+        let s = store.status(ann, "ann", "lobby").unwrap().unwrap();
         assert_eq!((s.read_seq, s.unread), (3, 1));
         // never past the latest message
-        assert_eq!(f.store.mark_read(f.ann, "lobby", 99).unwrap(), Some(Marked { read_seq: 5, moved: true }));
-        let s = f.store.status(f.ann, "ann", "lobby").unwrap().unwrap();
+        assert_eq!(store.mark_read(ann, "lobby", 99).unwrap(), Some(Marked { read_seq: 5, moved: true }));
+        let s = store.status(ann, "ann", "lobby").unwrap().unwrap();
         assert_eq!((s.latest_seq, s.read_seq, s.unread), (5, 5, 0));
         // an empty room: latest 0, nothing unread
-        f.store.join(f.ann, "empty", 0, 2).unwrap();
-        let s = f.store.status(f.ann, "ann", "empty").unwrap().unwrap();
+        store.join(ann, "empty", 0, 2).unwrap();
+        let s = store.status(ann, "ann", "empty").unwrap().unwrap();
         assert_eq!((s.latest_seq, s.read_seq, s.unread), (0, 0, 0));
+        // a deleted account's rooms go with it
+        db.execute("DELETE FROM accounts WHERE name = 'ann'");
+        assert!(store.rooms_of(ann, "ann").unwrap().is_empty());
     }
 }
