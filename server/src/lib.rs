@@ -148,7 +148,7 @@ pub async fn serve(
         app = public::client_files().fallback_service(app);
     }
     let addr = listener.local_addr()?;
-    tracing::info!(%addr, db = %st.store.path().display(), auth = st.config.token.is_some(), "banter-server started");
+    tracing::info!(%addr, db = %st.store.describe(), auth = st.config.token.is_some(), "banter-server started");
     {
         use std::io::Write;
         let mut out = std::io::stdout().lock();

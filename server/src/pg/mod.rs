@@ -30,6 +30,7 @@ pub struct Pg {
     pool: PgPool,
     rt: Handle,
     url_shown: String,
+    options: PgConnectOptions,
 }
 
 impl std::fmt::Debug for Pg {
@@ -56,10 +57,15 @@ impl Pg {
         let pool = PgPoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
             .acquire_timeout(ACQUIRE_TIMEOUT)
-            .connect_with(options)
+            .connect_with(options.clone())
             .await
             .map_err(|e| ServerError::StoreIo(format!("cannot connect to PostgreSQL at {url_shown}: {e}")))?;
-        Ok(Self { pool, rt, url_shown })
+        Ok(Self { pool, rt, url_shown, options })
+    }
+
+    /// A second pool on the same database (as another node would have).
+    pub async fn reconnect(&self) -> Result<Self, ServerError> {
+        Self::connect_with(self.options.clone(), self.url_shown.clone()).await
     }
 
     pub fn pool(&self) -> &PgPool {

@@ -1,84 +1,39 @@
-//! The embedded SQLite store. One writer thread owns the write connection and commits in
-//! batches, so a store write never stalls the async event loop; reads run on tokio's
-//! blocking pool over a second (read-only, WAL) connection.
-
-use std::path::{Path, PathBuf};
-use std::sync::mpsc;
-use std::sync::{Arc, Mutex, MutexGuard};
-
-use banter_protocol::ext::{Message, MessageKind};
-use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
-use tokio::sync::oneshot;
-
-use crate::error::ServerError;
+//! The message store: messages, rooms, reactions and edits, behind one handle with two
+//! implementations — the embedded SQLite file (`sqlite.rs`, the default) and PostgreSQL
+//! (`postgres.rs`, `--database-url postgres://…`, where several nodes share one database).
+//!
+//! Writes are queued and committed in batches by one writer per node; callbacks run after
+//! the commit, in queue order. On SQLite the room's memory numbers messages (one process
+//! owns the file); on PostgreSQL the database does, from the room's counter row in the
+//! inserting transaction ([`Store::numbers_messages`]), so seqs are gap-free and in commit
+//! order whichever node took the message.
 
 pub mod pg_schema;
+mod postgres;
+mod sqlite;
+#[cfg(test)]
+mod tests;
+
+use std::path::Path;
+
+use banter_protocol::ext::{Message, MessageKind, ReplyRef};
+
+use crate::error::ServerError;
+use crate::pg::Pg;
+pub use postgres::PgMessages;
+pub use sqlite::SqliteMessages;
 
 /// The most messages one read returns.
 pub const MAX_PAGE: u32 = 500;
 /// Messages written in one transaction at most.
 const BATCH: usize = 2048;
 
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS rooms (
-    name       TEXT PRIMARY KEY,
-    created_at INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS messages (
-    room       TEXT NOT NULL,
-    seq        INTEGER NOT NULL,
-    id         TEXT NOT NULL,
-    username   TEXT NOT NULL,
-    kind       TEXT NOT NULL,
-    text       TEXT NOT NULL,
-    created_at INTEGER NOT NULL,
-    PRIMARY KEY (room, seq),
-    UNIQUE (room, id)
-) WITHOUT ROWID;
-PRAGMA user_version = 1;
-";
-
-/// Later changes to the message tables, numbered per `crate::sqlite_schema` (component
-/// `messages`): migration `i` takes them from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[
-    "ALTER TABLE messages ADD COLUMN edited_at INTEGER;",
-    // reactions (docs/protocol.md § 13): who reacted with which emoji to which message
-    "CREATE TABLE reactions (
-        room       TEXT NOT NULL,
-        seq        INTEGER NOT NULL,
-        emoji      TEXT NOT NULL,
-        account_id INTEGER NOT NULL,
-        name       TEXT NOT NULL,
-        at         INTEGER NOT NULL,
-        PRIMARY KEY (room, seq, emoji, account_id)
-    ) WITHOUT ROWID;",
-    // replies (docs/protocol.md § 14): the id of the message of the same room answered
-    "ALTER TABLE messages ADD COLUMN reply_to TEXT;",
-    // files (docs/protocol.md § 15): the message's file part, as JSON
-    "ALTER TABLE messages ADD COLUMN file TEXT;",
-];
-
 /// Called after the commit that carried a write: `true` when it is durable.
 pub type Committed = Box<dyn FnOnce(bool) + Send>;
 
-enum Command {
-    Room { name: String, created_at: i64 },
-    Append(Message, Option<Committed>),
-    /// Replaces a text message's text (its author's edit); `done` gets whether it committed.
-    Edit { room: String, id: String, text: String, at: i64, done: Committed },
-    /// Adds (`on`) or takes back an account's reaction.
-    React { room: String, seq: u64, emoji: String, account_id: i64, name: String, on: bool, at: i64, done: Committed },
-    /// Called once everything queued before it is committed (or failed).
-    Flush(Box<dyn FnOnce() + Send>),
-}
-
-/// Handle to the store; cheap to clone.
-#[derive(Clone)]
-pub struct Store {
-    tx: mpsc::Sender<Command>,
-    reader: Arc<Mutex<Connection>>,
-    path: PathBuf,
-}
+/// Called after the commit that numbered a message: the stored message and whether its id
+/// was stored already (a resend), or `Err` when the write failed (nothing was stored).
+pub type Numbered = Box<dyn FnOnce(Result<(Message, bool), ()>) + Send>;
 
 /// What the store knows about a room when it is first used.
 #[derive(Debug, Default)]
@@ -90,479 +45,245 @@ pub struct RoomSnapshot {
     pub stored: bool,
 }
 
-impl Store {
-    pub fn open(path: &Path) -> Result<Self, ServerError> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| ServerError::StoreIo(format!("cannot create {}: {e}", dir.display())))?;
+/// Handle to the message store; cheap to clone.
+#[derive(Clone)]
+pub struct Store(Backend);
+
+#[derive(Clone)]
+enum Backend {
+    Sqlite(SqliteMessages),
+    Postgres(PgMessages),
+}
+
+macro_rules! each {
+    ($self:expr, $s:ident => $e:expr) => {
+        match &$self.0 {
+            Backend::Sqlite($s) => $e,
+            Backend::Postgres($s) => $e,
         }
-        let write = Connection::open(path)?;
-        write.pragma_update(None, "journal_mode", "WAL")?;
-        write.pragma_update(None, "synchronous", "NORMAL")?;
-        write.execute_batch(SCHEMA)?;
-        let mut write = write;
-        crate::sqlite_schema::migrate(&mut write, "messages", MIGRATIONS)?;
-        let read = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
-        let (tx, rx) = mpsc::channel();
-        // The thread ends when the last Store clone is dropped.
-        std::thread::Builder::new()
-            .name("banter-store".into())
-            .spawn(move || writer_loop(write, rx))?;
-        Ok(Self { tx, reader: Arc::new(Mutex::new(read)), path: path.to_owned() })
+    };
+}
+
+impl Store {
+    /// The SQLite file at `path` (created with its directory when missing).
+    pub fn open(path: &Path) -> Result<Self, ServerError> {
+        Ok(Self(Backend::Sqlite(SqliteMessages::open(path)?)))
     }
 
+    /// The message tables of a PostgreSQL database (migrated first).
+    pub async fn open_pg(pg: &Pg) -> Result<Self, ServerError> {
+        Ok(Self(Backend::Postgres(PgMessages::open(pg).await?)))
+    }
+
+    /// Where the messages are, for the log: the file's path or the database URL (no password).
+    pub fn describe(&self) -> String {
+        match &self.0 {
+            Backend::Sqlite(s) => s.path().display().to_string(),
+            Backend::Postgres(p) => p.pg().url_shown().to_owned(),
+        }
+    }
+
+    /// The SQLite file, when that is the store.
+    pub fn sqlite_path(&self) -> Option<&Path> {
+        match &self.0 {
+            Backend::Sqlite(s) => Some(s.path()),
+            Backend::Postgres(_) => None,
+        }
+    }
+
+    /// The SQLite file of a test's store.
+    #[cfg(test)]
     pub fn path(&self) -> &Path {
-        &self.path
+        self.sqlite_path().expect("a SQLite store")
+    }
+
+    /// The PostgreSQL database, when that is the store.
+    pub fn pg(&self) -> Option<&Pg> {
+        match &self.0 {
+            Backend::Sqlite(_) => None,
+            Backend::Postgres(p) => Some(p.pg()),
+        }
+    }
+
+    /// Whether the store numbers messages ([`Store::append_numbered`]) rather than the
+    /// room's memory: true on PostgreSQL, where other nodes write to the same rooms. The
+    /// rooms' memory then keeps no history either (other nodes' messages never pass
+    /// through it): joins and catch-up read the store.
+    pub fn numbers_messages(&self) -> bool {
+        matches!(self.0, Backend::Postgres(_))
     }
 
     /// Records a room (idempotent). Never blocks.
     pub fn ensure_room(&self, name: &str, created_at: i64) {
-        self.send(Command::Room { name: name.to_owned(), created_at });
+        each!(self, s => s.ensure_room(name, created_at))
     }
 
     /// Queues a message for writing. Never blocks.
     pub fn append(&self, message: Message) {
-        self.send(Command::Append(message, None));
+        each!(self, s => s.append(message))
     }
 
-    /// Queues a message and calls `done` on the writer thread once its batch is committed
-    /// (`true`) or failed (`false`). Callbacks run in the order the writes were queued.
+    /// Queues a message and calls `done` once its batch is committed (`true`) or failed
+    /// (`false`). Callbacks run in the order the writes were queued.
     pub fn append_then(&self, message: Message, done: impl FnOnce(bool) + Send + 'static) {
-        self.send(Command::Append(message, Some(Box::new(done))));
+        each!(self, s => s.append_then(message, done))
     }
 
-    /// Queues an edit of message `id` (after every message queued before it) and calls
-    /// `done` on the writer thread once it is committed (`true`) or failed (`false`).
-    pub fn edit_then(&self, room: &str, id: &str, text: &str, at: i64, done: impl FnOnce(bool) + Send + 'static) {
-        self.send(Command::Edit { room: room.to_owned(), id: id.to_owned(), text: text.to_owned(), at, done: Box::new(done) });
-    }
-
-    /// Queues a reaction's change (after every write queued before it) and calls `done` on the
-    /// writer thread once it is committed (`true`) or failed (`false`).
-    #[allow(clippy::too_many_arguments)]
-    pub fn react_then(&self, room: &str, seq: u64, emoji: &str, account: (i64, &str), on: bool, at: i64, done: impl FnOnce(bool) + Send + 'static) {
-        self.send(Command::React {
-            room: room.to_owned(),
-            seq,
-            emoji: emoji.to_owned(),
-            account_id: account.0,
-            name: account.1.to_owned(),
-            on,
-            at,
-            done: Box::new(done),
-        });
-    }
-
-    /// Calls `done` on the writer thread once everything queued before it is committed.
-    pub fn after_commit(&self, done: impl FnOnce() + Send + 'static) {
-        self.send(Command::Flush(Box::new(done)));
-    }
-
-    fn send(&self, cmd: Command) {
-        if let Err(mpsc::SendError(cmd)) = self.tx.send(cmd) {
-            tracing::error!("store writer is gone; a write was lost");
-            match cmd {
-                Command::Append(_, Some(done)) | Command::Edit { done, .. } | Command::React { done, .. } => done(false),
-                Command::Flush(done) => done(),
-                _ => {}
+    /// Queues a message for the store to number (its `seq` is ignored): `done` gets the
+    /// stored message — or the one already stored under its id — once committed. Only on
+    /// a store that [numbers messages](Store::numbers_messages); elsewhere `done(Err(()))`.
+    pub fn append_numbered(&self, message: Message, done: impl FnOnce(Result<(Message, bool), ()>) + Send + 'static) {
+        match &self.0 {
+            Backend::Postgres(p) => p.append_numbered(message, Box::new(done)),
+            Backend::Sqlite(_) => {
+                tracing::error!("append_numbered on a store that does not number messages");
+                done(Err(()))
             }
         }
     }
 
+    /// Queues an edit of message `id` (after every message queued before it) and calls
+    /// `done` once it is committed (`true`) or failed (`false`).
+    pub fn edit_then(&self, room: &str, id: &str, text: &str, at: i64, done: impl FnOnce(bool) + Send + 'static) {
+        each!(self, s => s.edit_then(room, id, text, at, done))
+    }
+
+    /// Queues a reaction's change (after every write queued before it) and calls `done`
+    /// once it is committed (`true`) or failed (`false`).
+    #[allow(clippy::too_many_arguments)]
+    pub fn react_then(&self, room: &str, seq: u64, emoji: &str, account: (i64, &str), on: bool, at: i64, done: impl FnOnce(bool) + Send + 'static) {
+        each!(self, s => s.react_then(room, seq, emoji, account, on, at, done))
+    }
+
+    /// Calls `done` once everything queued before it is committed.
+    pub fn after_commit(&self, done: impl FnOnce() + Send + 'static) {
+        each!(self, s => s.after_commit(done))
+    }
+
     /// Waits until everything queued so far is committed.
     pub async fn flush(&self) {
-        let (done, wait) = oneshot::channel();
-        self.send(Command::Flush(Box::new(move || {
-            let _ = done.send(());
-        })));
-        let _ = wait.await;
+        each!(self, s => s.flush().await)
     }
 
     /// [`Store::flush`] for synchronous callers (inside `block_in_place`).
     pub fn flush_blocking(&self) {
-        let (done, wait) = mpsc::channel();
-        self.send(Command::Flush(Box::new(move || {
-            let _ = done.send(());
-        })));
-        let _ = wait.recv();
+        each!(self, s => s.flush_blocking())
     }
 
     /// The newest `keep` messages of a room and its latest sequence number.
     pub async fn snapshot(&self, room: &str, keep: u32) -> Result<RoomSnapshot, ServerError> {
-        let room = room.to_owned();
-        self.read(move |c| snapshot_query(c, &room, keep)).await
+        each!(self, s => s.snapshot(room, keep).await)
     }
 
     /// [`Store::snapshot`] on the caller's thread.
     pub fn snapshot_blocking(&self, room: &str, keep: u32) -> Result<RoomSnapshot, ServerError> {
-        Ok(snapshot_query(&*self.reader()?, room, keep)?)
+        each!(self, s => s.snapshot_blocking(room, keep))
     }
 
     /// Messages with `seq > since`, oldest first, at most `limit`; the flag says whether more follow.
     pub async fn history(&self, room: &str, since: u64, limit: u32) -> Result<(Vec<Message>, bool), ServerError> {
-        let room = room.to_owned();
-        self.read(move |c| history_query(c, &room, since, limit)).await
+        each!(self, s => s.history(room, since, limit).await)
     }
 
     /// The newest `limit` messages with `since < seq < before`, oldest first; the flag says
     /// whether older ones exist.
     pub async fn history_before(&self, room: &str, since: u64, before: u64, limit: u32) -> Result<(Vec<Message>, bool), ServerError> {
-        let room = room.to_owned();
-        self.read(move |c| history_before_query(c, &room, since, before, limit)).await
+        each!(self, s => s.history_before(room, since, before, limit).await)
     }
 
     /// [`Store::history`] on the caller's thread.
     pub fn history_blocking(&self, room: &str, since: u64, limit: u32) -> Result<(Vec<Message>, bool), ServerError> {
-        Ok(history_query(&*self.reader()?, room, since, limit)?)
+        each!(self, s => s.history_blocking(room, since, limit))
+    }
+
+    /// The newest `limit` messages of a room (oldest first) and whether older ones exist,
+    /// on the caller's thread: history on join when memory keeps none.
+    pub fn tail_blocking(&self, room: &str, limit: u32) -> Result<(Vec<Message>, bool), ServerError> {
+        if limit == 0 {
+            return Ok((Vec::new(), self.snapshot_blocking(room, 0)?.latest_seq > 0));
+        }
+        let snap = self.snapshot_blocking(room, limit)?;
+        let more = snap.recent.first().map_or(snap.latest_seq > 0, |m| m.seq > 1);
+        Ok((snap.recent, more))
     }
 
     /// The stored message with this id in this room, if any.
     pub async fn find_id(&self, room: &str, id: &str) -> Result<Option<Message>, ServerError> {
-        let (room, id) = (room.to_owned(), id.to_owned());
-        self.read(move |c| find_id_query(c, &room, &id)).await
+        each!(self, s => s.find_id(room, id).await)
     }
 
-    /// [`Store::find_id`] on the caller's thread: one indexed point read of a few
-    /// microseconds, made only for ids that memory does not know.
+    /// [`Store::find_id`] on the caller's thread: one indexed point read.
     pub fn find_id_blocking(&self, room: &str, id: &str) -> Result<Option<Message>, ServerError> {
-        Ok(find_id_query(&*self.reader()?, room, id)?)
+        each!(self, s => s.find_id_blocking(room, id))
     }
 
     /// Numbers for the status page: rooms and messages stored.
     pub async fn counts(&self) -> Result<(u64, u64), ServerError> {
-        self.read(|c| {
-            let rooms = c.query_row("SELECT COUNT(*) FROM rooms", [], |r| r.get(0))?;
-            let messages = c.query_row("SELECT COUNT(*) FROM messages", [], |r| r.get(0))?;
-            Ok((rooms, messages))
-        })
-        .await
-    }
-
-    fn reader(&self) -> Result<MutexGuard<'_, Connection>, ServerError> {
-        self.reader.lock().map_err(|_| ServerError::StoreIo("reader lock poisoned".into()))
-    }
-
-    async fn read<T, F>(&self, f: F) -> Result<T, ServerError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
-    {
-        let store = self.clone();
-        tokio::task::spawn_blocking(move || Ok(f(&*store.reader()?)?))
-            .await
-            .map_err(|e| ServerError::StoreIo(format!("read task failed: {e}")))?
+        each!(self, s => s.counts().await)
     }
 }
 
-const SELECT: &str = "SELECT id, room, seq, username, kind, text, created_at, edited_at, reply_to, file FROM messages";
+/// The columns every message read selects, in [`StoredRow`]'s order.
+const COLUMNS: &str = "id, room, seq, username, kind, text, created_at, edited_at, reply_to, file";
 
-fn snapshot_query(c: &Connection, room: &str, keep: u32) -> rusqlite::Result<RoomSnapshot> {
-    let latest_seq: u64 =
-        c.query_row("SELECT COALESCE(MAX(seq), 0) FROM messages WHERE room = ?1", [room], |r| r.get(0))?;
-    let mut stmt = c.prepare_cached(&format!("{SELECT} WHERE room = ?1 ORDER BY seq DESC LIMIT ?2"))?;
-    let mut recent = stmt.query_map(params![room, keep], row_to_message)?.collect::<Result<Vec<_>, _>>()?;
-    recent.reverse();
-    with_reactions(c, &mut recent)?;
-    let stored = c.query_row("SELECT EXISTS (SELECT 1 FROM rooms WHERE name = ?1)", [room], |r| r.get(0))?;
-    Ok(RoomSnapshot { latest_seq, recent, stored })
+/// A message as its row stores it.
+struct StoredRow {
+    id: String,
+    room: String,
+    seq: u64,
+    username: String,
+    kind: String,
+    text: String,
+    created_at: i64,
+    edited_at: Option<i64>,
+    reply_to: Option<String>,
+    file: Option<String>,
 }
 
-fn history_query(c: &Connection, room: &str, since: u64, limit: u32) -> rusqlite::Result<(Vec<Message>, bool)> {
-    let limit = limit.clamp(1, MAX_PAGE);
-    let mut stmt = c.prepare_cached(&format!("{SELECT} WHERE room = ?1 AND seq > ?2 ORDER BY seq ASC LIMIT ?3"))?;
-    let mut rows = stmt.query_map(params![room, since, limit + 1], row_to_message)?.collect::<Result<Vec<_>, _>>()?;
-    let more = rows.len() > limit as usize;
-    rows.truncate(limit as usize);
-    with_reactions(c, &mut rows)?;
-    Ok((rows, more))
-}
-
-fn history_before_query(c: &Connection, room: &str, since: u64, before: u64, limit: u32) -> rusqlite::Result<(Vec<Message>, bool)> {
-    let limit = limit.clamp(1, MAX_PAGE);
-    let mut stmt =
-        c.prepare_cached(&format!("{SELECT} WHERE room = ?1 AND seq > ?2 AND seq < ?3 ORDER BY seq DESC LIMIT ?4"))?;
-    let mut rows =
-        stmt.query_map(params![room, since, before, limit + 1], row_to_message)?.collect::<Result<Vec<_>, _>>()?;
-    let more = rows.len() > limit as usize;
-    rows.truncate(limit as usize);
-    rows.reverse();
-    with_reactions(c, &mut rows)?;
-    Ok((rows, more))
-}
-
-fn find_id_query(c: &Connection, room: &str, id: &str) -> rusqlite::Result<Option<Message>> {
-    let found = c.prepare_cached(&format!("{SELECT} WHERE room = ?1 AND id = ?2"))?
-        .query_row(params![room, id], row_to_message)
-        .optional()?;
-    let mut found: Vec<Message> = found.into_iter().collect();
-    with_reactions(c, &mut found)?;
-    Ok(found.pop())
-}
-
-/// Fills in the reactions of messages of one room (ordered by seq), in one range read, and
-/// what their replies show of the messages they answer.
-fn with_reactions(c: &Connection, messages: &mut [Message]) -> rusqlite::Result<()> {
-    with_replies(c, messages)?;
-    let (Some(first), Some(last)) = (messages.first(), messages.last()) else { return Ok(()) };
-    let (room, lo, hi) = (first.room.clone(), first.seq.min(last.seq), first.seq.max(last.seq));
-    let mut stmt = c.prepare_cached(
-        "SELECT seq, emoji, name FROM reactions WHERE room = ?1 AND seq BETWEEN ?2 AND ?3 ORDER BY seq, at, emoji",
-    )?;
-    let rows = stmt.query_map(params![room, lo, hi], |r| Ok((r.get::<_, u64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
-    for row in rows {
-        let (seq, emoji, name) = row?;
-        // a tombstone shows no reactions
-        let Some(m) = messages.iter_mut().find(|m| m.seq == seq && !m.removed) else { continue };
-        match m.reactions.iter_mut().find(|r| r.emoji == emoji) {
-            Some(r) => r.users.push(name),
-            None => m.reactions.push(banter_protocol::reactions::Reaction { emoji, users: vec![name] }),
-        }
-    }
-    Ok(())
-}
-
-fn row_to_message(r: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
-    let kind: String = r.get(4)?;
-    Ok(Message {
-        id: r.get(0)?,
-        room: r.get(1)?,
-        seq: r.get(2)?,
-        username: r.get(3)?,
-        kind: if kind == "location" { MessageKind::Location } else { MessageKind::Text },
-        text: r.get(5)?,
-        created_at: r.get(6)?,
+impl StoredRow {
+    fn into_message(self) -> Message {
         // A moderator's removal (crate::moderation) blanks the text and sets this kind.
-        removed: kind == crate::moderation::REMOVED_KIND,
-        edited_at: r.get(7)?,
-        reactions: Vec::new(), // with_reactions
-        // the answered message's id only; with_replies fills in the rest
-        reply_to: r.get::<_, Option<String>>(8)?.map(|id| banter_protocol::ext::ReplyRef { id, seq: 0, username: String::new(), excerpt: String::new(), removed: false }),
-        // a removed message keeps no file
-        file: r
-            .get::<_, Option<String>>(9)?
-            .filter(|_| kind != crate::moderation::REMOVED_KIND)
-            .and_then(|json| serde_json::from_str(&json).ok()),
-    })
-}
-
-/// What each reply of `messages` shows of the message it answers, as that message is now.
-fn with_replies(c: &Connection, messages: &mut [Message]) -> rusqlite::Result<()> {
-    let mut stmt = c.prepare_cached("SELECT id, seq, username, kind, text FROM messages WHERE room = ?1 AND id = ?2")?;
-    for m in messages.iter_mut() {
-        let Some(r) = m.reply_to.as_mut() else { continue };
-        let found = stmt
-            .query_row(params![m.room, r.id], |row| {
-                Ok((row.get::<_, u64>(1)?, row.get::<_, String>(2)?, row.get::<_, String>(3)?, row.get::<_, String>(4)?))
-            })
-            .optional()?;
-        if let Some((seq, username, kind, text)) = found {
-            let removed = kind == crate::moderation::REMOVED_KIND;
-            r.seq = seq;
-            r.username = username;
-            r.removed = removed;
-            r.excerpt = if removed { String::new() } else { text.chars().take(banter_protocol::ext::REPLY_EXCERPT_CHARS).collect() };
+        let removed = self.kind == crate::moderation::REMOVED_KIND;
+        Message {
+            id: self.id,
+            room: self.room,
+            seq: self.seq,
+            username: self.username,
+            kind: if self.kind == "location" { MessageKind::Location } else { MessageKind::Text },
+            text: self.text,
+            created_at: self.created_at,
+            removed,
+            edited_at: self.edited_at,
+            reactions: Vec::new(), // with_reactions
+            // the answered message's id only; with_replies fills in the rest
+            reply_to: self.reply_to.map(|id| ReplyRef { id, seq: 0, username: String::new(), excerpt: String::new(), removed: false }),
+            // a removed message keeps no file
+            file: self.file.filter(|_| !removed).and_then(|json| serde_json::from_str(&json).ok()),
         }
     }
-    Ok(())
+}
+
+/// Adds one stored reaction (of message `seq`) to the messages read; a tombstone shows none.
+fn add_reaction(messages: &mut [Message], seq: u64, emoji: String, name: String) {
+    let Some(m) = messages.iter_mut().find(|m| m.seq == seq && !m.removed) else { return };
+    match m.reactions.iter_mut().find(|r| r.emoji == emoji) {
+        Some(r) => r.users.push(name),
+        None => m.reactions.push(banter_protocol::reactions::Reaction { emoji, users: vec![name] }),
+    }
+}
+
+/// What a reply shows of the message it answers, as that message is now.
+fn fill_reply(r: &mut ReplyRef, seq: u64, username: String, kind: &str, text: &str) {
+    let removed = kind == crate::moderation::REMOVED_KIND;
+    r.seq = seq;
+    r.username = username;
+    r.removed = removed;
+    r.excerpt = if removed { String::new() } else { text.chars().take(banter_protocol::ext::REPLY_EXCERPT_CHARS).collect() };
 }
 
 fn kind_str(kind: MessageKind) -> &'static str {
     match kind {
         MessageKind::Text => "text",
         MessageKind::Location => "location",
-    }
-}
-
-fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Command>) {
-    while let Ok(first) = rx.recv() {
-        let mut batch = vec![first];
-        while batch.len() < BATCH {
-            match rx.try_recv() {
-                Ok(cmd) => batch.push(cmd),
-                Err(_) => break,
-            }
-        }
-        // Take every callback out first, so each one runs whatever happens to the batch.
-        let mut callbacks = Vec::new();
-        let writes: Vec<Write> = batch
-            .into_iter()
-            .filter_map(|cmd| match cmd {
-                Command::Room { name, created_at } => Some(Write::Room(name, created_at)),
-                Command::Append(m, done) => {
-                    callbacks.extend(done.map(Callback::Committed));
-                    Some(Write::Message(m))
-                }
-                Command::Edit { room, id, text, at, done } => {
-                    callbacks.push(Callback::Committed(done));
-                    Some(Write::Edit { room, id, text, at })
-                }
-                Command::React { room, seq, emoji, account_id, name, on, at, done } => {
-                    callbacks.push(Callback::Committed(done));
-                    Some(Write::React { room, seq, emoji, account_id, name, on, at })
-                }
-                Command::Flush(done) => {
-                    callbacks.push(Callback::Flush(done));
-                    None
-                }
-            })
-            .collect();
-        let ok = match write_batch(&mut conn, &writes) {
-            Ok(()) => true,
-            Err(e) => {
-                tracing::error!(error = %e, writes = writes.len(), "store write failed; this batch is not persisted");
-                false
-            }
-        };
-        for done in callbacks {
-            match done {
-                Callback::Committed(done) => done(ok),
-                Callback::Flush(done) => done(),
-            }
-        }
-    }
-    tracing::debug!("store writer stopped");
-}
-
-enum Write {
-    Room(String, i64),
-    Message(Message),
-    Edit { room: String, id: String, text: String, at: i64 },
-    React { room: String, seq: u64, emoji: String, account_id: i64, name: String, on: bool, at: i64 },
-}
-
-enum Callback {
-    Committed(Committed),
-    Flush(Box<dyn FnOnce() + Send>),
-}
-
-fn write_batch(conn: &mut Connection, writes: &[Write]) -> rusqlite::Result<()> {
-    let tx = conn.transaction()?;
-    {
-        let mut room_stmt = tx.prepare_cached("INSERT OR IGNORE INTO rooms (name, created_at) VALUES (?1, ?2)")?;
-        let mut msg_stmt = tx.prepare_cached(
-            "INSERT OR IGNORE INTO messages (room, seq, id, username, kind, text, created_at, reply_to, file)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        )?;
-        for w in writes {
-            match w {
-                Write::Room(name, created_at) => {
-                    room_stmt.execute(params![name, created_at])?;
-                }
-                Write::Message(m) => {
-                    let reply_to = m.reply_to.as_ref().map(|r| r.id.as_str());
-                    let file = m.file.as_ref().and_then(|f| serde_json::to_string(f).ok());
-                    msg_stmt.execute(params![m.room, m.seq, m.id, m.username, kind_str(m.kind), m.text, m.created_at, reply_to, file])?;
-                }
-                Write::React { room, seq, emoji, account_id, name, on: true, at } => {
-                    tx.prepare_cached(
-                        "INSERT OR IGNORE INTO reactions (room, seq, emoji, account_id, name, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    )?
-                    .execute(params![room, seq, emoji, account_id, name, at])?;
-                }
-                Write::React { room, seq, emoji, account_id, on: false, .. } => {
-                    tx.prepare_cached("DELETE FROM reactions WHERE room = ?1 AND seq = ?2 AND emoji = ?3 AND account_id = ?4")?
-                        .execute(params![room, seq, emoji, account_id])?;
-                }
-                Write::Edit { room, id, text, at } => {
-                    // (the search index follows by its trigger)
-                    tx.prepare_cached("UPDATE messages SET text = ?3, edited_at = ?4 WHERE room = ?1 AND id = ?2 AND kind = 'text'")?
-                        .execute(params![room, id, text, at])?;
-                }
-            }
-        }
-    }
-    tx.commit()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn msg(room: &str, seq: u64, id: &str) -> Message {
-        Message {
-            id: id.into(),
-            room: room.into(),
-            seq,
-            username: "ann".into(),
-            kind: MessageKind::Text,
-            text: format!("m{seq}"),
-            created_at: seq as i64,
-            removed: false,
-            edited_at: None,
-            reactions: Vec::new(),
-            reply_to: None,
-            file: None,
-        }
-    }
-
-    #[tokio::test]
-    async fn messages_survive_reopening() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("sub/banter.db");
-        {
-            let store = Store::open(&path).unwrap();
-            store.ensure_room("lobby", 1);
-            for seq in 1..=120 {
-                store.append(msg("lobby", seq, &format!("id{seq}")));
-            }
-            store.append(msg("other", 1, "x"));
-            store.flush().await;
-        }
-        let store = Store::open(&path).unwrap();
-        let snap = store.snapshot("lobby", 50).await.unwrap();
-        assert_eq!(snap.latest_seq, 120);
-        assert_eq!(snap.recent.len(), 50);
-        assert_eq!(snap.recent.first().unwrap().seq, 71);
-        assert_eq!(snap.recent.last().unwrap().seq, 120);
-        let (page, more) = store.history("lobby", 100, 10).await.unwrap();
-        assert_eq!(page.iter().map(|m| m.seq).collect::<Vec<_>>(), (101..=110).collect::<Vec<_>>());
-        assert!(more);
-        let (page, more) = store.history("lobby", 115, 10).await.unwrap();
-        assert_eq!(page.len(), 5);
-        assert!(!more);
-        let (older, more) = store.history_before("lobby", 0, 30, 10).await.unwrap();
-        assert_eq!(older.iter().map(|m| m.seq).collect::<Vec<_>>(), (20..=29).collect::<Vec<_>>());
-        assert!(more);
-        let (older, more) = store.history_before("lobby", 0, 4, 10).await.unwrap();
-        assert_eq!(older.iter().map(|m| m.seq).collect::<Vec<_>>(), vec![1, 2, 3]);
-        assert!(!more);
-        assert_eq!(store.find_id("lobby", "id7").await.unwrap().unwrap().seq, 7);
-        assert!(store.find_id("other", "id7").await.unwrap().is_none());
-        assert_eq!(store.counts().await.unwrap(), (1, 121));
-    }
-
-    #[tokio::test]
-    async fn callbacks_run_after_the_commit_in_order() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("c.db")).unwrap();
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        for seq in 1..=50 {
-            let (tx, reader) = (tx.clone(), store.clone());
-            store.append_then(msg("r", seq, &format!("c{seq}")), move |ok| {
-                // committed: a reader sees it already
-                let seen = reader.find_id_blocking("r", &format!("c{seq}")).unwrap().is_some();
-                let _ = tx.send((seq, ok, seen));
-            });
-        }
-        let after = tx.clone();
-        store.after_commit(move || {
-            let _ = after.send((0, true, true));
-        });
-        let mut got = Vec::new();
-        for _ in 0..51 {
-            got.push(rx.recv().await.unwrap());
-        }
-        let expected: Vec<(u64, bool, bool)> = (1..=50).map(|s| (s, true, true)).chain([(0, true, true)]).collect();
-        assert_eq!(got, expected);
-    }
-
-    #[tokio::test]
-    async fn duplicate_ids_are_stored_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("b.db")).unwrap();
-        store.append(msg("r", 1, "same"));
-        store.append(msg("r", 2, "same"));
-        store.flush().await;
-        assert_eq!(store.counts().await.unwrap().1, 1);
     }
 }
