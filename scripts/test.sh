@@ -24,6 +24,15 @@ step() { echo; echo "=== $1"; }
 step "build"
 cargo build --bins --quiet   # the default members: protocol, server, client, cli
 
+step "throwaway PostgreSQL, Redis (scripts/services.sh) and their smoke test"
+# One PostgreSQL 15 cluster and one Redis for the whole run, in a temp dir, stopped on exit;
+# DIR/env exports BANTER_TEST_DATABASE_URL, BANTER_TEST_REDIS_URL, … to cargo and node below.
+services_dir="$(mktemp -d /tmp/banter-services.XXXXXX)" services_sh="$PWD/scripts/services.sh"
+trap 'bash "$services_sh" stop "$services_dir" >/dev/null 2>&1 || true; rm -rf "$services_dir"' EXIT
+bash "$services_sh" start "$services_dir"
+source "$services_dir/env"
+node --test tests/services/ 2>&1 | tee "$log_dir/services.log"
+
 step "rust tests (protocol, server, client, cli)"
 scripts/with-session.sh cargo test 2>&1 | tee "$log_dir/cargo.log"
 # Our Engine.IO v3 codec in the rust_engineio fork (its upstream tests need upstream's servers).
