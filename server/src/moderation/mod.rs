@@ -10,6 +10,7 @@
 //! of the rooms' records so a join costs no read once a room is known.
 
 pub mod handlers;
+pub mod pg_store;
 pub mod store;
 
 use std::collections::HashMap;

@@ -38,7 +38,7 @@ pub enum StoredRole {
 }
 
 impl StoredRole {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             StoredRole::Member => "member",
             StoredRole::Moderator => "moderator",
@@ -279,102 +279,96 @@ impl ModerationStore for SqliteModerationStore {
 
 #[cfg(test)]
 mod tests {
+    //! One suite for every implementation: each test runs on SQLite and on PostgreSQL.
     use super::*;
-    use crate::accounts::store::{AccountStore, NewAccount, SqliteAccountStore};
-    use banter_protocol::ext::{Message, MessageKind};
+    use crate::membership::test_db::{both, TestDb};
+    use crate::moderation::pg_store::PgModerationStore;
 
-    struct Fixture {
-        _dir: tempfile::TempDir,
-        messages: crate::store::Store,
-        store: SqliteModerationStore,
-        ann: i64,
-        bob: i64,
-    }
-
-    fn fixture() -> Fixture {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("banter.db");
-        let messages = crate::store::Store::open(&path).unwrap();
-        let accounts = SqliteAccountStore::open(&path).unwrap();
-        let mut ids = Vec::new();
-        for name in ["ann", "bob"] {
-            let new = NewAccount { name: name.into(), name_key: name.into(), password_hash: "h".into(), admin: false, created_at: 1 };
-            ids.push(accounts.create_account(new, None).unwrap().unwrap().id);
+    fn open(db: &TestDb) -> Box<dyn ModerationStore> {
+        if db.is_postgres() {
+            Box::new(db.pg().block(PgModerationStore::open(db.pg())).unwrap())
+        } else {
+            Box::new(SqliteModerationStore::open(db.path()).unwrap())
         }
-        let store = SqliteModerationStore::open(&path).unwrap();
-        Fixture { _dir: dir, messages, store, ann: ids[0], bob: ids[1] }
     }
 
-    fn act<'a>(f: &Fixture, room: &'a str, action: &'a str, target: &'a str, at: i64) -> Act<'a> {
-        let _ = f;
+    fn act<'a>(room: &'a str, action: &'a str, target: &'a str, at: i64) -> Act<'a> {
         Act { room, by: (1, "ann"), action, target, at }
     }
 
-    #[test]
-    fn migrations_run_once() {
-        let f = fixture();
-        drop(SqliteModerationStore::open(f.messages.path()).unwrap());
-        let v: i64 = f
-            .store
-            .conn()
-            .query_row("SELECT version FROM schema_versions WHERE component = 'moderation'", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(v, MIGRATIONS.len() as i64);
+    both!(migrations_run_once, owner_settings_roles_and_bans_persist, a_removed_message_is_blanked_and_marked);
+    both!(a_deleted_owner_leaves_the_room_unowned);
+
+    fn migrations_run_once(db: &TestDb) {
+        drop(open(db));
+        drop(open(db));
+        assert_eq!(db.version("moderation"), MIGRATIONS.len() as i64);
     }
 
-    #[test]
-    fn owner_settings_roles_and_bans_persist() {
-        let f = fixture();
-        assert_eq!(f.store.room("lobby").unwrap(), RoomRecord::default());
-        f.store.claim("lobby", (f.ann, "ann"), 5).unwrap();
-        f.store.claim("lobby", (f.bob, "bob"), 6).unwrap(); // already owned: no change
-        f.store.set_topic(&act(&f, "lobby", "topic", "hello", 7), "hello").unwrap();
-        f.store.set_private(&act(&f, "lobby", "private", "on", 8), true).unwrap();
-        f.store.set_role(&act(&f, "lobby", "moderator", "bob", 9), (f.bob, "bob"), StoredRole::Moderator, true).unwrap();
-        f.store.set_role(&act(&f, "lobby", "member", "bob", 9), (f.bob, "bob"), StoredRole::Member, true).unwrap();
-        assert!(f.store.set_ban(&act(&f, "lobby", "ban", "Troll", 10), "troll", Some("Troll")).unwrap());
-        assert!(!f.store.set_ban(&act(&f, "lobby", "ban", "troll", 10), "troll", Some("troll")).unwrap());
-        let again = SqliteModerationStore::open(f.messages.path()).unwrap();
+    fn owner_settings_roles_and_bans_persist(db: &TestDb) {
+        let (ann, bob) = (db.account("ann"), db.account("bob"));
+        let store = open(db);
+        assert_eq!(store.room("lobby").unwrap(), RoomRecord::default());
+        store.claim("lobby", (ann, "ann"), 5).unwrap();
+        store.claim("lobby", (bob, "bob"), 6).unwrap(); // already owned: no change
+        store.set_topic(&act("lobby", "topic", "hello", 7), "hello").unwrap();
+        store.set_private(&act("lobby", "private", "on", 8), true).unwrap();
+        store.set_role(&act("lobby", "moderator", "bob", 9), (bob, "bob"), StoredRole::Moderator, true).unwrap();
+        store.set_role(&act("lobby", "member", "bob", 9), (bob, "bob"), StoredRole::Member, true).unwrap();
+        store.set_role(&act("lobby", "member", "bob", 9), (bob, "bob"), StoredRole::Member, true).unwrap(); // again: logged, no change
+        assert!(store.set_ban(&act("lobby", "ban", "Troll", 10), "troll", Some("Troll")).unwrap());
+        assert!(!store.set_ban(&act("lobby", "ban", "troll", 10), "troll", Some("troll")).unwrap());
+        let again = open(db);
         let rec = again.room("lobby").unwrap();
-        assert_eq!(rec.owner, Some((f.ann, "ann".into())));
+        assert_eq!(rec.owner, Some((ann, "ann".into())));
         assert_eq!((rec.topic.as_str(), rec.private), ("hello", true));
         assert_eq!(rec.moderators.values().collect::<Vec<_>>(), ["bob"]);
         assert_eq!(rec.members.values().collect::<Vec<_>>(), ["bob"]);
         assert_eq!(rec.bans.get("troll").map(String::as_str), Some("Troll"));
-        f.store.set_role(&act(&f, "lobby", "unmoderator", "bob", 11), (f.bob, "bob"), StoredRole::Moderator, false).unwrap();
-        assert!(f.store.set_ban(&act(&f, "lobby", "unban", "troll", 12), "troll", None).unwrap());
+        store.set_role(&act("lobby", "unmoderator", "bob", 11), (bob, "bob"), StoredRole::Moderator, false).unwrap();
+        assert!(store.set_ban(&act("lobby", "unban", "troll", 12), "troll", None).unwrap());
+        assert!(!store.set_ban(&act("lobby", "unban", "troll", 12), "troll", None).unwrap());
         let rec = again.room("lobby").unwrap();
         assert!(rec.moderators.is_empty() && rec.bans.is_empty());
         assert_eq!(rec.members.len(), 1);
         let log: Vec<String> = again.log_of("lobby", 100).unwrap().into_iter().map(|e| e.action).collect();
-        assert_eq!(log, ["unban", "unmoderator", "ban", "member", "moderator", "private", "topic", "create"]);
-        assert_eq!(again.log_of("lobby", 2).unwrap().len(), 2);
+        assert_eq!(log, ["unban", "unmoderator", "ban", "member", "member", "moderator", "private", "topic", "create"]);
+        let newest = &again.log_of("lobby", 2).unwrap();
+        assert_eq!(newest.len(), 2);
+        assert_eq!((newest[0].at, newest[0].by.as_str(), newest[0].target.as_str()), (12, "ann", "troll"));
         assert!(again.log_of("other", 10).unwrap().is_empty());
+        // a kick changes nothing stored and is logged
+        store.log(&act("other", "kick", "zed", 13)).unwrap();
+        assert_eq!(store.log_of("other", 10).unwrap()[0].action, "kick");
+        assert_eq!(store.room("other").unwrap(), RoomRecord::default());
+        // a guest's room gets its row when first changed
+        store.set_topic(&act("guests", "topic", "t", 14), "t").unwrap();
+        let rec = store.room("guests").unwrap();
+        assert_eq!((rec.owner, rec.topic.as_str(), rec.private), (None, "t", false));
     }
 
-    #[tokio::test]
-    async fn a_removed_message_is_blanked_and_marked() {
-        let f = fixture();
-        f.messages.append(Message {
-            id: "m1".into(),
-            room: "lobby".into(),
-            seq: 1,
-            username: "bob".into(),
-            kind: MessageKind::Text,
-            text: "spam".into(),
-            created_at: 1,
-            removed: false,
-            edited_at: None,
-            reactions: Vec::new(),
-            reply_to: None,
-            file: None,
-        });
-        f.messages.flush().await;
-        assert_eq!(f.store.remove_message(&act(&f, "lobby", "remove", "m1", 2), "m1").unwrap(), Some(1));
-        assert_eq!(f.store.remove_message(&act(&f, "lobby", "remove", "nope", 2), "nope").unwrap(), None);
-        let m = f.messages.find_id("lobby", "m1").await.unwrap().unwrap();
-        assert!(m.removed);
-        assert_eq!(m.text, "");
-        assert_eq!(f.store.log_of("lobby", 10).unwrap().len(), 1);
+    fn a_removed_message_is_blanked_and_marked(db: &TestDb) {
+        let store = open(db);
+        db.post("lobby", 1, "bob", "spam", 1);
+        db.post("other", 1, "bob", "spam", 1);
+        assert_eq!(store.remove_message(&act("lobby", "remove", "lobby-1", 2), "lobby-1").unwrap(), Some(1));
+        assert_eq!(store.remove_message(&act("lobby", "remove", "nope", 2), "nope").unwrap(), None);
+        assert_eq!(store.remove_message(&act("lobby", "remove", "other-1", 2), "other-1").unwrap(), None, "another room's message");
+        assert_eq!(db.message("lobby", "lobby-1"), Some((crate::moderation::REMOVED_KIND.to_owned(), String::new())));
+        assert_eq!(db.message("other", "other-1"), Some(("text".to_owned(), "spam".to_owned())));
+        assert_eq!(store.log_of("lobby", 10).unwrap().len(), 1);
+    }
+
+    fn a_deleted_owner_leaves_the_room_unowned(db: &TestDb) {
+        let (ann, bob) = (db.account("ann"), db.account("bob"));
+        let store = open(db);
+        store.claim("lobby", (ann, "ann"), 1).unwrap();
+        store.set_role(&act("lobby", "moderator", "bob", 2), (bob, "bob"), StoredRole::Moderator, true).unwrap();
+        db.execute("DELETE FROM accounts");
+        let rec = store.room("lobby").unwrap();
+        assert_eq!((rec.owner, rec.moderators.len()), (None, 0));
+        let bob2 = db.account("bob2");
+        store.claim("lobby", (bob2, "bob2"), 3).unwrap();
+        assert_eq!(store.room("lobby").unwrap().owner, Some((bob2, "bob2".into())));
     }
 }
