@@ -9,6 +9,7 @@
 //! | `invites.rs` | invite codes, uses and expiry |
 //! | `limits.rs` | sign-in attempts per name and per address |
 //! | `store.rs` | the [`store::AccountStore`] trait and its SQLite tables |
+//! | `pg_store.rs` | the same tables on PostgreSQL |
 //! | `handlers.rs` | the `banter:` account events and the handshake's `auth.session` |
 //! | `join.rs` | who may join under which name |
 //! | `admin.rs` | `banter-server user create` / `invite create` |
@@ -24,8 +25,11 @@ pub mod join;
 pub mod limits;
 pub mod names;
 pub mod password;
+pub mod pg_store;
 pub mod sessions;
 pub mod store;
+#[cfg(test)]
+mod store_suite;
 
 use std::collections::HashMap;
 use std::net::IpAddr;

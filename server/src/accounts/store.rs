@@ -252,21 +252,9 @@ impl AccountStore for SqliteAccountStore {
 
 #[cfg(test)]
 mod tests {
+    //! What only SQLite has; the behaviour every store shares is tested on both in
+    //! `super::super::store_suite`.
     use super::*;
-
-    fn store() -> (tempfile::TempDir, SqliteAccountStore) {
-        let dir = tempfile::tempdir().unwrap();
-        let s = SqliteAccountStore::open(&dir.path().join("banter.db")).unwrap();
-        (dir, s)
-    }
-
-    fn new(name: &str, now: i64) -> NewAccount {
-        NewAccount { name: name.into(), name_key: super::super::names::identity_key(name), password_hash: "h".into(), admin: false, created_at: now }
-    }
-
-    fn session(id: &str, account_id: i64, at: i64) -> SessionRecord {
-        SessionRecord { id: id.into(), account_id, device: "d".into(), created_at: at, last_used_at: at }
-    }
 
     #[test]
     fn migrations_run_once_beside_the_message_store() {
@@ -281,54 +269,5 @@ mod tests {
             .unwrap();
         assert_eq!(v, MIGRATIONS.len() as i64);
         drop(messages);
-    }
-
-    #[test]
-    fn names_are_unique_by_key() {
-        let (_d, s) = store();
-        let ann = s.create_account(new("ann", 1), None).unwrap().unwrap();
-        assert_eq!(s.account_by_key(&ann.name_key).unwrap().unwrap(), ann);
-        assert_eq!(s.create_account(new("\u{430}nn", 2), None).unwrap(), Err(CreateRefused::NameTaken));
-        assert!(s.create_account(new("bob", 2), None).unwrap().is_ok());
-    }
-
-    #[test]
-    fn invites_are_used_up_and_expire() {
-        let (_d, s) = store();
-        let (two, once, old) = ([1u8; 32], [2u8; 32], [3u8; 32]);
-        s.create_invite(&two, &InviteRecord { uses_left: 2, expires_at: Some(100) }, 0).unwrap();
-        s.create_invite(&once, &InviteRecord { uses_left: 1, expires_at: None }, 0).unwrap();
-        s.create_invite(&old, &InviteRecord { uses_left: 5, expires_at: Some(10) }, 0).unwrap();
-        assert!(s.create_account(new("a1", 50), Some(two)).unwrap().is_ok());
-        assert!(s.create_account(new("a2", 50), Some(two)).unwrap().is_ok());
-        assert_eq!(s.create_account(new("a3", 50), Some(two)).unwrap(), Err(CreateRefused::InviteInvalid));
-        assert_eq!(s.create_account(new("a4", 50), Some(old)).unwrap(), Err(CreateRefused::InviteInvalid));
-        assert_eq!(s.create_account(new("a5", 50), Some([9u8; 32])).unwrap(), Err(CreateRefused::InviteInvalid));
-        assert!(s.create_account(new("a6", 50), Some(once)).unwrap().is_ok());
-        // a refused name does not use the invite
-        s.create_invite(&[4u8; 32], &InviteRecord { uses_left: 1, expires_at: None }, 0).unwrap();
-        assert_eq!(s.create_account(new("A1", 60), Some([4u8; 32])).unwrap(), Err(CreateRefused::NameTaken));
-        assert!(s.create_account(new("a7", 60), Some([4u8; 32])).unwrap().is_ok());
-    }
-
-    #[test]
-    fn sessions_listed_revoked_and_cut_by_a_password_change() {
-        let (_d, s) = store();
-        let ann = s.create_account(new("ann", 1), None).unwrap().unwrap();
-        for (i, id) in ["s1", "s2", "s3"].iter().enumerate() {
-            s.create_session(&session(id, ann.id, 10 + i as i64), &[i as u8; 32]).unwrap();
-        }
-        assert_eq!(s.session_by_token(&[1u8; 32]).unwrap().unwrap().id, "s2");
-        s.touch_session("s1", 99).unwrap();
-        s.touch_session("s1", 50).unwrap(); // never goes back
-        let ids: Vec<String> = s.sessions_of(ann.id).unwrap().into_iter().map(|x| x.id).collect();
-        assert_eq!(ids, ["s1", "s3", "s2"]);
-        assert!(s.delete_session(ann.id, "s3").unwrap());
-        assert!(!s.delete_session(ann.id, "s3").unwrap());
-        assert!(!s.delete_session(ann.id + 1, "s2").unwrap());
-        assert_eq!(s.set_password(ann.id, "h2", "s2").unwrap(), ["s1"]);
-        assert_eq!(s.account_by_id(ann.id).unwrap().unwrap().password_hash, "h2");
-        assert_eq!(s.delete_idle_sessions(12).unwrap(), 1);
-        assert!(s.sessions_of(ann.id).unwrap().is_empty());
     }
 }

@@ -9,11 +9,15 @@
 //! room is what the room events (`banter:send`, `banter:history`, typing, receipts) check, so
 //! a non-member's socket is never in it and gets `Not in that room!` from all of them.
 //!
-//! `store.rs`: the [`store::DmStore`] trait and its SQLite tables; `handlers.rs`: the events.
+//! `store.rs`: the [`store::DmStore`] trait and its SQLite tables; `pg_store.rs`: the same
+//! tables on PostgreSQL; `handlers.rs`: the events.
 //! This file: the rules (pure, unit-tested) and putting sockets into DMs.
 
 pub mod handlers;
+pub mod pg_store;
 pub mod store;
+#[cfg(test)]
+mod store_suite;
 
 use std::sync::Arc;
 

@@ -199,53 +199,18 @@ impl DmStore for SqliteDmStore {
 
 #[cfg(test)]
 mod tests {
+    //! What only SQLite has; the behaviour every DM store shares is tested on both in
+    //! `super::super::store_suite`.
     use super::*;
 
-    fn store() -> (tempfile::TempDir, SqliteDmStore) {
+    #[test]
+    fn migrations_run_once_beside_the_accounts_store() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.db");
-        let c = Connection::open(&path).unwrap();
-        c.execute_batch("CREATE TABLE accounts (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
-             INSERT INTO accounts VALUES (1,'ann'),(2,'bob'),(3,'cat');").unwrap();
-        drop(c);
-        let s = SqliteDmStore::open(&path).unwrap();
-        (dir, s)
-    }
-
-    fn rec(id: &str, members: &[(i64, &str)]) -> DmRecord {
-        DmRecord { id: id.into(), members: members.iter().map(|(i, n)| (*i, n.to_string())).collect(), created_at: 1 }
-    }
-
-    #[test]
-    fn the_same_member_set_opens_the_same_dm() {
-        let (_d, s) = store();
-        let (a, created) = s.open(&rec("dm:a", &[(1, "ann"), (2, "bob")])).unwrap();
-        assert!(created);
-        let (b, created) = s.open(&rec("dm:b", &[(2, "bob"), (1, "ann")])).unwrap();
-        assert!(!created);
-        assert_eq!(a.id, b.id);
-        assert_eq!(b.names(), vec!["ann", "bob"]);
-        assert!(s.get("dm:a").unwrap().unwrap().has(2));
-        assert!(!s.get("dm:a").unwrap().unwrap().has(3));
-        assert_eq!(s.dms_of(2).unwrap().len(), 1);
-        assert!(s.dms_of(3).unwrap().is_empty());
-        assert!(s.get("dm:nope").unwrap().is_none());
-        // Reopened from the file: the migration is not applied twice.
-        let (_, again) = s.open(&rec("dm:c", &[(1, "ann"), (2, "bob"), (3, "cat")])).unwrap();
-        assert!(again);
-    }
-
-    #[test]
-    fn blocks_are_per_direction_and_seen_in_a_dm() {
-        let (_d, s) = store();
-        s.open(&rec("dm:a", &[(1, "ann"), (2, "bob")])).unwrap();
-        assert!(s.block(1, 2, 5).unwrap());
-        assert!(!s.block(1, 2, 6).unwrap());
-        assert!(s.blocked_in("dm:a", 2).unwrap()); // ann blocks bob: bob may not write
-        assert!(!s.blocked_in("dm:a", 1).unwrap()); // ann still may
-        assert_eq!(s.blocked_by(1).unwrap(), vec!["bob"]);
-        assert!(s.unblock(1, 2).unwrap());
-        assert!(!s.unblock(1, 2).unwrap());
-        assert!(!s.blocked_in("dm:a", 2).unwrap());
+        let path = dir.path().join("banter.db");
+        drop(crate::accounts::store::SqliteAccountStore::open(&path).unwrap());
+        drop(SqliteDmStore::open(&path).unwrap());
+        let again = SqliteDmStore::open(&path).unwrap();
+        let v: i64 = again.conn().query_row("SELECT version FROM schema_versions WHERE component = 'dms'", [], |r| r.get(0)).unwrap();
+        assert_eq!(v, MIGRATIONS.len() as i64);
     }
 }
