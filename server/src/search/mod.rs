@@ -4,6 +4,7 @@
 //! socket is in. A room outside those is never searched, whatever `in:` says. The index is
 //! `store.rs`.
 
+pub mod pg_store;
 pub mod store;
 
 use std::collections::BTreeSet;

@@ -60,8 +60,8 @@ const COMPONENT: &str = "search";
 
 /// Marks around the words found in a snippet (control characters a message cannot hold
 /// after the index's tokenizer… and that we split on).
-const HIT_START: char = '\u{2}';
-const HIT_END: char = '\u{3}';
+pub(crate) const HIT_START: char = '\u{2}';
+pub(crate) const HIT_END: char = '\u{3}';
 
 pub struct SqliteSearchStore {
     conn: Mutex<Connection>,
@@ -100,7 +100,7 @@ pub fn match_expression(words: &[String]) -> Option<String> {
 }
 
 /// A snippet with marks, as segments.
-fn segments(snippet: &str) -> Vec<Segment> {
+pub(crate) fn segments(snippet: &str) -> Vec<Segment> {
     let mut out = Vec::new();
     let mut hit = false;
     let mut cur = String::new();
@@ -196,47 +196,124 @@ impl SearchStore for SqliteSearchStore {
 
 #[cfg(test)]
 mod tests {
+    //! One suite for every implementation: each test runs on SQLite and on PostgreSQL.
     use super::*;
-    use banter_protocol::ext::{Message, MessageKind};
+    use crate::membership::test_db::{both, TestDb};
+    use crate::search::pg_store::{tsquery_text, PgSearchStore};
 
-    fn msg(room: &str, seq: u64, user: &str, text: &str, at: i64) -> Message {
-        Message { id: format!("{room}-{seq}"), room: room.into(), seq, username: user.into(), kind: MessageKind::Text, text: text.into(), created_at: at, removed: false, edited_at: None, reactions: Vec::new(), reply_to: None, file: None }
+    fn open(db: &TestDb) -> Box<dyn SearchStore> {
+        if db.is_postgres() {
+            Box::new(db.pg().block(PgSearchStore::open(db.pg())).unwrap())
+        } else {
+            Box::new(SqliteSearchStore::open(db.path()).unwrap())
+        }
     }
 
-    #[tokio::test]
-    async fn messages_are_found_in_readable_rooms_only_and_removed_ones_are_not() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("banter.db");
-        let store = crate::store::Store::open(&path).unwrap();
-        store.append(msg("lobby", 1, "ann", "The release plan is ready", 1_000));
-        store.append(msg("secret", 1, "bob", "the release date is secret", 2_000));
-        store.flush().await;
-        let search = SqliteSearchStore::open(&path).unwrap(); // indexes what is stored
-        store.append(msg("lobby", 2, "bob", "Réléase notes: see the plan", 3_000));
-        store.flush().await;
-        let q = |s: &str| Query::parse(s).unwrap();
+    fn q(s: &str) -> Query {
+        Query::parse(s).unwrap()
+    }
+
+    fn seqs(hits: &[SearchHit]) -> Vec<(String, u64)> {
+        hits.iter().map(|h| (h.room.clone(), h.seq)).collect()
+    }
+
+    both!(messages_are_found_in_readable_rooms_only_and_removed_ones_are_not, words_are_runs_of_letters_and_digits, filters_without_words);
+    both!(migrations_run_once);
+
+    fn migrations_run_once(db: &TestDb) {
+        drop(open(db));
+        drop(open(db));
+        assert_eq!(db.version("search"), MIGRATIONS.len() as i64);
+    }
+
+    fn messages_are_found_in_readable_rooms_only_and_removed_ones_are_not(db: &TestDb) {
+        db.post("lobby", 1, "ann", "The release plan is ready", 1_000);
+        db.post("secret", 1, "bob", "the release date is secret", 2_000);
+        let search = open(db); // indexes what is stored
+        db.post("lobby", 2, "bob", "Réléase notes: see the plan", 3_000);
         let lobby = vec!["lobby".to_string()];
         let hits = search.search(&q("release"), &lobby, &[], 10).unwrap();
         assert_eq!(hits.iter().map(|h| h.seq).collect::<Vec<_>>(), [2, 1], "newest first, accents folded, only lobby");
         assert!(hits[1].snippet.iter().any(|s| s.hit && s.text == "release"), "{:?}", hits[1].snippet);
-        assert_eq!(hits[0].id, "lobby-2");
+        assert_eq!(hits[1].snippet.iter().map(|s| s.text.as_str()).collect::<String>(), "The release plan is ready");
+        assert_eq!((hits[0].id.as_str(), hits[0].username.as_str(), hits[0].created_at), ("lobby-2", "bob", 3_000));
         assert_eq!(search.search(&q("rel"), &lobby, &[], 10).unwrap().len(), 2, "the last word as a prefix");
+        assert_eq!(search.search(&q("rel plan"), &lobby, &[], 10).unwrap().len(), 0, "only the last word as a prefix");
+        assert_eq!(search.search(&q("plan rel"), &lobby, &[], 10).unwrap().len(), 2);
+        assert_eq!(search.search(&q("release ready"), &lobby, &[], 10).unwrap().len(), 1, "every word");
         assert_eq!(search.search(&q("release from:ann"), &lobby, &[], 10).unwrap().len(), 1);
         assert_eq!(search.search(&q("release"), &lobby, &["bob".into()], 10).unwrap().len(), 1, "hidden names");
-        assert_eq!(search.search(&q("from:bob"), &lobby, &[], 10).unwrap().len(), 1);
+        assert_eq!(search.search(&q("release"), &lobby, &[], 1).unwrap().len(), 1, "the limit");
+        let both_rooms = vec!["lobby".to_string(), "secret".to_string()];
+        let all = search.search(&q("release"), &both_rooms, &[], 10).unwrap();
+        assert_eq!(seqs(&all), [("lobby".into(), 2), ("secret".into(), 1), ("lobby".into(), 1)]);
         assert!(search.search(&q("release"), &[], &[], 10).unwrap().is_empty());
-        // index syntax is text: no error, no match
-        for hostile in [r#"NEAR(release plan)"#, r#"release" OR "secret"#, "^release", "release*", "\"", "*", "(", "plan -release", "AND OR NOT"] {
+        // index syntax is text: no error, no match outside the rooms
+        for hostile in [
+            r#"NEAR(release plan)"#,
+            r#"release" OR "secret"#,
+            "^release",
+            "release*",
+            "\"",
+            "*",
+            "(",
+            "plan -release",
+            "AND OR NOT",
+            "release' | 'secret",
+            "release:* & !plan",
+            "'",
+            "<->",
+            "a\\b",
+        ] {
             let r = search.search(&q(hostile), &lobby, &[], 10);
             assert!(r.is_ok(), "{hostile}: {r:?}");
             assert!(r.unwrap().iter().all(|h| h.room == "lobby"), "{hostile}");
         }
+        assert_eq!(search.search(&q("release:* & !plan"), &lobby, &[], 10).unwrap().len(), 2, "operators are not read");
         assert!(search.search(&q("*"), &lobby, &[], 10).unwrap().is_empty(), "no word: nothing");
         // a removed message leaves the index
-        let conn = crate::sqlite_schema::open_shared(&path).unwrap();
-        conn.execute("UPDATE messages SET text = '', kind = 'removed' WHERE room = 'lobby' AND seq = 1", []).unwrap();
+        db.execute("UPDATE messages SET text = '', kind = 'removed' WHERE room = 'lobby' AND seq = 1");
         assert_eq!(search.search(&q("release"), &lobby, &[], 10).unwrap().len(), 1);
+        // an edit is found by its new words only
+        db.execute("UPDATE messages SET text = 'Shipping notes' WHERE room = 'lobby' AND seq = 2");
+        assert_eq!(search.search(&q("shipping"), &lobby, &[], 10).unwrap().len(), 1);
+        assert!(search.search(&q("release"), &lobby, &[], 10).unwrap().is_empty());
         assert!(search.index_bytes().unwrap() > 0);
+    }
+
+    fn words_are_runs_of_letters_and_digits(db: &TestDb) {
+        let search = open(db);
+        db.post("r", 1, "ann", "see notes.txt or mail ann@example.org, C:\\dir\\file and v1.2", 1);
+        db.post("r", 2, "ann", "ÜBER straße naïve", 2);
+        let r = vec!["r".to_string()];
+        for word in ["notes", "txt", "notes.txt", "example", "org", "ann", "dir", "file", "v1", "2"] {
+            assert_eq!(search.search(&q(word), &r, &[], 10).unwrap().len(), 1, "{word}");
+        }
+        // (PostgreSQL's unaccent also finds "straße" as "strasse"; SQLite's tokenizer does not)
+        for word in ["uber", "Über", "straße", "naive", "NAÏVE"] {
+            assert_eq!(search.search(&q(word), &r, &[], 10).unwrap().len(), 1, "{word}");
+        }
+        assert_eq!(search.search(&q("see txt"), &r, &[], 10).unwrap().len(), 1, "words need not be side by side");
+        assert_eq!(search.search(&q("txt.notes"), &r, &[], 10).unwrap().len(), 0, "the runs of one word in order");
+    }
+
+    fn filters_without_words(db: &TestDb) {
+        let search = open(db);
+        db.post("r", 1, "ann", "one more", 1_000);
+        db.post("r", 2, "bob", "two more", 2_000);
+        db.post("r", 3, "ann", &"x".repeat(300), 3_000);
+        db.post("s", 1, "ann", "elsewhere", 4_000);
+        db.execute("UPDATE messages SET kind = 'file' WHERE room = 's'");
+        let r = vec!["r".to_string(), "s".to_string()];
+        let hits = search.search(&q("from:ann"), &r, &[], 10).unwrap();
+        assert_eq!(seqs(&hits), [("r".into(), 3), ("r".into(), 1)], "text messages only, newest first");
+        assert_eq!(hits[0].snippet.iter().map(|s| s.text.chars().count()).sum::<usize>(), 200);
+        assert!(hits[1].snippet.iter().all(|s| !s.hit));
+        assert_eq!(seqs(&search.search(&q("from:ann before:1970-01-01"), &r, &[], 10).unwrap()), []);
+        let after = Query { after: Some(1_500), ..q("from:ann") };
+        assert_eq!(seqs(&search.search(&after, &r, &[], 10).unwrap()), [("r".into(), 3)]);
+        let before = Query { before: Some(3_000), ..q("more") };
+        assert_eq!(seqs(&search.search(&before, &r, &[], 10).unwrap()), [("r".into(), 2), ("r".into(), 1)]);
     }
 
     #[test]
@@ -244,5 +321,13 @@ mod tests {
         assert_eq!(match_expression(&["a".into(), "b\"c".into()]).as_deref(), Some(r#""a" "b""c"*"#));
         assert_eq!(match_expression(&["*".into(), "(".into()]), None, "nothing searchable");
         assert_eq!(segments("a \u{2}b\u{3} c"), vec![Segment { text: "a ".into(), hit: false }, Segment { text: "b".into(), hit: true }, Segment { text: " c".into(), hit: false }]);
+    }
+
+    #[test]
+    fn tsqueries_quote_runs_of_letters_and_digits_only() {
+        assert_eq!(tsquery_text(&["a".into(), "b'c".into()]).as_deref(), Some("'a' & 'b' <-> 'c':*"));
+        assert_eq!(tsquery_text(&["x|y".into(), "z".into()]).as_deref(), Some("'x' <-> 'y' & 'z':*"));
+        assert_eq!(tsquery_text(&["Réléase".into()]).as_deref(), Some("'Réléase':*"));
+        assert_eq!(tsquery_text(&["*".into(), "(".into(), "'".into()]), None, "nothing searchable");
     }
 }
