@@ -33,6 +33,18 @@ pub const PRESENCE: &str = "banter:presence";
 /// Server → the sender of a message: [`Receipt`].
 pub const RECEIPT: &str = "banter:receipt";
 
+/// A send refused for a fault of the server's (nothing was stored): try again.
+pub const ERR_SERVER: &str = "Server error, please try again.";
+/// A send the server could not store now (its database is unreachable or restarting):
+/// nothing was stored; the same message (same id) may be sent again later.
+pub const ERR_STORE_UNAVAILABLE: &str = "The server cannot store messages right now: try again in a moment";
+
+/// Whether a send's refusal means "not now" rather than "no": an outbox keeps the message
+/// and sends it again later under the same id (the server stores an id once).
+pub fn is_transient_refusal(reason: &str) -> bool {
+    reason == ERR_SERVER || reason == ERR_STORE_UNAVAILABLE
+}
+
 /// Feature names listed in [`Hello::features`] and [`JoinAccepted::features`].
 pub mod features {
     pub const IDS: &str = "ids";

@@ -20,6 +20,13 @@ pub struct Cli {
     #[arg(long, env = "BANTER_DB", global = true)]
     pub db: Option<PathBuf>,
 
+    /// Keep everything in this PostgreSQL database instead of the SQLite file, e.g.
+    /// `postgres://banter:PASSWORD@db.example/banter` or, over a Unix socket,
+    /// `postgres://banter@localhost/banter?host=/run/postgresql`. Several nodes may share one
+    /// (with --redis-url). Prefer the environment variable when the URL has a password.
+    #[arg(long, env = "BANTER_DATABASE_URL", hide_env_values = true, global = true, conflicts_with = "db")]
+    pub database_url: Option<String>,
+
     /// Require this access token in the Socket.IO handshake (`auth: {token}`). Prefer the
     /// environment variable or --token-file: arguments are visible to other local users.
     #[arg(long, env = "BANTER_TOKEN", hide_env_values = true)]
@@ -156,7 +163,10 @@ pub const DEFAULT_EVENT_LIMIT: u32 = 200;
 #[derive(Debug, Clone)]
 pub struct Config {
     pub listen: SocketAddr,
+    /// The SQLite file, unless `database_url` names PostgreSQL.
     pub db_path: PathBuf,
+    /// The PostgreSQL database (`--database-url`), when the store is not the SQLite file.
+    pub database_url: Option<String>,
     pub token: Option<String>,
     pub rate_limit: u32,
     pub event_limit: u32,
@@ -196,8 +206,21 @@ impl Cli {
         }
     }
 
+    /// The PostgreSQL URL, checked to name PostgreSQL.
+    pub fn database_url(&self) -> Result<Option<String>, ServerError> {
+        match self.database_url.as_deref().map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(url) if crate::pg::is_postgres_url(url) => Ok(Some(url.to_owned())),
+            Some(url) => Err(ServerError::Config(format!(
+                "--database-url must be a postgres:// URL (got {}); for SQLite use --db PATH",
+                crate::pg::redact(url)
+            ))),
+        }
+    }
+
     pub fn resolve(self) -> Result<Config, ServerError> {
         let db_path = self.db_path()?;
+        let database_url = self.database_url()?;
         let token = match (self.token, self.token_file) {
             (Some(t), _) => Some(t),
             (None, Some(path)) => {
@@ -230,6 +253,7 @@ impl Cli {
         Ok(Config {
             listen: self.listen,
             db_path,
+            database_url,
             token,
             rate_limit: self.rate_limit,
             // `--rate-limit 0` means a trusted setting (bots, benchmarks): no flood limit either

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod backend;
 pub mod chat;
 pub mod config;
 pub mod dms;
@@ -44,7 +45,6 @@ use crate::error::ServerError;
 use crate::metrics::Metrics;
 use crate::rooms::Rooms;
 use crate::state::{AppState, Shared};
-use crate::store::Store;
 
 /// Largest Engine.IO payload accepted from a client; a bigger one closes its connection.
 pub const MAX_PAYLOAD_BYTES: u64 = 64 * 1024;
@@ -66,17 +66,13 @@ pub async fn serve(
     let public = config.public_dir.as_deref().map(public::PublicDir::open).transpose()?;
     // Read before anything starts: a bad certificate is a start-up error.
     let tls = config.tls.as_ref().map(|(cert, key)| tls::acceptor(cert, key)).transpose()?;
-    let store = Store::open(&config.db_path)?;
-    let account_store = accounts::store::SqliteAccountStore::open(&config.db_path)?;
-    let accounts = accounts::Accounts::new(Arc::new(account_store), config.accounts);
-    // After the accounts store: its tables refer to accounts.
-    let moderation = moderation::Moderation::new(Arc::new(moderation::store::SqliteModerationStore::open(&config.db_path)?));
-    let membership = membership::Membership::new(Arc::new(membership::store::SqliteMembershipStore::open(&config.db_path)?));
-    let dms = dms::Dms::new(Arc::new(dms::store::SqliteDmStore::open(&config.db_path)?));
-    // After the message store: its triggers watch the messages table.
-    let search = search::open(&config.db_path)?;
-    // After the message store: the uploads' lookups read the messages table.
-    let files = files::Files::open(&config.files, &config.db_path)?;
+    let stores = backend::open(&config).await?;
+    let store = stores.messages;
+    let accounts = accounts::Accounts::new(stores.accounts, config.accounts);
+    let moderation = moderation::Moderation::new(stores.moderation);
+    let membership = membership::Membership::new(stores.membership);
+    let dms = dms::Dms::new(stores.dms);
+    let (search, files) = (stores.search, stores.files);
     let (layer, io) = SocketIo::builder()
         .max_buffer_size(config.socket_buffer)
         .max_payload(MAX_PAYLOAD_BYTES)

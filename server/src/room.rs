@@ -91,6 +91,10 @@ pub struct RoomState {
     receipts: VecDeque<ReceiptTrack>,
     /// When its classic `roomData` went out, for coalescing during join storms (chat/room_data.rs).
     pub room_data: crate::chat::room_data::Pacer,
+    /// Whether memory keeps the room's recent messages and ids; not when the store is
+    /// shared with other nodes (`crate::store::Store::numbers_messages`), whose messages
+    /// never pass through this memory: history and dedupe then ask the store.
+    keeps_history: bool,
 }
 
 impl RoomState {
@@ -108,11 +112,26 @@ impl RoomState {
             ids_cover_all: recent.len() as u64 == latest_seq,
             receipts: VecDeque::new(),
             room_data: Default::default(),
+            keeps_history: true,
         };
         for m in recent {
             room.remember(m);
         }
         room
+    }
+
+    /// A room whose messages only the store keeps (a store shared by several nodes): memory
+    /// holds its members, receipts and the newest seq this node has seen.
+    pub fn without_history(name: String, latest_seq: u64) -> Self {
+        let mut room = Self::new(name, latest_seq, Vec::new());
+        room.keeps_history = false;
+        room.ids_cover_all = false;
+        room
+    }
+
+    /// Whether memory answers history and dedupe ([`RoomState::without_history`]: never).
+    pub fn keeps_history(&self) -> bool {
+        self.keeps_history
     }
 
     pub fn latest_seq(&self) -> u64 {
@@ -247,6 +266,13 @@ impl RoomState {
             reply_to: draft.reply_to,
             file: draft.file,
         };
+        self.committed(&message, sender_sid);
+        Accepted::New(message)
+    }
+
+    /// Counts a new message's receipts (when its sender is a member here) and remembers it:
+    /// after [`RoomState::accept`], or once the store numbered it (a shared store).
+    pub fn committed(&mut self, message: &Message, sender_sid: &str) {
         let sender_account = self.members.iter().find(|m| m.sid == sender_sid).and_then(|m| m.account);
         let recipients =
             self.members.iter().filter(|m| m.sid != sender_sid && !same_account(m.account, sender_account)).count() as u32;
@@ -265,11 +291,13 @@ impl RoomState {
             });
         }
         self.remember(message.clone());
-        Accepted::New(message)
     }
 
     fn remember(&mut self, m: Message) {
         self.latest_seq = self.latest_seq.max(m.seq);
+        if !self.keeps_history {
+            return;
+        }
         if self.id_order.len() == ID_CAP {
             if let Some(old) = self.id_order.pop_front() {
                 self.ids.remove(&old);
@@ -282,6 +310,20 @@ impl RoomState {
             self.recent.pop_front();
         }
         self.recent.push_back(m);
+    }
+
+    /// Forgets a message whose write failed (it is not stored), so a resend under its id is
+    /// new again rather than answered as a duplicate of nothing. Its seq stays used, so
+    /// memory no longer holds an unbroken run of the room's messages: from now on history
+    /// and dedupe ask the store, as for a shared store (until the room is loaded again).
+    pub fn forget(&mut self, id: &str) {
+        let Some(seq) = self.ids.get(id).copied() else { return };
+        self.receipts.retain(|t| t.seq != seq);
+        self.keeps_history = false;
+        self.ids_cover_all = false;
+        self.ids.clear();
+        self.id_order.clear();
+        self.recent.clear();
     }
 
     /// Blanks a message a moderator removed, if memory still holds it.
@@ -331,16 +373,23 @@ impl RoomState {
         self.follow_answered(id);
     }
 
-    /// The newest `n` messages (oldest first) and whether older ones exist.
-    pub fn tail(&self, n: usize) -> (Vec<Message>, bool) {
+    /// The newest `n` messages (oldest first) and whether older ones exist, if memory
+    /// keeps the room's history.
+    pub fn tail(&self, n: usize) -> Option<(Vec<Message>, bool)> {
+        if !self.keeps_history {
+            return None;
+        }
         let skip = self.recent.len().saturating_sub(n);
         let page: Vec<Message> = self.recent.iter().skip(skip).cloned().collect();
         let more = page.first().map_or(self.latest_seq > 0, |m| m.seq > 1);
-        (page, more)
+        Some((page, more))
     }
 
     /// Messages with `seq > since`, at most `limit`, if memory holds all of them.
     pub fn since(&self, since: u64, limit: usize) -> Option<(Vec<Message>, bool)> {
+        if !self.keeps_history {
+            return None;
+        }
         if since >= self.latest_seq {
             return Some((Vec::new(), false));
         }
@@ -417,6 +466,20 @@ mod tests {
         room.accept(draft(id), sid, 0, None)
     }
 
+    #[test]
+    fn a_failed_write_is_forgotten_and_memory_stops_answering_history() {
+        let mut room = RoomState::new("r".into(), 0, Vec::new());
+        room.add_member("s1", "ann", SocketKind::Banter).unwrap();
+        text(&mut room, "a", "s1");
+        text(&mut room, "b", "s1");
+        room.forget("b");
+        assert!(room.find_recent_id("b").is_none());
+        assert_eq!(room.store_lookup_needed("b"), Some(false));
+        assert_eq!(room.since(0, 10), None);
+        assert_eq!(room.tail(10), None);
+        assert!(matches!(text(&mut room, "b", "s1"), Accepted::New(m) if m.seq == 3));
+    }
+
     fn seqs(ms: &[Message]) -> Vec<u64> {
         ms.iter().map(|m| m.seq).collect()
     }
@@ -456,7 +519,7 @@ mod tests {
         }
         let latest = r.latest_seq();
         assert_eq!(latest, (RECENT_CAP + 20) as u64);
-        let (tail, more) = r.tail(50);
+        let (tail, more) = r.tail(50).unwrap();
         assert_eq!(seqs(&tail), ((latest - 49)..=latest).collect::<Vec<_>>());
         assert!(more);
         let (page, more) = r.since(latest - 10, 5).unwrap();

@@ -55,16 +55,22 @@ impl Rooms {
             return Ok(room);
         }
         let store = self.store.clone();
+        // A shared store keeps the history (other nodes write to it): memory keeps none.
+        let keep = if store.numbers_messages() { 0 } else { RECENT_CAP as u32 };
         let snapshot = tokio::task::block_in_place(|| {
             // Writes of an evicted room may still be queued: commit them before reading.
             store.flush_blocking();
-            store.snapshot_blocking(name, RECENT_CAP as u32)
+            store.snapshot_blocking(name, keep)
         })?;
         let mut map = self.map();
         Ok(map
             .entry(name.to_owned())
             .or_insert_with(|| {
-                let mut state = RoomState::new(name.to_owned(), snapshot.latest_seq, snapshot.recent);
+                let mut state = if store.numbers_messages() {
+                    RoomState::without_history(name.to_owned(), snapshot.latest_seq)
+                } else {
+                    RoomState::new(name.to_owned(), snapshot.latest_seq, snapshot.recent)
+                };
                 state.stored = snapshot.stored || state.latest_seq() > 0;
                 Arc::new(Mutex::new(state))
             })

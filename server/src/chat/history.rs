@@ -12,6 +12,28 @@ use crate::store::MAX_PAGE;
 
 // ---- history, typing, receipts ----------------------------------------------------------
 
+/// History for a join (`since`: what the member has) and the room's latest seq: from the
+/// room's memory when it keeps the room's history, else from the store (a shared store,
+/// where memory may not have seen other nodes' messages). Blocks briefly on a store read.
+pub(crate) fn on_join(
+    st: &crate::state::AppState,
+    g: &crate::room::RoomState,
+    room: &str,
+    since: Option<u64>,
+) -> Result<(Vec<banter_protocol::ext::Message>, bool, u64), crate::error::ServerError> {
+    let from_memory = match since {
+        None => g.tail(st.config.history_on_join as usize),
+        Some(since) => g.since(since, MAX_PAGE as usize),
+    };
+    let (history, more) = match (from_memory, since) {
+        (Some(page), _) => page,
+        (None, None) => tokio::task::block_in_place(|| st.store.tail_blocking(room, st.config.history_on_join))?,
+        (None, Some(since)) => tokio::task::block_in_place(|| st.store.history_blocking(room, since, MAX_PAGE))?,
+    };
+    let latest = g.latest_seq().max(history.last().map_or(0, |m| m.seq));
+    Ok((history, more, latest))
+}
+
 pub(super) fn banter_history(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
     let req: HistoryRequest = match parse(data, r#"{"room": string, "since"?: number, "before"?: number, "limit"?: number}"#) {
         Ok(r) => r,

@@ -15,7 +15,6 @@ use crate::metrics::now_ms;
 use crate::room::{JoinError, SocketKind};
 use crate::rooms::lock;
 use crate::state::{AppState, Shared};
-use crate::store::MAX_PAGE;
 
 // ---- join -------------------------------------------------------------------------------
 
@@ -150,25 +149,19 @@ pub(super) fn join(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
         // The room becomes one of the account's (membership/), with its read marker.
         let read_seq = crate::membership::handlers::joined(st, s, &room_name, &username, g.latest_seq(), now);
         let Some(extension) = extension else { return ack_ok(ack) };
-        let (history, more) = match extension.since {
-            None => g.tail(st.config.history_on_join as usize),
-            Some(since) => match g.since(since, MAX_PAGE as usize) {
-                Some(page) => page,
-                None => match tokio::task::block_in_place(|| st.store.history_blocking(&room_name, since, MAX_PAGE)) {
-                    Ok(page) => page,
-                    Err(e) => {
-                        tracing::error!(room = %room_name, error = %e, "history read failed");
-                        (Vec::new(), true)
-                    }
-                },
-            },
+        let (history, more, latest_seq) = match super::history::on_join(st, &g, &room_name, extension.since) {
+            Ok(page) => page,
+            Err(e) => {
+                tracing::error!(room = %room_name, error = %e, "history read failed");
+                (Vec::new(), true, g.latest_seq())
+            }
         };
         let room_info = crate::moderation::join_info(st, s, &room_name);
         let accepted = JoinAccepted {
             protocol: ext::PROTOCOL_VERSION,
             room: room_name,
             username,
-            latest_seq: g.latest_seq(),
+            latest_seq,
             history,
             more,
             room_info,

@@ -50,6 +50,10 @@ fn publish_from(st: &Shared, sid: &str, room_name: &str, draft: Draft, stored: O
     if g.member(&sid).is_none() {
         return settled(Err(ERR_NOT_JOINED));
     }
+    if st.store.numbers_messages() {
+        drop(g);
+        return publish_numbered(st, sid, room_name, draft, stored, settled);
+    }
     match g.accept(draft, &sid, now_ms(), stored) {
         // A duplicate may still be on its way to disk: answer after what is queued.
         Accepted::Duplicate(m) => st.store.after_commit(move || settled(Ok((m, true)))),
@@ -61,11 +65,52 @@ fn publish_from(st: &Shared, sid: &str, room_name: &str, draft: Draft, stored: O
                     broadcast_message(&st2, &m);
                     settled(Ok((m, false)));
                 } else {
+                    if let Some(room) = st2.rooms.get(&m.room) {
+                        lock(&room).forget(&m.id);
+                    }
                     settled(Err(ERR_SERVER));
                 }
             });
         }
     }
+}
+
+/// [`publish_from`] on a store that numbers messages (PostgreSQL, shared by several nodes):
+/// the database gives the seq in the transaction that stores the message, or answers a
+/// resend with the stored one; only then is it broadcast (through the adapter, to every
+/// node's members) and acknowledged. A failed write stores nothing and says "try again":
+/// the sender's outbox resends it later under the same id.
+fn publish_numbered(st: &Shared, sid: String, room_name: &str, draft: Draft, stored: Option<Message>, settled: Settled) {
+    if let Some(m) = stored {
+        return settled(Ok((m, true)));
+    }
+    let message = Message {
+        id: draft.id,
+        room: room_name.to_owned(),
+        seq: 0,
+        username: draft.username,
+        kind: draft.kind,
+        text: draft.text,
+        created_at: now_ms(),
+        removed: false,
+        edited_at: None,
+        reactions: Vec::new(),
+        reply_to: draft.reply_to,
+        file: draft.file,
+    };
+    let st2 = st.clone();
+    st.store.append_numbered(message, move |result| match result {
+        Ok((m, true)) => settled(Ok((m, true))),
+        Ok((m, false)) => {
+            Metrics::inc(&st2.metrics.messages, 1);
+            if let Some(room) = st2.rooms.get(&m.room) {
+                lock(&room).committed(&m, &sid);
+            }
+            broadcast_message(&st2, &m);
+            settled(Ok((m, false)))
+        }
+        Err(()) => settled(Err(ext::ERR_STORE_UNAVAILABLE)),
+    });
 }
 
 /// Posts a message for an account that is in the room now, on one of its sockets, under its

@@ -11,7 +11,7 @@
 //! during join storms. This file: registration, the flood limit, acks.
 
 mod edits;
-mod history;
+pub(crate) mod history;
 mod membership;
 mod messages;
 mod reactions;
@@ -43,7 +43,7 @@ pub const ERR_NOT_IN_ROOM: &str = "Not in that room!";
 pub const ERR_ALREADY_IN_A_ROOM: &str = "Already in a room!";
 pub const ERR_ALREADY_IN_ROOM: &str = "Already in that room!";
 pub const ERR_SLOW_DOWN: &str = "Slow down! Too many messages.";
-pub const ERR_SERVER: &str = "Server error, please try again.";
+pub use banter_protocol::ext::ERR_SERVER;
 pub const ERR_BAD_LOCATION: &str = "Invalid payload: latitude must be within ±90 and longitude within ±180";
 pub(crate) const DEFAULT_HISTORY_PAGE: u32 = 100;
 

@@ -17,7 +17,6 @@ use crate::error::ServerError;
 use crate::metrics::now_ms;
 use crate::rooms::lock;
 use crate::state::{AppState, Shared};
-use crate::store::MAX_PAGE;
 
 /// Registers the DM events on a new socket (from the connect middleware).
 pub fn register(st: &Shared, s: &SocketRef) {
@@ -104,14 +103,8 @@ fn open(st: &AppState, s: &SocketRef, me: &SignedInAs, req: DmOpen) -> Result<Dm
     let read_seq = blocking(|| st.membership.store().join(me.account_id, &rec.id, 0, now_ms()))?;
     let room = st.rooms.get_or_load(&rec.id)?;
     let g = lock(&room);
-    let (history, more) = match req.since {
-        None => g.tail(st.config.history_on_join as usize),
-        Some(since) => match g.since(since, MAX_PAGE as usize) {
-            Some(page) => page,
-            None => blocking(|| st.store.history_blocking(&rec.id, since, MAX_PAGE))?,
-        },
-    };
-    Ok(DmOpened { members: rec.names(), created, latest_seq: g.latest_seq(), read_seq, history, more, dm: rec.id })
+    let (history, more, latest_seq) = blocking(|| crate::chat::history::on_join(st, &g, &rec.id, req.since))?;
+    Ok(DmOpened { members: rec.names(), created, latest_seq, read_seq, history, more, dm: rec.id })
 }
 
 fn on_my_dms(st: &Shared, s: &SocketRef, _data: Payload, ack: AckSender) {
