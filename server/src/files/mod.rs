@@ -3,13 +3,15 @@
 //! a `file` part (classic sockets get its text: the name, the size and a signed link), and
 //! served only to those who may read the room.
 //!
-//! `store.rs` the blobs and the `files` table; `upload.rs` `POST /files`; `serve.rs`
-//! `GET /files/<id>[/<name>]` and `GET /thumbs/<id>`; `thumbs.rs` thumbnails with
-//! decompression-bomb limits; `quota.rs` the per-account quota; `links.rs` signed links;
-//! `access.rs` the token, the session and who may read a room; `sniff.rs` file types.
+//! `store.rs` the blobs and the `files` table (`pg_store.rs` that table on PostgreSQL);
+//! `upload.rs` `POST /files`; `serve.rs` `GET /files/<id>[/<name>]` and `GET /thumbs/<id>`;
+//! `thumbs.rs` thumbnails with decompression-bomb limits; `quota.rs` the per-account quota;
+//! `links.rs` signed links; `access.rs` the token, the session and who may read a room;
+//! `sniff.rs` file types.
 
 pub mod access;
 pub mod links;
+pub mod pg_store;
 pub mod quota;
 pub mod serve;
 pub mod sniff;
@@ -18,6 +20,7 @@ pub mod thumbs;
 pub mod upload;
 
 use std::path::Path;
+use std::sync::Arc;
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -35,7 +38,8 @@ const THUMBS_AT_ONCE: usize = 2;
 
 /// Everything the file routes share.
 pub struct Files {
-    pub store: store::FileStore,
+    pub blobs: store::Blobs,
+    pub table: Arc<dyn store::FileTable>,
     pub links: links::Signer,
     pub quota: quota::Quota,
     pub max_upload_bytes: u64,
@@ -43,11 +47,22 @@ pub struct Files {
 }
 
 impl Files {
+    /// With the uploads table in the server's SQLite file (after the message store).
     pub fn open(cfg: &FilesConfig, db_path: &Path) -> Result<Self, ServerError> {
-        let store = store::FileStore::open(&cfg.dir, db_path)?;
+        Self::with_table(cfg, Arc::new(store::SqliteFileTable::open(db_path)?))
+    }
+
+    /// With the uploads table on PostgreSQL (after the message tables).
+    pub async fn open_pg(cfg: &FilesConfig, pg: &crate::pg::Pg) -> Result<Self, ServerError> {
+        Self::with_table(cfg, Arc::new(pg_store::PgFileTable::open(pg).await?))
+    }
+
+    fn with_table(cfg: &FilesConfig, table: Arc<dyn store::FileTable>) -> Result<Self, ServerError> {
+        let blobs = store::Blobs::open(&cfg.dir)?;
         let links = links::Signer::open(&cfg.dir)?;
         Ok(Self {
-            store,
+            blobs,
+            table,
             links,
             quota: quota::Quota::new(cfg.quota_bytes),
             max_upload_bytes: cfg.max_upload_bytes,

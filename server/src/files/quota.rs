@@ -1,17 +1,15 @@
 //! The per-account quota (`--files-quota-mb`): every upload counts, its bytes against its
 //! uploader, even when the same content was stored before. Checked twice: before receiving
-//! (what is left bounds how much is read), and when the upload is recorded, under one lock,
-//! so two uploads at once cannot both pass.
+//! (what is left bounds how much is read), and when the upload is recorded, in the table's
+//! transaction ([`FileTable::insert`]), so two uploads at once cannot both pass, on one node
+//! or on several.
 
-use std::sync::Mutex;
-
-use super::store::{FileRecord, FileStore};
+use super::store::{FileRecord, FileTable};
 use crate::error::ServerError;
 
 pub struct Quota {
     /// 0 = no quota.
     bytes: u64,
-    record: Mutex<()>,
 }
 
 /// Why an upload may not be recorded.
@@ -23,7 +21,7 @@ pub enum Over {
 
 impl Quota {
     pub fn new(bytes: u64) -> Self {
-        Self { bytes, record: Mutex::new(()) }
+        Self { bytes }
     }
 
     pub fn bytes(&self) -> u64 {
@@ -31,58 +29,62 @@ impl Quota {
     }
 
     /// Bytes the account may still upload (`u64::MAX` without a quota).
-    pub fn left(&self, store: &FileStore, account_id: i64) -> Result<u64, ServerError> {
+    pub fn left(&self, table: &dyn FileTable, account_id: i64) -> Result<u64, ServerError> {
         if self.bytes == 0 {
             return Ok(u64::MAX);
         }
-        Ok(self.bytes.saturating_sub(store.used_by(account_id)?))
+        Ok(self.bytes.saturating_sub(table.used_by(account_id)?))
     }
 
     /// Records the upload if it fits in what its account has left.
-    pub fn record(&self, store: &FileStore, f: &FileRecord) -> Result<Result<(), Over>, ServerError> {
-        let _one_at_a_time = self.record.lock().unwrap_or_else(|p| p.into_inner());
-        if self.bytes > 0 {
-            let used = store.used_by(f.account_id)?;
-            if used.saturating_add(f.size) > self.bytes {
-                return Ok(Err(Over::Quota { quota: self.bytes, used }));
-            }
-        }
-        store.insert(f)?;
-        Ok(Ok(()))
+    pub fn record(&self, table: &dyn FileTable, f: &FileRecord) -> Result<Result<(), Over>, ServerError> {
+        Ok(table.insert(f, self.bytes)?.map_err(|used| Over::Quota { quota: self.bytes, used }))
     }
 }
 
 #[cfg(test)]
 mod tests {
+    //! On every implementation of the table: SQLite and PostgreSQL.
     use super::*;
+    use crate::files::store::tests::{open, record};
+    use crate::membership::test_db::{both, TestDb};
 
-    #[test]
-    fn the_quota_counts_every_upload() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("q.db");
-        crate::store::Store::open(&db).unwrap();
-        let store = FileStore::open(&dir.path().join("f"), &db).unwrap();
+    both!(the_quota_counts_every_upload, uploads_at_once_on_two_nodes_cannot_both_pass);
+
+    fn the_quota_counts_every_upload(db: &TestDb) {
+        let table = open(db);
         let q = Quota::new(10);
-        let rec = |id: &str, size| FileRecord {
-            id: id.into(),
-            sha256: "00".repeat(32),
-            room: "r".into(),
-            message_id: id.into(),
-            account_id: 1,
-            name: "n".into(),
-            mime: "text/plain".into(),
-            size,
-            width: None,
-            height: None,
-            thumb_mime: None,
-            created_at: 0,
-        };
-        assert_eq!(q.left(&store, 1).unwrap(), 10);
-        assert_eq!(q.record(&store, &rec("a", 6)).unwrap(), Ok(()));
-        assert_eq!(q.left(&store, 1).unwrap(), 4);
-        assert_eq!(q.record(&store, &rec("b", 6)).unwrap(), Err(Over::Quota { quota: 10, used: 6 }));
-        assert_eq!(q.record(&store, &rec("c", 4)).unwrap(), Ok(()));
-        assert_eq!(q.left(&store, 1).unwrap(), 0);
-        assert_eq!(Quota::new(0).left(&store, 1).unwrap(), u64::MAX);
+        let rec = |id: &str, size| FileRecord { account_id: 1, ..record(id, &"00".repeat(32), size) };
+        assert_eq!(q.left(&*table, 1).unwrap(), 10);
+        assert_eq!(q.record(&*table, &rec("a", 6)).unwrap(), Ok(()));
+        assert_eq!(q.left(&*table, 1).unwrap(), 4);
+        assert_eq!(q.record(&*table, &rec("b", 6)).unwrap(), Err(Over::Quota { quota: 10, used: 6 }));
+        assert_eq!(q.record(&*table, &rec("c", 4)).unwrap(), Ok(()));
+        assert_eq!(q.left(&*table, 1).unwrap(), 0);
+        assert_eq!(q.left(&*table, 2).unwrap(), 10, "per account");
+        assert_eq!(Quota::new(0).left(&*table, 1).unwrap(), u64::MAX);
+        assert_eq!(Quota::new(0).record(&*table, &rec("d", 100)).unwrap(), Ok(()), "no quota");
+    }
+
+    /// Two tables on one database (two nodes, or two connections to one SQLite file), eight
+    /// uploads at once that each fit alone: exactly as many pass as the quota holds.
+    fn uploads_at_once_on_two_nodes_cannot_both_pass(db: &TestDb) {
+        let tables = [open(db), open(db)];
+        let (q, start) = (Quota::new(10), std::sync::Barrier::new(8));
+        let passed = std::thread::scope(|s| {
+            let runs: Vec<_> = (0..8)
+                .map(|i| {
+                    let (table, q, start) = (&tables[i % 2], &q, &start);
+                    s.spawn(move || {
+                        let rec = FileRecord { account_id: 1, ..record(&format!("u{i}"), &"00".repeat(32), 4) };
+                        start.wait();
+                        q.record(&**table, &rec).unwrap().is_ok()
+                    })
+                })
+                .collect();
+            runs.into_iter().map(|r| r.join().unwrap_or(false)).filter(|passed| *passed).count()
+        });
+        assert_eq!(passed, 2);
+        assert_eq!(tables[0].used_by(1).unwrap(), 8);
     }
 }

@@ -64,7 +64,7 @@ async fn lookup(st: &Shared, id: &str) -> Result<FileRecord, Refusal> {
         return Err(not_found());
     }
     let (st2, id2) = (st.clone(), id.to_owned());
-    match tokio::task::spawn_blocking(move || st2.files.store.get(&id2)).await {
+    match tokio::task::spawn_blocking(move || st2.files.table.get(&id2)).await {
         Ok(Ok(Some(rec))) => Ok(rec),
         Ok(Ok(None)) => Err(not_found()),
         Ok(Err(e)) => Err(Refusal::server("file lookup", e)),
@@ -108,11 +108,11 @@ async fn serve(st: &Shared, id: &str, q: LinkQuery, headers: &HeaderMap, what: W
     authorize(st, &rec, &q, headers).await?;
     let inline_image = wire::is_inline_image(&rec.mime) && rec.width.is_some();
     let (path, content_type, disp) = match what {
-        What::File if inline_image => (st.files.store.blob_path(&rec.sha256), rec.mime.clone(), disposition("inline", &rec.name)),
-        What::File => (st.files.store.blob_path(&rec.sha256), "application/octet-stream".to_owned(), disposition("attachment", &rec.name)),
+        What::File if inline_image => (st.files.blobs.blob_path(&rec.sha256), rec.mime.clone(), disposition("inline", &rec.name)),
+        What::File => (st.files.blobs.blob_path(&rec.sha256), "application/octet-stream".to_owned(), disposition("attachment", &rec.name)),
         What::Thumb => {
             let Some(mime) = rec.thumb_mime.clone() else { return Err(not_found()) };
-            (st.files.store.thumb_path(&rec.sha256), mime, disposition("inline", &format!("thumb-{}", rec.name)))
+            (st.files.blobs.thumb_path(&rec.sha256), mime, disposition("inline", &format!("thumb-{}", rec.name)))
         }
     };
     let file = match tokio::fs::File::open(&path).await {

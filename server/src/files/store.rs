@@ -1,4 +1,6 @@
-//! Where uploads are kept: content-addressed blobs on disk and one SQLite table of uploads.
+//! Where uploads are kept: content-addressed blobs on disk ([`Blobs`], the same whatever the
+//! database) and one table of uploads ([`FileTable`]: SQLite here, PostgreSQL in
+//! `super::pg_store`).
 //!
 //! Layout of `--files-dir`: `blobs/<first 2 hex of the SHA-256>/<SHA-256>` (one copy per
 //! content, whoever uploaded it and how often), `thumbs/<2 hex>/<SHA-256>` (the thumbnail of
@@ -17,7 +19,8 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::error::ServerError;
 
-/// Migration `i` takes the files schema from version `i` to `i + 1`.
+/// Migration `i` takes the files schema from version `i` to `i + 1` (PostgreSQL's are in
+/// `super::pg_store`).
 const MIGRATIONS: &[&str] = &["
 CREATE TABLE files (
     id          TEXT PRIMARY KEY,
@@ -56,15 +59,33 @@ pub struct FileRecord {
     pub created_at: i64,
 }
 
-/// The files directory and the uploads table.
-pub struct FileStore {
-    dir: PathBuf,
-    conn: Mutex<Connection>,
+/// The uploads table: one implementation per database (`super::pg_store` for PostgreSQL).
+/// Blocking: callers use `block_in_place` or the blocking pool.
+pub trait FileTable: Send + Sync {
+    /// Whether any upload row names this content (before a new blob is deleted again).
+    fn blob_in_use(&self, sha256: &str) -> Result<bool, ServerError>;
+    /// Records the upload if the account's uploads, this one counted, stay within `quota`
+    /// bytes (0: no quota), checking and inserting in one transaction so that two uploads at
+    /// once (on any node) cannot both pass; else `Err(bytes the account has used)`.
+    fn insert(&self, f: &FileRecord, quota: u64) -> Result<Result<(), u64>, ServerError>;
+    /// Takes back an upload whose message could not be posted.
+    fn delete(&self, id: &str) -> Result<(), ServerError>;
+    /// Upload `id`, unless the message that announced it was removed (then it is gone for
+    /// everyone, as the message's text is).
+    fn get(&self, id: &str) -> Result<Option<FileRecord>, ServerError>;
+    /// Bytes the account has uploaded, all uploads counted.
+    fn used_by(&self, account_id: i64) -> Result<u64, ServerError>;
 }
 
-impl FileStore {
-    /// Opens (creating) the directory and the table; removes what an earlier run left in `tmp/`.
-    pub fn open(dir: &Path, db_path: &Path) -> Result<Self, ServerError> {
+/// The files directory: blobs, thumbnails and uploads being received, whatever database
+/// keeps the uploads table.
+pub struct Blobs {
+    dir: PathBuf,
+}
+
+impl Blobs {
+    /// Opens (creating) the directory; removes what an earlier run left in `tmp/`.
+    pub fn open(dir: &Path) -> Result<Self, ServerError> {
         for sub in ["blobs", "thumbs", "tmp"] {
             let d = dir.join(sub);
             std::fs::create_dir_all(&d).map_err(|e| ServerError::Config(format!("--files-dir {}: cannot create {sub}/: {e}", dir.display())))?;
@@ -74,17 +95,11 @@ impl FileStore {
                 let _ = std::fs::remove_file(e.path());
             }
         }
-        let mut conn = crate::sqlite_schema::open_shared(db_path)?;
-        crate::sqlite_schema::migrate(&mut conn, COMPONENT, MIGRATIONS)?;
-        Ok(Self { dir: dir.to_owned(), conn: Mutex::new(conn) })
+        Ok(Self { dir: dir.to_owned() })
     }
 
     pub fn dir(&self) -> &Path {
         &self.dir
-    }
-
-    fn conn(&self) -> MutexGuard<'_, Connection> {
-        self.conn.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// A new temporary file's path in `tmp/` (a random name).
@@ -128,30 +143,62 @@ impl FileStore {
         std::fs::rename(&temp, &dest)?;
         Ok(())
     }
+}
 
-    /// Whether any upload row names this content (before a new blob is deleted again).
-    pub fn blob_in_use(&self, sha256: &str) -> Result<bool, ServerError> {
+/// The uploads table in the server's SQLite file.
+pub struct SqliteFileTable {
+    conn: Mutex<Connection>,
+}
+
+impl SqliteFileTable {
+    /// Opens the table in the server's database file, after the message store (the lookups
+    /// read its `messages`).
+    pub fn open(db_path: &Path) -> Result<Self, ServerError> {
+        let mut conn = crate::sqlite_schema::open_shared(db_path)?;
+        crate::sqlite_schema::migrate(&mut conn, COMPONENT, MIGRATIONS)?;
+        Ok(Self { conn: Mutex::new(conn) })
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+fn used_in(c: &Connection, account_id: i64) -> rusqlite::Result<u64> {
+    let used: i64 = c.query_row("SELECT COALESCE(SUM(size), 0) FROM files WHERE account_id = ?1", [account_id], |r| r.get(0))?;
+    Ok(used.max(0) as u64)
+}
+
+impl FileTable for SqliteFileTable {
+    fn blob_in_use(&self, sha256: &str) -> Result<bool, ServerError> {
         Ok(self.conn().query_row("SELECT EXISTS (SELECT 1 FROM files WHERE sha256 = ?1)", [sha256], |r| r.get(0))?)
     }
 
-    pub fn insert(&self, f: &FileRecord) -> Result<(), ServerError> {
-        self.conn().execute(
+    fn insert(&self, f: &FileRecord, quota: u64) -> Result<Result<(), u64>, ServerError> {
+        let mut conn = self.conn();
+        // the write lock from the start: no other connection counts and inserts in between
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        if quota > 0 {
+            let used = used_in(&tx, f.account_id)?;
+            if used.saturating_add(f.size) > quota {
+                return Ok(Err(used));
+            }
+        }
+        tx.execute(
             "INSERT INTO files (id, sha256, room, message_id, account_id, name, mime, size, width, height, thumb_mime, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             params![f.id, f.sha256, f.room, f.message_id, f.account_id, f.name, f.mime, f.size as i64, f.width, f.height, f.thumb_mime, f.created_at],
         )?;
-        Ok(())
+        tx.commit()?;
+        Ok(Ok(()))
     }
 
-    /// Takes back an upload whose message could not be posted.
-    pub fn delete(&self, id: &str) -> Result<(), ServerError> {
+    fn delete(&self, id: &str) -> Result<(), ServerError> {
         self.conn().execute("DELETE FROM files WHERE id = ?1", [id])?;
         Ok(())
     }
 
-    /// Upload `id`, unless the message that announced it was removed (then it is gone for
-    /// everyone, as the message's text is).
-    pub fn get(&self, id: &str) -> Result<Option<FileRecord>, ServerError> {
+    fn get(&self, id: &str) -> Result<Option<FileRecord>, ServerError> {
         let c = self.conn();
         let found = c
             .query_row(
@@ -181,18 +228,28 @@ impl FileStore {
         Ok(found)
     }
 
-    /// Bytes the account has uploaded, all uploads counted.
-    pub fn used_by(&self, account_id: i64) -> Result<u64, ServerError> {
-        let used: i64 = self.conn().query_row("SELECT COALESCE(SUM(size), 0) FROM files WHERE account_id = ?1", [account_id], |r| r.get(0))?;
-        Ok(used.max(0) as u64)
+    fn used_by(&self, account_id: i64) -> Result<u64, ServerError> {
+        Ok(used_in(&self.conn(), account_id)?)
     }
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
+    //! One suite for every implementation of the table: each test runs on SQLite and on
+    //! PostgreSQL; the blobs directory is the same for both.
     use super::*;
+    use crate::files::pg_store::PgFileTable;
+    use crate::membership::test_db::{both, TestDb};
 
-    fn record(id: &str, sha: &str, size: u64) -> FileRecord {
+    pub(crate) fn open(db: &TestDb) -> Box<dyn FileTable> {
+        if db.is_postgres() {
+            Box::new(db.pg().block(PgFileTable::open(db.pg())).unwrap())
+        } else {
+            Box::new(SqliteFileTable::open(db.path()).unwrap())
+        }
+    }
+
+    pub(crate) fn record(id: &str, sha: &str, size: u64) -> FileRecord {
         FileRecord {
             id: id.into(),
             sha256: sha.into(),
@@ -209,35 +266,70 @@ mod tests {
         }
     }
 
+    both!(migrations_run_once, uploads_are_counted_and_found, a_removed_message_takes_its_file_away);
+
+    fn migrations_run_once(db: &TestDb) {
+        drop(open(db));
+        drop(open(db));
+        assert_eq!(db.version("files"), MIGRATIONS.len() as i64);
+    }
+
+    fn uploads_are_counted_and_found(db: &TestDb) {
+        let table = open(db);
+        let sha = "ab".repeat(32);
+        assert!(!table.blob_in_use(&sha).unwrap());
+        table.insert(&record("1", &sha, 5), 0).unwrap().unwrap();
+        let image = FileRecord { width: Some(u32::MAX), height: Some(480), thumb_mime: Some("image/webp".into()), mime: "image/png".into(), ..record("2", &sha, 5) };
+        table.insert(&image, 0).unwrap().unwrap();
+        assert!(table.insert(&record("1", &sha, 5), 0).is_err(), "ids are unique");
+        assert_eq!(table.used_by(7).unwrap(), 10);
+        assert_eq!(table.used_by(8).unwrap(), 0);
+        assert_eq!(table.get("1").unwrap(), Some(record("1", &sha, 5)));
+        assert_eq!(table.get("2").unwrap(), Some(image));
+        assert_eq!(table.insert(&record("3", &sha, 5), 12).unwrap(), Err(10), "over the quota: what is used");
+        assert_eq!(table.get("3").unwrap(), None);
+        table.delete("1").unwrap();
+        table.delete("nope").unwrap();
+        assert!(table.get("1").unwrap().is_none());
+        assert!(table.blob_in_use(&sha).unwrap());
+        table.delete("2").unwrap();
+        assert!(!table.blob_in_use(&sha).unwrap());
+    }
+
+    fn a_removed_message_takes_its_file_away(db: &TestDb) {
+        let table = open(db);
+        db.post("lobby", 1, "ann", "a.txt 5 B", 1);
+        db.post("lobby", 2, "ann", "b.txt 5 B", 2);
+        table.insert(&FileRecord { message_id: "lobby-1".into(), ..record("1", &"ab".repeat(32), 5) }, 0).unwrap().unwrap();
+        table.insert(&FileRecord { message_id: "lobby-2".into(), ..record("2", &"cd".repeat(32), 5) }, 0).unwrap().unwrap();
+        db.execute("UPDATE messages SET text = '', kind = 'removed' WHERE room = 'lobby' AND seq = 1");
+        assert_eq!(table.get("1").unwrap(), None);
+        assert!(table.get("2").unwrap().is_some());
+        assert_eq!(table.used_by(7).unwrap(), 10, "still counted");
+    }
+
     #[test]
-    fn blobs_are_stored_once_and_uploads_counted() {
+    fn blobs_are_stored_once_and_the_temp_dir_cleaned() {
         let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("b.db");
-        crate::store::Store::open(&db).unwrap(); // the messages table the lookup reads
         let files = dir.path().join("files");
-        let fs = FileStore::open(&files, &db).unwrap();
+        let blobs = Blobs::open(&files).unwrap();
         let sha = "ab".repeat(32);
         for round in 0..2 {
-            let t = fs.temp_path().unwrap();
+            let t = blobs.temp_path().unwrap();
             assert!(t.starts_with(files.join("tmp")));
             std::fs::write(&t, b"hello").unwrap();
-            assert_eq!(fs.commit_blob(&t, &sha).unwrap(), round == 0);
+            assert_eq!(blobs.commit_blob(&t, &sha).unwrap(), round == 0);
             assert!(!t.exists());
         }
-        assert_eq!(std::fs::read(fs.blob_path(&sha)).unwrap(), b"hello");
-        assert!(fs.blob_path(&sha).starts_with(files.join("blobs").join("ab")));
-        fs.insert(&record("1", &sha, 5)).unwrap();
-        fs.insert(&record("2", &sha, 5)).unwrap();
-        assert_eq!(fs.used_by(7).unwrap(), 10);
-        assert_eq!(fs.used_by(8).unwrap(), 0);
-        assert_eq!(fs.get("1").unwrap().unwrap().size, 5);
-        fs.delete("1").unwrap();
-        assert!(fs.get("1").unwrap().is_none());
-        assert!(fs.blob_in_use(&sha).unwrap());
+        assert_eq!(std::fs::read(blobs.blob_path(&sha)).unwrap(), b"hello");
+        assert!(blobs.blob_path(&sha).starts_with(files.join("blobs").join("ab")));
+        blobs.put_thumb(&sha, b"thumb").unwrap();
+        assert_eq!(std::fs::read(blobs.thumb_path(&sha)).unwrap(), b"thumb");
+        assert!(blobs.thumb_path(&sha).starts_with(files.join("thumbs").join("ab")));
         // a leftover partial upload is cleaned at the next start
         std::fs::write(files.join("tmp").join("x.part"), b"x").unwrap();
-        drop(fs);
-        FileStore::open(&files, &db).unwrap();
+        drop(blobs);
+        Blobs::open(&files).unwrap();
         assert_eq!(std::fs::read_dir(files.join("tmp")).unwrap().count(), 0);
     }
 }

@@ -123,7 +123,7 @@ enum BodyError {
 /// Streams the body into a temporary file, at most `limit` bytes.
 async fn receive_body(files: &Files, body: Body, limit: u64) -> Result<Received, BodyError> {
     let io = |e: std::io::Error| BodyError::Refused(Refusal::server("writing an upload", e));
-    let path = files.store.temp_path().map_err(|e| BodyError::Refused(Refusal::server("temp file", e)))?;
+    let path = files.blobs.temp_path().map_err(|e| BodyError::Refused(Refusal::server("temp file", e)))?;
     let temp = TempFile(Some(path.clone()));
     let file = tokio::fs::File::create(&path).await.map_err(io)?;
     let mut out = tokio::io::BufWriter::with_capacity(256 * 1024, file);
@@ -192,7 +192,7 @@ async fn receive(st: &Shared, q: UploadQuery, headers: &HeaderMap, body: &mut Op
         }
     }
     let files = &st.files;
-    let left = blocking(|| files.quota.left(&files.store, me.account_id)).map_err(|e| Refusal::server("quota", e))?;
+    let left = blocking(|| files.quota.left(&*files.table, me.account_id)).map_err(|e| Refusal::server("quota", e))?;
     if left == 0 {
         return Err(over_quota(files));
     }
@@ -228,7 +228,7 @@ async fn receive(st: &Shared, q: UploadQuery, headers: &HeaderMap, body: &mut Op
     }
     let mut got = got;
     let temp = got.temp.0.take().unwrap_or_default();
-    let created = match files.store.commit_blob(&temp, &got.sha256) {
+    let created = match files.blobs.commit_blob(&temp, &got.sha256) {
         Ok(c) => c,
         Err(e) => {
             let _ = std::fs::remove_file(&temp);
@@ -236,7 +236,7 @@ async fn receive(st: &Shared, q: UploadQuery, headers: &HeaderMap, body: &mut Op
         }
     };
     if let Some(t) = &image {
-        if let Err(e) = files.store.put_thumb(&got.sha256, &t.bytes) {
+        if let Err(e) = files.blobs.put_thumb(&got.sha256, &t.bytes) {
             tracing::warn!(error = %e, "cannot store a thumbnail");
             image = None;
         }
@@ -271,14 +271,14 @@ async fn receive(st: &Shared, q: UploadQuery, headers: &HeaderMap, body: &mut Op
     // Takes the upload back: its row, and the blob when nothing else uses it.
     let undo = |recorded: bool| {
         if recorded {
-            let _ = files.store.delete(&id);
+            let _ = files.table.delete(&id);
         }
-        if created && !files.store.blob_in_use(&got.sha256).unwrap_or(true) {
-            let _ = std::fs::remove_file(files.store.blob_path(&got.sha256));
-            let _ = std::fs::remove_file(files.store.thumb_path(&got.sha256));
+        if created && !files.table.blob_in_use(&got.sha256).unwrap_or(true) {
+            let _ = std::fs::remove_file(files.blobs.blob_path(&got.sha256));
+            let _ = std::fs::remove_file(files.blobs.thumb_path(&got.sha256));
         }
     };
-    match blocking(|| files.quota.record(&files.store, &record)) {
+    match blocking(|| files.quota.record(&*files.table, &record)) {
         Ok(Ok(())) => {}
         Ok(Err(super::quota::Over::Quota { .. })) => {
             blocking(|| undo(false));

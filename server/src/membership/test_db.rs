@@ -22,13 +22,12 @@ const PG_ACCOUNTS: &str = "CREATE TABLE IF NOT EXISTS accounts (
 )";
 
 pub struct TestDb {
-    /// Beside the database: a files directory's place.
-    dir: tempfile::TempDir,
     kind: Kind,
 }
 
 enum Kind {
     Sqlite {
+        _dir: tempfile::TempDir,
         path: PathBuf,
         _messages: crate::store::Store,
         accounts: SqliteAccountStore,
@@ -44,7 +43,7 @@ impl TestDb {
         let messages = crate::store::Store::open(&path).unwrap();
         let accounts = SqliteAccountStore::open(&path).unwrap();
         let conn = crate::sqlite_schema::open_shared(&path).unwrap();
-        TestDb { dir, kind: Kind::Sqlite { path, _messages: messages, accounts, conn: Mutex::new(conn) } }
+        TestDb { kind: Kind::Sqlite { _dir: dir, path, _messages: messages, accounts, conn: Mutex::new(conn) } }
     }
 
     /// `None` when no test cluster is configured (outside CI): the test is skipped.
@@ -52,7 +51,7 @@ impl TestDb {
         let pg = crate::pg::testing::database().await?;
         crate::store::pg_schema::migrate(&pg).await.unwrap();
         sqlx::raw_sql(PG_ACCOUNTS).execute(pg.pool()).await.unwrap();
-        Some(TestDb { dir: tempfile::tempdir().unwrap(), kind: Kind::Pg(pg) })
+        Some(TestDb { kind: Kind::Pg(pg) })
     }
 
     pub fn is_postgres(&self) -> bool {
@@ -64,11 +63,6 @@ impl TestDb {
             Kind::Sqlite { path, .. } => path,
             Kind::Pg(_) => panic!("not a SQLite database"),
         }
-    }
-
-    /// A directory that lives as long as the database (for the files directory).
-    pub fn dir(&self) -> &Path {
-        self.dir.path()
     }
 
     pub fn pg(&self) -> &Pg {
