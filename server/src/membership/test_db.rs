@@ -8,18 +8,9 @@ use std::sync::Mutex;
 
 use rusqlite::params;
 
+use crate::accounts::pg_store::PgAccountStore;
 use crate::accounts::store::{AccountStore, NewAccount, SqliteAccountStore};
 use crate::pg::Pg;
-
-/// The accounts table as the accounts store has it (until `PgAccountStore` is there to make it).
-const PG_ACCOUNTS: &str = "CREATE TABLE IF NOT EXISTS accounts (
-    id            BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    name          TEXT NOT NULL UNIQUE,
-    name_key      TEXT NOT NULL UNIQUE,
-    password_hash TEXT NOT NULL,
-    admin         BOOLEAN NOT NULL DEFAULT FALSE,
-    created_at    BIGINT NOT NULL
-)";
 
 pub struct TestDb {
     kind: Kind,
@@ -33,7 +24,10 @@ enum Kind {
         accounts: SqliteAccountStore,
         conn: Mutex<rusqlite::Connection>,
     },
-    Pg(Pg),
+    Pg {
+        pg: Pg,
+        accounts: PgAccountStore,
+    },
 }
 
 impl TestDb {
@@ -50,43 +44,36 @@ impl TestDb {
     pub async fn postgres() -> Option<Self> {
         let pg = crate::pg::testing::database().await?;
         crate::store::pg_schema::migrate(&pg).await.unwrap();
-        sqlx::raw_sql(PG_ACCOUNTS).execute(pg.pool()).await.unwrap();
-        Some(TestDb { kind: Kind::Pg(pg) })
+        let accounts = PgAccountStore::open(&pg).await.unwrap();
+        Some(TestDb { kind: Kind::Pg { pg, accounts } })
     }
 
     pub fn is_postgres(&self) -> bool {
-        matches!(self.kind, Kind::Pg(_))
+        matches!(self.kind, Kind::Pg { .. })
     }
 
     pub fn path(&self) -> &Path {
         match &self.kind {
             Kind::Sqlite { path, .. } => path,
-            Kind::Pg(_) => panic!("not a SQLite database"),
+            Kind::Pg { .. } => panic!("not a SQLite database"),
         }
     }
 
     pub fn pg(&self) -> &Pg {
         match &self.kind {
-            Kind::Pg(pg) => pg,
+            Kind::Pg { pg, .. } => pg,
             Kind::Sqlite { .. } => panic!("not a PostgreSQL database"),
         }
     }
 
     /// A new account; its id.
     pub fn account(&self, name: &str) -> i64 {
-        match &self.kind {
-            Kind::Sqlite { accounts, .. } => {
-                let new = NewAccount { name: name.into(), name_key: name.into(), password_hash: "h".into(), admin: false, created_at: 1 };
-                accounts.create_account(new, None).unwrap().unwrap().id
-            }
-            Kind::Pg(pg) => pg
-                .block(
-                    sqlx::query_scalar("INSERT INTO accounts (name, name_key, password_hash, created_at) VALUES ($1, $1, 'h', 1) RETURNING id")
-                        .bind(name)
-                        .fetch_one(pg.pool()),
-                )
-                .unwrap(),
-        }
+        let accounts: &dyn AccountStore = match &self.kind {
+            Kind::Sqlite { accounts, .. } => accounts,
+            Kind::Pg { accounts, .. } => accounts,
+        };
+        let new = NewAccount { name: name.into(), name_key: name.into(), password_hash: "h".into(), admin: false, created_at: 1 };
+        accounts.create_account(new, None).unwrap().unwrap().id
     }
 
     /// A committed text message with id `{room}-{seq}`.
@@ -99,7 +86,7 @@ impl TestDb {
             Kind::Sqlite { conn, .. } => {
                 conn.lock().unwrap().execute(sql_sqlite, params![room, seq, id, username, text, created_at]).unwrap();
             }
-            Kind::Pg(pg) => {
+            Kind::Pg { pg, .. } => {
                 let q = sqlx::query(sql_pg).bind(room).bind(seq).bind(id).bind(username).bind(text).bind(created_at);
                 pg.block(q.execute(pg.pool())).unwrap();
             }
@@ -112,7 +99,7 @@ impl TestDb {
             Kind::Sqlite { conn, .. } => {
                 conn.lock().unwrap().execute_batch(sql).unwrap();
             }
-            Kind::Pg(pg) => {
+            Kind::Pg { pg, .. } => {
                 pg.block(sqlx::raw_sql(sql).execute(pg.pool())).unwrap();
             }
         }
@@ -129,7 +116,7 @@ impl TestDb {
                     .optional()
                     .unwrap()
             }
-            Kind::Pg(pg) => pg
+            Kind::Pg { pg, .. } => pg
                 .block(sqlx::query_as("SELECT kind, text FROM messages WHERE room = $1 AND id = $2").bind(room).bind(id).fetch_optional(pg.pool()))
                 .unwrap(),
         }
@@ -143,7 +130,7 @@ impl TestDb {
                 .unwrap()
                 .query_row("SELECT version FROM schema_versions WHERE component = ?1", [component], |r| r.get(0))
                 .unwrap(),
-            Kind::Pg(pg) => {
+            Kind::Pg { pg, .. } => {
                 let v: i32 = pg
                     .block(sqlx::query_scalar("SELECT version FROM schema_versions WHERE component = $1").bind(component).fetch_one(pg.pool()))
                     .unwrap();
