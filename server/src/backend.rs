@@ -54,7 +54,7 @@ async fn open_postgres(config: &Config, pg: &Pg) -> Result<Stores, ServerError> 
     let moderation: Arc<dyn ModerationStore> = Arc::new(crate::moderation::pg_store::PgModerationStore::open(pg).await?);
     let membership: Arc<dyn MembershipStore> = Arc::new(crate::membership::pg_store::PgMembershipStore::open(pg).await?);
     let dms: Arc<dyn DmStore> = Arc::new(crate::dms::pg_store::PgDmStore::open(pg).await?);
-    let _ = config;
-    Err(ServerError::Config("search and files on PostgreSQL: not wired yet".into()))
-        .map(|(search, files)| Stores { messages, accounts, moderation, membership, dms, search, files })
+    let search: Arc<dyn SearchStore> = Arc::new(crate::search::pg_store::PgSearchStore::open(pg).await?);
+    let files = crate::files::Files::open_pg(&config.files, pg).await?;
+    Ok(Stores { messages, accounts, moderation, membership, dms, search, files })
 }

@@ -42,8 +42,19 @@ async fn index(State(st): State<Shared>) -> impl IntoResponse {
 
 async fn healthz(State(st): State<Shared>) -> impl IntoResponse {
     let m = &st.metrics;
+    // The store answers (PostgreSQL may be unreachable; the SQLite file is this process's).
+    let store = match st.store.pg() {
+        None => json!({ "kind": "sqlite", "ok": true }),
+        Some(pg) => match tokio::time::timeout(std::time::Duration::from_secs(2), pg.ping()).await {
+            Ok(Ok(())) => json!({ "kind": "postgres", "ok": true }),
+            Ok(Err(e)) => json!({ "kind": "postgres", "ok": false, "error": e.to_string() }),
+            Err(_) => json!({ "kind": "postgres", "ok": false, "error": "no answer within 2 s" }),
+        },
+    };
+    let status = if store["ok"] == true { "ok" } else { "degraded" };
     Json(json!({
-        "status": "ok",
+        "status": status,
+        "store": store,
         "version": env!("CARGO_PKG_VERSION"),
         "connections": st.io.sockets().len(),
         // Long-polling clients: the server notices one is gone only at its ping timeout.

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { readFileSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { startBanter, connect, connectError, serverBin, tempDir, until, sleep } from './support/harness.mjs'
+import { startBanter, connect, connectError, serverBin, storeFlags, onPostgres, postgresDump, tempDir, until, sleep } from './support/harness.mjs'
 
 const WRONG = 'Wrong name or password.'
 const TOO_MANY = 'Too many sign-in attempts: wait a minute and try again.'
@@ -41,6 +41,7 @@ function admin (args, input = '') {
 
 /** The database file and its WAL as text, to look for secrets in. */
 function dbText (db) {
+  if (onPostgres) return postgresDump(db)
   return [db, `${db}-wal`, `${db}-shm`].filter(existsSync).map((f) => readFileSync(f).toString('latin1')).join('\n')
 }
 
@@ -213,7 +214,7 @@ test('invite-only registration: codes from `banter-server invite create`, used u
     assert.deepEqual(hello.accounts, { registration: 'invite', guests: true })
     assert.deepEqual(await c.ackArgs('banter:register', { name: 'ann', password: 'password-one' }), ['An invite code is required to register on this server.'])
     assert.deepEqual(await c.ackArgs('banter:register', { name: 'ann', password: 'password-one', invite: 'f'.repeat(32) }), ['This invite code is not valid (unknown, used up or expired).'])
-    const made = admin(['invite', 'create', '--uses', '2', '--expires', '1h', '--db', srv.db])
+    const made = admin(['invite', 'create', '--uses', '2', '--expires', '1h', ...storeFlags(srv.db)])
     assert.equal(made.code, 0, made.stderr)
     const code = made.stdout.trim()
     assert.match(code, /^[0-9a-f]{32}$/)
@@ -223,11 +224,11 @@ test('invite-only registration: codes from `banter-server invite create`, used u
     }
     const late = await client()
     assert.deepEqual(await late.ackArgs('banter:register', { name: 'cid', password: 'password-one', invite: code }), ['This invite code is not valid (unknown, used up or expired).'])
-    assert.equal(admin(['invite', 'create', '--expires', 'soon', '--db', srv.db]).code, 1)
-    assert.equal(admin(['invite', 'create', '--uses', '0', '--db', srv.db]).code, 1)
+    assert.equal(admin(['invite', 'create', '--expires', 'soon', ...storeFlags(srv.db)]).code, 1)
+    assert.equal(admin(['invite', 'create', '--uses', '0', ...storeFlags(srv.db)]).code, 1)
 
     // an admin makes codes over the wire too; others may not
-    assert.equal(admin(['user', 'create', '--admin', 'boss', '--db', srv.db], 'boss-password-1\n').code, 0)
+    assert.equal(admin(['user', 'create', '--admin', 'boss', ...storeFlags(srv.db)], 'boss-password-1\n').code, 0)
     const boss = await client()
     assert.equal((await boss.ackArgs('banter:login', { name: 'boss', password: 'boss-password-1' }))[0], null)
     const [e1, wire] = await boss.ackArgs('banter:invite', { uses: 1, expires: '1h' })
@@ -252,14 +253,14 @@ test('closed registration; `banter-server user create --admin` with the password
   const { dir, remove } = tempDir()
   const db = join(dir, 'banter.db')
   try {
-    const made = admin(['user', 'create', '--admin', 'Root2', '--db', db], 'admin-password-1\n')
+    const made = admin(['user', 'create', '--admin', 'Root2', ...storeFlags(db)], 'admin-password-1\n')
     assert.equal(made.code, 0, made.stderr)
     assert.match(made.stderr, /created account root2 \(admin\)/)
     assert.ok(!made.stdout.includes('admin-password-1') && !made.stderr.includes('admin-password-1'))
-    const again = admin(['user', 'create', 'ROOT2', '--db', db], 'admin-password-1\n')
+    const again = admin(['user', 'create', 'ROOT2', ...storeFlags(db)], 'admin-password-1\n')
     assert.equal(again.code, 1)
     assert.match(again.stderr, /That name is taken/)
-    assert.equal(admin(['user', 'create', 'shorty', '--db', db], 'short\n').code, 1)
+    assert.equal(admin(['user', 'create', 'shorty', ...storeFlags(db)], 'short\n').code, 1)
     await withServer({ db, keepDb: true, args: ['--registration', 'closed'] }, async (srv, client) => {
       const c = await client()
       assert.deepEqual((await c.next('banter:hello'))[0].accounts, { registration: 'closed', guests: true })

@@ -1,7 +1,8 @@
 // Test harness: starts the real servers on loopback and drives them with the official
 // socket.io-client (4.x by default; `client: 'v2'` picks socket.io-client 2.x, the npm alias
 // socket.io-client-v2). Every wait is bounded by a timeout.
-import { spawn } from 'node:child_process'
+import { spawn, execFileSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { once } from 'node:events'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir, homedir } from 'node:os'
@@ -71,11 +72,51 @@ async function firstLine (child, what, timeoutMs = 15000) {
   }
 }
 
+/**
+ * Which store the servers of this run use: `BANTER_NODE_TESTS_STORE=postgres` runs every
+ * server on PostgreSQL (the cluster named by BANTER_TEST_DATABASE_URL, scripts/services.sh),
+ * each in a database of its own named after its --db path, so a restart on the same path
+ * finds its data as it would in the SQLite file.
+ */
+export const onPostgres = process.env.BANTER_NODE_TESTS_STORE === 'postgres'
+
+function databaseFor (dbPath) {
+  const base = process.env.BANTER_TEST_DATABASE_URL
+  if (!base) throw new Error('BANTER_NODE_TESTS_STORE=postgres needs BANTER_TEST_DATABASE_URL (scripts/services.sh start DIR)')
+  const name = 'node_' + createHash('sha256').update(dbPath).digest('hex').slice(0, 24)
+  try {
+    execFileSync('psql', [base, '-qc', `CREATE DATABASE ${name}`], { stdio: ['ignore', 'ignore', 'pipe'] })
+  } catch (e) {
+    if (!String(e.stderr).includes('already exists')) throw new Error(`CREATE DATABASE ${name}: ${e.stderr}`)
+  }
+  const u = new URL(base)
+  u.pathname = '/' + name
+  return u.toString()
+}
+
+/** The flags naming the store of the server whose SQLite file would be `db` (for admin commands). */
+export function storeFlags (db) {
+  return onPostgres ? ['--database-url', databaseFor(db)] : ['--db', db]
+}
+
+/** Everything a PostgreSQL test database holds, as text (`pg_dump`), to look for secrets in. */
+export function postgresDump (db) {
+  return execFileSync('pg_dump', ['--data-only', databaseFor(db)], { encoding: 'latin1', maxBuffer: 256 * 1024 * 1024 })
+}
+
+/** The store arguments for a server whose SQLite file would be `db`. */
+function storeArgs (db, args) {
+  if (!onPostgres) return ['--db', db]
+  // uploads beside where the file would be (the default is beside the platform's data dir)
+  const files = args.includes('--files-dir') ? [] : ['--files-dir', join(dirname(db), 'files')]
+  return ['--database-url', databaseFor(db), ...files]
+}
+
 /** Starts banter-server; options: { db, token, port, args, env }. */
 export async function startBanter (opts = {}) {
   const tmp = opts.db ? null : tempDir()
   const db = opts.db || join(tmp.dir, 'banter.db')
-  const args = ['--listen', `127.0.0.1:${opts.port || 0}`, '--db', db, ...(opts.args || [])]
+  const args = ['--listen', `127.0.0.1:${opts.port || 0}`, ...storeArgs(db, opts.args || []), ...(opts.args || [])]
   const env = { ...process.env, RUST_LOG: process.env.RUST_LOG || 'warn', ...(opts.env || {}) }
   delete env.BANTER_TOKEN
   if (opts.token) env.BANTER_TOKEN = opts.token
