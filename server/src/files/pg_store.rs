@@ -46,10 +46,8 @@ impl PgFileTable {
 }
 
 async fn used_in(c: &mut PgConnection, account_id: i64) -> Result<u64, sqlx::Error> {
-    let used: i64 = sqlx::query_scalar("SELECT COALESCE(SUM(size), 0)::BIGINT FROM files WHERE account_id = $1")
-        .bind(account_id)
-        .fetch_one(c)
-        .await?;
+    let used: i64 =
+        sqlx::query_scalar("SELECT COALESCE(SUM(size), 0)::BIGINT FROM files WHERE account_id = $1").bind(account_id).fetch_one(c).await?;
     Ok(to_u64(used))
 }
 

@@ -112,12 +112,19 @@ impl TestDb {
                 use rusqlite::OptionalExtension;
                 conn.lock()
                     .unwrap()
-                    .query_row("SELECT kind, text FROM messages WHERE room = ?1 AND id = ?2", params![room, id], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .query_row("SELECT kind, text FROM messages WHERE room = ?1 AND id = ?2", params![room, id], |r| {
+                        Ok((r.get(0)?, r.get(1)?))
+                    })
                     .optional()
                     .unwrap()
             }
             Kind::Pg { pg, .. } => pg
-                .block(sqlx::query_as("SELECT kind, text FROM messages WHERE room = $1 AND id = $2").bind(room).bind(id).fetch_optional(pg.pool()))
+                .block(
+                    sqlx::query_as("SELECT kind, text FROM messages WHERE room = $1 AND id = $2")
+                        .bind(room)
+                        .bind(id)
+                        .fetch_optional(pg.pool()),
+                )
                 .unwrap(),
         }
     }
@@ -132,7 +139,9 @@ impl TestDb {
                 .unwrap(),
             Kind::Pg { pg, .. } => {
                 let v: i32 = pg
-                    .block(sqlx::query_scalar("SELECT version FROM schema_versions WHERE component = $1").bind(component).fetch_one(pg.pool()))
+                    .block(
+                        sqlx::query_scalar("SELECT version FROM schema_versions WHERE component = $1").bind(component).fetch_one(pg.pool()),
+                    )
                     .unwrap();
                 i64::from(v)
             }

@@ -77,7 +77,11 @@ async fn log_in(c: &mut PgConnection, act: &Act<'_>) -> Result<(), sqlx::Error> 
 
 /// The settings row, created when missing (a room a guest created has none until changed).
 async fn ensure_row(c: &mut PgConnection, room: &str, at: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO room_settings (room, created_at) VALUES ($1, $2) ON CONFLICT DO NOTHING").bind(room).bind(at).execute(c).await?;
+    sqlx::query("INSERT INTO room_settings (room, created_at) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+        .bind(room)
+        .bind(at)
+        .execute(c)
+        .await?;
     Ok(())
 }
 

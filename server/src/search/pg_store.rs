@@ -72,8 +72,11 @@ pub fn tsquery_text(words: &[String]) -> Option<String> {
     let last = terms.len().checked_sub(1)?;
     let term = |(i, runs): (usize, &Vec<&str>)| -> String {
         let n = runs.len();
-        let quoted: Vec<String> =
-            runs.iter().enumerate().map(|(j, run)| if i == last && j + 1 == n { format!("'{run}':*") } else { format!("'{run}'") }).collect();
+        let quoted: Vec<String> = runs
+            .iter()
+            .enumerate()
+            .map(|(j, run)| if i == last && j + 1 == n { format!("'{run}':*") } else { format!("'{run}'") })
+            .collect();
         quoted.join(" <-> ")
     };
     Some(terms.iter().enumerate().map(term).collect::<Vec<_>>().join(" & "))
@@ -147,7 +150,8 @@ impl SearchStore for PgSearchStore {
     }
 
     fn index_bytes(&self) -> Result<u64, ServerError> {
-        let q = sqlx::query_scalar("SELECT COALESCE(SUM(pg_relation_size(to_regclass(i))), 0)::BIGINT FROM unnest($1::TEXT[]) AS i").bind(INDEXES);
+        let q = sqlx::query_scalar("SELECT COALESCE(SUM(pg_relation_size(to_regclass(i))), 0)::BIGINT FROM unnest($1::TEXT[]) AS i")
+            .bind(INDEXES);
         let bytes: i64 = self.pg.block(q.fetch_one(self.pg.pool()))?;
         Ok(to_u64(bytes))
     }
