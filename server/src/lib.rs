@@ -13,6 +13,7 @@ pub mod files;
 pub mod http;
 pub mod membership;
 pub mod metrics;
+pub mod migrate;
 pub mod moderation;
 pub mod profanity;
 pub mod pg;

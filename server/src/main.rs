@@ -14,7 +14,7 @@ fn main() -> std::process::ExitCode {
         logs.init();
     }
     if let Some(command) = cli.command.take() {
-        let result = cli.db_path().and_then(|db| banter_server::accounts::admin::run(command, &db));
+        let result = banter_server::accounts::admin::run(command, &cli);
         return match result {
             Ok(()) => std::process::ExitCode::SUCCESS,
             Err(e) => {

@@ -1,11 +1,14 @@
-//! The admin commands of the server binary, on the same `--db` as the server (it may be
-//! running: SQLite serialises the writes):
+//! The admin commands of the server binary, on the database the server is configured with:
+//! the SQLite file of `--db` (it may be running: SQLite serialises the writes), or the
+//! PostgreSQL database of `--database-url` / `BANTER_DATABASE_URL`:
 //! - `banter-server user create [--admin] NAME`: the password from standard input when it is
 //!   not a terminal (one line), else from a prompt that does not echo, asked twice;
-//! - `banter-server invite create [--uses N] [--expires DURATION]`: prints the code.
+//! - `banter-server invite create [--uses N] [--expires DURATION]`: prints the code;
+//! - `banter-server migrate --from PATH.db --to postgres://…`: copies a SQLite server's data
+//!   into an empty PostgreSQL database (`crate::migrate`).
 
 use std::io::{IsTerminal, Read};
-use std::path::Path;
+use std::path::PathBuf;
 
 use banter_protocol::accounts as wire;
 use clap::Subcommand;
@@ -13,6 +16,7 @@ use clap::Subcommand;
 use super::invites;
 use super::store::{AccountStore, CreateRefused, NewAccount, SqliteAccountStore};
 use super::{names, password};
+use crate::config::Cli;
 use crate::error::ServerError;
 use crate::metrics::now_ms;
 
@@ -24,6 +28,17 @@ pub enum AdminCommand {
     /// Manage invite codes (for --registration invite).
     #[command(subcommand)]
     Invite(InviteCommand),
+    /// Copy a SQLite server's data (accounts, rooms, messages, DMs, moderation, files'
+    /// records) into an empty PostgreSQL database. Stop the server first.
+    Migrate {
+        /// The SQLite database file to copy (opened read-only).
+        #[arg(long, value_name = "PATH.db")]
+        from: PathBuf,
+        /// The PostgreSQL database to fill, e.g. `postgres://banter@db.example/banter`; it must
+        /// hold no rows yet [default: --database-url / BANTER_DATABASE_URL].
+        #[arg(long, value_name = "postgres://…")]
+        to: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Subcommand)]
@@ -52,15 +67,57 @@ pub enum InviteCommand {
     },
 }
 
-/// Runs an admin command; the error is one line for the user.
-pub fn run(cmd: AdminCommand, db: &Path) -> Result<(), ServerError> {
+/// Runs an admin command on the database `cli` names; the error is one line for the user.
+pub fn run(cmd: AdminCommand, cli: &Cli) -> Result<(), ServerError> {
+    if let AdminCommand::Migrate { from, to } = cmd {
+        let to = match to {
+            Some(url) if crate::pg::is_postgres_url(url.trim()) => url.trim().to_owned(),
+            Some(url) => return Err(ServerError::Refused(format!("--to must be a postgres:// URL (got {})", crate::pg::redact(&url)))),
+            None => cli.database_url()?.ok_or_else(|| ServerError::Refused("migrate needs --to postgres://… (or BANTER_DATABASE_URL)".into()))?,
+        };
+        let report = pg_runtime()?.block_on(crate::migrate::run(&from, &to))?;
+        println!("{report}");
+        return Ok(());
+    }
+    match cli.database_url()? {
+        None => {
+            let db = cli.db_path()?;
+            run_on(cmd, &|| Ok(Box::new(SqliteAccountStore::open(&db)?)))
+        }
+        Some(url) => {
+            // the PostgreSQL store blocks on its queries from this thread (`Pg::block`)
+            let rt = pg_runtime()?;
+            run_on(cmd, &|| {
+                let store = rt.block_on(async {
+                    let pg = crate::pg::Pg::connect(&url).await?;
+                    crate::accounts::pg_store::PgAccountStore::open(&pg).await
+                })?;
+                Ok(Box::new(store))
+            })
+        }
+    }
+}
+
+/// The multi-thread runtime the PostgreSQL store needs (`crate::pg`).
+fn pg_runtime() -> Result<tokio::runtime::Runtime, ServerError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| ServerError::Config(format!("cannot start the runtime: {e}")))
+}
+
+/// The store, opened once the command's arguments are found good.
+type Open<'a> = &'a dyn Fn() -> Result<Box<dyn AccountStore>, ServerError>;
+
+fn run_on(cmd: AdminCommand, open: Open<'_>) -> Result<(), ServerError> {
     match cmd {
         AdminCommand::User(UserCommand::Create { admin, name }) => {
             let name = names::account_name(&name).map_err(ServerError::Refused)?;
             if names::is_reserved(&name) {
                 return Err(ServerError::Refused(format!("{name}: {}", wire::ERR_NAME_TAKEN)));
             }
-            let store = SqliteAccountStore::open(db)?;
+            let store = open()?;
             let key = names::identity_key(&name);
             if store.account_by_key(&key)?.is_some() {
                 return Err(ServerError::Refused(format!("{name}: {}", wire::ERR_NAME_TAKEN)));
@@ -81,8 +138,8 @@ pub fn run(cmd: AdminCommand, db: &Path) -> Result<(), ServerError> {
             }
         }
         AdminCommand::Invite(InviteCommand::Create { uses, expires }) => {
-            let store = SqliteAccountStore::open(db)?;
-            let made = invites::create(&store, uses, &expires, now_ms())?.map_err(ServerError::Refused)?;
+            let store = open()?;
+            let made = invites::create(store.as_ref(), uses, &expires, now_ms())?.map_err(ServerError::Refused)?;
             println!("{}", made.code);
             eprintln!(
                 "invite for {uses} account{}, {}",
@@ -91,6 +148,7 @@ pub fn run(cmd: AdminCommand, db: &Path) -> Result<(), ServerError> {
             );
             Ok(())
         }
+        AdminCommand::Migrate { .. } => Err(ServerError::Refused("migrate runs on its own (see run)".into())),
     }
 }
 
