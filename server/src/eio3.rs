@@ -25,7 +25,7 @@ use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
-use socketioxide::SocketIo;
+use crate::sio::SocketIo;
 
 use crate::MAX_PAYLOAD_BYTES;
 

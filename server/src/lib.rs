@@ -24,6 +24,7 @@ pub mod room_limits;
 pub mod rooms;
 pub mod search;
 pub mod session;
+pub mod sio;
 pub mod sqlite_schema;
 pub mod state;
 pub mod store;
@@ -35,9 +36,10 @@ use std::sync::Arc;
 
 use banter_protocol::ext;
 use serde_json::Value;
-use socketioxide::extract::{SocketRef, TryData};
+use crate::sio::SocketRef;
+use socketioxide::extract::TryData;
 use socketioxide::handler::ConnectHandler;
-use socketioxide::SocketIo;
+use crate::sio::SocketIo;
 use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 

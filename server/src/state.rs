@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use banter_protocol::ext::{self, Hello, Limits};
-use socketioxide::SocketIo;
+use crate::sio::SocketIo;
 
 use crate::accounts::Accounts;
 use crate::config::Config;

@@ -13,7 +13,7 @@ use banter_protocol::accounts::{
     self as wire, InviteRequest, LoginRequest, PasswordChanged, PasswordRequest, RegisterRequest, RevokeRequest, SessionList,
 };
 use serde_json::Value;
-use socketioxide::extract::{AckSender, SocketRef};
+use crate::sio::{AckSender, SocketRef};
 
 use super::{Refusal, SignedInAs};
 use crate::chat::{self, ack_data, ack_err, ack_ok, parse, Payload, ERR_SERVER};

@@ -5,7 +5,7 @@
 
 use banter_protocol::accounts as wire;
 use banter_protocol::classic;
-use socketioxide::extract::SocketRef;
+use crate::sio::SocketRef;
 
 use super::{names, SignedInAs};
 use crate::room::Member;

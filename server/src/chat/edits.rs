@@ -7,7 +7,7 @@
 use banter_protocol::edits::{self as wire, EditRequest, Edited};
 use banter_protocol::ext::MessageKind;
 use banter_protocol::rules;
-use socketioxide::extract::{AckSender, SocketRef};
+use crate::sio::{AckSender, SocketRef};
 
 use super::{ack_data, ack_err, parse, session, Payload, ERR_NOT_IN_ROOM, ERR_SERVER};
 use crate::accounts::SignedInAs;

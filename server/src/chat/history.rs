@@ -2,7 +2,7 @@
 
 use banter_protocol::ext::{self, HistoryPage, HistoryRequest, Received, Typing, TypingRequest};
 use banter_protocol::rules;
-use socketioxide::extract::{AckSender, SocketRef};
+use crate::sio::{AckSender, SocketRef};
 
 use super::{ack_data, ack_err, parse, session, Payload, DEFAULT_HISTORY_PAGE, ERR_NOT_IN_ROOM, ERR_SERVER};
 use crate::emit::{self, banter_room};

@@ -5,7 +5,7 @@ use banter_protocol::classic::{self, ChatMessage, RoomData};
 use banter_protocol::ext::{self, JoinAccepted, JoinExtension, LeaveRequest, Presence, PresenceEvent};
 use banter_protocol::rules;
 use serde_json::Value;
-use socketioxide::extract::{AckSender, SocketRef};
+use crate::sio::{AckSender, SocketRef};
 
 use super::{ack_data, ack_err, ack_ok, parse, session, Payload, ERR_ALREADY_IN_A_ROOM, ERR_ALREADY_IN_ROOM, ERR_NOT_IN_ROOM, ERR_SERVER};
 use crate::accounts::join::signed_in_members;

@@ -5,7 +5,7 @@ use banter_protocol::classic::{self, ChatMessage, Location, LocationMessage};
 use banter_protocol::ext::{self, LocationRequest, Message, MessageKind, SendAccepted, SendRequest};
 use banter_protocol::rules;
 use serde_json::Value;
-use socketioxide::extract::{AckSender, SocketRef};
+use crate::sio::{AckSender, SocketRef};
 
 use super::{ack_data, ack_err, ack_ok, parse, session, Payload, ERR_BAD_LOCATION, ERR_NOT_IN_ROOM, ERR_NOT_JOINED, ERR_SERVER, ERR_SLOW_DOWN};
 use crate::emit::{self, banter_room, classic_room};

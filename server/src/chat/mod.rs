@@ -24,7 +24,8 @@ use banter_protocol::ext;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
-use socketioxide::extract::{AckSender, SocketRef, TryData};
+use crate::sio::{AckSender, SocketRef};
+use socketioxide::extract::TryData;
 use socketioxide::ParserError;
 
 pub use history::flush_receipts_forever;

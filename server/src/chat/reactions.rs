@@ -6,7 +6,7 @@
 
 use banter_protocol::reactions::{self as wire, ReactRequest, Reactions};
 use banter_protocol::rules;
-use socketioxide::extract::{AckSender, SocketRef};
+use crate::sio::{AckSender, SocketRef};
 
 use super::{ack_data, ack_err, parse, session, Payload, ERR_NOT_IN_ROOM, ERR_SERVER};
 use crate::accounts::SignedInAs;

@@ -17,7 +17,7 @@ use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use banter_protocol::classic::{self, RoomData};
-use socketioxide::extract::SocketRef;
+use crate::sio::SocketRef;
 
 use crate::emit::{self, classic_room};
 use crate::room::RoomState;

@@ -8,7 +8,7 @@
 
 use banter_protocol::dms::{self as wire, BlockRequest, Blocked, DmInfo, DmOpen, DmOpened, MyDms};
 use banter_protocol::rules;
-use socketioxide::extract::{AckSender, SocketRef};
+use crate::sio::{AckSender, SocketRef};
 
 use super::store::DmRecord;
 use crate::accounts::{names, SignedInAs};

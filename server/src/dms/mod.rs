@@ -24,7 +24,7 @@ use std::sync::Arc;
 use banter_protocol::dms::{self as wire, DmInfo};
 use banter_protocol::ext::{self, Presence, PresenceEvent};
 use sha2::{Digest, Sha256};
-use socketioxide::extract::SocketRef;
+use crate::sio::SocketRef;
 
 use self::store::{DmRecord, DmStore};
 use crate::accounts::join::signed_in_members;

@@ -8,7 +8,7 @@
 
 use banter_protocol::membership::{self as wire, MyRooms, ReadMarker, ReadRequest, RoomLeft};
 use banter_protocol::rules;
-use socketioxide::extract::{AckSender, SocketRef};
+use crate::sio::{AckSender, SocketRef};
 
 use super::account_room;
 use crate::accounts::SignedInAs;

@@ -8,7 +8,7 @@ use banter_protocol::rooms::{
     TargetRequest,
 };
 use banter_protocol::rules;
-use socketioxide::extract::{AckSender, SocketRef};
+use crate::sio::{AckSender, SocketRef};
 
 use super::store::{Act, RoomRecord, StoredRole};
 use super::{actor, info, may, may_act_on, role_of, role_of_socket, Action, MAX_MEMBERS, MAX_MODERATORS};

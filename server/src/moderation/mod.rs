@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use banter_protocol::rooms::{self as wire, Role, RoomInfo};
-use socketioxide::extract::SocketRef;
+use crate::sio::SocketRef;
 
 use crate::accounts::{names, SignedInAs};
 use crate::error::ServerError;

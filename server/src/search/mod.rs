@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use banter_protocol::search::{self as wire, Query, SearchRequest, SearchResults};
 use banter_protocol::rules;
-use socketioxide::extract::{AckSender, SocketRef};
+use crate::sio::{AckSender, SocketRef};
 
 use crate::accounts::SignedInAs;
 use crate::chat::{self, ack_data, ack_err, parse, Payload, ERR_SERVER};
