@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod auth;
 pub mod backend;
 pub mod chat;
+pub mod cluster;
 pub mod config;
 pub mod dms;
 pub mod emit;
