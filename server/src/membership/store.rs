@@ -169,7 +169,7 @@ mod tests {
     }
 
     both!(migrations_run_once, rooms_are_kept_until_left_and_a_join_keeps_the_marker);
-    both!(the_marker_only_moves_forward_and_unread_skips_the_accounts_own);
+    both!(the_marker_only_moves_forward_and_unread_skips_the_accounts_own, devices_at_once_on_two_nodes_agree);
 
     fn migrations_run_once(db: &TestDb) {
         drop(open(db));
@@ -221,5 +221,35 @@ mod tests {
         // a deleted account's rooms go with it
         db.execute("DELETE FROM accounts WHERE name = 'ann'");
         assert!(store.rooms_of(ann, "ann").unwrap().is_empty());
+    }
+
+    /// Two stores on one database (two nodes), eight devices of one account at once: all
+    /// join with the first one's marker kept, and the marker ends at the furthest any asked for.
+    fn devices_at_once_on_two_nodes_agree(db: &TestDb) {
+        let ann = db.account("ann");
+        for seq in 1..=20 {
+            db.post("lobby", seq, "bob", "hi", seq as i64);
+        }
+        let stores = [open(db), open(db)];
+        let start = std::sync::Barrier::new(8);
+        let joined: Vec<u64> = std::thread::scope(|s| {
+            let runs: Vec<_> = (0..8u64)
+                .map(|i| {
+                    let (store, start) = (&stores[(i % 2) as usize], &start);
+                    s.spawn(move || {
+                        start.wait();
+                        let marker = store.join(ann, "lobby", i, 1).unwrap();
+                        store.mark_read(ann, "lobby", 10 + i).unwrap();
+                        marker
+                    })
+                })
+                .collect();
+            runs.into_iter().map(|r| r.join().unwrap()).collect()
+        });
+        // one join's marker was stored; the others found it, or where a device had moved it
+        let first: std::collections::BTreeSet<u64> = joined.iter().copied().filter(|m| *m < 10).collect();
+        assert!(first.len() <= 1, "{joined:?}");
+        let s = stores[0].status(ann, "ann", "lobby").unwrap().unwrap();
+        assert_eq!((s.read_seq, s.unread), (17, 3));
     }
 }

@@ -297,7 +297,7 @@ mod tests {
     }
 
     both!(migrations_run_once, owner_settings_roles_and_bans_persist, a_removed_message_is_blanked_and_marked);
-    both!(a_deleted_owner_leaves_the_room_unowned);
+    both!(a_deleted_owner_leaves_the_room_unowned, claims_at_once_on_two_nodes_make_one_owner);
 
     fn migrations_run_once(db: &TestDb) {
         drop(open(db));
@@ -370,5 +370,25 @@ mod tests {
         let bob2 = db.account("bob2");
         store.claim("lobby", (bob2, "bob2"), 3).unwrap();
         assert_eq!(store.room("lobby").unwrap().owner, Some((bob2, "bob2".into())));
+    }
+
+    /// Two stores on one database (two nodes), eight accounts claiming one room at once:
+    /// one owner, one `create` in the log.
+    fn claims_at_once_on_two_nodes_make_one_owner(db: &TestDb) {
+        let ids: Vec<i64> = (0..8).map(|i| db.account(&format!("u{i}"))).collect();
+        let stores = [open(db), open(db)];
+        let start = std::sync::Barrier::new(ids.len());
+        std::thread::scope(|s| {
+            for (i, id) in ids.iter().enumerate() {
+                let (store, start, name) = (&stores[i % 2], &start, format!("u{i}"));
+                s.spawn(move || {
+                    start.wait();
+                    store.claim("lobby", (*id, &name), 1).unwrap();
+                });
+            }
+        });
+        let owner = stores[0].room("lobby").unwrap().owner.map(|(id, _)| id);
+        assert!(owner.is_some_and(|o| ids.contains(&o)), "{owner:?}");
+        assert_eq!(stores[1].log_of("lobby", 100).unwrap().len(), 1);
     }
 }
