@@ -27,6 +27,18 @@ pub struct Cli {
     #[arg(long, env = "BANTER_DATABASE_URL", hide_env_values = true, global = true, conflicts_with = "db")]
     pub database_url: Option<String>,
 
+    /// Share rooms with the other nodes on this Redis (`redis://host:6379`, or a Unix socket
+    /// `redis+unix:///run/redis/redis.sock`): a broadcast on one node reaches the room's
+    /// members on every node, and names and presence are cluster-wide. Needs --database-url
+    /// (every node on the same PostgreSQL database).
+    #[arg(long, env = "BANTER_REDIS_URL", hide_env_values = true, requires = "database_url")]
+    pub redis_url: Option<String>,
+
+    /// This node's name in /healthz, logs and the cluster's registry [default: the host
+    /// name and the listen port].
+    #[arg(long, env = "BANTER_NODE_ID")]
+    pub node_id: Option<String>,
+
     /// Require this access token in the Socket.IO handshake (`auth: {token}`). Prefer the
     /// environment variable or --token-file: arguments are visible to other local users.
     #[arg(long, env = "BANTER_TOKEN", hide_env_values = true)]
@@ -167,6 +179,10 @@ pub struct Config {
     pub db_path: PathBuf,
     /// The PostgreSQL database (`--database-url`), when the store is not the SQLite file.
     pub database_url: Option<String>,
+    /// The Redis shared with the other nodes (`--redis-url`), when there are several.
+    pub redis_url: Option<String>,
+    /// This node's name (`--node-id`).
+    pub node_id: String,
     pub token: Option<String>,
     pub rate_limit: u32,
     pub event_limit: u32,
@@ -254,6 +270,11 @@ impl Cli {
             listen: self.listen,
             db_path,
             database_url,
+            redis_url: self.redis_url.map(|u| u.trim().to_owned()).filter(|u| !u.is_empty()),
+            node_id: match self.node_id.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()) {
+                Some(id) => id,
+                None => format!("{}:{}", host_name(), self.listen.port()),
+            },
             token,
             rate_limit: self.rate_limit,
             // `--rate-limit 0` means a trusted setting (bots, benchmarks): no flood limit either
@@ -287,6 +308,15 @@ impl Cli {
             },
         })
     }
+}
+
+/// The machine's host name (for the default node id), or `localhost`.
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".into())
 }
 
 fn default_db_path() -> Result<PathBuf, ServerError> {

@@ -51,10 +51,13 @@ async fn healthz(State(st): State<Shared>) -> impl IntoResponse {
             Err(_) => json!({ "kind": "postgres", "ok": false, "error": "no answer within 2 s" }),
         },
     };
-    let status = if store["ok"] == true { "ok" } else { "degraded" };
+    let adapter = st.cluster.state();
+    let status = if store["ok"] == true && adapter.connected { "ok" } else { "degraded" };
     Json(json!({
         "status": status,
+        "node": st.config.node_id,
         "store": store,
+        "adapter": adapter,
         "version": env!("CARGO_PKG_VERSION"),
         "connections": st.io.sockets().len(),
         // Long-polling clients: the server notices one is gone only at its ping timeout.

@@ -40,7 +40,6 @@ use serde_json::Value;
 use crate::sio::SocketRef;
 use socketioxide::extract::TryData;
 use socketioxide::handler::ConnectHandler;
-use crate::sio::SocketIo;
 use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 
@@ -49,6 +48,9 @@ use crate::error::ServerError;
 use crate::metrics::Metrics;
 use crate::rooms::Rooms;
 use crate::state::{AppState, Shared};
+
+/// The Redis channels' prefix of the nodes' adapter (`--redis-url`).
+pub const ADAPTER_PREFIX: &str = "banter-socket.io";
 
 /// Largest Engine.IO payload accepted from a client; a bigger one closes its connection.
 pub const MAX_PAYLOAD_BYTES: u64 = 64 * 1024;
@@ -77,7 +79,19 @@ pub async fn serve(
     let membership = membership::Membership::new(stores.membership);
     let dms = dms::Dms::new(stores.dms);
     let (search, files) = (stores.search, stores.files);
-    let (layer, io) = SocketIo::builder()
+    // Broadcasts reach the other nodes through Redis (`--redis-url`), or stay here.
+    let driver = match &config.redis_url {
+        None => cluster::driver::ClusterDriver::standalone(),
+        Some(url) => cluster::driver::ClusterDriver::connect(url)
+            .await
+            .map_err(|e| ServerError::Config(format!("cannot reach Redis at {}: {e}", pg::redact(url))))?,
+    };
+    let adapter = socketioxide_redis::RedisAdapterCtr::new_with_driver(
+        driver.clone(),
+        socketioxide_redis::RedisAdapterConfig::new().with_prefix(ADAPTER_PREFIX),
+    );
+    let (layer, io) = socketioxide::SocketIo::builder()
+        .with_adapter::<sio::Adapter>(adapter)
         .max_buffer_size(config.socket_buffer)
         .max_payload(MAX_PAYLOAD_BYTES)
         .ws_max_message_size(MAX_PAYLOAD_BYTES as usize)
@@ -98,6 +112,7 @@ pub async fn serve(
         dms,
         search,
         files,
+        cluster: driver,
         config,
     });
 
@@ -133,7 +148,8 @@ pub async fn serve(
         tracing::debug!(sid = %s.id, "connected");
         ready(())
     };
-    io.ns("/", on_connect.with(middleware));
+    // (with Redis this subscribes the node to the namespace's channels)
+    io.ns("/", on_connect.with(middleware)).await.map_err(|e| ServerError::Config(format!("cannot start the Socket.IO namespace: {e}")))?;
 
     let receipts = tokio::spawn(chat::flush_receipts_forever(st.clone()));
     let housekeeping = tokio::spawn(accounts::housekeeping_forever(st.clone()));

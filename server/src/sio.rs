@@ -3,8 +3,9 @@
 //! PostgreSQL and Redis (`--redis-url`: broadcasts also reach the other nodes' members).
 //! Handlers name these aliases, never socketioxide's own defaults.
 
-/// The adapter every namespace runs on.
-pub type Adapter = socketioxide::adapter::LocalAdapter;
+/// The adapter every namespace runs on: socketioxide's Redis adapter over our driver
+/// (`crate::cluster::driver`), standalone when there is no `--redis-url`.
+pub type Adapter = socketioxide_redis::CustomRedisAdapter<socketioxide::adapter::Emitter, crate::cluster::driver::ClusterDriver>;
 pub type SocketRef = socketioxide::extract::SocketRef<Adapter>;
 pub type SocketIo = socketioxide::SocketIo<Adapter>;
 pub type AckSender = socketioxide::extract::AckSender<Adapter>;

@@ -30,6 +30,8 @@ pub struct AppState {
     pub search: Arc<dyn crate::search::SearchStore>,
     /// Uploads: the files directory, its table, links, the quota (`files/`).
     pub files: crate::files::Files,
+    /// The cross-node pub/sub under the Socket.IO adapter (standalone on one node).
+    pub cluster: crate::cluster::driver::ClusterDriver,
 }
 
 pub type Shared = Arc<AppState>;
