@@ -14,6 +14,8 @@ use crate::error::ServerError;
 
 /// Rows per `INSERT`.
 pub const CHUNK_ROWS: usize = 1000;
+/// Rows between two progress lines of a big table.
+const PROGRESS_ROWS: u64 = 100 * CHUNK_ROWS as u64;
 
 /// One column of a chunk, typed as its PostgreSQL column.
 enum Values {
@@ -176,6 +178,9 @@ pub async fn table(sqlite: &Connection, tx: &mut PgConnection, t: &TablePlan) ->
         }
         insert_chunk(tx, t, &insert, &chunk, copied).await?;
         copied += n as u64;
+        if copied % PROGRESS_ROWS == 0 {
+            tracing::info!(table = %t.name, rows = copied, "copying");
+        }
         chunk.iter_mut().for_each(Values::clear);
     }
     Ok(copied)
