@@ -105,11 +105,20 @@ pub struct ClientConfig {
     /// until its ping timeout (Socket.IO's default: 25 s + 20 s), so this covers that with
     /// room to spare.
     pub rejoin_in_use_window: Duration,
+    /// A message the server answers "not now" (it cannot store it: its database is down or
+    /// restarting) stays pending and is sent again after this, doubling with each such
+    /// answer in a row up to `store_retry_max` (with jitter), and at once on a re-join.
+    pub store_retry_min: Duration,
+    pub store_retry_max: Duration,
+    /// How long one message is sent again after "not now" answers before it is given up
+    /// on (refused, "the server could not store it: …"), counted from the first, across restarts.
+    pub store_retry_window: Duration,
 }
 
 impl ClientConfig {
     /// Defaults: 10 s request and connect timeouts, reconnection from 250 ms to 10 s,
-    /// 5 send attempts, fsync on, 250 ms receipt batches, "in use" re-joins tried for 90 s.
+    /// 5 send attempts, fsync on, 250 ms receipt batches, "in use" re-joins tried for 90 s,
+    /// messages the server cannot store now sent again after 1 s, 2 s, 4 s … 30 s for 30 min.
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
         ClientConfig {
             data_dir: data_dir.into(),
@@ -121,6 +130,9 @@ impl ClientConfig {
             fsync: true,
             receipt_interval: Duration::from_millis(250),
             rejoin_in_use_window: Duration::from_secs(90),
+            store_retry_min: Duration::from_secs(1),
+            store_retry_max: Duration::from_secs(30),
+            store_retry_window: Duration::from_secs(30 * 60),
         }
     }
 }

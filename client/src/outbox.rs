@@ -2,7 +2,12 @@
 //! and a restart, plus the last sequence number seen in the room.
 //!
 //! One append-only JSON-lines file per (server, room) in `<data dir>/rooms/`. Each line is
-//! one record (`room`, `queued`, `sent`, `resolved`, `retry`, `seq`); loading replays them.
+//! one record (`room`, `queued`, `sent`, `deferred`, `resolved`, `retry`, `seq`); loading
+//! replays them (a line it does not know, from a newer client, is skipped like a torn one).
+//!
+//! A message the server answered "not now" (it could not store it: its database is down or
+//! restarting) stays pending: a `deferred` record notes the answer, and when the first one
+//! came, so that the time given to it survives a restart.
 //! A torn last line (a crash mid-write) is ignored. When the log grows well beyond what is
 //! live, it is compacted: rewritten to a temporary file, synced, and renamed over the log
 //! (atomic on POSIX). `queued` records are synced to disk before `send` returns.
@@ -43,6 +48,22 @@ pub struct OutboxEntry {
     /// How many times it was put on the wire.
     pub attempts: u32,
     pub state: EntryState,
+    /// When the server first answered it "not now" (it could not store it), milliseconds
+    /// since the epoch; `None` until then (and again after an explicit retry).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deferred_since: Option<i64>,
+    /// How many of `attempts` the server answered "not now" (the others went unanswered,
+    /// or are on the wire).
+    #[serde(default)]
+    pub deferred: u32,
+}
+
+impl OutboxEntry {
+    /// The attempts that got no answer at all: the ones that count towards giving up for
+    /// want of an acknowledgement (a "not now" was an answer).
+    pub fn unanswered_attempts(&self) -> u32 {
+        self.attempts.saturating_sub(self.deferred)
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -65,6 +86,11 @@ enum Record {
     },
     Sent {
         id: String,
+    },
+    /// The server answered the last attempt "not now"; `since`: when it first did.
+    Deferred {
+        id: String,
+        since: i64,
     },
     Resolved {
         id: String,
@@ -179,6 +205,8 @@ impl Outbox {
             queued_at,
             attempts: 0,
             state: EntryState::Pending,
+            deferred_since: None,
+            deferred: 0,
         });
         Ok(())
     }
@@ -193,6 +221,26 @@ impl Outbox {
                 e.attempts
             })
             .unwrap_or(0))
+    }
+
+    /// Records that the server answered the last attempt of a pending message "not now"
+    /// (nothing stored, send it again later); the message stays pending. Returns when the
+    /// first such answer came (`now_ms` for the first one), or `None` for no such message.
+    pub fn defer(&mut self, id: &str, now_ms: i64) -> Result<Option<i64>> {
+        let Some(since) = self
+            .get(id)
+            .filter(|e| e.state == EntryState::Pending)
+            .map(|e| e.deferred_since.unwrap_or(now_ms))
+        else {
+            return Ok(None);
+        };
+        self.append(&Record::Deferred { id: id.to_owned(), since }, false)?;
+        if let Some(e) = self.entries.iter_mut().find(|e| e.id == id) {
+            e.deferred_since = Some(since);
+            e.deferred = e.attempts;
+        }
+        self.maybe_compact()?;
+        Ok(Some(since))
     }
 
     /// Removes an acknowledged (delivered or refused) message.
@@ -241,6 +289,8 @@ impl Outbox {
                 self.append(&Record::Retry { id: id.to_owned() }, self.fsync)?;
                 self.entries[i].state = EntryState::Pending;
                 self.entries[i].attempts = 0;
+                self.entries[i].deferred_since = None;
+                self.entries[i].deferred = 0;
                 Ok(true)
             }
         }
@@ -299,7 +349,13 @@ impl Outbox {
                 location: e.location,
                 reply_to: e.reply_to.clone(),
             });
-            for _ in 0..e.attempts {
+            for _ in 0..e.deferred.min(e.attempts) {
+                records.push(Record::Sent { id: e.id.clone() });
+            }
+            if let Some(since) = e.deferred_since {
+                records.push(Record::Deferred { id: e.id.clone(), since });
+            }
+            for _ in e.deferred.min(e.attempts)..e.attempts {
                 records.push(Record::Sent { id: e.id.clone() });
             }
             if e.state == EntryState::Failed {
@@ -369,12 +425,20 @@ fn replay(path: &Path, server: &str, room: &str) -> Result<Replayed> {
                         queued_at,
                         attempts: 0,
                         state: EntryState::Pending,
+                        deferred_since: None,
+                        deferred: 0,
                     });
                 }
             }
             Record::Sent { id } => {
                 if let Some(e) = entries.iter_mut().find(|e| e.id == id) {
                     e.attempts += 1;
+                }
+            }
+            Record::Deferred { id, since } => {
+                if let Some(e) = entries.iter_mut().find(|e| e.id == id) {
+                    e.deferred_since.get_or_insert(since);
+                    e.deferred = e.attempts;
                 }
             }
             Record::Resolved { id, keep } => {
@@ -390,6 +454,8 @@ fn replay(path: &Path, server: &str, room: &str) -> Result<Replayed> {
                 if let Some(e) = entries.iter_mut().find(|e| e.id == id) {
                     e.state = EntryState::Pending;
                     e.attempts = 0;
+                    e.deferred_since = None;
+                    e.deferred = 0;
                 }
             }
             Record::Seq { last_seq: s } => last_seq = s,
@@ -485,6 +551,39 @@ mod tests {
                 ("o", "old", None)
             ]
         );
+    }
+
+    #[test]
+    fn a_deferred_message_stays_pending_across_reopen_and_compaction() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let mut o = Outbox::open(dir.path(), "http://x:1", "r", false).unwrap();
+            o.queue("a", "one", 1).unwrap();
+            o.mark_sent("a").unwrap();
+            assert_eq!(o.defer("a", 1_000).unwrap(), Some(1_000));
+            o.mark_sent("a").unwrap();
+            // a later "not now" keeps the time of the first
+            assert_eq!(o.defer("a", 5_000).unwrap(), Some(1_000));
+            o.mark_sent("a").unwrap(); // on the wire, unanswered
+            assert_eq!(o.defer("nope", 5_000).unwrap(), None);
+            let e = o.get("a").unwrap();
+            assert_eq!((e.attempts, e.deferred, e.unanswered_attempts()), (3, 2, 1));
+        }
+        // reopening replays the log, then compacts it; a second reopen reads the compacted one
+        for _ in 0..2 {
+            let o = Outbox::open(dir.path(), "http://x:1", "r", false).unwrap();
+            let e = o.get("a").unwrap();
+            assert_eq!(e.state, EntryState::Pending);
+            assert_eq!((e.attempts, e.deferred, e.deferred_since), (3, 2, Some(1_000)));
+        }
+        let mut o = Outbox::open(dir.path(), "http://x:1", "r", false).unwrap();
+        o.fail("a").unwrap();
+        assert!(o.retry("a").unwrap());
+        let e = o.get("a").unwrap();
+        assert_eq!((e.attempts, e.deferred, e.deferred_since), (0, 0, None));
+        // a failed message is not deferred
+        o.fail("a").unwrap();
+        assert_eq!(o.defer("a", 9_000).unwrap(), None);
     }
 
     #[test]

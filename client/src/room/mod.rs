@@ -39,8 +39,10 @@ mod inbound;
 mod lifecycle;
 mod moderation;
 mod requests;
+mod store_retry;
 
 use errors::ErrorBudget;
+use store_retry::StoreRetry;
 pub(crate) use dm::{check_id as check_dm_id, refusal as dm_refusal};
 
 /// Longest text or URL accepted from a server, in bytes (the protocol allows 2,000
@@ -238,6 +240,7 @@ pub(crate) async fn start(
         max_upload_bytes: None,
         pacer: None,
         paced_until: None,
+        store_retry: StoreRetry::default(),
         features: Vec::new(),
         hello: None,
         errors: ErrorBudget::default(),
@@ -305,6 +308,8 @@ enum Step {
     Raw(Option<Raw>),
     AckTimeout,
     Paced,
+    /// The hold on sends after a "not now" is over.
+    Resend,
     Reconnect,
     Tick,
 }
@@ -357,6 +362,8 @@ struct Actor {
     pacer: Option<Pacer>,
     /// When the pacer allows the next send.
     paced_until: Option<Instant>,
+    /// Sends held after the server answered one "not now" (see `store_retry`).
+    store_retry: StoreRetry,
     features: Vec<String>,
     /// This connection's `banter:hello` (limits and account, for a DM's open).
     hello: Option<ext::Hello>,
@@ -377,6 +384,7 @@ impl Actor {
             let reconnect_at = self.reconnect_at;
             let ack_deadline = self.in_flight.as_ref().map(|f| f.deadline);
             let paced_until = self.paced_until;
+            let resend_at = self.store_retry.until();
             let step = {
                 let raw_rx = &mut self.raw_rx;
                 let raw = async {
@@ -411,12 +419,19 @@ impl Actor {
                         None => std::future::pending().await,
                     }
                 };
+                let resend = async {
+                    match resend_at {
+                        Some(t) => tokio::time::sleep_until(t).await,
+                        None => std::future::pending().await,
+                    }
+                };
                 tokio::select! {
                     biased;
                     c = self.cmd_rx.recv() => Step::Cmd(c),
                     r = raw => Step::Raw(r),
                     _ = ack_timer => Step::AckTimeout,
                     _ = pace => Step::Paced,
+                    _ = resend => Step::Resend,
                     _ = reconnect => Step::Reconnect,
                     _ = tick.tick() => Step::Tick,
                 }
@@ -427,6 +442,7 @@ impl Actor {
                 Step::Raw(None) => self.connection_lost("the socket closed"),
                 Step::Raw(Some(r)) => self.raw(r),
                 Step::Paced => self.paced_until = None,
+                Step::Resend => self.store_retry.release(),
                 Step::AckTimeout => {
                     if let Some(f) = self.in_flight.take() {
                         if let Some(id) = f.echoed_send() {

@@ -14,6 +14,7 @@ use tokio::time::Instant;
 use crate::pacing::Pacer;
 
 use super::moderation::role_name;
+use super::store_retry;
 use super::{clip, Actor, InFlight, Req, RequestError, LOST_BEFORE_ANSWER, STILL_HOLDS_OUR_NAME};
 use crate::acks::{read_send_ack, MessageState, SendOutcome};
 use crate::error::ClientError;
@@ -24,6 +25,9 @@ use crate::JoinInfo;
 
 /// How many of the newest lines a catch-up join refreshes.
 const REFRESH_LINES: u32 = 100;
+
+/// The `reconnecting` reason while a join is answered "not now".
+const SERVER_CANNOT_JOIN_NOW: &str = "the server cannot take the room now";
 
 /// Why a location is refused by a Banter server that does not list the `location` feature.
 const NO_LOCATIONS: &str = "this server does not accept shared locations";
@@ -39,8 +43,10 @@ impl Actor {
         let Some(conn) = self.conn.clone() else {
             return;
         };
-        if let (Some(Req::Send { .. }), true, Some(pacer)) =
-            (self.queue.front(), self.joined, self.pacer.as_mut())
+        // After a "not now" the sends wait (in order) while the other requests go on.
+        let sends_held = self.store_retry.holds();
+        if let (Some(Req::Send { .. }), true, Some(pacer), false) =
+            (self.queue.front(), self.joined, self.pacer.as_mut(), sends_held)
         {
             if let Err(wait) = pacer.take(Instant::now()) {
                 self.paced_until = Some(Instant::now() + wait);
@@ -49,6 +55,10 @@ impl Actor {
         }
         let next = match self.queue.front() {
             Some(Req::Join { .. }) => self.queue.pop_front(),
+            Some(_) if self.joined && sends_held => {
+                let other = self.queue.iter().position(|r| !matches!(r, Req::Send { .. }));
+                other.and_then(|i| self.queue.remove(i))
+            }
             Some(_) if self.joined => self.queue.pop_front(),
             _ => None,
         };
@@ -223,7 +233,7 @@ impl Actor {
                             id,
                             &format!("no answer from the server within {secs} s; it may not have got it"),
                         );
-                    } else if self.outbox.get(id).map(|e| e.attempts).unwrap_or(0)
+                    } else if self.outbox.get(id).map(|e| e.unanswered_attempts()).unwrap_or(0)
                         >= self.spec.config.max_send_attempts
                     {
                         self.fail(
@@ -286,9 +296,10 @@ impl Actor {
             None => {
                 self.kind = Some(ServerKind::Classic);
                 // A classic server cannot deduplicate: what went out without an ack fails
-                // (re-sent only on retry); what never went out is sent now.
+                // (re-sent only on retry); what never went out, or was answered "not now"
+                // (nothing stored), is sent now.
                 let ids: Vec<(String, u32)> =
-                    self.outbox.pending().map(|e| (e.id.clone(), e.attempts)).collect();
+                    self.outbox.pending().map(|e| (e.id.clone(), e.unanswered_attempts())).collect();
                 for (id, attempts) in ids {
                     if attempts > 0 {
                         self.fail(&id, LOST_BEFORE_ANSWER);
@@ -353,6 +364,8 @@ impl Actor {
                 }
             }
         }
+        // What the server answered "not now" goes again at once, with the rest.
+        self.store_retry.release();
         let kind = self.kind.unwrap_or(ServerKind::Classic);
         self.mux.learned(kind);
         self.emit(ClientEvent::Joined {
@@ -396,6 +409,7 @@ impl Actor {
                 reason: reason.clone(),
             }
         };
+        let not_now = store_retry::is_not_now(&reason);
         if let Some(reply) = self.join_reply.take() {
             let waiting = self.spec.in_use_deadline.is_some_and(|d| Instant::now() < d);
             if reason == classic::ERR_IN_USE && waiting {
@@ -405,10 +419,23 @@ impl Actor {
                 self.schedule_reconnect(STILL_HOLDS_OUR_NAME);
                 return;
             }
+            if not_now && self.spec.unreachable_deadline.is_some_and(|d| Instant::now() < d) {
+                // The server cannot serve the room now (its database is down or restarting):
+                // tried again like a server that cannot be reached yet.
+                self.join_reply = Some(reply);
+                self.close_connection(false);
+                self.schedule_reconnect(&format!("{SERVER_CANNOT_JOIN_NOW}: {reason}"));
+                return;
+            }
             let _ = reply.send(Err(err));
             self.stopped = true;
             self.close_connection(false);
             return;
+        }
+        if not_now {
+            // A re-join the server cannot serve now: tried again with the usual backoff (as
+            // an unreachable server is), on this room's own; what is pending stays pending.
+            return self.rejoin_later(&format!("{SERVER_CANNOT_JOIN_NOW}: {reason}"));
         }
         if reason == classic::ERR_IN_USE {
             // The server may still hold our previous socket (it lets go at its ping timeout):
@@ -430,9 +457,27 @@ impl Actor {
         });
     }
 
+    /// Lets go of the connection for this room only (the others on it are fine) and joins
+    /// again after the backoff; what waited for this join's outcome is told it failed.
+    fn rejoin_later(&mut self, reason: &str) {
+        for (_, reply) in self.older.drain() {
+            let _ = reply.send(Err(ClientError::ConnectionLost(reason.to_owned())));
+        }
+        for (_, reply) in self.calls.drain() {
+            let _ = reply.send(Err(ClientError::ConnectionLost(reason.to_owned())));
+        }
+        self.typing_sent = None;
+        self.close_connection(false);
+        self.schedule_reconnect(reason);
+    }
+
     pub(super) fn send_reply(&mut self, id: &str, args: &[Value]) {
         match read_send_ack(args, id) {
-            SendOutcome::Delivered { seq, .. } => self.resolve(id, AckStatus::Delivered, None, seq),
+            SendOutcome::Delivered { seq, .. } => {
+                self.store_retry.delivered();
+                self.resolve(id, AckStatus::Delivered, None, seq)
+            }
+            SendOutcome::Refused(reason) if store_retry::is_not_now(&reason) => self.not_now(id, reason),
             SendOutcome::Refused(reason) => {
                 self.resolve(id, AckStatus::Refused, Some(reason), None)
             }
@@ -441,6 +486,29 @@ impl Actor {
                 self.fail(id, &format!("malformed acknowledgement: {detail}"));
             }
         }
+    }
+
+    /// The server could not store message `id` now (nothing was stored): it stays pending
+    /// (on disk too) and goes again under the same id after the backoff, first of the
+    /// room's sends; after `store_retry_window` of such answers it is refused for good.
+    fn not_now(&mut self, id: &str, reason: String) {
+        let now_ms = chrono::Utc::now().timestamp_millis();
+        let since = match self.outbox.defer(id, now_ms) {
+            Ok(Some(since)) => since,
+            Ok(None) => return, // no longer pending (failed meanwhile)
+            Err(e) => {
+                self.error(e);
+                self.outbox.get(id).and_then(|e| e.deferred_since).unwrap_or(now_ms)
+            }
+        };
+        if store_retry::gives_up(since, now_ms, self.spec.config.store_retry_window) {
+            let reason = store_retry::give_up_reason(&reason);
+            return self.resolve(id, AckStatus::Refused, Some(reason), None);
+        }
+        let (min, max) = (self.spec.config.store_retry_min, self.spec.config.store_retry_max);
+        let delay = self.store_retry.refused(Instant::now(), min, max);
+        tracing::debug!(room = %self.spec.room, id, ?delay, reason, "the server cannot store the message now: sent again later");
+        self.queue.push_front(Req::Send { id: id.to_owned() });
     }
 
     /// Answers a caller's request for older history: the messages as `message` events
