@@ -763,6 +763,33 @@ mod tests {
         assert!(a.state().last_error.is_some());
     }
 
+    /// Longer than the connection managers' own retries (about 2.5 s): the watchdog's PING
+    /// starts new attempts, with resubscription.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_long_outage_is_survived() {
+        let Some(mut redis) = TestRedis::start() else { return };
+        let (a, b) = (connect(&redis.unix_url()).await, connect(&redis.tcp_url()).await);
+        let mut s = subscribe(&a, "long", 1024).await;
+        redis.stop();
+        tokio::time::sleep(Duration::from_secs(6)).await;
+        assert!(!a.state().connected && !b.state().connected);
+        redis.start_again();
+        let back = Instant::now();
+        let recovered = timeout(WAIT, async {
+            loop {
+                publish_now(&b, "long", b"probe".to_vec());
+                if let Ok(Some(_)) = timeout(Duration::from_millis(50), s.next()).await {
+                    return back.elapsed();
+                }
+            }
+        })
+        .await
+        .expect("messages cross again after a 6 s outage");
+        eprintln!("driver: after a 6 s outage messages crossed again {recovered:?} after Redis was back");
+        until("both see the way back", || a.state().connected && b.state().connected).await;
+        assert_eq!((a.state().reconnects, b.state().reconnects), (1, 1));
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn an_outage_bounds_the_queue_and_never_blocks_publish() {
         let Some(mut redis) = TestRedis::start() else { return };
