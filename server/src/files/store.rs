@@ -77,6 +77,9 @@ pub trait FileTable: Send + Sync {
     fn used_by(&self, account_id: i64) -> Result<u64, ServerError>;
 }
 
+/// A partial upload left in `tmp/` longer than this is an earlier run's leftover.
+const STALE_UPLOAD: std::time::Duration = std::time::Duration::from_secs(6 * 3600);
+
 /// The files directory: blobs, thumbnails and uploads being received, whatever database
 /// keeps the uploads table.
 pub struct Blobs {
@@ -90,9 +93,14 @@ impl Blobs {
             let d = dir.join(sub);
             std::fs::create_dir_all(&d).map_err(|e| ServerError::Config(format!("--files-dir {}: cannot create {sub}/: {e}", dir.display())))?;
         }
+        // Only what is older than any upload can be: nodes sharing the directory (several
+        // nodes on one database) may be receiving into it right now.
         if let Ok(entries) = std::fs::read_dir(dir.join("tmp")) {
             for e in entries.flatten() {
-                let _ = std::fs::remove_file(e.path());
+                let old = e.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok()).is_some_and(|age| age > STALE_UPLOAD);
+                if old {
+                    let _ = std::fs::remove_file(e.path());
+                }
             }
         }
         Ok(Self { dir: dir.to_owned() })
@@ -326,10 +334,16 @@ pub(crate) mod tests {
         blobs.put_thumb(&sha, b"thumb").unwrap();
         assert_eq!(std::fs::read(blobs.thumb_path(&sha)).unwrap(), b"thumb");
         assert!(blobs.thumb_path(&sha).starts_with(files.join("thumbs").join("ab")));
-        // a leftover partial upload is cleaned at the next start
+        // a leftover partial upload is cleaned at the next start; one being received now (by
+        // another node sharing the directory) is not
         std::fs::write(files.join("tmp").join("x.part"), b"x").unwrap();
+        let old = std::fs::File::options().write(true).open(files.join("tmp").join("x.part")).unwrap();
+        old.set_modified(std::time::SystemTime::now() - STALE_UPLOAD - std::time::Duration::from_secs(60)).unwrap();
+        drop(old);
+        std::fs::write(files.join("tmp").join("y.part"), b"y").unwrap();
         drop(blobs);
         Blobs::open(&files).unwrap();
-        assert_eq!(std::fs::read_dir(files.join("tmp")).unwrap().count(), 0);
+        let left: Vec<_> = std::fs::read_dir(files.join("tmp")).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(left, vec![std::ffi::OsString::from("y.part")]);
     }
 }
