@@ -158,11 +158,7 @@ async fn copy_all(sqlite: &Connection, pg: &Pg, plan: &plan::Plan) -> Result<(Ve
     }
 }
 
-async fn copy_in(
-    sqlite: &Connection,
-    tx: &mut sqlx::PgConnection,
-    plan: &plan::Plan,
-) -> Result<(Vec<(String, u64)>, u64), ServerError> {
+async fn copy_in(sqlite: &Connection, tx: &mut sqlx::PgConnection, plan: &plan::Plan) -> Result<(Vec<(String, u64)>, u64), ServerError> {
     if !plan.tables.is_empty() {
         let names: Vec<String> = plan.tables.iter().map(|t| quoted(&t.name)).collect();
         // nobody writes to the tables meanwhile (a server started too early waits)
@@ -170,7 +166,10 @@ async fn copy_in(
         for t in &plan.tables {
             let sql = format!("SELECT EXISTS (SELECT 1 FROM {})", quoted(&t.name));
             if sqlx::query_scalar::<_, bool>(sqlx::AssertSqlSafe(sql)).fetch_one(&mut *tx).await? {
-                return Err(ServerError::Refused(format!("table {} of the PostgreSQL database got rows meanwhile; nothing was copied", t.name)));
+                return Err(ServerError::Refused(format!(
+                    "table {} of the PostgreSQL database got rows meanwhile; nothing was copied",
+                    t.name
+                )));
             }
         }
     }

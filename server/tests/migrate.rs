@@ -111,11 +111,18 @@ async fn make_source() -> Source {
     let (token, token_hash) = sessions::new_token().unwrap();
     // used just now: the server run on the copy must not find it idle
     let now = banter_server::metrics::now_ms();
-    let session = SessionRecord { id: sessions::new_session_id().unwrap(), account_id: 1, device: "laptop".into(), created_at: T0, last_used_at: now };
+    let session = SessionRecord {
+        id: sessions::new_session_id().unwrap(),
+        account_id: 1,
+        device: "laptop".into(),
+        created_at: T0,
+        last_used_at: now,
+    };
     accounts.create_session(&session, &token_hash).unwrap();
     let (other, other_hash) = sessions::new_token().unwrap();
     let _ = other;
-    let bob_session = SessionRecord { id: sessions::new_session_id().unwrap(), account_id: 2, device: "phone".into(), created_at: T0, last_used_at: T0 };
+    let bob_session =
+        SessionRecord { id: sessions::new_session_id().unwrap(), account_id: 2, device: "phone".into(), created_at: T0, last_used_at: T0 };
     accounts.create_session(&bob_session, &other_hash).unwrap();
     let invite = invites::create(&accounts, 3, "never", T0).unwrap().unwrap().code;
 
@@ -130,7 +137,10 @@ async fn make_source() -> Source {
                 m.kind = MessageKind::Location;
                 m.text = "https://maps.example/?q=1,2".into();
             }
-            10 => m.reply_to = Some(ReplyRef { id: format!("{LOBBY}-m3"), seq: 0, username: String::new(), excerpt: String::new(), removed: false }),
+            10 => {
+                m.reply_to =
+                    Some(ReplyRef { id: format!("{LOBBY}-m3"), seq: 0, username: String::new(), excerpt: String::new(), removed: false })
+            }
             15 => {
                 m.file = Some(FilePart {
                     id: file_id.clone(),
@@ -190,7 +200,8 @@ async fn make_source() -> Source {
     };
     files.insert(&file, 0).unwrap().unwrap();
 
-    let act = |room: &'static str, action: &'static str, target: &'static str| Act { room, by: (1, "ann"), action, target, at: T0 + 200_000 };
+    let act =
+        |room: &'static str, action: &'static str, target: &'static str| Act { room, by: (1, "ann"), action, target, at: T0 + 200_000 };
     moderation.claim(LOBBY, (1, "ann"), T0).unwrap();
     moderation.set_topic(&act(LOBBY, "topic", "Welcome"), "Welcome").unwrap();
     moderation.set_role(&act(LOBBY, "mod", "bob"), (2, "bob"), StoredRole::Moderator, true).unwrap();
@@ -215,7 +226,10 @@ async fn make_source() -> Source {
 /// Every table's row count, for "nothing changed".
 async fn counts(pg: &Pg) -> Vec<(String, i64)> {
     let tables: Vec<String> =
-        sqlx::query_scalar("SELECT tablename::text FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename").fetch_all(pg.pool()).await.unwrap();
+        sqlx::query_scalar("SELECT tablename::text FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename")
+            .fetch_all(pg.pool())
+            .await
+            .unwrap();
     let mut out = Vec::new();
     for t in tables {
         let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM \"{t}\""))).fetch_one(pg.pool()).await.unwrap();
@@ -244,7 +258,10 @@ async fn a_sqlite_server_is_copied_and_reads_back_the_same() {
     assert!(stdout.lines().any(|l| l.trim_start().starts_with("reactions ") && l.ends_with(" 3 rows")), "{stdout}");
     assert!(stdout.contains("skipped:"), "{stdout}");
     for skipped in ["message_fts ", "message_fts_ids ", "schema_versions "] {
-        assert!(stdout.split("skipped:").nth(1).unwrap().lines().any(|l| l.trim_start().starts_with(skipped)), "{skipped} skipped in\n{stdout}");
+        assert!(
+            stdout.split("skipped:").nth(1).unwrap().lines().any(|l| l.trim_start().starts_with(skipped)),
+            "{skipped} skipped in\n{stdout}"
+        );
     }
 
     // the SQLite stores, as the server had them

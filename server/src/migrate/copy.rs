@@ -85,7 +85,11 @@ impl Values {
     }
 
     /// Binds rows `rows` of the column as one array parameter.
-    fn bind<'q>(&self, q: sqlx::query::Query<'q, Postgres, PgArguments>, rows: std::ops::Range<usize>) -> sqlx::query::Query<'q, Postgres, PgArguments> {
+    fn bind<'q>(
+        &self,
+        q: sqlx::query::Query<'q, Postgres, PgArguments>,
+        rows: std::ops::Range<usize>,
+    ) -> sqlx::query::Query<'q, Postgres, PgArguments> {
         match self {
             Values::Int(c) => q.bind(&c[rows]),
             Values::Bool(c) => q.bind(&c[rows]),
@@ -168,7 +172,11 @@ pub async fn table(sqlite: &Connection, tx: &mut PgConnection, t: &TablePlan) ->
                 let v = row.get_ref(i)?;
                 if let Err(why) = values.push(v) {
                     let key = describe_sqlite_row(t, row);
-                    return Err(failed(&t.name, &format!("row {} ({key})", copied + chunk_len(&chunk) + 1), format!("column {}: {why}", t.columns[i].name)));
+                    return Err(failed(
+                        &t.name,
+                        &format!("row {} ({key})", copied + chunk_len(&chunk) + 1),
+                        format!("column {}: {why}", t.columns[i].name),
+                    ));
                 }
             }
         }
@@ -178,7 +186,7 @@ pub async fn table(sqlite: &Connection, tx: &mut PgConnection, t: &TablePlan) ->
         }
         insert_chunk(tx, t, &insert, &chunk, copied).await?;
         copied += n as u64;
-        if copied % PROGRESS_ROWS == 0 {
+        if copied.is_multiple_of(PROGRESS_ROWS) {
             tracing::info!(table = %t.name, rows = copied, "copying");
         }
         chunk.iter_mut().for_each(Values::clear);
@@ -229,11 +237,14 @@ fn describe_sqlite_row(t: &TablePlan, row: &rusqlite::Row<'_>) -> String {
     let cols: Vec<usize> = if t.key.is_empty() { (0..t.columns.len()).collect() } else { t.key.clone() };
     cols.iter()
         .map(|&c| {
-            let v = row.get_ref(c).map_or_else(|_| "?".to_owned(), |v| match v {
-                ValueRef::Integer(i) => i.to_string(),
-                ValueRef::Text(s) => format!("{:?}", short(&String::from_utf8_lossy(s))),
-                other => show_value(other),
-            });
+            let v = row.get_ref(c).map_or_else(
+                |_| "?".to_owned(),
+                |v| match v {
+                    ValueRef::Integer(i) => i.to_string(),
+                    ValueRef::Text(s) => format!("{:?}", short(&String::from_utf8_lossy(s))),
+                    other => show_value(other),
+                },
+            );
             format!("{} = {v}", t.columns[c].name)
         })
         .collect::<Vec<_>>()

@@ -229,9 +229,9 @@ pub fn dependency_order(names: Vec<String>, edges: &[(String, String)]) -> Vec<S
     let mut left = names;
     let mut done: Vec<String> = Vec::with_capacity(left.len());
     while !left.is_empty() {
-        let ready = left.iter().position(|t| {
-            edges.iter().filter(|(from, to)| from == t && to != t).all(|(_, to)| done.contains(to) || !left.contains(to))
-        });
+        let ready = left
+            .iter()
+            .position(|t| edges.iter().filter(|(from, to)| from == t && to != t).all(|(_, to)| done.contains(to) || !left.contains(to)));
         // a cycle: take the first left, the database will say what fails
         done.push(left.remove(ready.unwrap_or(0)));
     }
