@@ -529,7 +529,8 @@ pub mod testing {
             };
             static N: AtomicU32 = AtomicU32::new(0);
             let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
-            let dir = std::env::temp_dir().join(format!("banter-redis-{}-{}-{nanos}", std::process::id(), N.fetch_add(1, Ordering::Relaxed)));
+            let dir =
+                std::env::temp_dir().join(format!("banter-redis-{}-{}-{nanos}", std::process::id(), N.fetch_add(1, Ordering::Relaxed)));
             std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
             let port = free_port();
             let mut redis = TestRedis { bin, dir, port, child: None };
