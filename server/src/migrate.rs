@@ -49,7 +49,7 @@ impl std::fmt::Display for Report {
             writeln!(f, "  {table:<width$}  {rows} row{}", if *rows == 1 { "" } else { "s" })?;
         }
         if self.rooms_added > 0 {
-            writeln!(f, "  ({} rooms with messages and no rooms row were added)", self.rooms_added)?;
+            writeln!(f, "  (rooms: {} added for messages without a rooms row)", self.rooms_added)?;
         }
         if !self.skipped.is_empty() {
             writeln!(f, "skipped:")?;
@@ -152,6 +152,7 @@ async fn copy_all(sqlite: &Connection, pg: &Pg, plan: &plan::Plan) -> Result<(Ve
             let _ = tx.rollback().await;
             Err(match e {
                 ServerError::Refused(why) => ServerError::Refused(why),
+                ServerError::StoreIo(why) => ServerError::StoreIo(format!("the migration failed and was rolled back, nothing was kept: {why}")),
                 other => ServerError::StoreIo(format!("the migration failed and was rolled back, nothing was kept: {other}")),
             })
         }

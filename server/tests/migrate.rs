@@ -220,6 +220,15 @@ async fn make_source() -> Source {
 
     // the server opens the search index after the message store: it indexes what is there
     drop(banter_server::search::open(&db).expect("search index"));
+    // messages of a room without a rooms row (the file may come from any server version)
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    for seq in 1..=2i64 {
+        conn.execute(
+            "INSERT INTO messages (room, seq, id, username, kind, text, created_at) VALUES ('old', ?1, ?2, 'bob', 'text', 'from before', ?3)",
+            rusqlite::params![seq, format!("old-m{seq}"), T0 + seq],
+        )
+        .unwrap();
+    }
     Source { _dir: dir, db, token, session, invite, dm, file_id }
 }
 
@@ -254,7 +263,9 @@ async fn a_sqlite_server_is_copied_and_reads_back_the_same() {
     for line in ["accounts ", "sessions ", "messages ", "reactions ", "moderation_log ", "memberships ", "dms ", "files "] {
         assert!(stdout.lines().any(|l| l.trim_start().starts_with(line)), "{line} in\n{stdout}");
     }
-    assert!(stdout.lines().any(|l| l.trim_start().starts_with("messages ") && l.ends_with(" 37 rows")), "{stdout}");
+    assert!(stdout.lines().any(|l| l.trim_start().starts_with("messages ") && l.ends_with(" 39 rows")), "{stdout}");
+    assert!(stdout.lines().any(|l| l.trim_start().starts_with("rooms ") && l.ends_with(" 4 rows")), "{stdout}");
+    assert!(stdout.contains("(rooms: 1 added for messages without a rooms row)"), "{stdout}");
     assert!(stdout.lines().any(|l| l.trim_start().starts_with("reactions ") && l.ends_with(" 3 rows")), "{stdout}");
     assert!(stdout.contains("skipped:"), "{stdout}");
     for skipped in ["message_fts ", "message_fts_ids ", "schema_versions "] {
@@ -283,13 +294,14 @@ async fn a_sqlite_server_is_copied_and_reads_back_the_same() {
     let files = PgFileTable::open(&pg).await.unwrap();
 
     // messages, room by room: every field, reactions, replies, edits, the removal, the file
-    for (room, n) in [(LOBBY, 30), (QUIET, 3), (src.dm.as_str(), 4)] {
+    for (room, n) in [(LOBBY, 30), (QUIET, 3), (src.dm.as_str(), 4), ("old", 2)] {
         let before = all_messages(&old, room).await;
         let after = all_messages(&new, room).await;
         assert_eq!(after.len(), n, "{room}");
         assert_eq!(after, before, "{room}");
         assert_eq!(after.iter().map(|m| m.seq).collect::<Vec<_>>(), (1..=n as u64).collect::<Vec<_>>());
-        assert_eq!(new.snapshot(room, 0).await.unwrap().latest_seq, n as u64, "{room}: the counter row");
+        let snapshot = new.snapshot(room, 0).await.unwrap();
+        assert_eq!((snapshot.latest_seq, snapshot.stored), (n as u64, true), "{room}: the counter row");
     }
     let lobby = all_messages(&new, LOBBY).await;
     assert_eq!((lobby[4].text.as_str(), lobby[4].edited_at), ("hello number five, edited", Some(T0 + 99_000)));

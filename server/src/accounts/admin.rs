@@ -28,8 +28,11 @@ pub enum AdminCommand {
     /// Manage invite codes (for --registration invite).
     #[command(subcommand)]
     Invite(InviteCommand),
-    /// Copy a SQLite server's data (accounts, rooms, messages, DMs, moderation, files'
-    /// records) into an empty PostgreSQL database. Stop the server first.
+    /// Copy a SQLite server's data into an empty PostgreSQL database.
+    ///
+    /// Accounts and sessions, invites, rooms, messages, reactions, read markers, DMs and
+    /// blocks, moderation and the uploads' records, in one transaction; the SQLite file is
+    /// only read. Stop the server first. See docs/server.md, "Moving to PostgreSQL".
     Migrate {
         /// The SQLite database file to copy (opened read-only).
         #[arg(long, value_name = "PATH.db")]

@@ -142,9 +142,11 @@ fn failed(table: &str, row: &str, what: impl std::fmt::Display) -> ServerError {
 
 /// A PostgreSQL error with its detail line (which names the key of a duplicate, say).
 pub fn pg_error(e: &sqlx::Error) -> String {
-    let detail = e.as_database_error().and_then(|d| d.try_downcast_ref::<PgDatabaseError>()).and_then(|p| p.detail());
-    match detail {
-        Some(d) => format!("{e} ({d})"),
+    match e.as_database_error().and_then(|d| d.try_downcast_ref::<PgDatabaseError>()) {
+        Some(p) => match p.detail() {
+            Some(d) => format!("{} ({d})", p.message()),
+            None => p.message().to_owned(),
+        },
         None => e.to_string(),
     }
 }
