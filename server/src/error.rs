@@ -15,6 +15,10 @@ pub enum ServerError {
     Postgres(#[from] sqlx::Error),
     #[error("cannot listen on {addr}: {source}")]
     Listen { addr: std::net::SocketAddr, source: std::io::Error },
+    /// Redis, for what the cluster's nodes share (cluster/presence.rs): unreachable, timed
+    /// out, or an unexpected answer.
+    #[error("cluster (Redis): {0}")]
+    Cluster(String),
     #[error("password hashing: {0}")]
     Hash(String),
     #[error("server: {0}")]

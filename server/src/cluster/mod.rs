@@ -3,3 +3,4 @@
 //! broadcasts), and its standalone twin for a single node.
 
 pub mod driver;
+pub mod presence;
