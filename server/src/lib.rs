@@ -112,6 +112,7 @@ pub async fn serve(
         dms,
         search,
         files,
+        control: cluster::control::ControlBus::new(driver.clone(), &config.node_id),
         cluster: driver,
         config,
     });
@@ -152,6 +153,7 @@ pub async fn serve(
     io.ns("/", on_connect.with(middleware)).await.map_err(|e| ServerError::Config(format!("cannot start the Socket.IO namespace: {e}")))?;
 
     let receipts = tokio::spawn(chat::flush_receipts_forever(st.clone()));
+    let control = tokio::spawn(cluster::control::run_forever(st.clone()));
     let housekeeping = tokio::spawn(accounts::housekeeping_forever(st.clone()));
     let mut app = http::router(st.clone(), public.as_ref()).layer(layer)
         // socket.io 2.x clients' long-polling POSTs, split to fit the payload limit (eio3.rs)
@@ -198,6 +200,7 @@ pub async fn serve(
     axum::serve(listener, app).with_graceful_shutdown(graceful).await?;
     receipts.abort();
     housekeeping.abort();
+    control.abort();
     st.store.flush().await;
     tracing::info!("store flushed; bye");
     Ok(())

@@ -32,6 +32,8 @@ pub struct AppState {
     pub files: crate::files::Files,
     /// The cross-node pub/sub under the Socket.IO adapter (standalone on one node).
     pub cluster: crate::cluster::driver::ClusterDriver,
+    /// Acts on sockets for the other nodes to run on theirs (`cluster/control.rs`).
+    pub control: crate::cluster::control::ControlBus,
 }
 
 pub type Shared = Arc<AppState>;

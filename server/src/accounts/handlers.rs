@@ -107,6 +107,12 @@ fn sign_out(st: &AppState, s: &SocketRef, me: &SignedInAs) {
 
 /// Disconnects the live sockets of ended sessions, except `keep`.
 fn disconnect_sessions(st: &AppState, sessions: &[String], keep: Option<&SocketRef>) {
+    disconnect_sessions_here(st, sessions, keep);
+    st.control.publish(crate::cluster::control::Control::SessionsEnded { sessions: sessions.to_vec() });
+}
+
+/// [`disconnect_sessions`] on this node's sockets (another node's sign-out arrives here too).
+pub(crate) fn disconnect_sessions_here(st: &AppState, sessions: &[String], keep: Option<&SocketRef>) {
     for session in sessions {
         for sid in st.accounts.take_sockets(session) {
             if keep.is_some_and(|k| k.id == sid) {

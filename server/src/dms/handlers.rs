@@ -140,15 +140,25 @@ fn block_change(st: &AppState, s: &SocketRef, data: Payload, block: bool) -> Res
     };
     if changed {
         tracing::info!(account = %me.name, target = %name, block, "block changed");
-        // The account's other devices hide the same names.
-        let list = blocked_of(st, &me)?;
-        for other in st.io.sockets() {
-            if other.id != s.id && other.extensions.get::<SignedInAs>().is_some_and(|x| x.account_id == me.account_id) {
-                let _ = other.emit(wire::BLOCKED, &list);
-            }
-        }
+        // The account's other devices hide the same names, on every node.
+        let except = s.id.to_string();
+        blocks_changed_here(st, me.account_id, &except);
+        st.control.publish(crate::cluster::control::Control::BlocksChanged { account_id: me.account_id, except });
     }
     Ok(None)
+}
+
+/// Sends an account's blocks to its sockets on this node (but `except`).
+pub(crate) fn blocks_changed_here(st: &AppState, account_id: i64, except: &str) {
+    let list = match tokio::task::block_in_place(|| st.dms.store().blocked_by(account_id)) {
+        Ok(blocked) => Blocked { blocked },
+        Err(e) => return tracing::error!(account = account_id, error = %e, "cannot read an account's blocks"),
+    };
+    for other in st.io.sockets() {
+        if other.id.as_str() != except && other.extensions.get::<SignedInAs>().is_some_and(|x| x.account_id == account_id) {
+            let _ = other.emit(wire::BLOCKED, &list);
+        }
+    }
 }
 
 fn on_block(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {

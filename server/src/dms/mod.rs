@@ -157,9 +157,24 @@ pub fn attach_all(st: &AppState, s: &SocketRef) {
 
 /// A new DM: every signed-in socket of its members (but `except`) is put into it and told.
 pub fn announce(st: &AppState, rec: &DmRecord, except: &SocketRef) {
+    let except = except.id.to_string();
+    announce_to(st, rec, &except);
+    st.control.publish(crate::cluster::control::Control::DmOpened { dm: rec.id.clone(), except });
+}
+
+/// [`announce`] on this node's sockets, for a DM another node opened.
+pub fn announce_here(st: &AppState, dm: &str, except: &str) {
+    match tokio::task::block_in_place(|| st.dms.store().get(dm)) {
+        Ok(Some(rec)) => announce_to(st, &rec, except),
+        Ok(None) => tracing::warn!(dm = %dm, "a DM opened on another node is not in the store"),
+        Err(e) => tracing::error!(dm = %dm, error = %e, "cannot read a DM opened on another node"),
+    }
+}
+
+fn announce_to(st: &AppState, rec: &DmRecord, except: &str) {
     let info = DmInfo { dm: rec.id.clone(), members: rec.names(), created_at: rec.created_at, latest_seq: 0, read_seq: 0, unread: 0 };
     for other in st.io.sockets() {
-        if other.id == except.id {
+        if other.id.as_str() == except {
             continue;
         }
         let Some(me) = other.extensions.get::<SignedInAs>().filter(|me| rec.has(me.account_id)) else { continue };

@@ -13,7 +13,6 @@ use crate::sio::{AckSender, SocketRef};
 use super::account_room;
 use crate::accounts::SignedInAs;
 use crate::chat::{self, ack_data, ack_err, parse, Payload, ERR_SERVER};
-use crate::metrics::Metrics;
 use crate::state::{AppState, Shared};
 
 /// Registers the membership events on a new socket (from the connect middleware).
@@ -50,7 +49,14 @@ pub fn left(st: &AppState, s: &SocketRef, room: &str) {
     if let Err(e) = tokio::task::block_in_place(|| st.membership.store().leave(me.account_id, room)) {
         tracing::error!(account = %me.name, room = %room, error = %e, "cannot remove a membership");
     }
-    for other in other_devices(st, s, &me) {
+    let except = s.id.to_string();
+    leave_on_devices_here(st, me.account_id, room, &except);
+    st.control.publish(crate::cluster::control::Control::LeftOnDevices { account_id: me.account_id, room: room.to_owned(), except });
+}
+
+/// The account's sockets on this node (but `except`) leave `room` and are told so.
+pub(crate) fn leave_on_devices_here(st: &AppState, account_id: i64, room: &str, except: &str) {
+    for other in devices_here(st, account_id, except) {
         if chat::session(&other).lock().username_in(room).is_none() {
             continue;
         }
@@ -63,12 +69,12 @@ pub fn left(st: &AppState, s: &SocketRef, room: &str) {
 
 /// The account's other signed-in sockets (those that joined a room, listed their rooms or
 /// moved a marker), not one since signed out.
-fn other_devices(st: &AppState, s: &SocketRef, me: &SignedInAs) -> Vec<SocketRef> {
+fn devices_here(st: &AppState, account_id: i64, except: &str) -> Vec<SocketRef> {
     st.io
-        .to(account_room(me.account_id))
+        .to(account_room(account_id))
         .sockets()
         .into_iter()
-        .filter(|o| o.id != s.id && o.extensions.get::<SignedInAs>().is_some_and(|x| x.account_id == me.account_id))
+        .filter(|o| o.id.as_str() != except && o.extensions.get::<SignedInAs>().is_some_and(|x| x.account_id == account_id))
         .collect()
 }
 
@@ -124,12 +130,8 @@ fn on_read(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
     ack_data(ack, &marker);
 }
 
-/// Sends the moved marker to the account's other signed-in sockets.
+/// Sends the moved marker to the account's other signed-in sockets, on every node (a
+/// socket leaves the account's room when it signs out).
 fn tell_other_devices(st: &AppState, s: &SocketRef, me: &SignedInAs, marker: &ReadMarker) {
-    for other in other_devices(st, s, me) {
-        if let Err(e) = other.emit(wire::READ_MARKER, marker) {
-            Metrics::inc(&st.metrics.failed_deliveries, 1);
-            tracing::debug!(sid = %other.id, error = %e, "read marker not delivered");
-        }
-    }
+    crate::emit::now(&st.metrics, "read-marker", s.to(account_room(me.account_id)).emit(wire::READ_MARKER, marker));
 }

@@ -19,6 +19,7 @@ use crate::error::ServerError;
 use crate::metrics::now_ms;
 use crate::room::SocketKind;
 use crate::rooms::lock;
+use crate::cluster::control::Control;
 use crate::state::{AppState, Shared};
 
 pub fn register(st: &Shared, s: &SocketRef) {
@@ -248,6 +249,14 @@ fn sockets_in(st: &AppState, room: &str, pick: impl Fn(&SocketRef, &str) -> bool
 
 /// Removes every socket in the room under a name with this identity key; how many.
 fn kick_out(st: &AppState, room: &str, name_key: &str, by: &str, banned: bool) -> usize {
+    let here = kick_out_here(st, room, name_key, by, banned);
+    // and on the other nodes (cluster/control.rs)
+    st.control.publish(Control::Kick { room: room.to_owned(), name_key: name_key.to_owned(), by: by.to_owned(), banned });
+    here
+}
+
+/// [`kick_out`] on this node's sockets only (another node's kick arrives here too).
+pub(crate) fn kick_out_here(st: &AppState, room: &str, name_key: &str, by: &str, banned: bool) -> usize {
     let sockets = sockets_in(st, room, |_, username| names::identity_key(username) == name_key);
     remove_sockets(st, room, sockets, by, banned)
 }
