@@ -535,7 +535,6 @@ impl Inner {
             .arg(&h.name)
             .arg(h.account.map(|a| a.to_string()).unwrap_or_default())
             .arg(if h.classic { "1" } else { "0" })
-            .arg(&self.incarnation)
             .arg(self.ttl.as_millis() as u64);
         cmd
     }

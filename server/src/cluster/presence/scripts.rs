@@ -55,15 +55,15 @@ pub fn owner(account: Option<i64>) -> String {
 }
 
 /// ARGV: P, room, name key, node, sid, owner, name, account ("" or digits), classic ("1"/"0"),
-/// incarnation, ttl ms. Returns 2: granted, first holder of the name in the room; 1: granted,
+/// ttl ms. Returns 2: granted, first holder of the name in the room; 1: granted,
 /// the name was held already by the same account (or this very socket: a repeated claim);
 /// 0: taken (by a guest, another account, or this socket holds another name here).
 /// A node whose liveness key is gone (Redis lost its data, or the node was taken for dead)
 /// gets it back with the value `lost`, so no other node reaps this claim before the next
 /// heartbeat, which sees `lost` and re-registers the node's other holders.
 pub const CLAIM: &str = r#"
-local P, room, key, node, sid, owner, name, account, classic, inc, ttl =
-  ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11]
+local P, room, key, node, sid, owner, name, account, classic, ttl =
+  ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10]
 local holders = P .. 'holders:' .. room
 local field = node .. ' ' .. sid
 local existing = redis.call('HGET', holders, field)
