@@ -52,12 +52,14 @@ async fn healthz(State(st): State<Shared>) -> impl IntoResponse {
         },
     };
     let adapter = st.cluster.state();
-    let status = if store["ok"] == true && adapter.connected { "ok" } else { "degraded" };
+    let presence = st.presence.state();
+    let status = if store["ok"] == true && adapter.connected && presence.connected { "ok" } else { "degraded" };
     Json(json!({
         "status": status,
         "node": st.config.node_id,
         "store": store,
         "adapter": adapter,
+        "presence": presence,
         "version": env!("CARGO_PKG_VERSION"),
         "connections": st.io.sockets().len(),
         // Long-polling clients: the server notices one is gone only at its ping timeout.

@@ -86,6 +86,10 @@ pub async fn serve(
             .await
             .map_err(|e| ServerError::Config(format!("cannot reach Redis at {}: {e}", pg::redact(url))))?,
     };
+    let presence = match &config.redis_url {
+        None => cluster::presence::Presence::standalone(),
+        Some(url) => cluster::presence::Presence::connect(url, &config.node_id).await?,
+    };
     let adapter = socketioxide_redis::RedisAdapterCtr::new_with_driver(
         driver.clone(),
         socketioxide_redis::RedisAdapterConfig::new().with_prefix(ADAPTER_PREFIX),
@@ -113,6 +117,7 @@ pub async fn serve(
         search,
         files,
         control: cluster::control::ControlBus::new(driver.clone(), &config.node_id),
+        presence,
         cluster: driver,
         config,
     });
@@ -154,6 +159,8 @@ pub async fn serve(
 
     let receipts = tokio::spawn(chat::flush_receipts_forever(st.clone()));
     let control = tokio::spawn(cluster::control::run_forever(st.clone()));
+    // Heartbeats, dead nodes' members, re-registering after Redis outages (chat/roster.rs).
+    let presence_task = st.presence.start(Arc::new(chat::roster::ClusterEvents(Arc::downgrade(&st))));
     let housekeeping = tokio::spawn(accounts::housekeeping_forever(st.clone()));
     let mut app = http::router(st.clone(), public.as_ref()).layer(layer)
         // socket.io 2.x clients' long-polling POSTs, split to fit the payload limit (eio3.rs)
@@ -175,11 +182,18 @@ pub async fn serve(
     }
 
     let close_io = io.clone();
+    let leaving = st.clone();
     let graceful = async move {
         shutdown.await;
         tracing::info!("shutting down: closing connections");
         // Long-lived WebSockets would keep the graceful shutdown waiting: close them first.
         close_io.close().await;
+        // Whatever this node still had in the cluster's registry goes, announced.
+        match leaving.presence.shutdown().await {
+            Ok(gone) if !gone.is_empty() => chat::roster::announce_gone(leaving.clone(), gone).await,
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "cannot remove this node's members from the cluster's registry"),
+        }
     };
     // The peer's address reaches the handshake (`ConnectInfo`): sign-ins are limited per address.
     let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
@@ -201,6 +215,7 @@ pub async fn serve(
     receipts.abort();
     housekeeping.abort();
     control.abort();
+    presence_task.abort();
     st.store.flush().await;
     tracing::info!("store flushed; bye");
     Ok(())

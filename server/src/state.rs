@@ -32,6 +32,8 @@ pub struct AppState {
     pub files: crate::files::Files,
     /// The cross-node pub/sub under the Socket.IO adapter (standalone on one node).
     pub cluster: crate::cluster::driver::ClusterDriver,
+    /// Who holds which name in which room on every node (`cluster/presence.rs`).
+    pub presence: crate::cluster::presence::Presence,
     /// Acts on sockets for the other nodes to run on theirs (`cluster/control.rs`).
     pub control: crate::cluster::control::ControlBus,
 }

@@ -4,7 +4,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { spawnSync } from 'node:child_process'
-import { startBanter, connect, serverBin, tempDir, sleep } from './support/harness.mjs'
+import { startBanter, connect, serverBin, storeFlags, tempDir, sleep } from './support/harness.mjs'
 
 const V = { v: 1 }
 const PRIVATE = 'This room is private: only its members may join.'
@@ -88,7 +88,7 @@ const ok = (ack, what) => { assert.equal(ack[0], null, `${what}: ${ack[0]}`); re
 test('owners, moderators, private rooms, removal, kick and ban; bans and settings survive a restart; the log has every act', async () => {
   const { dir, remove } = tempDir()
   const db = join(dir, 'banter.db')
-  const made = spawnSync(serverBin(), ['user', 'create', '--admin', 'boss', '--db', db], { input: `${PASSWORD}\n`, encoding: 'utf8', timeout: 20000 })
+  const made = spawnSync(serverBin(), ['user', 'create', '--admin', 'boss', ...storeFlags(db)], { input: `${PASSWORD}\n`, encoding: 'utf8', timeout: 20000 })
   assert.equal(made.status, 0, made.stderr)
   const clients = []
   const client = async (srv, o) => { const c = await connect(srv.url, o); clients.push(c); return c }

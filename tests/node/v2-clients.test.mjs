@@ -147,7 +147,7 @@ test('2.x with its default transports: starts on polling, upgrades to WebSocket,
   await until(async () => (await health()).pollingConnections === before.pollingConnections + 1, 3000, 'pollingConnections + 1')
   const h = await health()
   assert.equal(h.connections, before.connections + 1)
-  assert.deepEqual(Object.keys(h).sort(), ['connections', 'droppedEvents', 'failedDeliveries', 'messages', 'pollingConnections', 'refused', 'roomsOpen', 'status', 'store', 'version', 'adapter', 'node'].sort())
+  assert.deepEqual(Object.keys(h).sort(), ['connections', 'droppedEvents', 'failedDeliveries', 'messages', 'pollingConnections', 'refused', 'roomsOpen', 'status', 'store', 'version', 'adapter', 'node', 'presence'].sort())
   poller.close()
   await until(async () => (await health()).pollingConnections === before.pollingConnections, 3000, 'pollingConnections back')
 })

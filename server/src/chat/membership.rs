@@ -8,7 +8,6 @@ use serde_json::Value;
 use crate::sio::{AckSender, SocketRef};
 
 use super::{ack_data, ack_err, ack_ok, parse, session, Payload, ERR_ALREADY_IN_A_ROOM, ERR_ALREADY_IN_ROOM, ERR_NOT_IN_ROOM, ERR_SERVER};
-use crate::accounts::join::signed_in_members;
 use crate::accounts::SignedInAs;
 use crate::emit::{self, banter_room, classic_room};
 use crate::metrics::now_ms;
@@ -115,6 +114,11 @@ pub(super) fn join(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
                 Err(JoinError::InUse) => return ack_err(st, ack, classic::ERR_IN_USE),
                 Err(JoinError::AlreadyMember) => return ack_err(st, ack, ERR_ALREADY_IN_ROOM),
             }
+            // The name on the other nodes (roster.rs): held there by a guest or another account?
+            let Some(first) = super::roster::claim(st, &g, &sid, &username, account, kind) else {
+                g.remove_member(&sid);
+                return ack_err(st, ack, classic::ERR_IN_USE);
+            };
             {
                 let mut sess = session.lock();
                 sess.kind = Some(kind);
@@ -131,16 +135,17 @@ pub(super) fn join(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
                 let _ = s.emit(classic::MESSAGE, &welcome);
             }
             // Presence per account: an account's second socket (another device) joins unseen.
-            if g.holders_of(&username) == 1 {
+            if first {
                 let notice = ChatMessage { username: classic::ADMIN.into(), text: classic::joined_text(&username), created_at: now };
                 emit::now(&st.metrics, "join notice", s.broadcast().to(croom.clone()).emit(classic::MESSAGE, &notice));
+                let roster = super::roster::of(st, &g);
                 let presence =
-                    Presence { room: room_name.clone(), username: username.clone(), event: PresenceEvent::Joined, users: g.usernames(), at: now, signed_in: signed_in_members(st, g.members()) };
+                    Presence { room: room_name.clone(), username: username.clone(), event: PresenceEvent::Joined, users: roster.names, at: now, signed_in: roster.signed_in };
                 emit::now(&st.metrics, "presence", s.broadcast().to(broom).emit(ext::PRESENCE, &presence));
                 // To every classic member, coalesced during join storms (room_data.rs).
                 super::room_data::joined(st, s, &room, &mut g, kind == SocketKind::Classic);
             } else if kind == SocketKind::Classic {
-                let _ = s.emit(classic::ROOM_DATA, &RoomData { room: room_name.clone(), users: g.room_users() });
+                let _ = s.emit(classic::ROOM_DATA, &RoomData { room: room_name.clone(), users: super::roster::of(st, &g).users });
             }
             st.store.ensure_room(&room_name, now);
             tracing::info!(sid = %s.id, room = %room_name, user = %username, banter = extension.is_some(), transport = ?s.transport_type(), "joined");
@@ -157,6 +162,7 @@ pub(super) fn join(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
             }
         };
         let room_info = crate::moderation::join_info(st, s, &room_name);
+        let roster = super::roster::of(st, &g);
         let accepted = JoinAccepted {
             protocol: ext::PROTOCOL_VERSION,
             room: room_name,
@@ -165,8 +171,8 @@ pub(super) fn join(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
             history,
             more,
             room_info,
-            users: g.usernames(),
-            signed_in: signed_in_members(st, g.members()),
+            users: roster.names,
+            signed_in: roster.signed_in,
             features: st.features(),
             limits: st.limits(),
             read_seq,
@@ -198,8 +204,8 @@ pub(crate) fn leave_room(st: &AppState, s: &SocketRef, room_name: &str) {
         if let Some(member) = g.remove_member(&sid) {
             let (croom, broom) = (classic_room(room_name), banter_room(room_name));
             s.leave([croom.clone(), broom.clone()]);
-            // Presence per account: it leaves with its last socket (device).
-            let still_here = g.holders_of(&member.username) > 0;
+            // Presence per account: it leaves with its last socket (device), on any node.
+            let still_here = super::roster::release(st, &g, &sid, &member.username);
             let now = now_ms();
             let notice = ChatMessage { username: classic::ADMIN.into(), text: classic::left_text(&member.username), created_at: now };
             // `broadcast()`: inside a disconnect handler the socket is still in its rooms.
@@ -207,13 +213,14 @@ pub(crate) fn leave_room(st: &AppState, s: &SocketRef, room_name: &str) {
                 emit::now(&st.metrics, "leave notice", s.broadcast().to(croom).emit(classic::MESSAGE, &notice));
                 // To the other classic members, coalesced during storms (room_data.rs).
                 super::room_data::left(st, s, &room, &mut g);
+                let roster = super::roster::of(st, &g);
                 let presence = Presence {
                     room: room_name.to_owned(),
                     username: member.username.clone(),
                     event: PresenceEvent::Left,
-                    users: g.usernames(),
+                    users: roster.names,
                     at: now,
-                    signed_in: signed_in_members(st, g.members()),
+                    signed_in: roster.signed_in,
                 };
                 emit::now(&st.metrics, "presence", s.broadcast().to(broom).emit(ext::PRESENCE, &presence));
             }

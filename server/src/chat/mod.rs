@@ -16,6 +16,7 @@ mod membership;
 mod messages;
 mod reactions;
 pub mod room_data;
+pub(crate) mod roster;
 
 use std::future::{ready, Ready};
 

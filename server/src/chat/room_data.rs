@@ -96,8 +96,8 @@ impl Pacer {
 }
 
 /// The room's list now.
-fn room_data(g: &RoomState) -> RoomData {
-    RoomData { room: g.name.clone(), users: g.room_users() }
+fn room_data(st: &AppState, g: &RoomState) -> RoomData {
+    RoomData { room: g.name.clone(), users: super::roster::of(st, g).users }
 }
 
 /// A classic join changed the room's members (`g` holds the joiner already). Called at the
@@ -110,11 +110,11 @@ pub(super) fn joined(st: &Shared, s: &SocketRef, room: &RoomRef, g: &mut RoomSta
     }
     match g.room_data.change(Instant::now()) {
         Decision::SendNow => {
-            emit::now(&st.metrics, "roomData", s.within(classic_room(&g.name)).emit(classic::ROOM_DATA, &room_data(g)));
+            emit::now(&st.metrics, "roomData", s.within(classic_room(&g.name)).emit(classic::ROOM_DATA, &room_data(st, g)));
         }
         decision => {
             if joiner_is_classic {
-                let _ = s.emit(classic::ROOM_DATA, &room_data(g));
+                let _ = s.emit(classic::ROOM_DATA, &room_data(st, g));
             }
             if let Decision::Schedule(delay) = decision {
                 schedule(g, room, delay);
@@ -129,7 +129,7 @@ pub(super) fn left(st: &AppState, s: &SocketRef, room: &RoomRef, g: &mut RoomSta
     match g.room_data.change(Instant::now()) {
         Decision::SendNow => {
             // `broadcast()`: inside a disconnect handler the socket is still in its rooms.
-            emit::now(&st.metrics, "roomData", s.broadcast().to(classic_room(&g.name)).emit(classic::ROOM_DATA, &room_data(g)));
+            emit::now(&st.metrics, "roomData", s.broadcast().to(classic_room(&g.name)).emit(classic::ROOM_DATA, &room_data(st, g)));
         }
         Decision::Schedule(delay) => schedule(g, room, delay),
         Decision::Pending => {}
@@ -153,7 +153,7 @@ fn flush(app: &Weak<AppState>, room: &Weak<std::sync::Mutex<RoomState>>) {
     if g.evicted || !g.room_data.flush(Instant::now()) {
         return;
     }
-    let data = room_data(&g);
+    let data = room_data(&st, &g);
     let members = data.users.len();
     let flushes = g.room_data.flushes;
     emit::now(&st.metrics, "roomData", st.io.to(classic_room(&g.name)).emit(classic::ROOM_DATA, &data));
