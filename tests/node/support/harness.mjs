@@ -4,7 +4,7 @@
 import { spawn, execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { once } from 'node:events'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, createWriteStream } from 'node:fs'
 import { tmpdir, homedir } from 'node:os'
 import { join, dirname } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -121,6 +121,10 @@ export async function startBanter (opts = {}) {
   delete env.BANTER_TOKEN
   if (opts.token) env.BANTER_TOKEN = opts.token
   const child = spawn(serverBin(), args, { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  // BANTER_TEST_SERVER_LOGS=DIR keeps every server's log there, to read after a failure.
+  if (process.env.BANTER_TEST_SERVER_LOGS) {
+    child.stderr.pipe(createWriteStream(join(process.env.BANTER_TEST_SERVER_LOGS, `banter-server-${child.pid}.log`)))
+  }
   const { line, stderr } = await firstLine(child, 'banter-server')
   const m = /listening on (\S+)/.exec(line)
   if (!m) throw new Error(`unexpected first line from banter-server: ${line}`)
