@@ -42,6 +42,10 @@ step "node interop tests (official socket.io / socket.io-client against banter-s
 BANTER_SERVER_BIN="$CARGO_TARGET_DIR/debug/banter-server" \
   node --test --test-concurrency=1 tests/node/ 2>&1 | tee "$log_dir/node.log"
 
+step "node interop tests again, every banter-server on PostgreSQL (the store's other side)"
+BANTER_NODE_TESTS_STORE=postgres BANTER_SERVER_BIN="$CARGO_TARGET_DIR/debug/banter-server" \
+  node --test --test-concurrency=1 tests/node/ 2>&1 | tee "$log_dir/node-postgres.log"
+
 # package-test.sh: the release .deb installed with apt, launched from /usr/bin, removed (root).
 for extra in scripts/e2e.sh scripts/package-test.sh scripts/bench-quick.sh; do
   if [ -x "$extra" ]; then
