@@ -34,6 +34,12 @@ pub struct Cli {
     #[arg(long, env = "BANTER_REDIS_URL", hide_env_values = true, requires = "database_url")]
     pub redis_url: Option<String>,
 
+    /// A reverse proxy or load balancer in front of this server (repeat for several; env:
+    /// comma-separated): for connections from it, the client's address is taken from its
+    /// `X-Forwarded-For` (per-address limits would count every client as the proxy).
+    #[arg(long = "trusted-proxy", env = "BANTER_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+
     /// This node's name in /healthz, logs and the cluster's registry [default: the host
     /// name and the listen port].
     #[arg(long, env = "BANTER_NODE_ID")]
@@ -183,6 +189,8 @@ pub struct Config {
     pub redis_url: Option<String>,
     /// This node's name (`--node-id`).
     pub node_id: String,
+    /// Proxies whose `X-Forwarded-For` names the client (`--trusted-proxy`).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     pub token: Option<String>,
     pub rate_limit: u32,
     pub event_limit: u32,
@@ -275,6 +283,7 @@ impl Cli {
                 Some(id) => id,
                 None => format!("{}:{}", host_name(), self.listen.port()),
             },
+            trusted_proxies: self.trusted_proxies,
             token,
             rate_limit: self.rate_limit,
             // `--rate-limit 0` means a trusted setting (bots, benchmarks): no flood limit either

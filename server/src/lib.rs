@@ -17,6 +17,7 @@ pub mod metrics;
 pub mod migrate;
 pub mod moderation;
 pub mod profanity;
+pub mod proxy;
 pub mod pg;
 pub mod public;
 pub mod rate_limit;

@@ -63,8 +63,10 @@ pub fn forget(st: &AppState, s: &SocketRef) {
 }
 
 /// The client's address, from the TCP connection of the handshake.
-pub(crate) fn client_ip(s: &SocketRef) -> Option<IpAddr> {
-    s.req_parts().extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())
+pub(crate) fn client_ip(st: &AppState, s: &SocketRef) -> Option<IpAddr> {
+    let parts = s.req_parts();
+    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())?;
+    Some(crate::proxy::client_addr(&st.config.trusted_proxies, peer, &parts.headers))
 }
 
 fn signed_in(s: &SocketRef) -> Option<SignedInAs> {
@@ -137,7 +139,7 @@ fn on_register(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
     if super::join::held_by_another(st, s, &req.name) {
         return ack_err(st, ack, wire::ERR_NAME_TAKEN);
     }
-    let (st, s, ip) = (st.clone(), s.clone(), client_ip(s));
+    let (st, s, ip) = (st.clone(), s.clone(), client_ip(st, s));
     tokio::spawn(async move {
         match st.accounts.register(req, ip, now_ms()).await {
             Ok((me, signed)) => {
@@ -157,7 +159,7 @@ fn on_login(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
     if signed_in(s).is_some() {
         return ack_err(st, ack, wire::ERR_ALREADY_SIGNED_IN);
     }
-    let (st, s, ip) = (st.clone(), s.clone(), client_ip(s));
+    let (st, s, ip) = (st.clone(), s.clone(), client_ip(st, s));
     tokio::spawn(async move {
         match st.accounts.login(req, ip, now_ms()).await {
             Ok((me, signed)) => {
@@ -226,7 +228,7 @@ fn on_password(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
         Ok(r) => r,
         Err(e) => return ack_err(st, ack, e),
     };
-    let (st, ip) = (st.clone(), client_ip(s));
+    let (st, ip) = (st.clone(), client_ip(st, s));
     tokio::spawn(async move {
         match st.accounts.change_password(&me, req.old, req.new, ip).await {
             Ok(revoked) => {

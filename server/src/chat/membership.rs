@@ -91,7 +91,7 @@ pub(super) fn join(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
         }
         // A room not yet in the store is created by this join: counted (room_limits.rs).
         if !g.stored && !again {
-            if let Err(reason) = st.room_limits.take_creation(crate::accounts::handlers::client_ip(s)) {
+            if let Err(reason) = st.room_limits.take_creation(crate::accounts::handlers::client_ip(st, s)) {
                 drop(g);
                 st.rooms.evict_if_empty(&room_name);
                 tracing::info!(sid = %s.id, room = %room_name, "new room refused: over the creation limit");

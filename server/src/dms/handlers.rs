@@ -75,7 +75,7 @@ fn open(st: &AppState, s: &SocketRef, me: &SignedInAs, req: DmOpen) -> Result<Dm
                     }
                 }
                 // A new DM is a new room in the store: it counts as one (room_limits.rs).
-                st.room_limits.take_creation(crate::accounts::handlers::client_ip(s))?;
+                st.room_limits.take_creation(crate::accounts::handlers::client_ip(st, s))?;
             }
             let (rec, created) = blocking(|| st.dms.store().open(&draft))?;
             if created {
