@@ -255,6 +255,12 @@ fn kick_out(st: &AppState, room: &str, name_key: &str, by: &str, banned: bool) -
     here
 }
 
+/// Whether a socket on another node holds the name in the room (the cluster's registry).
+fn present_elsewhere(st: &AppState, room: &str, name_key: &str) -> bool {
+    st.presence.is_cluster()
+        && st.presence.members(room).is_ok_and(|ms| ms.iter().any(|m| m.name_key == name_key && m.node != st.presence.node_id()))
+}
+
 /// [`kick_out`] on this node's sockets only (another node's kick arrives here too).
 pub(crate) fn kick_out_here(st: &AppState, room: &str, name_key: &str, by: &str, banned: bool) -> usize {
     let sockets = sockets_in(st, room, |_, username| names::identity_key(username) == name_key);
@@ -312,7 +318,7 @@ fn target(st: &AppState, s: &SocketRef, data: Payload, action: &str) -> Result<(
     let a = act(&room, &me, action, &name);
     match action {
         "kick" => {
-            if kick_out(st, &room, &key, &me.name, false) == 0 {
+            if kick_out(st, &room, &key, &me.name, false) == 0 && !present_elsewhere(st, &room, &key) {
                 return Err(wire::ERR_NOT_PRESENT.into());
             }
             tokio::task::block_in_place(|| store.log(&a))?;
