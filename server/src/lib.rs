@@ -89,7 +89,10 @@ pub async fn serve(
     };
     let presence = match &config.redis_url {
         None => cluster::presence::Presence::standalone(),
-        Some(url) => cluster::presence::Presence::connect(url, &config.node_id).await?,
+        Some(url) => {
+            accounts.share_limits(cluster::attempts::SharedAttempts::connect(url).await?);
+            cluster::presence::Presence::connect(url, &config.node_id).await?
+        }
     };
     let adapter = socketioxide_redis::RedisAdapterCtr::new_with_driver(
         driver.clone(),

@@ -98,6 +98,8 @@ pub struct Accounts {
     store: Arc<dyn AccountStore>,
     pub policy: Policy,
     limiter: Mutex<SignInLimiter>,
+    /// The same limits shared with the other nodes (`--redis-url`; cluster/attempts.rs).
+    shared_limits: OnceLock<crate::cluster::attempts::SharedAttempts>,
     /// Where hashes run: one low-priority thread per core (each hash takes 19 MiB and a
     /// core for tens of ms).
     hasher: hasher::Hasher,
@@ -115,6 +117,7 @@ impl Accounts {
             store,
             policy,
             limiter: Mutex::new(SignInLimiter::default()),
+            shared_limits: OnceLock::new(),
             hasher: hasher::Hasher::new(cores),
             live: Mutex::new(HashMap::new()),
             dummy_hash: OnceLock::new(),
@@ -138,6 +141,31 @@ impl Accounts {
     /// The store, for blocking callers (`block_in_place`, the admin commands).
     pub fn store(&self) -> &dyn AccountStore {
         &*self.store
+    }
+
+    /// Shares the sign-in limits with the other nodes of a cluster.
+    pub fn share_limits(&self, shared: crate::cluster::attempts::SharedAttempts) {
+        let _ = self.shared_limits.set(shared);
+    }
+
+    /// Whether the name and address may try to sign in: on this node, and (when shared) in
+    /// the cluster's buckets.
+    async fn may_sign_in(&self, key: &str, ip: Option<IpAddr>) -> bool {
+        if !self.limiter().may_sign_in(key, ip, Instant::now()) {
+            return false;
+        }
+        match self.shared_limits.get() {
+            Some(shared) => shared.may_sign_in(key, ip).await.unwrap_or(true),
+            None => true,
+        }
+    }
+
+    /// A failed sign-in, counted here and in the cluster's buckets.
+    async fn sign_in_failed(&self, key: &str, ip: Option<IpAddr>) {
+        self.limiter().failed(key, ip, Instant::now());
+        if let Some(shared) = self.shared_limits.get() {
+            shared.failed(key, ip).await;
+        }
     }
 
     fn limiter(&self) -> MutexGuard<'_, SignInLimiter> {
@@ -203,6 +231,12 @@ impl Accounts {
             }
             limiter.tried(ip, Instant::now());
         }
+        if let Some(shared) = self.shared_limits.get() {
+            if shared.may_try(ip).await == Some(false) {
+                return refuse(wire::ERR_TOO_MANY_ATTEMPTS);
+            }
+            shared.tried(ip).await;
+        }
         let key = names::identity_key(&name);
         let probe = key.clone();
         if self.blocking(move |st| st.account_by_key(&probe)).await?.is_some() {
@@ -235,7 +269,7 @@ impl Accounts {
     pub async fn login(&self, req: LoginRequest, ip: Option<IpAddr>, now: i64) -> Result<(SignedInAs, SignedIn), Refusal> {
         let name = rules_name(&req.name);
         let key = names::identity_key(&name);
-        if !self.limiter().may_sign_in(&key, ip, Instant::now()) {
+        if !self.may_sign_in(&key, ip).await {
             return refuse(wire::ERR_TOO_MANY_ATTEMPTS);
         }
         let probe = key.clone();
@@ -251,7 +285,7 @@ impl Accounts {
             false
         };
         let Some(account) = account.filter(|_| ok) else {
-            self.limiter().failed(&key, ip, Instant::now());
+            self.sign_in_failed(&key, ip).await;
             tracing::info!(name = %name, "sign-in refused: wrong name or password");
             return refuse(wire::ERR_WRONG_LOGIN);
         };
@@ -366,7 +400,7 @@ impl Accounts {
             return refuse(wire::ERR_PASSWORD_LENGTH);
         }
         let key = names::identity_key(&me.name);
-        if !self.limiter().may_sign_in(&key, ip, Instant::now()) {
+        if !self.may_sign_in(&key, ip).await {
             return refuse(wire::ERR_TOO_MANY_ATTEMPTS);
         }
         let id = me.account_id;
@@ -376,7 +410,7 @@ impl Accounts {
         let stored = account.password_hash;
         let ok = password::length_ok(&old) && self.hashing(move || password::verify(&old, &stored)).await?;
         if !ok {
-            self.limiter().failed(&key, ip, Instant::now());
+            self.sign_in_failed(&key, ip).await;
             return refuse(wire::ERR_WRONG_LOGIN);
         }
         let password_hash = self.hashing(move || password::hash(&new)).await?;

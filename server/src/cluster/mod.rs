@@ -3,6 +3,7 @@
 //! broadcasts), and its standalone twin for a single node. `control`: acts of the server
 //! on sockets (kicks, DMs opened, sessions ended) run by every node on its own sockets.
 
+pub mod attempts;
 pub mod control;
 pub mod driver;
 pub mod presence;
