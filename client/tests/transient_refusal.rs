@@ -65,6 +65,15 @@ impl Services {
 
 impl Drop for Services {
     fn drop(&mut self) {
+        if std::thread::panicking() {
+            // what the server said, for the failure's report
+            let log = std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default();
+            let tail: Vec<&str> = log.lines().rev().take(80).collect();
+            eprintln!("banter-server's log (last lines):");
+            for line in tail.into_iter().rev() {
+                eprintln!("  {line}");
+            }
+        }
         let _ = Command::new("bash")
             .arg(repo_root().join("scripts/services.sh"))
             .arg("stop")
@@ -75,7 +84,8 @@ impl Drop for Services {
 }
 
 /// banter-server on the services' PostgreSQL, any free loopback port, no rate limit; its
-/// log goes to `server.log` in the services' dir.
+/// log (`RUST_LOG` from `BANTER_TEST_SERVER_LOG`, default `warn`) goes to `server.log` in the
+/// services' dir, and its last lines to stderr when the test fails.
 fn start_pg_server(services: &Services) -> Proc {
     let files = services.dir.path().join("files");
     let log = std::fs::File::create(services.dir.path().join("server.log")).expect("server log");
@@ -84,7 +94,7 @@ fn start_pg_server(services: &Services) -> Proc {
         .arg(services.database_url())
         .arg("--files-dir")
         .arg(&files)
-        .env("RUST_LOG", "warn")
+        .env("RUST_LOG", std::env::var("BANTER_TEST_SERVER_LOG").unwrap_or_else(|_| "warn".into()))
         .stdout(Stdio::piped())
         .stderr(log)
         .spawn()
