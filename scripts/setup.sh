@@ -22,6 +22,8 @@ APT_PACKAGES=(
   # packaging test (scripts/package-test.sh): reading the .rpm, checking the desktop entry and
   # the banter:// handler, the dictionary the .deb recommends
   rpm desktop-file-utils xdg-utils hunspell-en-us
+  # systemd-analyze verify of docs/deploy/banter-server@.service (the packaging test)
+  systemd
   # scale-out tests (issue 11): throwaway PostgreSQL 15, Redis 7.0 and HAProxy 2.6 started per
   # test run by scripts/services.sh in a temp dir. The system cluster that postgresql's postinst
   # may create (and start, where an init system lets it) is never used: ours listen only on

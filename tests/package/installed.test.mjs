@@ -6,7 +6,7 @@
 // goes through xdg-open, i.e. the desktop entry's MimeType and Exec, to the running window.
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { existsSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { spawnSync } from 'node:child_process'
 import { APP_BIN, tmp, launchApp, shot, waitFor, descendants, exeOf, alive, closeWindowsOf } from '../e2e/support/harness.mjs'
 import * as ui from '../e2e/support/ui.mjs'
@@ -115,6 +115,16 @@ describe('the installed app, launched', { concurrency: false }, () => {
     const wanted = desktopEntry(readFileSync(ENTRY, 'utf8')).get('StartupWMClass')
     assert.ok(classes.every(([, cls]) => cls === wanted), `WM_CLASS ${JSON.stringify(classes)} matches StartupWMClass=${wanted}`)
     await shot(b, 'package-01-connect')
+  })
+
+  it('the cluster node unit of docs/deploy verifies against the installed /usr/bin/banter-server', () => {
+    // systemd-analyze checks the unit's syntax, directives and that ExecStart is executable
+    const dir = tmp('unit')
+    const unit = `${dir}/banter-server@node1.service`
+    writeFileSync(unit, readFileSync(new URL('../../docs/deploy/banter-server@.service', import.meta.url)))
+    const r = spawnSync('systemd-analyze', ['verify', '--man=no', unit], { encoding: 'utf8', timeout: 30000 })
+    assert.equal(r.status, 0, `systemd-analyze verify: ${r.stdout}${r.stderr}`)
+    assert.equal(r.stderr.trim(), '', r.stderr)
   })
 
   it('hosts the lobby through /usr/bin/banter-server and chats in it', async () => {
