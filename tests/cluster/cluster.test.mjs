@@ -208,3 +208,29 @@ test('through HAProxy: clients land on every node and share one room', async () 
   assert.deepEqual(await cs[5].ackArgs('sendMessage', 'one for all'), [])
   for (const c of cs) await c.next('message', (m) => m.text === 'one for all')
 })
+
+test('members join a busy room on every node while messages pour in (as reconnecting clients do)', async () => {
+  const room = 'busy'
+  const sender = await member(cluster.nodes[0].url, { window: 32 })
+  await sender.join(room, 'talker')
+  const TOTAL = 1000
+  let acked = 0
+  let done = false
+  Promise.all(Array.from({ length: TOTAL }, (_, k) => sender.send(room, `b-${k}`, `busy ${k}`).then(() => { acked++ })))
+    .then(() => { done = true }, () => {}) // rejected only by close() after a failure
+  const joiners = []
+  const joinMs = []
+  for (let i = 0; i < 9; i++) {
+    const node = cluster.nodes[i % 3]
+    const m = await member(node.url, { reconnect: false })
+    const t0 = Date.now()
+    // alternately a first join (the last 50) and a re-join with since (everything after 0)
+    const ack = await m.ackOrNull('join', { username: `joiner-${i}`, room, banter: i % 2 ? { v: 1, since: 0 } : { v: 1 } }, 5000)
+    assert.ok(ack, `join ${i} on ${node.id} answered within 5 s (${acked} of ${TOTAL} sends acknowledged by then)`)
+    assert.equal(ack[0], null)
+    joinMs.push(Date.now() - t0)
+    joiners.push(m)
+  }
+  await waitFor('every send to be acknowledged', () => done, 20_000, 10)
+  console.log(`cluster: 9 joins during a burst of ${TOTAL} answered in ${Math.min(...joinMs)}–${Math.max(...joinMs)} ms`)
+})

@@ -107,7 +107,7 @@ export class Member {
   /** Joins `room` as `username` (cluster-wide unique); throws with the refusal reason. */
   async join (room, username) {
     const v = this.rooms.get(room) ?? new RoomView(room, username)
-    const ack = await this.ackOrNull('join', { username, room, banter: { v: 1 } })
+    const ack = await this.ackOrNull('join', { username, room, banter: { v: 1 } }, 10_000)
     if (!ack) throw new Error(`no answer to join ${room}`)
     if (ack[0] !== null) throw new Error(ack[0])
     this.rooms.set(room, v)

@@ -164,6 +164,14 @@ function haproxyCommand (socketPath, command, timeoutMs = 2000) {
   })
 }
 
+/** SIGINT/SIGTERM (Ctrl+C, a runner's timeout) exit through process.exit, so 'exit' hooks run. */
+let signalsHooked = false
+function exitOnSignals () {
+  if (signalsHooked) return
+  signalsHooked = true
+  for (const [sig, n] of [['SIGINT', 2], ['SIGTERM', 15]]) process.once(sig, () => process.exit(128 + n))
+}
+
 /**
  * Starts the cluster. Options:
  *   nodes    how many banter-server nodes (3)
@@ -193,6 +201,11 @@ export async function startCluster (opts = {}) {
     state.stopped = true
     await Promise.all(state.nodes.map((n) => n.child && stopChild(n.child)))
     if (state.proxy) await stopChild(state.proxy)
+    // A panic is a server bug even when the test passed: say so in the test output.
+    for (const n of state.nodes) {
+      const panics = tail(join(dir, `${n.id}.log`), Infinity).split('\n').filter((l) => l.includes('panicked at'))
+      if (panics.length) console.log(`cluster: ${n.id} panicked ${panics.length}x: ${panics[0]}`)
+    }
     await svc('stop').catch((e) => console.log(`cluster: services stop: ${e.message}`))
     process.removeListener('exit', onExit)
     if (keep) console.log(`cluster: kept ${dir}`)
@@ -203,9 +216,12 @@ export async function startCluster (opts = {}) {
   const onExit = () => {
     for (const n of state.nodes) if (n.alive()) n.child.kill('SIGKILL')
     if (state.proxy && state.proxy.exitCode === null) state.proxy.kill('SIGKILL')
-    if (!state.stopped) { try { execFileSync('bash', [servicesScript, 'stop', dir], { stdio: 'ignore', timeout: 60_000 }) } catch {} }
+    if (state.stopped) return
+    try { execFileSync('bash', [servicesScript, 'stop', dir], { stdio: 'ignore', timeout: 60_000 }) } catch {}
+    if (process.env.BANTER_CLUSTER_KEEP !== '1') rmSync(dir, { recursive: true, force: true })
   }
   process.once('exit', onExit)
+  exitOnSignals()
 
   try {
     await svc('start')
