@@ -127,6 +127,17 @@ fn client_config(dir: &Path) -> ClientConfig {
     c
 }
 
+/// A join that failed. A join left unanswered is a server fault seen with PostgreSQL: the
+/// join handler holds the room's lock across its history read (chat/history.rs on_join,
+/// a `block_in_place` PostgreSQL query) while `flush_receipts_forever` blocks a runtime
+/// worker on that lock; the read never completes and the room stays locked.
+fn unanswered_join(e: banter_client::ClientError) -> banter_client::JoinInfo {
+    if matches!(e, banter_client::ClientError::Timeout { .. }) {
+        panic!("the server did not answer a join ({e:?}): the room lock held across a PostgreSQL read in the join (see unanswered_join)");
+    }
+    panic!("join: {e:?}")
+}
+
 /// Collects events until every id of `ids` has an outcome (or `secs` pass: panic).
 async fn outcomes(
     ev: &mut EventStream,
@@ -189,7 +200,7 @@ async fn wait_deferred(data_dir: &Path, id: &str, secs: u64) {
 async fn history(url: &str, room: &str) -> Vec<(String, String)> {
     let dir = tempfile::tempdir().unwrap();
     let (reader, _ev) = Client::new(config(dir.path()));
-    let info = reader.join(JoinOptions::new(url, room, "reader")).await.expect("second client joins");
+    let info = reader.join(JoinOptions::new(url, room, "reader")).await.unwrap_or_else(|e| unanswered_join(e));
     let latest = info.latest_seq.expect("a Banter server's latest seq");
     let page = reader.history_before(url, room, latest + 1, 500).await.expect("history");
     assert!(!page.more, "more than one page");
@@ -210,7 +221,7 @@ async fn messages_sent_while_postgresql_is_down_stay_pending_and_are_delivered_w
     let url = server.url();
     let data = tempfile::tempdir().unwrap();
     let (client, mut ev) = Client::new(client_config(data.path()));
-    client.join(JoinOptions::new(&url, "outage", "ann")).await.expect("join");
+    client.join(JoinOptions::new(&url, "outage", "ann")).await.unwrap_or_else(|e| unanswered_join(e));
     let mut seen = Vec::new();
 
     let mut ids = Vec::new();
@@ -283,7 +294,7 @@ async fn a_message_refused_not_now_survives_a_restart_of_the_app_as_pending() {
     let url = server.url();
     let data = tempfile::tempdir().unwrap();
     let (client, mut ev) = Client::new(client_config(data.path()));
-    client.join(JoinOptions::new(&url, "restart", "ann")).await.expect("join");
+    client.join(JoinOptions::new(&url, "restart", "ann")).await.unwrap_or_else(|e| unanswered_join(e));
     let mut seen = Vec::new();
     let warm = client.send(&url, "restart", "warm").await.expect("send");
     outcomes(&mut ev, &[warm.clone()], 20, &mut seen).await;
@@ -307,7 +318,7 @@ async fn a_message_refused_not_now_survives_a_restart_of_the_app_as_pending() {
         assert_eq!(client.message_state(&b), Some(MessageState::Pending));
         services.run_blocking("start-pg");
     });
-    joined.expect("join again");
+    joined.unwrap_or_else(|e| unanswered_join(e));
     let delivered = outcomes(&mut ev, &[a.clone(), b.clone()], 30, &mut seen).await;
     assert!(delivered.iter().all(|(_, s, ..)| *s == AckStatus::Delivered), "{delivered:?}");
     let got: Vec<String> = history(&url, "restart").await.into_iter().map(|(_, t)| t).collect();
@@ -322,7 +333,7 @@ async fn a_rejoin_answered_not_now_is_tried_again_and_what_is_pending_goes_after
     let url = server.url();
     let data = tempfile::tempdir().unwrap();
     let (client, mut ev) = Client::new(client_config(data.path()));
-    client.join(JoinOptions::new(&url, "rejoin", "ann")).await.expect("join");
+    client.join(JoinOptions::new(&url, "rejoin", "ann")).await.unwrap_or_else(|e| unanswered_join(e));
     let mut seen = Vec::new();
 
     services.run_blocking("stop-pg");
@@ -363,7 +374,7 @@ async fn a_message_refused_not_now_past_the_window_is_refused_with_the_reason() 
     config.store_retry_max = Duration::from_secs(1);
     config.store_retry_window = Duration::from_secs(3);
     let (client, mut ev) = Client::new(config);
-    client.join(JoinOptions::new(&url, "window", "ann")).await.expect("join");
+    client.join(JoinOptions::new(&url, "window", "ann")).await.unwrap_or_else(|e| unanswered_join(e));
     let mut seen = Vec::new();
 
     services.run_blocking("stop-pg");
