@@ -200,7 +200,8 @@ test('through HAProxy: clients land on every node and share one room', async () 
     cs.push(c)
   }
   const added = (await connections()).map((k, i) => k - before[i])
-  assert.deepEqual(added, [2, 2, 2], 'round robin: two new connections on each node')
+  assert.equal(added.reduce((x, y) => x + y), 6)
+  assert.ok(added.every((k) => k >= 1), `leastconn spreads them: new connections per node ${added}`)
   for (const c of cs) {
     const [rd] = await c.next('roomData', (d) => d.users.length === 6)
     assert.deepEqual(names(rd.users), ['via-0', 'via-1', 'via-2', 'via-3', 'via-4', 'via-5'])

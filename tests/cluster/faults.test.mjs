@@ -56,7 +56,7 @@ test('SIGKILL a node mid-burst: its clients reconnect through HAProxy and resend
     await m.join(room, `killer-${i}`)
     members.push(m)
   }
-  assert.equal(new Set(members.map((m) => m.node.id)).size, 3, 'round robin put one member on each node')
+  assert.equal(new Set(members.map((m) => m.node.id)).size, 3, 'leastconn put one member on each node')
   const victim = members[1]
   const node = victim.node
   const PER = 400

@@ -4,7 +4,7 @@
 //
 //   const cluster = await startCluster({ nodes: 3, args: ['--rate-limit', '0'] })
 //   t.after(() => cluster.stop())          // also runs when the test fails
-//   connect(cluster.url)                   // through HAProxy (round robin over the nodes)
+//   connect(cluster.url)                   // through HAProxy (docs/deploy/haproxy.cfg: leastconn)
 //   connect(cluster.nodes[1].url)          // on one node, for "users on different nodes"
 //
 // Clients use `transports: ['websocket']` (the harness's default): a WebSocket is one TCP
@@ -23,6 +23,7 @@ import { createInterface } from 'node:readline'
 import { repoRoot, serverBin, sleep } from './harness.mjs'
 
 const servicesScript = join(repoRoot, 'scripts', 'services.sh')
+const deployHaproxyCfg = join(repoRoot, 'docs', 'deploy', 'haproxy.cfg')
 
 /** Runs a command (bounded); resolves with stdout, rejects with its stderr in the message. */
 function run (cmd, args, timeoutMs = 90_000) {
@@ -77,7 +78,7 @@ export async function healthz (url, timeoutMs = 3000) {
  */
 async function spawnNode ({ id, port, args, databaseUrl, redisUrl, filesDir, logFile, env }) {
   const argv = ['--listen', `127.0.0.1:${port}`, '--database-url', databaseUrl, '--files-dir', filesDir,
-    '--redis-url', redisUrl, '--node-id', id, ...args]
+    '--redis-url', redisUrl, '--node-id', id, '--trusted-proxy', '127.0.0.1', ...args]
   const log = createWriteStream(logFile, { flags: 'a' })
   const child = spawn(serverBin(), argv, {
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'warn', ...env },
@@ -107,6 +108,24 @@ function tail (file, lines = 30) {
   try { return readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n') } catch { return '' }
 }
 
+/**
+ * From gdb's `thread apply all bt`: per thread, the innermost frame of the process's own code
+ * that names a source line, and the one lock or blocking call it waits in.
+ */
+export function waitingThreads (stacksFile) {
+  const out = []
+  for (const block of tail(stacksFile, Infinity).split(/\n(?=Thread \d+ )/).filter((b) => b.startsWith('Thread '))) {
+    const frames = block.split('\n').filter((l) => /^#\d+ /.test(l))
+    const own = frames.filter((l) => /banter_server::/.test(l) && / at (server\/src\/\S+)/.test(l))
+    if (!own.length) continue
+    const where = (l) => / at (server\/src\/\S+)/.exec(l)[1]
+    const name = (l) => (/banter_server::[\w:{}]+/.exec(l) || [''])[0].replace(/::h[0-9a-f]{16}$/, '')
+    const waits = frames.some((l) => /mutex\.rs|futex/.test(l) && /lock/.test(l)) ? 'a lock' : frames.some((l) => /block_on/.test(l)) ? 'block_on' : 'other'
+    out.push(`${name(own[0])} (${where(own[0])}), waiting in ${waits}; outermost own frame ${name(own[own.length - 1])} (${where(own[own.length - 1])})`)
+  }
+  return out.length ? out : ['(no stacks: is gdb installed?)']
+}
+
 /** Waits for a child's exit (SIGKILL after `graceMs` if `signal` was gentler). */
 async function stopChild (child, signal = 'SIGTERM', graceMs = 5000) {
   if (child.exitCode !== null || child.signalCode !== null) return
@@ -117,37 +136,33 @@ async function stopChild (child, signal = 'SIGTERM', graceMs = 5000) {
   clearTimeout(t)
 }
 
-/** The HAProxy configuration: HTTP mode (for the health check), WebSocket-friendly timeouts. */
-function haproxyConfig ({ port, statsSocket, balance, nodes }) {
-  return [
-    'global',
-    '  maxconn 4096',
-    `  stats socket ${statsSocket} mode 600 level admin`,
-    'defaults',
-    '  mode http',
-    '  log stdout format raw local0 info',
-    '  option httplog',
-    '  timeout connect 2s',
-    '  timeout client 30s',
-    '  timeout server 30s',
-    // An upgraded WebSocket is a tunnel: idle up to an hour (Engine.IO pings every 25 s anyway).
-    '  timeout tunnel 1h',
-    // A connection refused by a node that died a moment ago (before the check marks it down)
-    // is retried on another node.
-    '  retries 3',
-    '  option redispatch 1',
-    'frontend banter',
-    `  bind 127.0.0.1:${port}`,
-    '  default_backend nodes',
-    'backend nodes',
-    `  balance ${balance}`,
-    '  option httpchk GET /healthz',
-    '  http-check expect status 200',
-    // Checked twice a second: a dead node is out within ~1 s, a restarted one back at once.
-    '  default-server check inter 500ms fall 2 rise 1',
-    ...nodes.map((n) => `  server ${n.id} 127.0.0.1:${n.port}`),
-    ''
-  ].join('\n')
+/**
+ * The HAProxy configuration: docs/deploy/haproxy.cfg, the reference the docs present, with its
+ * `bind` address and its `server` lines replaced by this cluster's ports, and a stats socket
+ * (to see which nodes HAProxy has up). Everything else — HTTP mode, the /healthz check,
+ * `timeout tunnel`, leastconn, forwardfor — is what the tests run. Returns { text, backend }.
+ */
+function haproxyConfig ({ port, statsSocket, nodes }) {
+  const out = []
+  let bind = 0; let servers = 0; let backend = null; let global = false
+  for (const line of readFileSync(deployHaproxyCfg, 'utf8').split('\n')) {
+    if (/^\s*bind\s/.test(line)) { out.push(`    bind 127.0.0.1:${port}`); bind++; continue }
+    if (/^\s*server\s/.test(line)) {
+      if (servers++ === 0) for (const n of nodes) out.push(`    server ${n.id} 127.0.0.1:${n.port} check`)
+      continue
+    }
+    const b = /^backend\s+(\S+)/.exec(line)
+    if (b) backend = b[1]
+    // The reference's maxconn needs a high open-files limit (HAProxy asks for about twice as
+    // many descriptors); a test needs few connections, and this container allows 20,000.
+    if (/^\s*maxconn\s/.test(line)) { out.push('    maxconn 4096'); continue }
+    out.push(line)
+    if (/^global\s*$/.test(line)) { out.push(`    stats socket ${statsSocket} mode 600 level admin`); global = true }
+  }
+  if (bind !== 1 || servers === 0 || !backend || !global) {
+    throw new Error(`${deployHaproxyCfg}: expected a global section, one bind line, a backend and its server lines`)
+  }
+  return { text: out.join('\n') + '\n', backend }
 }
 
 /** One command on HAProxy's stats socket; resolves with its answer. */
@@ -176,13 +191,11 @@ function exitOnSignals () {
  * Starts the cluster. Options:
  *   nodes    how many banter-server nodes (3)
  *   args     extra flags for every node, e.g. ['--rate-limit', '0']
- *   balance  HAProxy's balance algorithm ('roundrobin'; or 'leastconn')
  *   env      extra environment for the nodes
  */
 export async function startCluster (opts = {}) {
   const count = opts.nodes ?? 3
   const args = opts.args ?? []
-  const balance = opts.balance ?? 'roundrobin'
   // Short path: Unix socket paths (Redis, PostgreSQL) are limited to ~107 bytes.
   const dir = mkdtempSync('/tmp/banter-cluster-')
   const started = Date.now()
@@ -199,6 +212,16 @@ export async function startCluster (opts = {}) {
   async function stop ({ keep = process.env.BANTER_CLUSTER_KEEP === '1' } = {}) {
     if (state.stopped) return
     state.stopped = true
+    // A node that no longer answers is a server bug (a stall): its threads' stacks are kept
+    // in DIR/node-K.stacks (gdb, when installed) and the dir is kept for a look.
+    for (const n of state.nodes) {
+      if (!n.alive() || await healthz(n.url, 3000).then(() => true, () => false)) continue
+      keep = true
+      const stacks = join(dir, `${n.id}.stacks`)
+      await run('gdb', ['-p', String(n.child.pid), '-batch', '-ex', 'thread apply all bt 40'], 60_000)
+        .then((out) => writeFileSync(stacks, out), () => {})
+      console.log(`cluster: ${n.id} did not answer /healthz at the end (stalled); where its threads wait:\n  ${waitingThreads(stacks).join('\n  ')}`)
+    }
     await Promise.all(state.nodes.map((n) => n.child && stopChild(n.child)))
     if (state.proxy) await stopChild(state.proxy)
     // A panic is a server bug even when the test passed: say so in the test output.
@@ -265,17 +288,21 @@ export async function startCluster (opts = {}) {
     for (let attempt = 1; ; attempt++) {
       const port = await freePort()
       const cfg = join(dir, 'haproxy.cfg')
-      writeFileSync(cfg, haproxyConfig({ port, statsSocket, balance, nodes: state.nodes }))
+      const { text, backend } = haproxyConfig({ port, statsSocket, nodes: state.nodes })
+      writeFileSync(cfg, text)
+      state.backend = backend
       const log = createWriteStream(join(dir, 'haproxy.log'), { flags: 'a' })
       const proxy = spawn(env.BANTER_HAPROXY || 'haproxy', ['-f', cfg, '-db'], { stdio: ['ignore', 'pipe', 'pipe'] })
       proxy.stdout.pipe(log); proxy.stderr.pipe(log)
       state.proxy = proxy
       cluster.url = `http://127.0.0.1:${port}`
       try {
+        let exited = false
         await waitFor('HAProxy to proxy /healthz', async () => {
-          if (proxy.exitCode !== null) throw new Error(`haproxy exited (${proxy.exitCode}): ${tail(join(dir, 'haproxy.log'))}`)
-          return (await healthz(cluster.url, 1000)).status !== undefined
+          exited = proxy.exitCode !== null
+          return exited || (await healthz(cluster.url, 1000)).status !== undefined
         }, 10_000)
+        if (exited) throw new Error(`haproxy exited (${proxy.exitCode}): ${tail(join(dir, 'haproxy.log'), 5)}`)
         break
       } catch (e) {
         await stopChild(proxy)
@@ -293,7 +320,7 @@ export async function startCluster (opts = {}) {
       const out = {}
       for (const l of lines.slice(1)) {
         const f = l.split(',')
-        if (f[px] === 'nodes' && f[sv] !== 'BACKEND' && f[sv] !== 'FRONTEND') out[f[sv]] = f[st].split(' ')[0]
+        if (f[px] === state.backend && f[sv] !== 'BACKEND' && f[sv] !== 'FRONTEND') out[f[sv]] = f[st].split(' ')[0]
       }
       return out
     }
