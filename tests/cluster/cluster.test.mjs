@@ -210,6 +210,30 @@ test('through HAProxy: clients land on every node and share one room', async () 
   for (const c of cs) await c.next('message', (m) => m.text === 'one for all')
 })
 
+test('twenty-four members on three nodes leave at once: every node still answers and the room is empty', async () => {
+  const room = 'exodus'
+  const cs = []
+  for (let i = 0; i < 24; i++) {
+    const c = await client(cluster.nodes[i % 3].url, i % 2 ? V2 : {})
+    cs.push(c)
+    const ack = await c.ackArgs('join', { username: `leaver-${i}`, room }).catch((e) => { throw new Error(`join ${i} on ${cluster.nodes[i % 3].id}: ${e.message}`) })
+    assert.deepEqual(ack, [])
+  }
+  const stayer = await client(cluster.nodes[0].url)
+  assert.deepEqual(await stayer.ackArgs('join', { username: 'stayer', room }), [])
+  await stayer.next('roomData', (d) => d.users.length === 25)
+  const t0 = Date.now()
+  for (const c of cs) c.close()
+  await stayer.next('roomData', (d) => d.users.length === 1, 10_000)
+  const goneMs = Date.now() - t0
+  for (const n of cluster.nodes) {
+    await healthz(n.url, 5000).catch((e) => { throw new Error(`${n.id} does not answer /healthz after the exodus: ${e.message}`) })
+  }
+  const late = await client(cluster.nodes[1].url)
+  assert.deepEqual(await late.ackArgs('join', { username: 'leaver-0', room }), [])
+  console.log(`cluster: 24 members on 3 nodes left at once; the room showed 1 member after ${goneMs} ms`)
+})
+
 test('members join a busy room on every node while messages pour in (as reconnecting clients do)', async () => {
   const room = 'busy'
   const sender = await member(cluster.nodes[0].url, { window: 32 })
