@@ -2,7 +2,7 @@
 //! dropped when its last member leaves (its messages stay in the store).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 
 use crate::error::ServerError;
 use crate::room::{RoomState, RECENT_CAP};
@@ -16,8 +16,29 @@ pub struct Rooms {
 }
 
 /// Locks a room, tolerating a poisoned lock (a panic elsewhere must not take the room down).
+///
+/// A holder may do store or Redis I/O under the lock (a join reads history and claims its
+/// name in `block_in_place`). A runtime worker that simply blocked on the lock meanwhile
+/// would strand the tasks queued on it — its LIFO slot cannot be stolen — and the holder's
+/// query may need one of them (seen with PostgreSQL: the join's read never completed, the
+/// room stayed locked). So a contended lock is waited for inside `block_in_place`, which
+/// hands the worker's queue to another thread first; the uncontended path costs nothing.
 pub fn lock(room: &RoomRef) -> MutexGuard<'_, RoomState> {
-    room.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    match room.try_lock() {
+        Ok(g) => g,
+        Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+        Err(TryLockError::WouldBlock) => off_worker(|| room.lock().unwrap_or_else(|poisoned| poisoned.into_inner())),
+    }
+}
+
+/// Runs `f`, which may block, without holding a runtime worker's queue: inside
+/// `block_in_place` on tokio's multi-thread runtime, as is elsewhere (a plain thread, or a
+/// current-thread runtime in tests, where `block_in_place` would panic).
+pub fn off_worker<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => tokio::task::block_in_place(f),
+        _ => f(),
+    }
 }
 
 impl Rooms {

@@ -5,7 +5,7 @@
 //! publishes the act here; the others run it on theirs. At most once, like the adapter's
 //! fan-out: a node cut off from Redis misses it (and says so in /healthz).
 
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use serde::{Deserialize, Serialize};
 use socketioxide_redis::drivers::Driver;
 
@@ -29,6 +29,8 @@ pub enum Control {
     BlocksChanged { account_id: i64, except: String },
     /// Sessions ended (signed out, revoked, password changed): their sockets are closed.
     SessionsEnded { sessions: Vec<String> },
+    /// A room's owner, settings, roles or bans changed: its cached record is stale.
+    RoomChanged { room: String },
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -56,15 +58,13 @@ impl ControlBus {
         }
         let envelope = Envelope { from: self.node.clone(), control };
         match serde_json::to_vec(&envelope) {
-            // The driver queues it for its publisher: ready at once, never waits on Redis.
-            Ok(bytes) => {
-                let driver = self.driver.clone();
-                tokio::spawn(async move {
-                    if let Err(e) = driver.publish(CHANNEL.to_owned(), bytes).await {
-                        tracing::warn!(error = %e, "control message not published");
-                    }
-                });
-            }
+            // The driver queues it for its ordered publisher: ready at once, never waits on
+            // Redis, so control messages leave in the order they were made.
+            Ok(bytes) => match self.driver.publish(CHANNEL.to_owned(), bytes).now_or_never() {
+                Some(Ok(())) => {}
+                Some(Err(e)) => tracing::warn!(error = %e, "control message not published"),
+                None => tracing::error!("control message: the driver's publish did not complete at once"),
+            },
             Err(e) => tracing::error!(error = %e, "control message not encoded"),
         }
     }
@@ -114,6 +114,7 @@ fn run_here(st: &Shared, control: Control) {
         Control::DmOpened { dm, except } => crate::dms::announce_here(st, &dm, &except),
         Control::BlocksChanged { account_id, except } => crate::dms::handlers::blocks_changed_here(st, account_id, &except),
         Control::SessionsEnded { sessions } => crate::accounts::handlers::disconnect_sessions_here(st, &sessions, None),
+        Control::RoomChanged { room } => st.moderation.changed(&room),
     }
 }
 

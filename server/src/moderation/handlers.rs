@@ -69,7 +69,7 @@ fn accounts_named(st: &AppState, raw: &[String]) -> Result<Vec<(i64, String, boo
 
 /// Tells the room's Banter sockets the room's new settings.
 fn announce(st: &AppState, room: &str) -> Result<std::sync::Arc<RoomRecord>, Refused> {
-    st.moderation.changed(room);
+    super::room_changed(st, room);
     let rec = st.moderation.record(room)?;
     emit::now(&st.metrics, "room", st.io.to(banter_room(room)).emit(wire::ROOM, &info(room, &rec, None)));
     Ok(rec)
@@ -172,7 +172,7 @@ fn members(st: &AppState, s: &SocketRef, req: MembersRequest) -> Result<Option<b
         }
         Ok(())
     })?;
-    st.moderation.changed(&room);
+    super::room_changed(st, &room);
     let rec = st.moderation.record(&room)?;
     Ok(Some(info(&room, &rec, Some(role))))
 }
@@ -325,7 +325,7 @@ fn target(st: &AppState, s: &SocketRef, data: Payload, action: &str) -> Result<(
         }
         "ban" => {
             tokio::task::block_in_place(|| store.set_ban(&a, &key, Some(&name)))?;
-            st.moderation.changed(&room);
+            super::room_changed(st, &room);
             kick_out(st, &room, &key, &me.name, true);
             // No longer one of the account's rooms (membership/): its devices do not rejoin it.
             if let Some(id) = account {
@@ -338,7 +338,7 @@ fn target(st: &AppState, s: &SocketRef, data: Payload, action: &str) -> Result<(
             if !tokio::task::block_in_place(|| store.set_ban(&a, &key, None))? {
                 return Err(wire::ERR_NOT_BANNED.into());
             }
-            st.moderation.changed(&room);
+            super::room_changed(st, &room);
         }
     }
     tracing::info!(room = %room, target = %name, by = %me.name, action, "moderation");

@@ -141,6 +141,13 @@ impl Moderation {
     }
 }
 
+/// A room's record changed (owner, settings, roles, bans): every node forgets its cached copy
+/// (cluster/control.rs), so a ban or a private room holds on every node at once.
+pub fn room_changed(st: &AppState, room: &str) {
+    st.moderation.changed(room);
+    st.control.publish(crate::cluster::control::Control::RoomChanged { room: room.to_owned() });
+}
+
 /// The account a socket is signed in to: (id, name, admin).
 pub fn actor(s: &SocketRef) -> Option<SignedInAs> {
     s.extensions.get::<SignedInAs>()
@@ -169,7 +176,7 @@ pub fn created(st: &AppState, s: &SocketRef, room: &str, at: i64) {
         Ok(()) => tracing::info!(room, owner = %me.name, "room created; its creator owns it"),
         Err(e) => tracing::error!(room, error = %e, "cannot record the room's owner"),
     }
-    st.moderation.changed(room);
+    room_changed(st, room);
 }
 
 /// `JoinAccepted.roomInfo` for this socket.
