@@ -222,7 +222,7 @@ pub(super) fn banter_send(st: &Shared, s: &SocketRef, data: Payload, ack: AckSen
     // outbox replay is never refused by the rate limit.
     let stored = match lookup_stored(st, &room_name, &req.id) {
         Ok(m) => m,
-        Err(()) => return ack_err(st, ack, ERR_SERVER),
+        Err(()) => return ack_err(st, ack, store_fault(st)),
     };
     if stored.is_none() {
         if let Err(reason) = vet_text(st, s, &req.text) {
@@ -234,7 +234,7 @@ pub(super) fn banter_send(st: &Shared, s: &SocketRef, data: Payload, ack: AckSen
         (Some(id), None) => match answered(st, &room_name, id) {
             Ok(Some(m)) => Some(banter_protocol::ext::reply_ref(&m)),
             Ok(None) => return ack_err(st, ack, banter_protocol::rooms::ERR_NO_SUCH_MESSAGE),
-            Err(()) => return ack_err(st, ack, ERR_SERVER),
+            Err(()) => return ack_err(st, ack, store_fault(st)),
         },
         _ => None,
     };
@@ -299,13 +299,23 @@ pub(super) fn banter_location(st: &Shared, s: &SocketRef, data: Payload, ack: Ac
     }
     let stored = match lookup_stored(st, &room_name, &req.id) {
         Ok(m) => m,
-        Err(()) => return ack_err(st, ack, ERR_SERVER),
+        Err(()) => return ack_err(st, ack, store_fault(st)),
     };
     if stored.is_none() && !session(s).lock().messages.try_take() {
         return ack_err(st, ack, ERR_SLOW_DOWN);
     }
     let draft = Draft { id: req.id, username, kind: MessageKind::Location, text: location.maps_url(), reply_to: None, file: None };
     publish(st, s, &room_name, draft, stored, banter_settled(st, ack));
+}
+
+/// What a sender is told when a store read failed: on PostgreSQL (which may be restarting)
+/// that it cannot store messages right now; both answers mean "send it again later".
+fn store_fault(st: &AppState) -> &'static str {
+    if st.store.numbers_messages() {
+        ext::ERR_STORE_UNAVAILABLE
+    } else {
+        ERR_SERVER
+    }
 }
 
 /// The stored message with this id, when the room's memory cannot tell: memory answers for

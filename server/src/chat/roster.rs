@@ -123,6 +123,8 @@ impl PresenceEvents for ClusterEvents {
 /// Tells each room that these names left (the registry reported each removal to one node):
 /// the classic notice, Banter presence and `roomData`, to every node's members.
 pub(crate) async fn announce_gone(st: Arc<AppState>, gone: DeadMembers) {
+    // (none once the server closed its namespace, shutting down)
+    let Some(ns) = st.io.of("/") else { return };
     for (room, names) in gone.rooms {
         let members = match st.presence.members_async(&room).await {
             Ok(m) => m,
@@ -135,7 +137,7 @@ pub(crate) async fn announce_gone(st: Arc<AppState>, gone: DeadMembers) {
         let now = now_ms();
         for name in names {
             let notice = ChatMessage { username: classic::ADMIN.into(), text: classic::left_text(&name.name), created_at: now };
-            emit::now(&st.metrics, "leave notice", st.io.to(classic_room(&room)).emit(classic::MESSAGE, &notice));
+            emit::now(&st.metrics, "leave notice", ns.clone().to(classic_room(&room)).emit(classic::MESSAGE, &notice));
             let presence = Presence {
                 room: room.clone(),
                 username: name.name.clone(),
@@ -144,9 +146,9 @@ pub(crate) async fn announce_gone(st: Arc<AppState>, gone: DeadMembers) {
                 at: now,
                 signed_in: roster.signed_in.clone(),
             };
-            emit::now(&st.metrics, "presence", st.io.to(banter_room(&room)).emit(ext::PRESENCE, &presence));
+            emit::now(&st.metrics, "presence", ns.clone().to(banter_room(&room)).emit(ext::PRESENCE, &presence));
         }
         let data = RoomData { room: room.clone(), users: roster.users };
-        emit::now(&st.metrics, "roomData", st.io.to(classic_room(&room)).emit(classic::ROOM_DATA, &data));
+        emit::now(&st.metrics, "roomData", ns.clone().to(classic_room(&room)).emit(classic::ROOM_DATA, &data));
     }
 }

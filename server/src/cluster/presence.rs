@@ -61,7 +61,8 @@ use crate::error::ServerError;
 /// Every Redis request gives up after this long.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(1);
 /// The liveness key's lifetime, unless configured ([`PresenceConfig::ttl`]).
-pub const DEFAULT_TTL: Duration = Duration::from_secs(10);
+/// 5 s: a guest whose node died gets its name back on another node within ttl + ttl/2.
+pub const DEFAULT_TTL: Duration = Duration::from_secs(5);
 /// Claims and releases sent in one pipeline by [`Presence::reassert`].
 const REASSERT_BATCH: usize = 256;
 
