@@ -46,6 +46,10 @@ step "node interop tests again, every banter-server on PostgreSQL (the store's o
 BANTER_NODE_TESTS_STORE=postgres BANTER_SERVER_BIN="$CARGO_TARGET_DIR/debug/banter-server" \
   node --test --test-concurrency=1 tests/node/ 2>&1 | tee "$log_dir/node-postgres.log"
 
+step "cluster tests (three nodes on PostgreSQL + Redis behind HAProxy, with faults)"
+BANTER_SERVER_BIN="$CARGO_TARGET_DIR/debug/banter-server" \
+  node --test --test-concurrency=1 tests/cluster/ 2>&1 | tee "$log_dir/cluster.log"
+
 # package-test.sh: the release .deb installed with apt, launched from /usr/bin, removed (root).
 for extra in scripts/e2e.sh scripts/package-test.sh scripts/bench-quick.sh; do
   if [ -x "$extra" ]; then

@@ -46,8 +46,14 @@ impl Rooms {
         Self { map: Mutex::new(HashMap::new()), store }
     }
 
+    /// The registry's lock: a leaf (nothing else is locked while it is held), held briefly,
+    /// and waited for as [`lock`] waits for a room's.
     fn map(&self) -> MutexGuard<'_, HashMap<String, RoomRef>> {
-        self.map.lock().unwrap_or_else(|p| p.into_inner())
+        match self.map.try_lock() {
+            Ok(m) => m,
+            Err(TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(TryLockError::WouldBlock) => off_worker(|| self.map.lock().unwrap_or_else(|p| p.into_inner())),
+        }
     }
 
     /// The room if it is in memory.
@@ -98,12 +104,18 @@ impl Rooms {
             .clone())
     }
 
-    /// Drops the room from memory if it has no member. The caller holds no room lock.
+    /// Drops the room from memory if it has no member. The caller holds no room lock. The
+    /// room is locked first and the registry second (the registry's lock is a leaf: a holder
+    /// never waits for a room, which may be held across a store read).
     pub fn evict_if_empty(&self, name: &str) {
-        let mut map = self.map();
-        let Some(room) = map.get(name).cloned() else { return };
+        let Some(room) = self.get(name) else { return };
         let mut state = lock(&room);
-        if state.is_empty() {
+        if !state.is_empty() || state.evicted {
+            return;
+        }
+        let mut map = self.map();
+        // still the registry's room (not one loaded again meanwhile)?
+        if map.get(name).is_some_and(|r| Arc::ptr_eq(r, &room)) {
             state.evicted = true;
             map.remove(name);
         }
