@@ -110,7 +110,7 @@ pub(super) fn joined(st: &Shared, s: &SocketRef, room: &RoomRef, g: &mut RoomSta
     }
     match g.room_data.change(Instant::now()) {
         Decision::SendNow => {
-            emit::now(&st.metrics, "roomData", s.within(classic_room(&g.name)).emit(classic::ROOM_DATA, &room_data(st, g)));
+            emit::now(&st.metrics, "roomData", s.within(classic_room(&g.name)).local().emit(classic::ROOM_DATA, &room_data(st, g)));
         }
         decision => {
             if joiner_is_classic {
@@ -121,6 +121,7 @@ pub(super) fn joined(st: &Shared, s: &SocketRef, room: &RoomRef, g: &mut RoomSta
             }
         }
     }
+    tell_other_nodes(st, &g.name);
 }
 
 /// A member left (or disconnected; `g` no longer holds it, and its socket has left the
@@ -129,9 +130,40 @@ pub(super) fn left(st: &AppState, s: &SocketRef, room: &RoomRef, g: &mut RoomSta
     match g.room_data.change(Instant::now()) {
         Decision::SendNow => {
             // `broadcast()`: inside a disconnect handler the socket is still in its rooms.
-            emit::now(&st.metrics, "roomData", s.broadcast().to(classic_room(&g.name)).emit(classic::ROOM_DATA, &room_data(st, g)));
+            emit::now(&st.metrics, "roomData", s.broadcast().to(classic_room(&g.name)).local().emit(classic::ROOM_DATA, &room_data(st, g)));
         }
         Decision::Schedule(delay) => schedule(g, room, delay),
+        Decision::Pending => {}
+    }
+    tell_other_nodes(st, &g.name);
+}
+
+/// On several nodes each node sends `roomData` to its own classic members only, from the
+/// cluster's registry: lists computed on different nodes could reach a member in any order
+/// and leave it with a stale one. A change here is told to the others, which send their
+/// members the list (paced as here) as the registry has it after the change.
+fn tell_other_nodes(st: &AppState, room: &str) {
+    if st.presence.is_cluster() {
+        st.control.publish(crate::cluster::control::Control::MembersChanged { room: room.to_owned() });
+    }
+}
+
+/// Another node's member joined or left `room`: this node's classic members there get the
+/// list (at once in a quiet room, else at the window's end).
+pub(crate) fn changed_elsewhere(st: &Shared, room: &str) {
+    let Some(r) = st.rooms.get(room) else { return };
+    let mut g = lock(&r);
+    if g.evicted {
+        return;
+    }
+    if g.room_data.app.strong_count() == 0 {
+        g.room_data.app = Arc::downgrade(st);
+    }
+    match g.room_data.change(Instant::now()) {
+        Decision::SendNow => {
+            emit::now(&st.metrics, "roomData", st.io.local().to(classic_room(&g.name)).emit(classic::ROOM_DATA, &room_data(st, &g)));
+        }
+        Decision::Schedule(delay) => schedule(&g, &r, delay),
         Decision::Pending => {}
     }
 }
@@ -156,7 +188,7 @@ fn flush(app: &Weak<AppState>, room: &Weak<std::sync::Mutex<RoomState>>) {
     let data = room_data(&st, &g);
     let members = data.users.len();
     let flushes = g.room_data.flushes;
-    emit::now(&st.metrics, "roomData", st.io.to(classic_room(&g.name)).emit(classic::ROOM_DATA, &data));
+    emit::now(&st.metrics, "roomData", st.io.local().to(classic_room(&g.name)).emit(classic::ROOM_DATA, &data));
     drop(g);
     if members >= TRIM_MIN_MEMBERS {
         trim_after_storm(Arc::downgrade(&room), flushes);

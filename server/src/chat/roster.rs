@@ -5,7 +5,7 @@
 
 use std::sync::{Arc, Weak};
 
-use banter_protocol::classic::{self, ChatMessage, RoomData, RoomUser};
+use banter_protocol::classic::{self, ChatMessage, RoomUser};
 use banter_protocol::ext::{self, Presence, PresenceEvent};
 
 use crate::accounts::join::signed_in_members;
@@ -148,7 +148,8 @@ pub(crate) async fn announce_gone(st: Arc<AppState>, gone: DeadMembers) {
             };
             emit::now(&st.metrics, "presence", ns.clone().to(banter_room(&room)).emit(ext::PRESENCE, &presence));
         }
-        let data = RoomData { room: room.clone(), users: roster.users };
-        emit::now(&st.metrics, "roomData", ns.clone().to(classic_room(&room)).emit(classic::ROOM_DATA, &data));
+        // every node sends its own classic members the list (chat/room_data.rs)
+        super::room_data::changed_elsewhere(&st, &room);
+        st.control.publish(crate::cluster::control::Control::MembersChanged { room: room.clone() });
     }
 }

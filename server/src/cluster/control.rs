@@ -31,6 +31,8 @@ pub enum Control {
     SessionsEnded { sessions: Vec<String> },
     /// A room's owner, settings, roles or bans changed: its cached record is stale.
     RoomChanged { room: String },
+    /// A member joined or left a room: each node sends its classic members the new list.
+    MembersChanged { room: String },
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -115,6 +117,7 @@ fn run_here(st: &Shared, control: Control) {
         Control::BlocksChanged { account_id, except } => crate::dms::handlers::blocks_changed_here(st, account_id, &except),
         Control::SessionsEnded { sessions } => crate::accounts::handlers::disconnect_sessions_here(st, &sessions, None),
         Control::RoomChanged { room } => st.moderation.changed(&room),
+        Control::MembersChanged { room } => crate::chat::room_data::changed_elsewhere(st, &room),
     }
 }
 
