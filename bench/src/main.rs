@@ -5,6 +5,9 @@ mod files;
 mod hist;
 mod load;
 mod procs;
+mod scaleout;
+mod scaleout_client;
+mod scaleout_procs;
 mod search;
 mod signins;
 mod ws;
@@ -74,9 +77,13 @@ struct Args {
     repo: Option<PathBuf>,
     /// Which scenarios to run: `classic` (the rooms and idle memory, both servers),
     /// `signins` (issue 8's sign-in figures), `search` and `files` (issue 10's search and
-    /// upload figures), the last three banter-server only; comma-separated.
-    #[arg(long, value_delimiter = ',', default_value = "classic,signins,search,files", value_parser = ["classic", "signins", "search", "files"])]
+    /// upload figures), the last three banter-server only; `scaleout` (issue 11: one node on
+    /// SQLite, one on PostgreSQL, several on PostgreSQL + Redis; not in the default run, it
+    /// starts its own PostgreSQL and Redis); comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "classic,signins,search,files", value_parser = ["classic", "signins", "search", "files", "scaleout"])]
     scenarios: Vec<String>,
+    #[command(flatten)]
+    scaleout: scaleout::ScaleoutArgs,
     /// Files: rounds of a 25 MiB upload and download (default 5; quick 1).
     #[arg(long)]
     file_rounds: Option<usize>,
@@ -198,6 +205,7 @@ fn main() -> ExitCode {
     let want_signins = args.scenarios.iter().any(|s| s == "signins");
     let want_search = args.scenarios.iter().any(|s| s == "search");
     let want_files = args.scenarios.iter().any(|s| s == "files");
+    let want_scaleout = args.scenarios.iter().any(|s| s == "scaleout");
     let file_rounds = args.file_rounds.unwrap_or(if quick { 1 } else { 5 }).max(1);
     let search_cfg = search::SearchConfig {
         messages: args.search_messages.unwrap_or(if quick { 2_000 } else { 1_000_000 }).max(1),
@@ -332,6 +340,11 @@ fn main() -> ExitCode {
         eprintln!("== banter-server: files");
         rt.block_on(files::run(file_rounds, &launch))
     });
+    let scale_cfg = scaleout::ScaleConfig::new(&args.scaleout, &cfg, quick);
+    let scaleout_report = (want_scaleout && cfg.kinds.contains(&Kind::Banter)).then(|| {
+        eprintln!("== banter-server: scale-out");
+        rt.block_on(scaleout::run(&scale_cfg, &launch))
+    });
     let mut text = if classic {
         render(&cfg, &reports, started.elapsed(), args.gen_threads.max(1))
     } else {
@@ -352,6 +365,11 @@ fn main() -> ExitCode {
     if let Some(r) = &files_report {
         text.push('\n');
         files::render(&mut text, r);
+        text.push('\n');
+    }
+    if let Some(r) = &scaleout_report {
+        text.push('\n');
+        scaleout::render(&mut text, &scale_cfg, r);
         text.push('\n');
     }
     if cfg.kinds.contains(&Kind::Banter) {
@@ -381,6 +399,12 @@ fn main() -> ExitCode {
     if let Some(r) = &files_report {
         if !r.errors.is_empty() || r.upload_secs.is_empty() {
             eprintln!("error: files: {}", r.errors.first().map(String::as_str).unwrap_or("nothing uploaded"));
+            failed = true;
+        }
+    }
+    if let Some(r) = &scaleout_report {
+        for f in r.failures() {
+            eprintln!("error: scale-out: {f}");
             failed = true;
         }
     }

@@ -1,0 +1,731 @@
+//! `--scenarios scaleout` (issue 11's benchmark): what one banter-server node does on SQLite,
+//! one on PostgreSQL, and three on one PostgreSQL database and one Redis, in the same run,
+//! with the same generator (classic clients over `ws.rs`; `scaleout_client.rs`).
+//!
+//! Per setup, two phases on the same nodes, clients spread round robin over the nodes' own
+//! addresses (client i on node i mod n):
+//! - hot room: `hot_clients` members of one room, the first `hot_senders` of them sending,
+//!   each with one message in flight of its own (send, ack, send the next);
+//! - many rooms: `rooms` rooms of `room_size` members (consecutive clients, so on three nodes
+//!   a room's members are on different nodes), the first member of each sending, one in flight.
+//!
+//! Each phase: warm-up, a measured window, then sending stops and every acknowledged message
+//! must reach every member of its room within the drain timeout. Copies are counted apart by
+//! whether the receiver is on the sender's node (missing ones fail the run) or on another
+//! (cross-node fan-out goes through Redis pub/sub, at most once by design: missing ones are
+//! reported with whether the database has the messages for a client to fetch from history).
+//! CPU seconds of every process (each node, PostgreSQL's processes, Redis, the generator)
+//! are read from /proc at both ends of the window.
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::{watch, Semaphore};
+use tokio::task::JoinHandle;
+
+use crate::procs::{self, Launch};
+use crate::scaleout_client::{self as client, Counters, Member, SenderRole};
+use crate::scaleout_procs::{CpuSnap, Health, Node, Services};
+use crate::{fmt_int, fmt_ns, Config};
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct ScaleoutArgs {
+    /// Scale-out: the setups to run: `sqlite` (one node, its default --db), `pg` (one node on
+    /// PostgreSQL), `cluster` (--scaleout-nodes nodes on one PostgreSQL database and Redis).
+    #[arg(long, value_delimiter = ',', default_value = "sqlite,pg,cluster", value_parser = ["sqlite", "pg", "cluster"])]
+    pub scaleout_setups: Vec<String>,
+    /// Scale-out: members of the hot room (default 200; quick 20).
+    #[arg(long)]
+    pub scaleout_hot_clients: Option<usize>,
+    /// Scale-out: senders in the hot room, one message in flight each (default 20; quick 4).
+    #[arg(long)]
+    pub scaleout_hot_senders: Option<usize>,
+    /// Scale-out: rooms of the many-rooms phase (default 1000; quick 50).
+    #[arg(long)]
+    pub scaleout_rooms: Option<usize>,
+    /// Scale-out: members per room of the many-rooms phase (the first one sends).
+    #[arg(long, default_value_t = 2)]
+    pub scaleout_room_size: usize,
+    /// Scale-out: nodes of the cluster setup (at most 10).
+    #[arg(long, default_value_t = 3)]
+    pub scaleout_nodes: usize,
+}
+
+pub struct ScaleConfig {
+    setups: Vec<Setup>,
+    hot_clients: usize,
+    hot_senders: usize,
+    rooms: usize,
+    room_size: usize,
+    duration: Duration,
+    warmup: Duration,
+    drain: Duration,
+    /// After the nodes start, before the first phase (the background CPU is read meanwhile).
+    idle_wait: Duration,
+}
+
+impl ScaleConfig {
+    pub fn new(a: &ScaleoutArgs, cfg: &Config, quick: bool) -> ScaleConfig {
+        let nodes = a.scaleout_nodes.clamp(1, 10);
+        let hot_clients = a.scaleout_hot_clients.unwrap_or(if quick { 20 } else { 200 }).max(1);
+        ScaleConfig {
+            setups: a
+                .scaleout_setups
+                .iter()
+                .map(|s| match s.as_str() {
+                    "sqlite" => Setup::Sqlite,
+                    "pg" => Setup::Pg,
+                    _ => Setup::Cluster(nodes),
+                })
+                .collect(),
+            hot_clients,
+            hot_senders: a.scaleout_hot_senders.unwrap_or(if quick { 4 } else { 20 }).clamp(1, hot_clients),
+            rooms: a.scaleout_rooms.unwrap_or(if quick { 50 } else { 1000 }).max(1),
+            room_size: a.scaleout_room_size.max(1),
+            // A smoke run (<15 s for the three setups): half a second measured.
+            duration: if quick { cfg.duration.min(Duration::from_millis(500)) } else { cfg.duration },
+            warmup: if quick { cfg.warmup.min(Duration::from_millis(200)) } else { cfg.warmup },
+            idle_wait: if quick { Duration::from_millis(300) } else { Duration::from_secs(1) },
+            drain: if quick { Duration::from_secs(10) } else { Duration::from_secs(15) },
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Setup {
+    Sqlite,
+    Pg,
+    Cluster(usize),
+}
+
+impl Setup {
+    fn name(self) -> String {
+        match self {
+            Setup::Sqlite => "1 node, SQLite".into(),
+            Setup::Pg => "1 node, PostgreSQL".into(),
+            Setup::Cluster(n) => format!("{n} nodes, PostgreSQL + Redis"),
+        }
+    }
+    fn nodes(self) -> usize {
+        match self {
+            Setup::Cluster(n) => n,
+            _ => 1,
+        }
+    }
+    fn database(self) -> &'static str {
+        match self {
+            Setup::Sqlite => "",
+            Setup::Pg => "bench_pg",
+            Setup::Cluster(_) => "bench_cluster",
+        }
+    }
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct Phase {
+    what: String,
+    clients: usize,
+    senders: usize,
+    join_secs: f64,
+    deliveries_per_s: f64,
+    messages_per_s: f64,
+    p50: Option<u64>,
+    p99: Option<u64>,
+    p50_local: Option<u64>,
+    p99_local: Option<u64>,
+    p50_remote: Option<u64>,
+    p99_remote: Option<u64>,
+    window_deliveries: u64,
+    acked: u64,
+    ack_errors: u64,
+    unanswered: u64,
+    expected_local: u64,
+    expected_remote: u64,
+    lost_local: u64,
+    missing_remote: u64,
+    /// Messages of the phase found in the database, when it could be read.
+    stored: Option<u64>,
+    /// /healthz counters over the phase (joins to drain), summed over the nodes; `None`
+    /// when a node did not answer.
+    health: Option<Health>,
+    /// CPU seconds in the measured window, by process group.
+    cpu: Vec<(String, f64)>,
+    gen_cpu: f64,
+    machine_cpu: f64,
+    window_s: f64,
+    drain_s: f64,
+}
+
+impl Phase {
+    fn server_side_cpu(&self) -> f64 {
+        self.cpu.iter().map(|(_, s)| s).sum()
+    }
+
+    /// What the figures point at as the limit (a heuristic from the CPU shares; the
+    /// machine's busy time includes the kernel's loopback work and anything else running).
+    fn bound(&self) -> String {
+        let dt = self.window_s.max(1e-9);
+        let cores = procs_cores() as f64;
+        let Some((name, secs)) = self.cpu.iter().max_by(|a, b| a.1.total_cmp(&b.1)) else { return "–".into() };
+        let (machine, ours, share) = (self.machine_cpu / dt, (self.server_side_cpu() + self.gen_cpu) / dt, secs / dt);
+        let outside = (machine - ours).max(0.0);
+        if machine >= cores * 0.9 {
+            format!(
+                "CPU: the {cores:.0} cores busy, {:.0}% of a core in {name}, {:.0}% outside the measured processes (kernel, other load)",
+                share * 100.0,
+                outside * 100.0
+            )
+        } else if share >= 0.9 {
+            format!("one core of {name} ({:.0}%)", share * 100.0)
+        } else {
+            format!(
+                "not CPU (machine {:.0}% of {:.0}%): round trips and commits × one message in flight per sender",
+                machine * 100.0,
+                cores * 100.0
+            )
+        }
+    }
+}
+
+fn procs_cores() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+}
+
+#[derive(Debug, Default)]
+pub struct SetupReport {
+    name: String,
+    nodes: usize,
+    phases: Vec<Phase>,
+    errors: Vec<String>,
+    problems: Vec<String>,
+    background_cpu: f64,
+}
+
+#[derive(Debug, Default)]
+pub struct ScaleReport {
+    setups: Vec<SetupReport>,
+    took_s: f64,
+}
+
+impl ScaleReport {
+    /// Errors, lost copies on the sender's node (or anywhere on one node), refused or
+    /// unanswered sends fail the run; cross-node copies missing are reported only.
+    pub fn failures(&self) -> Vec<String> {
+        let mut v = Vec::new();
+        for s in &self.setups {
+            v.extend(s.errors.iter().map(|e| format!("{}: {e}", s.name)));
+            for p in &s.phases {
+                if p.lost_local > 0 || p.ack_errors > 0 || p.unanswered > 0 {
+                    v.push(format!(
+                        "{}, {}: {} lost deliveries on the sender's node, {} refused and {} unanswered sends",
+                        s.name, p.what, p.lost_local, p.ack_errors, p.unanswered
+                    ));
+                }
+            }
+        }
+        v
+    }
+}
+
+pub async fn run(scfg: &ScaleConfig, launch: &Launch) -> ScaleReport {
+    let t0 = Instant::now();
+    let mut rep = ScaleReport::default();
+    let needs_pg = scfg.setups.iter().any(|s| *s != Setup::Sqlite);
+    let services = if needs_pg {
+        eprintln!("   starting PostgreSQL (fsync on) and Redis: scripts/services.sh start --durable");
+        Some(Services::start(&launch.repo_root))
+    } else {
+        None
+    };
+    for &setup in &scfg.setups {
+        eprintln!("== scale-out: {}", setup.name());
+        let mut r = SetupReport { name: setup.name(), nodes: setup.nodes(), ..Default::default() };
+        let svc = match (&services, setup) {
+            (_, Setup::Sqlite) => None,
+            (Some(Ok(s)), _) => Some(s),
+            (Some(Err(e)), _) => {
+                r.errors.push(format!("services: {e}"));
+                rep.setups.push(r);
+                continue;
+            }
+            (None, _) => None,
+        };
+        if let Err(e) = run_setup(setup, scfg, launch, svc, &mut r).await {
+            eprintln!("   error: {e}");
+            r.errors.push(e);
+        }
+        rep.setups.push(r);
+    }
+    // Stops PostgreSQL and Redis (also after a failed setup).
+    drop(services);
+    rep.took_s = t0.elapsed().as_secs_f64();
+    rep
+}
+
+/// The setup's directory: removed afterwards, or kept (BANTER_BENCH_KEEP=1).
+enum KeptOrTemp {
+    Temp(tempfile::TempDir),
+    Kept(std::path::PathBuf),
+}
+
+impl KeptOrTemp {
+    fn path(&self) -> &Path {
+        match self {
+            KeptOrTemp::Temp(t) => t.path(),
+            KeptOrTemp::Kept(p) => p,
+        }
+    }
+}
+
+/// Process groups whose CPU time is read: (name, root pid).
+fn groups(nodes: &[Node], svc: Option<&Services>, setup: Setup) -> Vec<(String, u32)> {
+    let mut g: Vec<(String, u32)> = nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (if nodes.len() > 1 { format!("banter-server n{}", i + 1) } else { "banter-server".into() }, n.pid))
+        .collect();
+    if let Some(s) = svc {
+        if let Some(p) = s.postgres_pid() {
+            g.push(("postgres".into(), p));
+        }
+        if matches!(setup, Setup::Cluster(_)) {
+            if let Some(p) = s.redis_pid() {
+                g.push(("redis".into(), p));
+            }
+        }
+    }
+    g
+}
+
+async fn run_setup(setup: Setup, scfg: &ScaleConfig, launch: &Launch, svc: Option<&Services>, r: &mut SetupReport) -> Result<(), String> {
+    let tmp = tempfile::Builder::new().prefix("banter-bench-scaleout-").tempdir().map_err(|e| format!("temp dir: {e}"))?;
+    // BANTER_BENCH_KEEP=1 keeps the nodes' logs (and the SQLite file) for a look afterwards.
+    let tmp = if std::env::var_os("BANTER_BENCH_KEEP").is_some_and(|v| v == "1") {
+        let kept = tmp.keep();
+        eprintln!("   keeping the nodes' logs in {}", kept.display());
+        KeptOrTemp::Kept(kept)
+    } else {
+        KeptOrTemp::Temp(tmp)
+    };
+    let files = tmp.path().join("files");
+    let mut common: Vec<String> = Vec::new();
+    let mut db_url = None;
+    match (setup, svc) {
+        (Setup::Sqlite, _) => common.extend(["--db".into(), tmp.path().join("bench.db").display().to_string()]),
+        (_, Some(s)) => {
+            let url = s.create_database(setup.database())?;
+            common.extend(["--database-url".into(), url.clone(), "--files-dir".into(), files.display().to_string()]);
+            if let Setup::Cluster(_) = setup {
+                common.extend(["--redis-url".into(), s.redis_url.clone()]);
+            }
+            db_url = Some(url);
+        }
+        (_, None) => return Err("no PostgreSQL".into()),
+    }
+    let mut nodes = Vec::new();
+    for i in 0..setup.nodes() {
+        let mut args = common.clone();
+        if let Setup::Cluster(_) = setup {
+            args.extend(["--node-id".into(), format!("bench-n{}", i + 1)]);
+        }
+        let log = tmp.path().join(format!("node{}.log", i + 1));
+        let node = Node::start(&launch.banter_bin, &args, log).map_err(|e| format!("node {}: {e}", i + 1))?;
+        eprintln!("   node {} on {} (pid {})", i + 1, node.addr, node.pid);
+        nodes.push(node);
+    }
+    let busy0 = procs::cpu_busy_machine();
+    tokio::time::sleep(scfg.idle_wait).await;
+    r.background_cpu = (procs::cpu_busy_machine() - busy0) / scfg.idle_wait.as_secs_f64();
+    let groups = groups(&nodes, svc, setup);
+    let n = setup.nodes();
+
+    // Phase 1: one hot room.
+    let hot: Vec<(String, bool)> = (0..scfg.hot_clients).map(|i| ("so-hot".to_string(), i < scfg.hot_senders)).collect();
+    let sh = Arc::new(Counters::new());
+    let mut scenario = 0;
+    let mut result = Ok(());
+    for (what, layout) in [
+        (format!("1 room, {} clients, {} senders", scfg.hot_clients, scfg.hot_senders), hot),
+        (
+            format!("{} rooms × {} clients, 1 sender each", fmt_int(scfg.rooms as f64), scfg.room_size),
+            (0..scfg.rooms * scfg.room_size).map(|i| (format!("so-r{}", i / scfg.room_size), i % scfg.room_size == 0)).collect(),
+        ),
+    ] {
+        scenario += 1;
+        match phase(&what, scenario, &layout, &nodes, &groups, scfg, &sh).await {
+            Ok(mut p) => {
+                p.stored = stored_count(setup, svc, db_url.as_deref(), &tmp.path().join("bench.db"), scenario, n);
+                eprintln!(
+                    "   {what}: {} deliveries/s, {} messages/s, p50 {}, p99 {} (same node p50 {} p99 {}; other nodes p50 {} p99 {}), lost {}, cross-node missing {}",
+                    fmt_int(p.deliveries_per_s),
+                    fmt_int(p.messages_per_s),
+                    fmt_ns(p.p50),
+                    fmt_ns(p.p99),
+                    fmt_ns(p.p50_local),
+                    fmt_ns(p.p99_local),
+                    fmt_ns(p.p50_remote),
+                    fmt_ns(p.p99_remote),
+                    p.lost_local,
+                    p.missing_remote
+                );
+                r.phases.push(p);
+            }
+            Err(e) => {
+                result = Err(format!("{what}: {e}"));
+                break;
+            }
+        }
+        if let Some(e) = sh.take_error() {
+            r.problems.push(format!("{what}: {e}"));
+        }
+        for (i, node) in nodes.iter_mut().enumerate() {
+            if !node.alive() {
+                result = Err(format!("node {} exited; its log ends: {}", i + 1, node.problems().last().cloned().unwrap_or_default()));
+            }
+        }
+        if result.is_err() {
+            break;
+        }
+    }
+    let late = sh.late_acks.load(Relaxed);
+    if late > 0 {
+        r.problems.push(format!("{late} ack(s) came back after their send was given up on (5 s) or after the drain"));
+    }
+    for (i, node) in nodes.iter().enumerate() {
+        let lines = node.problems();
+        // Deliveries (local, or of another node's broadcast) to sockets the bench was closing.
+        let (closing, other): (Vec<_>, Vec<_>) =
+            lines.into_iter().partition(|l| l.contains("Some(Closed)") || l.contains("broadcast handler: [Closed"));
+        if !closing.is_empty() {
+            r.problems.push(format!(
+                "node {}: {} warning(s) about deliveries to sockets that were closing (clients closed between phases; expected)",
+                i + 1,
+                closing.len()
+            ));
+        }
+        if !other.is_empty() {
+            let first: Vec<&str> = other.iter().take(3).map(|s| s.as_str()).collect();
+            r.problems.push(format!("node {}: {} warning/error line(s) in its log; first: {}", i + 1, other.len(), first.join(" // ")));
+        }
+    }
+    drop(nodes);
+    result
+}
+
+/// Opens the clients of `layout` (room, sends?) on the nodes round robin, runs one measured
+/// window and drains; closes the clients.
+async fn phase(
+    what: &str,
+    scenario: u32,
+    layout: &[(String, bool)],
+    nodes: &[Node],
+    groups: &[(String, u32)],
+    scfg: &ScaleConfig,
+    sh: &Arc<Counters>,
+) -> Result<Phase, String> {
+    let n = nodes.len();
+    // Members of each room per node, for what each sender's messages must reach.
+    let mut per_room: std::collections::HashMap<&str, Vec<u64>> = Default::default();
+    for (i, (room, _)) in layout.iter().enumerate() {
+        per_room.entry(room.as_str()).or_insert_with(|| vec![0; n])[i % n] += 1;
+    }
+    let health0 = health(nodes).await;
+    let (tx, rx) = watch::channel(0u32);
+    sh.begin(scenario);
+    sh.joined.store(0, Relaxed);
+    sh.failed.store(0, Relaxed);
+    sh.closed.store(0, Relaxed);
+    let t0 = Instant::now();
+    let sem = Arc::new(Semaphore::new(64));
+    let mut handles: Vec<JoinHandle<()>> = Vec::with_capacity(layout.len());
+    let mut senders = 0;
+    for (i, (room, sends)) in layout.iter().enumerate() {
+        let node = i % n;
+        let counts = &per_room[room.as_str()];
+        let sender = sends.then(|| {
+            let local = counts[node];
+            SenderRole { local_members: local, remote_members: counts.iter().sum::<u64>() - local }
+        });
+        senders += sender.is_some() as usize;
+        let permit = sem.clone().acquire_owned().await.map_err(|e| e.to_string())?;
+        let m = Member { addr: nodes[node].addr, node: node as u8, username: format!("u{i}"), room: room.clone(), sender };
+        handles.push(tokio::spawn(client::member(m, rx.clone(), sh.clone(), permit)));
+        if sh.failed.load(Relaxed) > 0 {
+            break;
+        }
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let (j, f) = (sh.joined.load(Relaxed), sh.failed.load(Relaxed));
+        if f > 0 {
+            abort(&handles);
+            return Err(format!("{f} of {} clients failed to join: {}", layout.len(), sh.take_error().unwrap_or_default()));
+        }
+        if j as usize >= layout.len() {
+            break;
+        }
+        if Instant::now() > deadline {
+            abort(&handles);
+            return Err(format!("only {j} of {} clients joined in 60 s", layout.len()));
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let join_secs = t0.elapsed().as_secs_f64();
+    settle(sh, Duration::from_secs(60)).await;
+    eprintln!("   {} clients joined in {join_secs:.1} s", layout.len());
+
+    // Warm-up, then the measured window.
+    let _ = tx.send(scenario);
+    tokio::time::sleep(scfg.warmup).await;
+    let snap = |g: &[(String, u32)]| g.iter().map(|(_, p)| CpuSnap::take(*p)).collect::<Vec<_>>();
+    let (cpu0, gen0, all0, sent0) = (snap(groups), procs::cpu_self(), procs::cpu_busy_machine(), sh.sent.load(Relaxed));
+    sh.measuring.store(true, Relaxed);
+    let w0 = Instant::now();
+    tokio::time::sleep(scfg.duration).await;
+    sh.measuring.store(false, Relaxed);
+    let window_s = w0.elapsed().as_secs_f64();
+    let (cpu1, gen1, all1, sent1) = (snap(groups), procs::cpu_self(), procs::cpu_busy_machine(), sh.sent.load(Relaxed));
+    let _ = tx.send(0);
+
+    // Drain: every acknowledged message to every member of its room.
+    let d0 = Instant::now();
+    loop {
+        let answered = sh.acked.load(Relaxed) + sh.ack_errors.load(Relaxed);
+        let done = answered >= sh.sent.load(Relaxed)
+            && sh.got_local.load(Relaxed) >= sh.expected_local.load(Relaxed)
+            && sh.got_remote.load(Relaxed) >= sh.expected_remote.load(Relaxed);
+        if done || d0.elapsed() > scfg.drain {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let drain_s = d0.elapsed().as_secs_f64();
+    let health1 = health(nodes).await;
+    let (exp_l, exp_r) = (sh.expected_local.load(Relaxed), sh.expected_remote.load(Relaxed));
+    let (got_l, got_r) = (sh.got_local.load(Relaxed), sh.got_remote.load(Relaxed));
+    let acked = sh.acked.load(Relaxed);
+    let ack_errors = sh.ack_errors.load(Relaxed);
+    let window_deliveries = sh.window_local.load(Relaxed) + sh.window_remote.load(Relaxed);
+    let p = Phase {
+        what: what.to_string(),
+        clients: layout.len(),
+        senders,
+        join_secs,
+        deliveries_per_s: window_deliveries as f64 / window_s,
+        messages_per_s: (sent1 - sent0) as f64 / window_s,
+        p50: sh.hist_all.quantile(0.50),
+        p99: sh.hist_all.quantile(0.99),
+        p50_local: sh.hist_local.quantile(0.50),
+        p99_local: sh.hist_local.quantile(0.99),
+        p50_remote: sh.hist_remote.quantile(0.50),
+        p99_remote: sh.hist_remote.quantile(0.99),
+        window_deliveries,
+        acked,
+        ack_errors,
+        unanswered: sh.sent.load(Relaxed).saturating_sub(acked + ack_errors),
+        expected_local: exp_l,
+        expected_remote: exp_r,
+        lost_local: exp_l.saturating_sub(got_l),
+        missing_remote: exp_r.saturating_sub(got_r),
+        stored: None,
+        health: health0.zip(health1).map(|(a, b)| b.since(a)),
+        cpu: groups.iter().zip(cpu0.iter().zip(&cpu1)).map(|((name, _), (a, b))| (name.clone(), a.until(b))).collect(),
+        gen_cpu: gen1 - gen0,
+        machine_cpu: all1 - all0,
+        window_s,
+        drain_s,
+    };
+    let closed = sh.closed.load(Relaxed);
+    abort(&handles);
+    if closed > 0 {
+        sh.note_error(format!("{closed} client connection(s) were closed by a server during the phase"));
+    }
+    // The leaves' notices go out before the next phase joins.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    settle(sh, Duration::from_secs(20)).await;
+    Ok(p)
+}
+
+/// The nodes' /healthz counters, summed.
+async fn health(nodes: &[Node]) -> Option<Health> {
+    let mut sum = Health::default();
+    for n in nodes {
+        let h = Health::read(n.addr).await?;
+        sum.adapter_dropped += h.adapter_dropped;
+        sum.dropped_events += h.dropped_events;
+        sum.failed_deliveries += h.failed_deliveries;
+    }
+    Some(sum)
+}
+
+/// Messages of `scenario` in the database (for the history question), any node's.
+fn stored_count(setup: Setup, svc: Option<&Services>, url: Option<&str>, sqlite: &Path, scenario: u32, nodes: usize) -> Option<u64> {
+    let likes: Vec<String> = (0..nodes).map(|i| format!("text LIKE '{}%'", client::stamp_prefix(scenario, i as u8))).collect();
+    let sql = format!("SELECT count(*) FROM messages WHERE {}", likes.join(" OR "));
+    match setup {
+        Setup::Sqlite => {
+            let c = rusqlite::Connection::open_with_flags(sqlite, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).ok()?;
+            c.query_row(&sql, [], |row| row.get::<_, i64>(0)).ok().map(|v| v as u64)
+        }
+        _ => svc?.psql(url?, &sql).ok()?.parse().ok(),
+    }
+}
+
+fn abort(handles: &[JoinHandle<()>]) {
+    for h in handles {
+        h.abort();
+    }
+}
+
+/// Waits until no client has read anything for 300 ms.
+async fn settle(sh: &Counters, max: Duration) {
+    let t0 = Instant::now();
+    let mut quiet = 0;
+    let mut last = sh.bytes.load(Relaxed);
+    while quiet < 3 && t0.elapsed() < max {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let b = sh.bytes.load(Relaxed);
+        if b == last {
+            quiet += 1;
+        } else {
+            quiet = 0;
+            last = b;
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------- report
+
+pub fn render(o: &mut String, scfg: &ScaleConfig, rep: &ScaleReport) {
+    let _ = writeln!(o, "## Scale-out: one node on SQLite, one on PostgreSQL, several on PostgreSQL + Redis\n");
+    let _ = writeln!(
+        o,
+        "| setup | scenario | deliveries/s | messages/s | p50 | p99 | same node p50 / p99 | other nodes p50 / p99 | lost (same node) | missing cross-node |"
+    );
+    let _ = writeln!(o, "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    for s in &rep.setups {
+        for p in &s.phases {
+            let remote = if s.nodes > 1 { format!("{} / {}", fmt_ns(p.p50_remote), fmt_ns(p.p99_remote)) } else { "–".into() };
+            let missing = if s.nodes > 1 {
+                format!("{} of {}", fmt_int(p.missing_remote as f64), fmt_int(p.expected_remote as f64))
+            } else {
+                "–".into()
+            };
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} | {} | {} | {} | {} / {} | {remote} | {} | {missing} |",
+                s.name,
+                p.what,
+                fmt_int(p.deliveries_per_s),
+                fmt_int(p.messages_per_s),
+                fmt_ns(p.p50),
+                fmt_ns(p.p99),
+                fmt_ns(p.p50_local),
+                fmt_ns(p.p99_local),
+                fmt_int(p.lost_local as f64),
+            );
+        }
+        if s.phases.is_empty() {
+            let _ = writeln!(o, "| {} | not measured (see below) | – | – | – | – | – | – | – | – |", s.name);
+        }
+    }
+    let _ = writeln!(o, "\nCPU in the measured window (CPU-seconds; % of one core):\n");
+    let _ = writeln!(
+        o,
+        "| setup | scenario | per process | generator | machine busy | deliveries per CPU-second (servers, PostgreSQL, Redis) | bound by |"
+    );
+    let _ = writeln!(o, "| --- | --- | --- | ---: | ---: | ---: | --- |");
+    for s in &rep.setups {
+        for p in &s.phases {
+            let dt = p.window_s.max(1e-9);
+            let per: Vec<String> = p.cpu.iter().map(|(n, c)| format!("{n} {c:.2} s ({:.0}%)", c / dt * 100.0)).collect();
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} | {:.2} s ({:.0}%) | {:.2} s ({:.0}%) | {} | {} |",
+                s.name,
+                p.what,
+                per.join(", "),
+                p.gen_cpu,
+                p.gen_cpu / dt * 100.0,
+                p.machine_cpu,
+                p.machine_cpu / dt * 100.0,
+                fmt_int(p.window_deliveries as f64 / p.server_side_cpu().max(1e-9)),
+                p.bound()
+            );
+        }
+    }
+    let _ = writeln!(o);
+    for s in &rep.setups {
+        let joins: Vec<String> =
+            s.phases.iter().map(|p| format!("{} clients in {:.1} s", fmt_int(p.clients as f64), p.join_secs)).collect();
+        let _ = writeln!(
+            o,
+            "- {}: joined {}; CPU busy before the run (background): {:.0}% of a core",
+            s.name,
+            joins.join(", "),
+            s.background_cpu * 100.0
+        );
+        for e in &s.errors {
+            let _ = writeln!(o, "  - ERROR: {e}");
+        }
+        for p in &s.phases {
+            let stored = match p.stored {
+                Some(v) => format!("{} of its messages are in the database", fmt_int(v as f64)),
+                None => "the database could not be read".into(),
+            };
+            let _ = writeln!(
+                o,
+                "  - {}: {} acknowledged sends ({} senders, one in flight each), {} refused, {} unanswered; {} copies expected on the senders' nodes, {} on others; drained in {:.1} s; {stored}",
+                p.what,
+                fmt_int(p.acked as f64),
+                p.senders,
+                p.ack_errors,
+                p.unanswered,
+                fmt_int(p.expected_local as f64),
+                fmt_int(p.expected_remote as f64),
+                p.drain_s
+            );
+            match p.health {
+                Some(h) if h.adapter_dropped + h.dropped_events + h.failed_deliveries > 0 => {
+                    let _ = writeln!(
+                        o,
+                        "  - {}: the nodes' /healthz over the phase: {} messages dropped by the Redis adapter, {} events dropped, {} failed deliveries",
+                        p.what, h.adapter_dropped, h.dropped_events, h.failed_deliveries
+                    );
+                }
+                Some(_) => {}
+                None => {
+                    let _ = writeln!(o, "  - {}: a node's /healthz did not answer", p.what);
+                }
+            }
+            if p.missing_remote > 0 {
+                let fill = match p.stored {
+                    Some(v) if v >= p.acked => "every acknowledged message is in the database, so a Banter client (ordering by seq, filling gaps from history) gets them back; a classic client does not",
+                    Some(_) => "NOT every acknowledged message is in the database",
+                    None => "whether history has them is unknown",
+                };
+                let _ = writeln!(
+                    o,
+                    "  - {}: {} cross-node copies missing (Redis pub/sub is at most once): {fill}",
+                    p.what,
+                    fmt_int(p.missing_remote as f64)
+                );
+            }
+        }
+        for p in s.problems.iter().take(10) {
+            let _ = writeln!(o, "  - note: {}", p.chars().take(400).collect::<String>());
+        }
+    }
+    let _ = writeln!(
+        o,
+        "\n{}; {} s measured per scenario after {} s warm-up, drain ≤ {} s; PostgreSQL 15 with fsync on (scripts/services.sh --durable), Redis on a Unix socket; scale-out took {:.0} s",
+        procs::machine_line(),
+        scfg.duration.as_secs_f64(),
+        scfg.warmup.as_secs_f64(),
+        scfg.drain.as_secs(),
+        rep.took_s
+    );
+}
