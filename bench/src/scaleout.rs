@@ -236,7 +236,11 @@ pub async fn run(scfg: &ScaleConfig, launch: &Launch) -> ScaleReport {
     let needs_pg = scfg.setups.iter().any(|s| *s != Setup::Sqlite);
     let services = if needs_pg {
         eprintln!("   starting PostgreSQL (fsync on) and Redis: scripts/services.sh start --durable");
-        Some(Services::start(&launch.repo_root))
+        let s = Services::start(&launch.repo_root);
+        if let Ok(s) = &s {
+            s.stop_on_signal();
+        }
+        Some(s)
     } else {
         None
     };

@@ -55,6 +55,26 @@ impl Services {
         Ok(s)
     }
 
+    /// Stops PostgreSQL and Redis when the bench is interrupted (Ctrl+C, SIGTERM): `Drop`
+    /// does not run then. The nodes get the terminal's SIGINT themselves.
+    pub fn stop_on_signal(&self) {
+        let (script, dir) = (self.script.clone(), self.dir.path().to_path_buf());
+        tokio::spawn(async move {
+            let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(t) => t,
+                Err(_) => return,
+            };
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            eprintln!("interrupted: stopping PostgreSQL and Redis ({})", dir.display());
+            let _ = Command::new("bash").arg(&script).arg("stop").arg(&dir).stdin(Stdio::null()).status();
+            let _ = fs::remove_dir_all(&dir);
+            std::process::exit(130);
+        });
+    }
+
     /// A fresh database; its URL.
     pub fn create_database(&self, name: &str) -> Result<String, String> {
         let url = self.database_url.replacen("/postgres?", &format!("/{name}?"), 1);
@@ -91,16 +111,6 @@ impl Services {
 
 impl Drop for Services {
     fn drop(&mut self) {
-        if std::env::var_os("BANTER_BENCH_KEEP").is_some_and(|v| v == "1") {
-            let dir = std::mem::replace(
-                &mut self.dir,
-                match tempfile::tempdir() {
-                    Ok(d) => d,
-                    Err(_) => return,
-                },
-            );
-            eprintln!("   keeping PostgreSQL's and Redis's logs in {}", dir.keep().display());
-        }
         let r = Command::new("bash")
             .arg(&self.script)
             .arg("stop")
@@ -111,6 +121,13 @@ impl Drop for Services {
             .status();
         if !r.is_ok_and(|s| s.success()) {
             eprintln!("warning: services.sh stop {} failed", self.dir.path().display());
+        }
+        // Stopped first, then (BANTER_BENCH_KEEP=1) their directories kept for their logs.
+        if std::env::var_os("BANTER_BENCH_KEEP").is_some_and(|v| v == "1") {
+            if let Ok(empty) = tempfile::tempdir() {
+                let dir = std::mem::replace(&mut self.dir, empty);
+                eprintln!("   keeping PostgreSQL's and Redis's directory (stopped) in {}", dir.keep().display());
+            }
         }
     }
 }
