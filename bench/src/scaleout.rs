@@ -33,7 +33,7 @@ use crate::{fmt_int, fmt_ns, Config};
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct ScaleoutArgs {
-    /// Scale-out: the setups to run: `sqlite` (one node, its default --db), `pg` (one node on
+    /// Scale-out: the setups to run: `sqlite` (one node on SQLite, a fresh --db file), `pg` (one node on
     /// PostgreSQL), `cluster` (--scaleout-nodes nodes on one PostgreSQL database and Redis).
     #[arg(long, value_delimiter = ',', default_value = "sqlite,pg,cluster", value_parser = ["sqlite", "pg", "cluster"])]
     pub scaleout_setups: Vec<String>,
