@@ -5,7 +5,7 @@
 //! with the stored message. Callbacks run after the commit, in queue order. Reads go to the
 //! pool directly.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use banter_protocol::ext::Message;
 use sqlx::postgres::PgRow;
@@ -312,34 +312,41 @@ enum Write {
 /// in `writes`) and whether it was a duplicate.
 async fn write_batch(pg: &Pg, writes: &[Write]) -> Result<HashMap<usize, (Message, bool)>, ServerError> {
     let mut tx = pg.pool().begin().await?;
+    // Every room the batch names (recorded, or written to), created if needed in one insert in
+    // name order, then those written to locked in name order: two nodes' batches never wait on
+    // each other's rows in opposite orders (PostgreSQL reported deadlocks on `rooms` when
+    // rooms were inserted in arrival order).
+    let mut created: BTreeMap<&str, i64> = BTreeMap::new();
     let mut rooms: BTreeSet<&str> = BTreeSet::new();
+    let now = crate::metrics::now_ms();
     for w in writes {
         match w {
             Write::Room(name, created_at) => {
-                sqlx::query("INSERT INTO rooms (name, created_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
-                    .bind(name)
-                    .bind(created_at)
-                    .execute(&mut *tx)
-                    .await?;
+                created.entry(name).or_insert(*created_at);
             }
             Write::Message(m) => {
+                created.entry(&m.room).or_insert(now);
                 rooms.insert(&m.room);
             }
             _ => {}
         }
     }
-    let mut counters: HashMap<String, (i64, i64)> = HashMap::new(); // room → (read, now)
-    if !rooms.is_empty() {
-        let names: Vec<String> = rooms.iter().map(|r| r.to_string()).collect();
-        let now = crate::metrics::now_ms();
+    if !created.is_empty() {
+        let names: Vec<&str> = created.keys().copied().collect();
+        let times: Vec<i64> = created.values().copied().collect();
         sqlx::query(
-            "INSERT INTO rooms (name, created_at) SELECT name, $2 FROM UNNEST($1::text[]) AS t(name) ORDER BY name
+            "INSERT INTO rooms (name, created_at)
+             SELECT name, created_at FROM UNNEST($1::text[], $2::bigint[]) AS t(name, created_at) ORDER BY name
              ON CONFLICT (name) DO NOTHING",
         )
         .bind(&names)
-        .bind(now)
+        .bind(&times)
         .execute(&mut *tx)
         .await?;
+    }
+    let mut counters: HashMap<String, (i64, i64)> = HashMap::new(); // room → (read, now)
+    if !rooms.is_empty() {
+        let names: Vec<&str> = rooms.iter().copied().collect();
         let locked = sqlx::query("SELECT name, last_seq FROM rooms WHERE name = ANY($1) ORDER BY name FOR UPDATE")
             .bind(&names)
             .fetch_all(&mut *tx)

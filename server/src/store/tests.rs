@@ -229,3 +229,34 @@ fn a_sqlite_store_numbers_in_memory() {
     assert!(!store.numbers_messages());
     assert!(store.pg().is_none());
 }
+
+/// Two nodes record and write to the same 100 new rooms at once, in opposite orders: every
+/// write commits (rooms are created and locked in name order, so their batches never
+/// deadlock), and each room numbers its two messages 1 and 2.
+#[tokio::test(flavor = "multi_thread")]
+async fn two_nodes_creating_rooms_in_opposite_orders_never_deadlock() {
+    let Some(pg) = testing::database().await else { return };
+    let a = Store::open_pg(&pg).await.unwrap();
+    let b = Store::open_pg(&pg.reconnect().await.unwrap()).await.unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let names: Vec<String> = (0..100).map(|i| format!("room-{i:03}")).collect();
+    for (node, store, order) in [("a", &a, names.clone()), ("b", &b, names.iter().rev().cloned().collect::<Vec<_>>())] {
+        for room in order {
+            store.ensure_room(&room, 1);
+            let tx = tx.clone();
+            store.append_numbered(msg(&room, 0, &format!("{node}-{room}")), move |r| {
+                let _ = tx.send(r.map(|(m, _)| (m.room, m.seq)));
+            });
+        }
+    }
+    let mut seqs: std::collections::HashMap<String, Vec<u64>> = Default::default();
+    for _ in 0..200 {
+        let (room, seq) = rx.recv().await.unwrap().expect("every batch commits");
+        seqs.entry(room).or_default().push(seq);
+    }
+    assert_eq!(seqs.len(), 100);
+    for (room, mut s) in seqs {
+        s.sort_unstable();
+        assert_eq!(s, vec![1, 2], "{room}");
+    }
+}
