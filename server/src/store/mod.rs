@@ -10,6 +10,7 @@
 
 pub mod pg_schema;
 mod postgres;
+mod queue;
 mod sqlite;
 #[cfg(test)]
 mod tests;
@@ -20,6 +21,7 @@ use banter_protocol::ext::{Message, MessageKind, ReplyRef};
 
 use crate::error::ServerError;
 use crate::pg::Pg;
+use queue::Command;
 pub use postgres::PgMessages;
 pub use sqlite::SqliteMessages;
 
@@ -115,59 +117,67 @@ impl Store {
 
     /// Records a room (idempotent). Never blocks.
     pub fn ensure_room(&self, name: &str, created_at: i64) {
-        each!(self, s => s.ensure_room(name, created_at))
+        self.send(Command::Room { name: name.to_owned(), created_at });
     }
 
     /// Queues a message for writing. Never blocks.
     pub fn append(&self, message: Message) {
-        each!(self, s => s.append(message))
+        self.send(Command::Append(message, None));
     }
 
     /// Queues a message and calls `done` once its batch is committed (`true`) or failed
     /// (`false`). Callbacks run in the order the writes were queued.
     pub fn append_then(&self, message: Message, done: impl FnOnce(bool) + Send + 'static) {
-        each!(self, s => s.append_then(message, done))
+        self.send(Command::Append(message, Some(Box::new(done))));
     }
 
     /// Queues a message for the store to number (its `seq` is ignored): `done` gets the
     /// stored message — or the one already stored under its id — once committed. Only on
     /// a store that [numbers messages](Store::numbers_messages); elsewhere `done(Err(()))`.
     pub fn append_numbered(&self, message: Message, done: impl FnOnce(Result<(Message, bool), ()>) + Send + 'static) {
-        match &self.0 {
-            Backend::Postgres(p) => p.append_numbered(message, Box::new(done)),
-            Backend::Sqlite(_) => {
-                tracing::error!("append_numbered on a store that does not number messages");
-                done(Err(()))
-            }
-        }
+        self.send(Command::Numbered(message, Box::new(done)));
     }
 
     /// Queues an edit of message `id` (after every message queued before it) and calls
     /// `done` once it is committed (`true`) or failed (`false`).
     pub fn edit_then(&self, room: &str, id: &str, text: &str, at: i64, done: impl FnOnce(bool) + Send + 'static) {
-        each!(self, s => s.edit_then(room, id, text, at, done))
+        self.send(Command::Edit { room: room.to_owned(), id: id.to_owned(), text: text.to_owned(), at, done: Box::new(done) });
     }
 
     /// Queues a reaction's change (after every write queued before it) and calls `done`
     /// once it is committed (`true`) or failed (`false`).
     #[allow(clippy::too_many_arguments)]
     pub fn react_then(&self, room: &str, seq: u64, emoji: &str, account: (i64, &str), on: bool, at: i64, done: impl FnOnce(bool) + Send + 'static) {
-        each!(self, s => s.react_then(room, seq, emoji, account, on, at, done))
+        let (account_id, name) = (account.0, account.1.to_owned());
+        self.send(Command::React { room: room.to_owned(), seq, emoji: emoji.to_owned(), account_id, name, on, at, done: Box::new(done) });
     }
 
     /// Calls `done` once everything queued before it is committed.
     pub fn after_commit(&self, done: impl FnOnce() + Send + 'static) {
-        each!(self, s => s.after_commit(done))
+        self.send(Command::Flush(Box::new(done)));
+    }
+
+    fn send(&self, cmd: Command) {
+        each!(self, s => s.send(cmd))
     }
 
     /// Waits until everything queued so far is committed.
     pub async fn flush(&self) {
-        each!(self, s => s.flush().await)
+        let (done, wait) = tokio::sync::oneshot::channel();
+        self.after_commit(move || {
+            let _ = done.send(());
+        });
+        let _ = wait.await;
     }
 
-    /// [`Store::flush`] for synchronous callers (inside `block_in_place`).
+    /// [`Store::flush`] for synchronous callers. The wait is off the runtime's worker
+    /// (`rooms::off_worker`): PostgreSQL's writer is a task that must keep running meanwhile.
     pub fn flush_blocking(&self) {
-        each!(self, s => s.flush_blocking())
+        let (done, wait) = std::sync::mpsc::channel();
+        self.after_commit(move || {
+            let _ = done.send(());
+        });
+        let _ = crate::rooms::off_worker(|| wait.recv());
     }
 
     /// The newest `keep` messages of a room and its latest sequence number.

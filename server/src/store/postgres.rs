@@ -10,20 +10,12 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use banter_protocol::ext::Message;
 use sqlx::postgres::PgRow;
 use sqlx::{Postgres, Row, Transaction};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 
-use super::{pg_schema, Committed, Numbered, RoomSnapshot, StoredRow, BATCH, COLUMNS, MAX_PAGE};
+use super::queue::{Batch, Command, Write};
+use super::{pg_schema, RoomSnapshot, StoredRow, BATCH, COLUMNS, MAX_PAGE};
 use crate::error::ServerError;
 use crate::pg::{to_i64, to_u64, Pg};
-
-enum Command {
-    Room { name: String, created_at: i64 },
-    Append(Message, Option<Committed>),
-    Numbered(Message, Numbered),
-    Edit { room: String, id: String, text: String, at: i64, done: Committed },
-    React { room: String, seq: u64, emoji: String, account_id: i64, name: String, on: bool, at: i64, done: Committed },
-    Flush(Box<dyn FnOnce() + Send>),
-}
 
 /// Handle to the PostgreSQL message store; cheap to clone.
 #[derive(Clone)]
@@ -45,62 +37,12 @@ impl PgMessages {
         &self.pg
     }
 
-    pub fn ensure_room(&self, name: &str, created_at: i64) {
-        self.send(Command::Room { name: name.to_owned(), created_at });
-    }
-
-    pub fn append(&self, message: Message) {
-        self.send(Command::Append(message, None));
-    }
-
-    pub fn append_then(&self, message: Message, done: impl FnOnce(bool) + Send + 'static) {
-        self.send(Command::Append(message, Some(Box::new(done))));
-    }
-
-    pub fn append_numbered(&self, message: Message, done: Numbered) {
-        self.send(Command::Numbered(message, done));
-    }
-
-    pub fn edit_then(&self, room: &str, id: &str, text: &str, at: i64, done: impl FnOnce(bool) + Send + 'static) {
-        self.send(Command::Edit { room: room.to_owned(), id: id.to_owned(), text: text.to_owned(), at, done: Box::new(done) });
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    pub fn react_then(&self, room: &str, seq: u64, emoji: &str, account: (i64, &str), on: bool, at: i64, done: impl FnOnce(bool) + Send + 'static) {
-        let (account_id, name) = (account.0, account.1.to_owned());
-        self.send(Command::React { room: room.to_owned(), seq, emoji: emoji.to_owned(), account_id, name, on, at, done: Box::new(done) });
-    }
-
-    pub fn after_commit(&self, done: impl FnOnce() + Send + 'static) {
-        self.send(Command::Flush(Box::new(done)));
-    }
-
-    fn send(&self, cmd: Command) {
+    /// Queues a command for the writer task; a store that is gone fails it at once.
+    pub(super) fn send(&self, cmd: Command) {
         if let Err(mpsc::error::SendError(cmd)) = self.tx.send(cmd) {
             tracing::error!("store writer is gone; a write was lost");
-            match cmd {
-                Command::Append(_, Some(done)) | Command::Edit { done, .. } | Command::React { done, .. } => done(false),
-                Command::Numbered(_, done) => done(Err(())),
-                Command::Flush(done) => done(),
-                _ => {}
-            }
+            cmd.fail();
         }
-    }
-
-    pub async fn flush(&self) {
-        let (done, wait) = oneshot::channel();
-        self.after_commit(move || {
-            let _ = done.send(());
-        });
-        let _ = wait.await;
-    }
-
-    pub fn flush_blocking(&self) {
-        let (done, wait) = oneshot::channel();
-        self.after_commit(move || {
-            let _ = done.send(());
-        });
-        let _ = self.pg.block(wait);
     }
 
     pub async fn snapshot(&self, room: &str, keep: u32) -> Result<RoomSnapshot, ServerError> {
@@ -236,14 +178,6 @@ fn row_to_message(r: &PgRow) -> Result<Message, ServerError> {
     .into_message())
 }
 
-/// What a batch's callbacks get once it is settled.
-enum Callback {
-    Committed(Committed),
-    /// The index of the numbered write in the batch.
-    Numbered(usize, Numbered),
-    Flush(Box<dyn FnOnce() + Send>),
-}
-
 async fn writer_loop(pg: Pg, mut rx: mpsc::UnboundedReceiver<Command>) {
     while let Some(first) = rx.recv().await {
         let mut batch = vec![first];
@@ -253,57 +187,16 @@ async fn writer_loop(pg: Pg, mut rx: mpsc::UnboundedReceiver<Command>) {
                 Err(_) => break,
             }
         }
-        // Take every callback out first, so each one runs whatever happens to the batch.
-        let mut callbacks = Vec::new();
-        let mut writes = Vec::new();
-        for cmd in batch {
-            match cmd {
-                Command::Room { name, created_at } => writes.push(Write::Room(name, created_at)),
-                Command::Append(m, done) => {
-                    callbacks.extend(done.map(Callback::Committed));
-                    writes.push(Write::Message(m));
-                }
-                Command::Numbered(m, done) => {
-                    callbacks.push(Callback::Numbered(writes.len(), done));
-                    writes.push(Write::Message(m));
-                }
-                Command::Edit { room, id, text, at, done } => {
-                    callbacks.push(Callback::Committed(done));
-                    writes.push(Write::Edit { room, id, text, at });
-                }
-                Command::React { room, seq, emoji, account_id, name, on, at, done } => {
-                    callbacks.push(Callback::Committed(done));
-                    writes.push(Write::React { room, seq, emoji, account_id, name, on, at });
-                }
-                Command::Flush(done) => callbacks.push(Callback::Flush(done)),
-            }
-        }
-        let mut stored = match write_batch(&pg, &writes).await {
-            Ok(stored) => Some(stored),
+        let batch = Batch::split(batch);
+        match write_batch(&pg, &batch.writes).await {
+            Ok(stored) => batch.settle(Some(stored)),
             Err(e) => {
-                tracing::error!(error = %e, writes = writes.len(), "store write failed; this batch is not persisted");
-                None
-            }
-        };
-        for done in callbacks {
-            match done {
-                Callback::Committed(done) => done(stored.is_some()),
-                Callback::Numbered(i, done) => match stored.as_mut().and_then(|s| s.remove(&i)) {
-                    Some(outcome) => done(Ok(outcome)),
-                    None => done(Err(())),
-                },
-                Callback::Flush(done) => done(),
+                tracing::error!(error = %e, writes = batch.writes.len(), "store write failed; this batch is not persisted");
+                batch.settle(None);
             }
         }
     }
     tracing::debug!("store writer stopped");
-}
-
-enum Write {
-    Room(String, i64),
-    Message(Message),
-    Edit { room: String, id: String, text: String, at: i64 },
-    React { room: String, seq: u64, emoji: String, account_id: i64, name: String, on: bool, at: i64 },
 }
 
 /// Commits a batch in one transaction. The rooms its messages go to are created if needed

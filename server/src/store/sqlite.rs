@@ -2,18 +2,19 @@
 //! commits in batches, so a store write never stalls the async event loop; reads run on
 //! tokio's blocking pool over a second (read-only, WAL) connection.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use banter_protocol::ext::Message;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
-use tokio::sync::oneshot;
 
 use crate::error::ServerError;
 
 
-use super::{Committed, RoomSnapshot, BATCH, MAX_PAGE};
+use super::queue::{Batch, Command, Write};
+use super::{RoomSnapshot, BATCH, MAX_PAGE};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS rooms (
@@ -54,17 +55,6 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE messages ADD COLUMN file TEXT;",
 ];
 
-enum Command {
-    Room { name: String, created_at: i64 },
-    Append(Message, Option<Committed>),
-    /// Replaces a text message's text (its author's edit); `done` gets whether it committed.
-    Edit { room: String, id: String, text: String, at: i64, done: Committed },
-    /// Adds (`on`) or takes back an account's reaction.
-    React { room: String, seq: u64, emoji: String, account_id: i64, name: String, on: bool, at: i64, done: Committed },
-    /// Called once everything queued before it is committed (or failed).
-    Flush(Box<dyn FnOnce() + Send>),
-}
-
 /// Handle to the SQLite message store; cheap to clone.
 #[derive(Clone)]
 pub struct SqliteMessages {
@@ -98,76 +88,17 @@ impl SqliteMessages {
         &self.path
     }
 
-    /// Records a room (idempotent). Never blocks.
-    pub fn ensure_room(&self, name: &str, created_at: i64) {
-        self.send(Command::Room { name: name.to_owned(), created_at });
-    }
-
-    /// Queues a message for writing. Never blocks.
-    pub fn append(&self, message: Message) {
-        self.send(Command::Append(message, None));
-    }
-
-    /// Queues a message and calls `done` on the writer thread once its batch is committed
-    /// (`true`) or failed (`false`). Callbacks run in the order the writes were queued.
-    pub fn append_then(&self, message: Message, done: impl FnOnce(bool) + Send + 'static) {
-        self.send(Command::Append(message, Some(Box::new(done))));
-    }
-
-    /// Queues an edit of message `id` (after every message queued before it) and calls
-    /// `done` on the writer thread once it is committed (`true`) or failed (`false`).
-    pub fn edit_then(&self, room: &str, id: &str, text: &str, at: i64, done: impl FnOnce(bool) + Send + 'static) {
-        self.send(Command::Edit { room: room.to_owned(), id: id.to_owned(), text: text.to_owned(), at, done: Box::new(done) });
-    }
-
-    /// Queues a reaction's change (after every write queued before it) and calls `done` on the
-    /// writer thread once it is committed (`true`) or failed (`false`).
-    #[allow(clippy::too_many_arguments)]
-    pub fn react_then(&self, room: &str, seq: u64, emoji: &str, account: (i64, &str), on: bool, at: i64, done: impl FnOnce(bool) + Send + 'static) {
-        self.send(Command::React {
-            room: room.to_owned(),
-            seq,
-            emoji: emoji.to_owned(),
-            account_id: account.0,
-            name: account.1.to_owned(),
-            on,
-            at,
-            done: Box::new(done),
-        });
-    }
-
-    /// Calls `done` on the writer thread once everything queued before it is committed.
-    pub fn after_commit(&self, done: impl FnOnce() + Send + 'static) {
-        self.send(Command::Flush(Box::new(done)));
-    }
-
-    fn send(&self, cmd: Command) {
+    /// Queues a command for the writer thread; a store that is gone, or a message to number
+    /// (this store's rooms number their messages in memory), fails it at once.
+    pub(super) fn send(&self, cmd: Command) {
+        if matches!(cmd, Command::Numbered(..)) {
+            tracing::error!("append_numbered on a store that does not number messages");
+            return cmd.fail();
+        }
         if let Err(mpsc::SendError(cmd)) = self.tx.send(cmd) {
             tracing::error!("store writer is gone; a write was lost");
-            match cmd {
-                Command::Append(_, Some(done)) | Command::Edit { done, .. } | Command::React { done, .. } => done(false),
-                Command::Flush(done) => done(),
-                _ => {}
-            }
+            cmd.fail();
         }
-    }
-
-    /// Waits until everything queued so far is committed.
-    pub async fn flush(&self) {
-        let (done, wait) = oneshot::channel();
-        self.send(Command::Flush(Box::new(move || {
-            let _ = done.send(());
-        })));
-        let _ = wait.await;
-    }
-
-    /// [`SqliteMessages::flush`] for synchronous callers (inside `block_in_place`).
-    pub fn flush_blocking(&self) {
-        let (done, wait) = mpsc::channel();
-        self.send(Command::Flush(Box::new(move || {
-            let _ = done.send(());
-        })));
-        let _ = wait.recv();
     }
 
     /// The newest `keep` messages of a room and its latest sequence number.
@@ -343,57 +274,16 @@ fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Command>) {
                 Err(_) => break,
             }
         }
-        // Take every callback out first, so each one runs whatever happens to the batch.
-        let mut callbacks = Vec::new();
-        let writes: Vec<Write> = batch
-            .into_iter()
-            .filter_map(|cmd| match cmd {
-                Command::Room { name, created_at } => Some(Write::Room(name, created_at)),
-                Command::Append(m, done) => {
-                    callbacks.extend(done.map(Callback::Committed));
-                    Some(Write::Message(m))
-                }
-                Command::Edit { room, id, text, at, done } => {
-                    callbacks.push(Callback::Committed(done));
-                    Some(Write::Edit { room, id, text, at })
-                }
-                Command::React { room, seq, emoji, account_id, name, on, at, done } => {
-                    callbacks.push(Callback::Committed(done));
-                    Some(Write::React { room, seq, emoji, account_id, name, on, at })
-                }
-                Command::Flush(done) => {
-                    callbacks.push(Callback::Flush(done));
-                    None
-                }
-            })
-            .collect();
-        let ok = match write_batch(&mut conn, &writes) {
-            Ok(()) => true,
+        let batch = Batch::split(batch);
+        match write_batch(&mut conn, &batch.writes) {
+            Ok(()) => batch.settle(Some(HashMap::new())),
             Err(e) => {
-                tracing::error!(error = %e, writes = writes.len(), "store write failed; this batch is not persisted");
-                false
-            }
-        };
-        for done in callbacks {
-            match done {
-                Callback::Committed(done) => done(ok),
-                Callback::Flush(done) => done(),
+                tracing::error!(error = %e, writes = batch.writes.len(), "store write failed; this batch is not persisted");
+                batch.settle(None);
             }
         }
     }
     tracing::debug!("store writer stopped");
-}
-
-enum Write {
-    Room(String, i64),
-    Message(Message),
-    Edit { room: String, id: String, text: String, at: i64 },
-    React { room: String, seq: u64, emoji: String, account_id: i64, name: String, on: bool, at: i64 },
-}
-
-enum Callback {
-    Committed(Committed),
-    Flush(Box<dyn FnOnce() + Send>),
 }
 
 fn write_batch(conn: &mut Connection, writes: &[Write]) -> rusqlite::Result<()> {
