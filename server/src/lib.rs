@@ -92,11 +92,11 @@ pub async fn serve(
     };
     let presence = match &config.redis_url {
         None => cluster::presence::Presence::standalone(),
-        Some(url) => {
-            accounts.share_limits(cluster::attempts::SharedAttempts::connect(url).await?);
-            cluster::presence::Presence::connect(url, &config.node_id).await?
-        }
+        Some(url) => cluster::presence::Presence::connect(url, &config.node_id).await?,
     };
+    if let Some(conn) = presence.connection() {
+        accounts.share_limits(cluster::attempts::SharedAttempts::new(conn));
+    }
     let adapter = socketioxide_redis::RedisAdapterCtr::new_with_driver(
         driver.clone(),
         // a burst from other nodes waits in this buffer for the adapter's reader (default

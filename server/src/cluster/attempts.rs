@@ -7,10 +7,9 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::aio::ConnectionManager;
 
 use crate::accounts::limits::{address_key, ADDRESS_BURST, ADDRESS_REFILL_SECS, NAME_BURST, NAME_REFILL_SECS};
-use crate::error::ServerError;
 
 /// Every request gives up after this long (the node then limits alone).
 const REQUEST_TIMEOUT: Duration = Duration::from_millis(500);
@@ -41,17 +40,9 @@ pub struct SharedAttempts {
 }
 
 impl SharedAttempts {
-    pub async fn connect(redis_url: &str) -> Result<Self, ServerError> {
-        let client = redis::Client::open(redis_url).map_err(|e| ServerError::Cluster(format!("Redis URL: {e}")))?;
-        let config = ConnectionManagerConfig::new()
-            .set_number_of_retries(2)
-            .set_connection_timeout(Some(REQUEST_TIMEOUT))
-            .set_response_timeout(Some(REQUEST_TIMEOUT));
-        let conn = tokio::time::timeout(Duration::from_secs(5), ConnectionManager::new_with_config(client, config))
-            .await
-            .map_err(|_| ServerError::Cluster("Redis: no answer within 5 s".into()))?
-            .map_err(|e| ServerError::Cluster(format!("Redis: {e}")))?;
-        Ok(Self { conn, prefix: "banter:signin:".into() })
+    /// On the node's connection to the cluster's Redis (`Presence::connection`).
+    pub fn new(conn: ConnectionManager) -> Self {
+        Self { conn, prefix: "banter:signin:".into() }
     }
 
     /// Whether the name and the address may try once more (both buckets hold a token).
@@ -96,14 +87,10 @@ impl SharedAttempts {
         let per_ms = 1.0 / (refill_secs * 1000.0);
         let mut conn = self.conn.clone();
         let script = redis::cmd("EVAL").arg(BUCKET).arg(1).arg(key).arg(burst).arg(per_ms).arg(i32::from(take)).to_owned();
-        match tokio::time::timeout(REQUEST_TIMEOUT, script.query_async::<String>(&mut conn)).await {
-            Ok(Ok(level)) => level.parse().ok(),
-            Ok(Err(e)) => {
+        match super::within("sign-in limits", REQUEST_TIMEOUT, script.query_async::<String>(&mut conn)).await {
+            Ok(level) => level.parse().ok(),
+            Err(e) => {
                 tracing::warn!(error = %e, "shared sign-in limits unavailable: this node limits alone");
-                None
-            }
-            Err(_) => {
-                tracing::warn!("shared sign-in limits: no answer from Redis: this node limits alone");
                 None
             }
         }
@@ -119,8 +106,8 @@ mod tests {
     #[tokio::test(flavor = "multi_thread")]
     async fn failures_on_two_nodes_share_one_bucket() {
         let Some(redis) = crate::cluster::driver::testing::TestRedis::start() else { return };
-        let a = SharedAttempts::connect(&redis.unix_url()).await.unwrap();
-        let b = SharedAttempts::connect(&redis.unix_url()).await.unwrap();
+        let connect = || async { ConnectionManager::new(redis::Client::open(redis.unix_url()).unwrap()).await.unwrap() };
+        let (a, b) = (SharedAttempts::new(connect().await), SharedAttempts::new(connect().await));
         let ip = Some(IpAddr::V4(std::net::Ipv4Addr::new(198, 51, 100, 7)));
         for i in 0..NAME_BURST as usize {
             let node = if i % 2 == 0 { &a } else { &b };

@@ -46,7 +46,7 @@ use std::convert::Infallible;
 use std::fmt;
 use std::future::{ready, Future};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
@@ -56,6 +56,8 @@ use socketioxide_redis::drivers::{ChanItem, Driver, MessageStream};
 use tokio::sync::mpsc::{self, error::TrySendError};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
+
+use super::{lock, within};
 
 /// At most this many messages wait to be published; past it the oldest is dropped.
 pub const QUEUE_MAX_ENTRIES: usize = 10_000;
@@ -241,7 +243,7 @@ impl Driver for ClusterDriver {
         // Before SUBSCRIBE: a message right after the confirmation finds its stream.
         write(&redis.shared.handlers).insert(chan.clone(), tx);
         let mut conn = redis.subscriber.clone();
-        if let Err(e) = within("SUBSCRIBE", conn.subscribe(chan.as_str())).await {
+        if let Err(e) = within("SUBSCRIBE", REQUEST_TIMEOUT, conn.subscribe(chan.as_str())).await {
             write(&redis.shared.handlers).remove(&chan);
             return Err(e);
         }
@@ -252,7 +254,7 @@ impl Driver for ClusterDriver {
         let Some(redis) = &self.redis else { return Ok(()) };
         write(&redis.shared.handlers).remove(&chan);
         let mut conn = redis.subscriber.clone();
-        within("UNSUBSCRIBE", conn.unsubscribe(chan.as_str())).await
+        within("UNSUBSCRIBE", REQUEST_TIMEOUT, conn.unsubscribe(chan.as_str())).await
     }
 
     /// The number of servers: subscribers of the adapter's request channel (`PUBSUB NUMSUB`),
@@ -262,7 +264,7 @@ impl Driver for ClusterDriver {
         let mut conn = redis.publisher.clone();
         let mut numsub = redis::cmd("PUBSUB");
         numsub.arg("NUMSUB").arg(chan);
-        let (_, count) = within("PUBSUB NUMSUB", numsub.query_async::<(String, u16)>(&mut conn)).await?;
+        let (_, count) = within("PUBSUB NUMSUB", REQUEST_TIMEOUT, numsub.query_async::<(String, u16)>(&mut conn)).await?;
         Ok(count)
     }
 }
@@ -286,16 +288,6 @@ fn manager_config() -> ConnectionManagerConfig {
         .set_response_timeout(Some(Duration::from_secs(3)))
 }
 
-/// Runs a Redis request with [`REQUEST_TIMEOUT`].
-async fn within<T>(what: &str, request: impl Future<Output = Result<T, RedisError>>) -> Result<T, RedisError> {
-    match tokio::time::timeout(REQUEST_TIMEOUT, request).await {
-        Ok(result) => result,
-        Err(_) => Err(RedisError::from(std::io::Error::new(
-            std::io::ErrorKind::TimedOut,
-            format!("{what}: no answer from Redis within {REQUEST_TIMEOUT:?}"),
-        ))),
-    }
-}
 
 /// Sends the queue in order, one pipeline at a time.
 async fn publish_forever(shared: Arc<Shared>, mut conn: ConnectionManager) {
@@ -354,7 +346,7 @@ async fn watch_forever(shared: Arc<Shared>, mut publisher: ConnectionManager, mu
 }
 
 async fn ping(conn: &mut ConnectionManager) -> Result<(), RedisError> {
-    within("PING", redis::cmd("PING").exec_async(conn)).await
+    within("PING", REQUEST_TIMEOUT, redis::cmd("PING").exec_async(conn)).await
 }
 
 impl Shared {
@@ -481,9 +473,6 @@ impl DropLog {
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
 
 fn read<T>(l: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
     l.read().unwrap_or_else(PoisonError::into_inner)

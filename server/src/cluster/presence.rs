@@ -46,7 +46,7 @@ mod redis_tests;
 use std::collections::{BTreeMap, HashSet};
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use banter_protocol::classic::RoomUser;
@@ -55,6 +55,8 @@ use redis::{FromRedisValue, RedisError, Value};
 use serde::{Deserialize, Serialize};
 use tokio::runtime::{Handle, RuntimeFlavor};
 use tokio::task::JoinHandle;
+
+use super::{lock, within};
 
 use crate::error::ServerError;
 
@@ -263,7 +265,7 @@ impl Presence {
             return Err(ServerError::Config("cluster presence needs tokio's multi-thread runtime".into()));
         }
         let client = redis::Client::open(redis_url).map_err(|e| ServerError::Cluster(format!("Redis URL: {e}")))?;
-        let conn = within("connect", ConnectionManager::new_with_config(client, manager_config()))
+        let conn = within("connect", REQUEST_TIMEOUT, ConnectionManager::new_with_config(client, manager_config()))
             .await
             .map_err(|e| ServerError::Cluster(format!("cannot connect to Redis: {e}")))?;
         let inner = Arc::new(Inner {
@@ -291,6 +293,12 @@ impl Presence {
         let beat = inner.heartbeat().await?;
         *lock(&inner.epoch) = beat.epoch;
         Ok(Presence { redis: Some(inner) })
+    }
+
+    /// The node's connection to the cluster's Redis (a clone: it is multiplexed), for the
+    /// other shared state that lives there (`cluster::attempts`); none standalone.
+    pub fn connection(&self) -> Option<ConnectionManager> {
+        self.redis.as_ref().map(|r| r.conn.clone())
     }
 
     /// True on Redis, false standalone.
@@ -492,13 +500,13 @@ impl Inner {
     /// Runs one request with [`REQUEST_TIMEOUT`], keeping `connected` and `last_error`.
     async fn request<T: FromRedisValue>(&self, what: &str, cmd: redis::Cmd) -> Result<T, ServerError> {
         let mut conn = self.conn.clone();
-        let result = within(what, cmd.query_async::<T>(&mut conn)).await;
+        let result = within(what, REQUEST_TIMEOUT, cmd.query_async::<T>(&mut conn)).await;
         self.note(what, result)
     }
 
     async fn pipeline<T: FromRedisValue>(&self, what: &str, pipe: redis::Pipeline) -> Result<T, ServerError> {
         let mut conn = self.conn.clone();
-        let result = within(what, pipe.query_async::<T>(&mut conn)).await;
+        let result = within(what, REQUEST_TIMEOUT, pipe.query_async::<T>(&mut conn)).await;
         self.note(what, result)
     }
 
@@ -739,19 +747,7 @@ fn manager_config() -> ConnectionManagerConfig {
         .set_response_timeout(Some(REQUEST_TIMEOUT))
 }
 
-async fn within<T>(what: &str, request: impl Future<Output = Result<T, RedisError>>) -> Result<T, RedisError> {
-    match tokio::time::timeout(REQUEST_TIMEOUT, request).await {
-        Ok(result) => result,
-        Err(_) => Err(RedisError::from(std::io::Error::new(
-            std::io::ErrorKind::TimedOut,
-            format!("{what}: no answer from Redis within {REQUEST_TIMEOUT:?}"),
-        ))),
-    }
-}
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
 
 #[cfg(test)]
 mod tests {
