@@ -22,6 +22,20 @@ pub fn open_shared(path: &Path) -> Result<Connection, ServerError> {
     Ok(conn)
 }
 
+/// The migration that takes `component` on from `version`: `None` when it is up to date, an
+/// error when the database is at a newer version than `migrations` knows (a newer server
+/// wrote it). The rule of both stores' migrations (SQLite here, PostgreSQL in `crate::pg`).
+pub fn next_step<'a>(component: &str, version: usize, migrations: &[&'a str]) -> Result<Option<&'a str>, ServerError> {
+    match migrations.get(version) {
+        Some(step) => Ok(Some(step)),
+        None if version > migrations.len() => Err(ServerError::StoreIo(format!(
+            "the {component} tables are at version {version}, newer than this server knows ({})",
+            migrations.len()
+        ))),
+        None => Ok(None),
+    }
+}
+
 /// Applies the migrations of `component` this database has not had yet, each in its own
 /// transaction: migration `i` takes it from version `i` to `i + 1`. A database at a newer
 /// version than `migrations` knows is an error (a newer server wrote it).
@@ -35,15 +49,7 @@ pub fn migrate(conn: &mut Connection, component: &str, migrations: &[&str]) -> R
             .query_row("SELECT version FROM schema_versions WHERE component = ?1", [component], |r| r.get::<_, i64>(0))
             .optional()?
             .map_or(0, |v| usize::try_from(v).unwrap_or(usize::MAX));
-        let Some(step) = migrations.get(version) else {
-            if version > migrations.len() {
-                return Err(ServerError::StoreIo(format!(
-                    "the {component} tables are at version {version}, newer than this server knows ({})",
-                    migrations.len()
-                )));
-            }
-            return Ok(());
-        };
+        let Some(step) = next_step(component, version, migrations)? else { return Ok(()) };
         tx.execute_batch(step)?;
         tx.execute(
             "INSERT INTO schema_versions (component, version) VALUES (?1, ?2)

@@ -110,16 +110,8 @@ impl Pg {
                 .fetch_optional(&mut *tx)
                 .await?;
             let version = version.map_or(0, |v| usize::try_from(v).unwrap_or(usize::MAX));
-            let Some(step) = migrations.get(version) else {
-                if version > migrations.len() {
-                    return Err(ServerError::StoreIo(format!(
-                        "the {component} tables are at version {version}, newer than this server knows ({})",
-                        migrations.len()
-                    )));
-                }
-                return Ok(());
-            };
-            sqlx::raw_sql(*step).execute(&mut *tx).await?;
+            let Some(step) = crate::sqlite_schema::next_step(component, version, migrations)? else { return Ok(()) };
+            sqlx::raw_sql(step).execute(&mut *tx).await?;
             sqlx::query(
                 "INSERT INTO schema_versions (component, version) VALUES ($1, $2)
                  ON CONFLICT (component) DO UPDATE SET version = excluded.version",
