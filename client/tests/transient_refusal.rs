@@ -6,7 +6,6 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -99,15 +98,7 @@ fn start_pg_server(services: &Services) -> Proc {
         .stderr(log)
         .spawn()
         .expect("start banter-server");
-    let mut reader = BufReader::new(child.stdout.take().expect("piped stdout"));
-    let mut line = String::new();
-    reader.read_line(&mut line).expect("read the first line");
-    std::thread::spawn(move || {
-        let mut sink = String::new();
-        while reader.read_line(&mut sink).map(|n| n > 0).unwrap_or(false) {
-            sink.clear();
-        }
-    });
+    let line = first_line(&mut child);
     let port = line
         .trim()
         .strip_prefix("banter-server listening on 127.0.0.1:")

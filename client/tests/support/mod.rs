@@ -44,7 +44,8 @@ impl Drop for Proc {
     }
 }
 
-fn first_line(child: &mut Child) -> String {
+/// The child's first stdout line; the rest of its stdout is drained so it never blocks.
+pub fn first_line(child: &mut Child) -> String {
     let stdout = child.stdout.take().expect("piped stdout");
     let mut reader = BufReader::new(stdout);
     let mut line = String::new();
