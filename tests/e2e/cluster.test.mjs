@@ -6,35 +6,30 @@
 // "left"/"joined" flap for the peer. Run through scripts/e2e.sh.
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { createRequire } from 'node:module'
 import { tmp, launchApp, shot, waitFor } from './support/harness.mjs'
 import * as ui from './support/ui.mjs'
+import { socket } from './support/peers.mjs'
 import { startCluster } from '../node/support/cluster.mjs'
 
-const require = createRequire(import.meta.url)
-const { io } = require('socket.io-client')
-
-/** A classic socket.io-client 4.x participant on `url` (WebSocket only, as through HAProxy). */
+/** A classic socket.io-client 4.x participant on `url` (support/peers.mjs: WebSocket only, as
+ * through HAProxy): `{messages, roomData (each list's names), send(text), close()}`. */
 async function classicPeer(url, { username, room }) {
-  const socket = io(url, { transports: ['websocket'], reconnection: false, forceNew: true })
-  const messages = []
-  const roomData = []
-  socket.on('message', (m) => messages.push(m))
-  socket.on('roomData', (d) => roomData.push(d.users.map((u) => u.username)))
-  await new Promise((res, rej) => {
-    socket.once('connect', res)
-    socket.once('connect_error', rej)
-  })
-  const ack = (event, payload) =>
-    new Promise((res, rej) => {
-      const t = setTimeout(() => rej(new Error(`no ack for ${event}`)), 5000)
-      socket.emit(event, payload, (err) => {
-        clearTimeout(t)
-        err ? rej(new Error(`${event} refused: ${err}`)) : res()
-      })
-    })
-  await ack('join', { username, room })
-  return { messages, roomData, send: (text) => ack('sendMessage', text), close: () => socket.close() }
+  const p = await socket(url)
+  const accepted = async (event, payload) => {
+    const args = await p.ask(event, payload)
+    if (args.length > 0 && args[0] != null) throw new Error(`${event} refused: ${args[0]}`)
+  }
+  await accepted('join', { username, room })
+  return {
+    get messages() {
+      return p.of('message')
+    },
+    get roomData() {
+      return p.of('roomData').map((d) => d.users.map((u) => u.username))
+    },
+    send: (text) => accepted('sendMessage', text),
+    close: () => p.s.close(),
+  }
 }
 
 /** How many times `text` is in the timeline. */
