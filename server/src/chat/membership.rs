@@ -102,6 +102,8 @@ pub(super) fn join(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
             crate::moderation::created(st, s, &room_name, now_ms());
         }
         let now = now_ms();
+        // Who is in the room, read once (from the cluster's registry on several nodes).
+        let mut roster = None;
         if !again {
             // A signed-in account's sockets share its name (its devices); guests hold theirs alone.
             let account = s.extensions.get::<SignedInAs>().filter(|me| me.name == username).map(|me| me.account_id);
@@ -138,9 +140,15 @@ pub(super) fn join(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
             if first {
                 let notice = ChatMessage { username: classic::ADMIN.into(), text: classic::joined_text(&username), created_at: now };
                 emit::now(&st.metrics, "join notice", s.broadcast().to(croom.clone()).emit(classic::MESSAGE, &notice));
-                let roster = super::roster::of(st, &g);
-                let presence =
-                    Presence { room: room_name.clone(), username: username.clone(), event: PresenceEvent::Joined, users: roster.names, at: now, signed_in: roster.signed_in };
+                let r = roster.insert(super::roster::of(st, &g));
+                let presence = Presence {
+                    room: room_name.clone(),
+                    username: username.clone(),
+                    event: PresenceEvent::Joined,
+                    users: r.names.clone(),
+                    at: now,
+                    signed_in: r.signed_in.clone(),
+                };
                 emit::now(&st.metrics, "presence", s.broadcast().to(broom).emit(ext::PRESENCE, &presence));
                 // To every classic member, coalesced during join storms (room_data.rs).
                 super::room_data::joined(st, s, &room, &mut g, kind == SocketKind::Classic);
@@ -162,7 +170,8 @@ pub(super) fn join(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
             }
         };
         let room_info = crate::moderation::join_info(st, s, &room_name);
-        let roster = super::roster::of(st, &g);
+        // the list the presence above went out with, if it did (the room is still locked)
+        let roster = roster.unwrap_or_else(|| super::roster::of(st, &g));
         let accepted = JoinAccepted {
             protocol: ext::PROTOCOL_VERSION,
             room: room_name,
