@@ -29,7 +29,8 @@ use tokio::task::JoinHandle;
 use crate::procs::{self, Launch};
 use crate::scaleout_client::{self as client, Counters, Member, SenderRole};
 use crate::scaleout_procs::{CpuSnap, Health, Node, Services};
-use crate::{fmt_int, fmt_ns, Config};
+use crate::args::Config;
+use crate::report::{fmt_int, fmt_ns};
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct ScaleoutArgs {

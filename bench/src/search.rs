@@ -175,9 +175,9 @@ async fn phases(cfg: &SearchConfig, srv: &Server, rep: &mut SearchReport) -> io:
     eprintln!(
         "   {} searches: p50 {}, p99 {}, max {}, {:.1} hits each",
         cfg.queries,
-        crate::fmt_ns(rep.p50),
-        crate::fmt_ns(rep.p99),
-        crate::fmt_ns(rep.max),
+        crate::report::fmt_ns(rep.p50),
+        crate::report::fmt_ns(rep.p99),
+        crate::report::fmt_ns(rep.max),
         rep.hits as f64 / cfg.queries.max(1) as f64
     );
     Ok(())
@@ -207,11 +207,11 @@ pub fn render(o: &mut String, r: &SearchReport) {
     let _ = writeln!(o, "Node's tutorial server has no search: these figures have no peer.\n");
     let _ = writeln!(o, "| metric | banter-server |");
     let _ = writeln!(o, "| --- | ---: |");
-    let _ = writeln!(o, "| messages stored (8 words each) | {} |", crate::fmt_int(r.stored as f64));
-    let _ = writeln!(o, "| stored per second while seeding (512 in flight) | {} |", crate::fmt_int(r.stored as f64 / r.seed_secs.max(1e-9)));
-    let _ = writeln!(o, "| search p50 ({} searches, 20 results at most) | {} |", r.queries, crate::fmt_ns(r.p50));
-    let _ = writeln!(o, "| search p99 | {} |", crate::fmt_ns(r.p99));
-    let _ = writeln!(o, "| search max | {} |", crate::fmt_ns(r.max));
+    let _ = writeln!(o, "| messages stored (8 words each) | {} |", crate::report::fmt_int(r.stored as f64));
+    let _ = writeln!(o, "| stored per second while seeding (512 in flight) | {} |", crate::report::fmt_int(r.stored as f64 / r.seed_secs.max(1e-9)));
+    let _ = writeln!(o, "| search p50 ({} searches, 20 results at most) | {} |", r.queries, crate::report::fmt_ns(r.p50));
+    let _ = writeln!(o, "| search p99 | {} |", crate::report::fmt_ns(r.p99));
+    let _ = writeln!(o, "| search max | {} |", crate::report::fmt_ns(r.max));
     let per = |b: u64| if r.stored > 0 { format!("{:.0} B", b as f64 / r.stored as f64) } else { "–".into() };
     let _ = writeln!(o, "| index per message | {} |", per(r.index_bytes));
     let _ = writeln!(o, "| whole database per message | {} |", per(r.db_bytes));

@@ -32,7 +32,9 @@ use crate::hist::Hist;
 use crate::load::{self, Shared};
 use crate::procs::{self, Kind, Launch, RssSampler, Server};
 use crate::ws::{Conn, OP_CLOSE, OP_PING, OP_TEXT};
-use crate::{fmt_bytes, fmt_int, fmt_ns, Config, Scenario};
+use crate::args::Config;
+use crate::classic::Scenario;
+use crate::report::{fmt_bytes, fmt_int, fmt_ns};
 
 const PASSWORD: &str = "bench-password-0";
 /// Registrations per loopback source address (the server allows 20 in a row).
@@ -403,8 +405,8 @@ async fn throughput(cfg: &Config, scfg: &SigninConfig, launch: &Launch, rep: &mu
         let k = scfg.chat_inflight.max(1);
         let sh = Arc::new(Shared::new());
         let senders = load::Senders::new(n);
-        let (handles, secs) = crate::open_clients(addr, n, |_| "signins-chat".into(), Some(&senders), &sh).await?;
-        crate::settle(&sh, Duration::from_secs(60)).await;
+        let (handles, secs) = crate::classic::open_clients(addr, n, |_| "signins-chat".into(), Some(&senders), &sh).await?;
+        crate::classic::settle(&sh, Duration::from_secs(60)).await;
         eprintln!("   {n} chat clients joined in {secs:.1} s");
         let report = |what: &str, s: &Scenario| {
             eprintln!(
@@ -416,7 +418,7 @@ async fn throughput(cfg: &Config, scfg: &SigninConfig, launch: &Launch, rep: &mu
                 s.unanswered
             )
         };
-        let s = crate::scenario(&sh, &senders, &pids, &sampler, n, k, cfg).await;
+        let s = crate::classic::scenario(&sh, &senders, &pids, &sampler, n, k, cfg).await;
         report("no sign-ins", &s);
         rep.chat_without = Some(s);
 
@@ -443,7 +445,7 @@ async fn throughput(cfg: &Config, scfg: &SigninConfig, launch: &Launch, rep: &mu
         st.measuring.store(true, Relaxed);
         let (srv0, all0) = (procs::cpu_tree(&pids), procs::cpu_busy_machine());
         let t0 = Instant::now();
-        let s = crate::scenario(&sh, &senders, &pids, &sampler, n, k, cfg).await;
+        let s = crate::classic::scenario(&sh, &senders, &pids, &sampler, n, k, cfg).await;
         st.measuring.store(false, Relaxed);
         let dt = t0.elapsed().as_secs_f64();
         let (srv1, all1) = (procs::cpu_tree(&pids), procs::cpu_busy_machine());
@@ -474,17 +476,17 @@ async fn throughput(cfg: &Config, scfg: &SigninConfig, launch: &Launch, rep: &mu
         rep.beside = Some(b);
         rep.chat_with = Some(s);
 
-        let s = crate::scenario(&sh, &senders, &pids, &sampler, n, k, cfg).await;
+        let s = crate::classic::scenario(&sh, &senders, &pids, &sampler, n, k, cfg).await;
         report("no sign-ins, again", &s);
         rep.chat_after = Some(s);
         if let Some(e) = sh.take_error() {
             rep.problems.push(format!("chat: {e}"));
         }
-        crate::abort(&handles);
+        crate::classic::abort(&handles);
         Ok::<(), String>(())
     }
     .await;
-    rep.problems.extend(crate::log_notes("sign-in server", srv.problems()));
+    rep.problems.extend(crate::report::log_notes("sign-in server", srv.problems()));
     srv.stop();
     result
 }
@@ -571,7 +573,7 @@ async fn idle_memory(
         let reg = Server::start_with_db(Kind::Banter, launch, Some(&db)).map_err(|e| e.to_string())?;
         let t0 = Instant::now();
         let t = register_all(reg.addr, &names).await;
-        rep.problems.extend(crate::log_notes("registering server", reg.problems()));
+        rep.problems.extend(crate::report::log_notes("registering server", reg.problems()));
         reg.stop();
         let t = t?;
         eprintln!("   registered {k} accounts in {:.1} s (then restarted the server)", t0.elapsed().as_secs_f64());
@@ -584,7 +586,7 @@ async fn idle_memory(
     let pids = procs::tree(srv.pid);
     let threads0 = threads_of(srv.pid).unwrap_or(0);
     let result = async {
-        let base = crate::median_rss(&pids).await;
+        let base = crate::classic::median_rss(&pids).await;
         let sh = Arc::new(Shared::new());
         let sem = Arc::new(Semaphore::new(64));
         let mut handles = Vec::with_capacity(k);
@@ -605,22 +607,22 @@ async fn idle_memory(
         loop {
             let (j, f) = (sh.joined.load(Relaxed), sh.failed.load(Relaxed));
             if f > 0 {
-                crate::abort(&handles);
+                crate::classic::abort(&handles);
                 return Err(format!("{f} of {k} {what} idle clients failed: {}", sh.take_error().unwrap_or_default()));
             }
             if j as usize >= connections {
                 break;
             }
             if Instant::now() > deadline {
-                crate::abort(&handles);
+                crate::classic::abort(&handles);
                 return Err(format!("only {j} of {connections} {what} idle connections joined in 300 s"));
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         let secs = t0.elapsed().as_secs_f64();
-        crate::settle(&sh, Duration::from_secs(30)).await;
+        crate::classic::settle(&sh, Duration::from_secs(30)).await;
         wait_threads(srv.pid, threads0, scfg.quiet_wait).await;
-        let loaded = crate::median_rss(&pids).await;
+        let loaded = crate::classic::median_rss(&pids).await;
         eprintln!(
             "   {k} idle {what} clients in {} rooms each ({secs:.1} s): RSS {} → {} ({}/client)",
             scfg.idle_rooms,
@@ -632,11 +634,11 @@ async fn idle_memory(
         if closed > 0 {
             rep.problems.push(format!("{closed} idle {what} connections were closed by the server"));
         }
-        crate::abort(&handles);
+        crate::classic::abort(&handles);
         Ok((base, loaded, k))
     }
     .await;
-    rep.problems.extend(crate::log_notes(&format!("{what} idle-memory server"), srv.problems()));
+    rep.problems.extend(crate::report::log_notes(&format!("{what} idle-memory server"), srv.problems()));
     srv.stop();
     result
 }
