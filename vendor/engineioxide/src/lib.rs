@@ -23,5 +23,7 @@ pub mod sid {
 
 mod body;
 mod engine;
+// Banter's fork: the per-socket packet queue
+mod queue;
 mod errors;
 mod transport;

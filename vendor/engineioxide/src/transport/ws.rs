@@ -215,7 +215,7 @@ where
                 }
                 Packet::Pong | Packet::Ping => {
                     // A full channel means that the client is already known to be alive.
-                    socket.heartbeat_tx.try_send(()).ok();
+                    socket.heartbeat.notify_one();
                     Ok::<(), Error>(())
                 }
                 Packet::Message(msg) => {
@@ -341,6 +341,8 @@ async fn forward_to_socket<H: EngineIoHandler, S>(
         #[cfg(feature = "tracing")]
         tracing::trace!(sid = %socket.id, "ws flush");
         tx.flush().await.ok();
+        // Banter's fork: everything queued is written out; an idle socket holds no queue buffer.
+        buffered_rx.release_if_empty();
     }
 
     #[cfg(feature = "tracing")]
