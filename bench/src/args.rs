@@ -7,6 +7,7 @@ use clap::Parser;
 
 use crate::load;
 use crate::procs::Kind;
+use crate::scale;
 use crate::scaleout;
 
 #[derive(Parser, Debug, Clone)]
@@ -62,11 +63,14 @@ pub(crate) struct Args {
     /// `signins` (issue 8's sign-in figures), `search` and `files` (issue 10's search and
     /// upload figures), the last three banter-server only; `scaleout` (issue 11: one node on
     /// SQLite, one on PostgreSQL, several on PostgreSQL + Redis; not in the default run, it
-    /// starts its own PostgreSQL and Redis); comma-separated.
-    #[arg(long, value_delimiter = ',', default_value = "classic,signins,search,files", value_parser = ["classic", "signins", "search", "files", "scaleout"])]
+    /// starts its own PostgreSQL and Redis); `scale` (issue 12: many idle joined connections on one
+    /// server beside a 1,000-member room, both servers; not in the default run); comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "classic,signins,search,files", value_parser = ["classic", "signins", "search", "files", "scaleout", "scale"])]
     pub(crate) scenarios: Vec<String>,
     #[command(flatten)]
     pub(crate) scaleout: scaleout::ScaleoutArgs,
+    #[command(flatten)]
+    pub(crate) scale: scale::ScaleArgs,
     /// Files: rounds of a 25 MiB upload and download (default 5; quick 1).
     #[arg(long)]
     pub(crate) file_rounds: Option<usize>,

@@ -54,6 +54,14 @@ pub(crate) struct Report {
     pub(crate) errors: Vec<String>,
 }
 
+impl Scenario {
+    /// Deliveries per CPU-second of the server (deliveries/s ÷ its CPU share); `None` when
+    /// no CPU time was measured.
+    pub(crate) fn deliveries_per_cpu_s(&self) -> Option<f64> {
+        (self.server_cpu > 0.0).then(|| self.deliveries_per_s / self.server_cpu)
+    }
+}
+
 impl Report {
     pub(crate) fn per_conn(&self) -> Option<f64> {
         (self.idle_conns > 0)
@@ -82,7 +90,7 @@ pub(crate) async fn bench_server(kind: Kind, cfg: &Config, launch: &Launch) -> R
     rep
 }
 
-/// Opens `n` joined clients (client 0 is the sender when `with_sender`).
+/// Opens `n` joined clients named `u0`, `u1`, … (client i < senders.len() is sender i).
 pub(crate) async fn open_clients(
     addr: std::net::SocketAddr,
     n: usize,
@@ -90,16 +98,50 @@ pub(crate) async fn open_clients(
     senders: Option<&Arc<load::Senders>>,
     sh: &Arc<Shared>,
 ) -> Result<(Vec<JoinHandle<()>>, f64), String> {
+    open_named(addr, n, |i| format!("u{i}"), room_of, senders, sh, Duration::from_secs(300)).await.map_err(|f| f.error)
+}
+
+/// Clients that did not all join: how many had joined, after how long, and why.
+pub(crate) struct OpenFailed {
+    pub(crate) joined: u64,
+    pub(crate) secs: f64,
+    pub(crate) error: String,
+}
+
+/// Opens `n` joined clients (64 being set up at a time). Bounded: it gives up when no setup
+/// finishes for `limit` while spawning, or not all have joined `limit` after the last spawn;
+/// on failure the clients opened so far are aborted.
+pub(crate) async fn open_named(
+    addr: std::net::SocketAddr,
+    n: usize,
+    name_of: impl Fn(usize) -> String,
+    room_of: impl Fn(usize) -> String,
+    senders: Option<&Arc<load::Senders>>,
+    sh: &Arc<Shared>,
+    limit: Duration,
+) -> Result<(Vec<JoinHandle<()>>, f64), OpenFailed> {
     let t0 = Instant::now();
     sh.joined.store(0, Relaxed);
     sh.failed.store(0, Relaxed);
+    let failed = |handles: &[JoinHandle<()>], error: String| {
+        abort(handles);
+        OpenFailed { joined: sh.joined.load(Relaxed), secs: t0.elapsed().as_secs_f64(), error }
+    };
     let sem = Arc::new(Semaphore::new(64));
     let mut handles = Vec::with_capacity(n);
     for i in 0..n {
-        let permit = sem.clone().acquire_owned().await.map_err(|e| e.to_string())?;
+        let permit = match tokio::time::timeout(limit, sem.clone().acquire_owned()).await {
+            Ok(Ok(p)) => p,
+            Ok(Err(e)) => return Err(failed(&handles, e.to_string())),
+            Err(_) => {
+                let j = sh.joined.load(Relaxed);
+                let why = format!("only {j} of {n} clients joined: no setup finished for {} s", limit.as_secs());
+                return Err(failed(&handles, why));
+            }
+        };
         handles.push(tokio::spawn(load::client(
             addr,
-            format!("u{i}"),
+            name_of(i),
             room_of(i),
             senders.filter(|s| i < s.len()).map(|s| (s.clone(), i)),
             sh.clone(),
@@ -109,20 +151,18 @@ pub(crate) async fn open_clients(
             break;
         }
     }
-    let deadline = Instant::now() + Duration::from_secs(300);
+    let deadline = Instant::now() + limit;
     loop {
         let (j, f) = (sh.joined.load(Relaxed), sh.failed.load(Relaxed));
         if f > 0 {
-            abort(&handles);
             let e = sh.take_error().unwrap_or_default();
-            return Err(format!("{f} of {n} clients failed to join: {e}"));
+            return Err(failed(&handles, format!("{f} of {n} clients failed to join: {e}")));
         }
         if j as usize >= n {
             break;
         }
         if Instant::now() > deadline {
-            abort(&handles);
-            return Err(format!("only {j} of {n} clients joined in 300 s"));
+            return Err(failed(&handles, format!("only {j} of {n} clients joined in {} s", limit.as_secs())));
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }

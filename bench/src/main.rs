@@ -8,6 +8,7 @@ mod hist;
 mod load;
 mod procs;
 mod report;
+mod scale;
 mod scaleout;
 mod scaleout_client;
 mod scaleout_procs;
@@ -33,6 +34,7 @@ fn main() -> ExitCode {
     let want_search = args.scenarios.iter().any(|s| s == "search");
     let want_files = args.scenarios.iter().any(|s| s == "files");
     let want_scaleout = args.scenarios.iter().any(|s| s == "scaleout");
+    let want_scale = args.scenarios.iter().any(|s| s == "scale");
     let file_rounds = args.file_rounds.unwrap_or(if quick { 1 } else { 5 }).max(1);
     let search_cfg = search::SearchConfig {
         messages: args.search_messages.unwrap_or(if quick { 2_000 } else { 1_000_000 }).max(1),
@@ -154,6 +156,8 @@ fn main() -> ExitCode {
             reports.push((kind, r));
         }
     }
+    let scale_plan = scale::ScalePlan::new(&args.scale, &cfg, quick, nofile);
+    let scale_reports = want_scale.then(|| rt.block_on(scale::run(&scale_plan, &cfg, &launch)));
     // Node's tutorial server has no accounts: the sign-in scenarios run on banter-server only.
     let signin_report = (want_signins && cfg.kinds.contains(&Kind::Banter)).then(|| {
         eprintln!("== banter-server: sign-ins");
@@ -177,6 +181,11 @@ fn main() -> ExitCode {
     } else {
         format!("{}; run took {:.0} s\n", procs::machine_line(), started.elapsed().as_secs_f64())
     };
+    if let Some(r) = &scale_reports {
+        text.push('\n');
+        scale::render(&mut text, &scale_plan, r);
+        text.push('\n');
+    }
     if let Some(r) = &signin_report {
         text.push('\n');
         signins::render(&mut text, &cfg, &scfg, r);
@@ -210,6 +219,13 @@ fn main() -> ExitCode {
         }
     }
     let mut failed = reports.iter().any(|(_, r)| !r.errors.is_empty());
+    // banter-server failing at scale fails the run; Node's failure point is a figure.
+    for (kind, r) in scale_reports.iter().flatten() {
+        if let (Kind::Banter, Some(f)) = (kind, &r.failed) {
+            eprintln!("error: scale: {f}");
+            failed = true;
+        }
+    }
     if let Some(r) = &signin_report {
         // Errors always fail; in a smoke run so do refused sign-ins and lost deliveries.
         if !r.errors.is_empty() || (quick && r.failed()) {

@@ -334,3 +334,32 @@ pub fn machine_line() -> String {
 pub fn exists(p: &Path) -> bool {
     p.is_file()
 }
+
+/// The soft open-files limit of a process (`Max open files` in /proc/PID/limits).
+pub fn nofile_of(pid: u32) -> Option<u64> {
+    let s = fs::read_to_string(format!("/proc/{pid}/limits")).ok()?;
+    let line = s.lines().find(|l| l.starts_with("Max open files"))?;
+    line.split_whitespace().nth(3)?.parse().ok()
+}
+
+/// The hard open-files limit of this process.
+pub fn nofile_hard() -> u64 {
+    let mut l: libc::rlimit = unsafe { std::mem::zeroed() };
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut l) } != 0 {
+        return 0;
+    }
+    l.rlim_max as u64
+}
+
+/// Files this process has open now.
+pub fn open_fds() -> usize {
+    fs::read_dir("/proc/self/fd").map(|d| d.count()).unwrap_or(0)
+}
+
+/// The kernel's ephemeral port range (`net.ipv4.ip_local_port_range`): how many connections
+/// one source address can open to one server address and port.
+pub fn local_port_range() -> Option<(u32, u32)> {
+    let s = fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range").ok()?;
+    let mut it = s.split_whitespace().filter_map(|x| x.parse().ok());
+    Some((it.next()?, it.next()?))
+}

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use crate::args::Config;
-use crate::classic::{stage_name, Report};
+use crate::classic::{stage_name, Report, Scenario};
 use crate::procs::{self, Kind};
 
 /// Sums up the server's log: warnings about deliveries to sockets that were already
@@ -94,6 +94,26 @@ pub(crate) fn aim_text(aim: &Aim, r: Option<f64>) -> String {
     }
 }
 
+/// One row of a summary table: both servers and their ratio (with the aim, if any), or the
+/// one server's figure when only one ran.
+pub(crate) fn summary_row(
+    o: &mut String,
+    both: bool,
+    name: &str,
+    bv: Option<f64>,
+    nv: Option<f64>,
+    f: &dyn Fn(f64) -> String,
+    aim: Aim,
+) {
+    let show = |v: Option<f64>| v.map(f).unwrap_or_else(|| "–".into());
+    if both {
+        let r = ratio(bv, nv);
+        let _ = writeln!(o, "| {name} | {} | {} | {} | {} |", show(bv), show(nv), fmt_ratio(r), aim_text(&aim, r));
+    } else {
+        let _ = writeln!(o, "| {name} | {} |", show(bv.or(nv)));
+    }
+}
+
 pub(crate) fn render(cfg: &Config, reports: &[(Kind, Report)], took: Duration, gen_threads: usize) -> String {
     let mut o = String::new();
     let get = |k: Kind| reports.iter().find(|(x, _)| *x == k).map(|(_, r)| r);
@@ -109,13 +129,7 @@ pub(crate) fn render(cfg: &Config, reports: &[(Kind, Report)], took: Duration, g
         let _ = writeln!(o, "| --- | ---: |");
     }
     let mut row = |name: String, bv: Option<f64>, nv: Option<f64>, f: &dyn Fn(f64) -> String, aim: Aim| {
-        let show = |v: Option<f64>| v.map(f).unwrap_or_else(|| "–".into());
-        if both {
-            let r = ratio(bv, nv);
-            let _ = writeln!(o, "| {name} | {} | {} | {} | {} |", show(bv), show(nv), fmt_ratio(r), aim_text(&aim, r));
-        } else {
-            let _ = writeln!(o, "| {name} | {} |", show(bv.or(nv)));
-        }
+        summary_row(&mut o, both, &name, bv, nv, f, aim)
     };
     let ns = |v: f64| fmt_ns(Some(v as u64));
     let bytes = |v: f64| fmt_bytes(v);
@@ -192,6 +206,25 @@ pub(crate) fn render(cfg: &Config, reports: &[(Kind, Report)], took: Duration, g
             .join(" | "),
         if both { " – | 0 |" } else { "" }
     );
+    // Deliveries per CPU-second of the server (issue 12, aim 2): the ratio of the
+    // deliveries/s rows is partly a share of the machine's cores (Node uses one, banter-server
+    // both); this one is the work done per unit of CPU. Added after the rows above, which
+    // keep their names and order so runs stay comparable.
+    for &size in &cfg.sizes {
+        for &k in &cfg.inflight {
+            let sb = b.and_then(|r| r.scenario(size, k));
+            let sn = n.and_then(|r| r.scenario(size, k));
+            summary_row(
+                &mut o,
+                both,
+                &format!("deliveries per server CPU-second, {size} clients, {k} in flight"),
+                sb.and_then(Scenario::deliveries_per_cpu_s),
+                sn.and_then(Scenario::deliveries_per_cpu_s),
+                &int,
+                Aim::None,
+            );
+        }
+    }
 
     let _ = writeln!(o, "\n### Details\n");
     let header = [
