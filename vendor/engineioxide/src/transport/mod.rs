@@ -6,6 +6,8 @@ use crate::config::EngineIoConfig;
 
 pub mod polling;
 pub mod ws;
+// Banter's fork: the heartbeat of a WebSocket session, in its reader
+mod ws_heartbeat;
 
 fn make_open_packet(transport: TransportType, id: Sid, config: &EngineIoConfig) -> OpenPacket {
     let upgrades = if transport == TransportType::Polling {

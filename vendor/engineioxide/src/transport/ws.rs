@@ -25,6 +25,7 @@ use tokio_util::future::FutureExt as _;
 
 use engineioxide_core::{Packet, ProtocolVersion, Sid, Str, TransportType};
 
+use super::ws_heartbeat::WsHeartbeat;
 use crate::{
     DisconnectReason, Socket, body::ResponseBody, config::EngineIoConfig, engine::EngineIo,
     errors::Error, handler::EngineIoHandler, socket::InternalRx, transport::make_open_packet,
@@ -123,6 +124,9 @@ where
         .max_frame_size(Some(engine.config.ws_max_frame_size));
 
     let ws_init = move || WebSocketStream::from_raw_socket(conn, Role::Server, Some(ws_config));
+    // Banter's fork: a session that starts on WebSocket runs its heartbeat in its reader
+    // (super::ws_heartbeat); one upgraded from polling keeps the task polling started.
+    let mut heartbeat = None;
     let (socket, ws) = if let Some(sid) = sid {
         match engine.get_socket(sid) {
             None => return Err(Error::UnknownSessionID(sid)),
@@ -159,9 +163,11 @@ where
 
         let mut ws = ws_init().await;
         init_handshake(socket.id, &mut ws, &engine.config).await?;
-        socket
-            .clone()
-            .spawn_heartbeat(engine.config.ping_interval, engine.config.ping_timeout);
+        heartbeat = Some(WsHeartbeat::new(
+            protocol,
+            engine.config.ping_interval,
+            engine.config.ping_timeout,
+        ));
         (socket, ws)
     };
     let (tx, rx) = ws.split();
@@ -170,7 +176,7 @@ where
     tokio::spawn(forward_to_socket::<H, S>(socket.clone(), tx));
 
     // pipe between internal socket channel and websocket
-    match forward_to_handler(&engine, rx, &socket)
+    match forward_to_handler(&engine, rx, &socket, heartbeat)
         .with_cancellation_token(&socket.cancellation_token)
         .await
     {
@@ -200,11 +206,38 @@ async fn forward_to_handler<H: EngineIoHandler, S>(
     engine: &Arc<EngineIo<H>>,
     mut rx: SplitStream<WebSocketStream<S>>,
     socket: &Arc<Socket<H::Data>>,
+    mut heartbeat: Option<WsHeartbeat>,
 ) -> Result<(), Error>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    while let Some(msg) = rx.try_next().await? {
+    let beat_due = tokio::time::sleep_until(
+        heartbeat
+            .as_ref()
+            .map_or_else(tokio::time::Instant::now, WsHeartbeat::deadline),
+    );
+    tokio::pin!(beat_due);
+    loop {
+        let msg = tokio::select! {
+            biased;
+            msg = rx.try_next() => match msg? {
+                Some(msg) => msg,
+                None => break,
+            },
+            () = &mut beat_due, if heartbeat.is_some() => {
+                if let Some(beat) = heartbeat.as_mut() {
+                    if let Err(e) = beat.on_deadline(socket) {
+                        #[cfg(feature = "tracing")]
+                        tracing::debug!(id = ?socket.id, "heartbeat error: {e}");
+                        // as upstream's heartbeat task: a close packet, then the session ends
+                        socket.send(Packet::Close).ok();
+                        return Err(e);
+                    }
+                    beat_due.as_mut().reset(beat.deadline());
+                }
+                continue;
+            }
+        };
         match msg {
             Message::Text(msg) => match Packet::parse(socket.protocol, ws_bytes_to_str(msg))? {
                 Packet::Close => {
@@ -213,11 +246,18 @@ where
                     engine.close_session(socket.id, DisconnectReason::TransportClose);
                     break;
                 }
-                Packet::Pong | Packet::Ping => {
-                    // A full channel means that the client is already known to be alive.
-                    socket.heartbeat.notify_one();
-                    Ok::<(), Error>(())
-                }
+                Packet::Pong | Packet::Ping => match heartbeat.as_mut() {
+                    Some(beat) => {
+                        beat.on_beat(socket.as_ref())?;
+                        beat_due.as_mut().reset(beat.deadline());
+                        Ok::<(), Error>(())
+                    }
+                    None => {
+                        // A stored permit means that the client is already known to be alive.
+                        socket.heartbeat.notify_one();
+                        Ok(())
+                    }
+                },
                 Packet::Message(msg) => {
                     engine.handler.on_message(msg, socket.clone());
                     Ok(())
