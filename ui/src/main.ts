@@ -43,6 +43,11 @@ app.append(sidebar, main)
 
 // ---------- the room view (views/room.ts; kept across renders, rebuilt when the active room changes)
 let roomView: RoomView | null = null
+// What the page holds, for bench/desktop (read-only counts; nothing of the messages)
+;(window as unknown as { __banterModel: () => unknown }).__banterModel = () => ({
+  rooms: [...store.rooms.values()].map((r) => ({ room: r.room, lines: r.messages.length, byId: r.byId.size, more: r.more })),
+  list: roomView?.list.sizes() ?? null,
+})
 
 /** The account signed in on a server (the settings keep its name only), or null: a guest. */
 function accountOf(url: string): string | null {

@@ -211,7 +211,7 @@ export class Store {
     }
     // Rooms out of sight keep only their newest lines; the open room is trimmed by the view,
     // and only while its reader is at the bottom (see trimOld).
-    for (const r of touched) if (this.active !== roomKey(r.server, r.room)) trimOld(r)
+    for (const r of touched) if (this.active !== roomKey(r.server, r.room)) trimHidden(r)
     this.changed()
   }
 
@@ -399,6 +399,17 @@ export const KEEP_MESSAGES = 2000
 /** Trimming waits for this many extra lines, so it runs once per few hundred, not per line. */
 export const TRIM_SLACK = 500
 
+/** Lines a room out of sight keeps on a Banter server (the rest come back through "Load
+ * older messages" when it is opened and read back); a classic server keeps no history, so
+ * its rooms keep KEEP_MESSAGES wherever they are. */
+export const KEEP_HIDDEN = 200
+export const HIDDEN_SLACK = 100
+
+/** Trims a room that is not shown. */
+export function trimHidden(r: RoomState): number {
+  return r.banter ? trimOld(r, KEEP_HIDDEN, HIDDEN_SLACK) : trimOld(r)
+}
+
 /** Drops a room's oldest lines beyond `keep` (when more than `keep + slack`), never one of
  * your messages still pending or failed, nor anything after it. Returns how many went. */
 export function trimOld(r: RoomState, keep = KEEP_MESSAGES, slack = TRIM_SLACK): number {
@@ -506,8 +517,9 @@ export function presenceSummary(run: { name: string; joined: boolean }[]): strin
 }
 
 /** Messages → rows: a day heading when the day changes, sender groups, notices apart, and a
- * run of joins and leaves as one line. */
-export function toRows(messages: MessageView[]): Row[] {
+ * run of joins and leaves as one line. `reuse` may hand back a line's row from the last
+ * update (same message, same head) instead of a new one. */
+export function toRows(messages: MessageView[], reuse?: (m: MessageView, head: boolean) => Row | undefined): Row[] {
   const rows: Row[] = []
   let day: string | null = null
   let prev: MessageView | null = null
@@ -541,7 +553,7 @@ export function toRows(messages: MessageView[]): Row[] {
       continue
     }
     const head = !prev || prev.username !== m.username || m.createdAt - prev.createdAt > GROUP_GAP_MS
-    rows.push({ kind: 'msg', key: m.id, msg: m, head })
+    rows.push(reuse?.(m, head) ?? { kind: 'msg', key: m.id, msg: m, head })
     prev = m
   }
   return rows

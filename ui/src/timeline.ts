@@ -39,8 +39,8 @@ export function withMarkers(rows: Row[], top: Marker | null, firstUnread: string
   const out: TimelineRow[] = top ? [top] : []
   let placed = false
   for (const row of rows) {
-    const ids = row.kind === 'day' ? [] : [row.msg.id, row.key]
-    if (!placed && firstUnread && ids.includes(firstUnread)) {
+    // (no array per row: this runs over the whole timeline on every update)
+    if (!placed && firstUnread && row.kind !== 'day' && (row.msg.id === firstUnread || row.key === firstUnread)) {
       // above the day heading when the line opens a day
       const prev = out[out.length - 1]
       const at = prev && prev.kind === 'day' ? out.length - 1 : out.length

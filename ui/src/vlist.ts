@@ -7,8 +7,9 @@ import { h, clear } from './dom'
 
 export interface Item {
   key: string
-  /** Changes when the row must be re-rendered (e.g. a delivery state changed). */
-  sig: string
+  /** Changes when the row must be re-rendered (e.g. a delivery state changed). A function
+   * is called only for the rows rendered (a long list makes no string per row per update). */
+  sig: string | (() => string)
   estimate: number
 }
 
@@ -42,6 +43,8 @@ export function visibleRange(
 }
 
 export const BOTTOM_SLACK_PX = 48
+
+const sigOf = (it: Item): string => (typeof it.sig === 'function' ? it.sig() : it.sig)
 
 export class VirtualList<T extends Item> {
   readonly el: HTMLElement
@@ -79,6 +82,12 @@ export class VirtualList<T extends Item> {
     const oldFirst = this.items[0]?.key
     const oldTop = this.el.scrollTop
     this.items = items
+    // heights of rows no longer listed go (a room at the bottom of a long burst lists its
+    // newest lines only, and would otherwise keep one height per line it ever showed)
+    if (this.measured.size > 2 * items.length + 100) {
+      const listed = new Set(items.map((i) => i.key))
+      for (const k of this.measured.keys()) if (!listed.has(k)) this.measured.delete(k)
+    }
     const idx = oldFirst ? items.findIndex((i) => i.key === oldFirst) : -1
     let added = 0
     for (let i = 0; i < idx; i++) added += this.height(items[i])
@@ -117,10 +126,11 @@ export class VirtualList<T extends Item> {
       let prev: HTMLElement | null = null
       for (const it of wanted) {
         let cur = this.rendered.get(it.key)
-        if (!cur || cur.sig !== it.sig) {
+        const sig = sigOf(it)
+        if (!cur || cur.sig !== sig) {
           const node = this.render(it)
           if (cur) cur.node.replaceWith(node)
-          cur = { sig: it.sig, node }
+          cur = { sig, node }
           this.rendered.set(it.key, cur)
         }
         const expectedNext: ChildNode | null = prev ? prev.nextSibling : this.body.firstChild
@@ -155,6 +165,11 @@ export class VirtualList<T extends Item> {
       for (let i = 0; i < idx; i++) offset += this.height(this.items[i])
     }
     return this.rendered.get(key)?.node ?? null
+  }
+
+  /** Rows listed, rendered and measured (the bench reads these). */
+  sizes(): { items: number; rendered: number; measured: number } {
+    return { items: this.items.length, rendered: this.rendered.size, measured: this.measured.size }
   }
 
     /** How many rows are in the DOM (tests). */

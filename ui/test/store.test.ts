@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest'
-import { Store, roomKey, toRows, mergeDelivery, deliveryText, typingText, charCount, trimOld, nameList, presenceSummary, GROUP_GAP_MS, KEEP_MESSAGES, TRIM_SLACK } from '../src/store'
+import { Store, roomKey, toRows, mergeDelivery, deliveryText, typingText, charCount, trimOld, nameList, presenceSummary, GROUP_GAP_MS, KEEP_MESSAGES, TRIM_SLACK, KEEP_HIDDEN, HIDDEN_SLACK } from '../src/store'
 import { msg, snapshot } from './fixtures'
 
 const S = 'http://127.0.0.1:3000'
@@ -150,15 +150,26 @@ describe('bounded timelines', () => {
     s.addSnapshot(snapshot({ room: 'open' }))
     s.addSnapshot(snapshot({ room: 'lobby' }))
     s.setActive(roomKey(S, 'open'))
-    const burst = live(KEEP_MESSAGES + TRIM_SLACK + 1)
+    const burst = live(KEEP_HIDDEN + HIDDEN_SLACK + 1)
     s.apply(burst)
     const r = s.rooms.get(roomKey(S, 'lobby'))!
-    expect(r.messages).toHaveLength(KEEP_MESSAGES)
-    expect(r.byId.size).toBe(KEEP_MESSAGES)
-    expect(r.messages[0].id).toBe(burst[TRIM_SLACK + 1].message.id)
+    expect(r.messages).toHaveLength(KEEP_HIDDEN)
+    expect(r.byId.size).toBe(KEEP_HIDDEN)
+    expect(r.messages[0].id).toBe(burst[HIDDEN_SLACK + 1].message.id)
     expect(r.messages[r.messages.length - 1].id).toBe(burst[burst.length - 1].message.id)
     expect(r.more).toBe(true)
     expect(r.unread).toBe(burst.length)
+  })
+
+  it('a room out of sight on a classic server (no history to load again) keeps as many as an open one', () => {
+    const s = new Store()
+    s.addSnapshot(snapshot({ room: 'open', banter: false }))
+    s.addSnapshot(snapshot({ room: 'lobby', banter: false }))
+    s.setActive(roomKey(S, 'open'))
+    s.apply(live(KEEP_MESSAGES + TRIM_SLACK + 1))
+    const r = s.rooms.get(roomKey(S, 'lobby'))!
+    expect(r.messages).toHaveLength(KEEP_MESSAGES)
+    expect(r.more).toBe(false)
   })
 
   it('the open room is left for the view to trim', () => {

@@ -322,8 +322,8 @@ impl Actor {
         match self.recent_ids.check(seq, &id, seq_seen) {
             IdCheck::New => {}
             IdCheck::Duplicate => return, // already shown
-            IdCheck::Conflict { previous_id } => self.protocol_error(format!(
-                "the server gave seq {seq} to message {} after giving it to {previous_id} (it lost acknowledged messages?)",
+            IdCheck::Conflict => self.protocol_error(format!(
+                "the server gave seq {seq} to message {} after giving it to another (it lost acknowledged messages?)",
                 clip(&id, 64)
             )),
         }

@@ -4,7 +4,7 @@
 // when the active room changes; `update()` brings it up to date with the store.
 import { api, errorMessage } from '../api'
 import { h, clear } from '../dom'
-import { roomKey, toRows, trimOld, typingText, roomLabel, identityOf, canManage, canModerate, type RoomState, type Store } from '../store'
+import { roomKey, toRows, trimOld, typingText, roomLabel, identityOf, canManage, canModerate, type RoomState, type Row, type Store } from '../store'
 import { VirtualList, type Item } from '../vlist'
 import { renderRow, rowEstimate, rowSig, identityMark } from './message'
 import { composer, type Composer } from './composer'
@@ -176,7 +176,30 @@ export function buildRoomView(r: RoomState, d: RoomDeps): RoomView {
     form,
   )
   files.dropTarget(el)
+  // One list item per line, kept while the line is listed the same way: an update lists the
+  // room's lines again without a new item (nor a signature string) for each of them; the
+  // signature is read only for the rows drawn.
+  const items = new WeakMap<MessageView, RowItem>()
+  const itemOf = (row: TimelineRow): RowItem => {
+    if (isMarker(row)) return { key: row.key, sig: markerSig(row), estimate: markerEstimate(row), row }
+    if (row.kind === 'day') return { key: row.key, sig: rowSig(row), estimate: rowEstimate(row), row }
+    const held = items.get(row.msg)
+    if (held && held.key === row.key && held.row.kind === row.kind && (row.kind !== 'msg' || (held.row.kind === 'msg' && held.row.head === row.head))) return held
+    const item: RowItem = {
+      key: row.key,
+      sig: () => `${rowSig(row)}|${row.kind === 'msg' ? identityOf(cur(), row.msg.username) : ''}|${canModerate(cur())}`,
+      estimate: rowEstimate(row),
+      row,
+    }
+    items.set(row.msg, item)
+    return item
+  }
+  const rowOf = (m: MessageView, head: boolean): Row | undefined => {
+    const held = items.get(m)?.row
+    return held && held.kind === 'msg' && held.head === head && held.key === m.id ? held : undefined
+  }
   let first = true
+  let membersSig = ''
   const update = () => {
     const room = store.rooms.get(key)
     if (!room) return
@@ -199,12 +222,16 @@ export function buildRoomView(r: RoomState, d: RoomDeps): RoomView {
     if (!first && list.atBottom()) trimOld(room)
     older.hidden = !room.more
     membersHead.textContent = `Members — ${room.users.length}`
-    clear(members)
     // signed in on a Banter server: write to a member directly (guests cannot)
     const canMessage = !room.dmMembers && room.banter && d.accountOf(room.server) === room.username
     const mod = canModerate(room) && !room.dmMembers && !room.ended
     const blocks = canMessage ? d.blockedOn(room.server) : undefined
-    for (const u of room.users) {
+    // the list is built again only when something it shows changed (not on every message)
+    const sig = [room.users.map((u) => `${u}:${identityOf(room, u)}`).join(','), canMessage, mod, [...(blocks ?? [])].join(','), room.info?.owner ?? '', room.username, !!room.dmMembers, room.ended ?? ''].join('|')
+    const rebuild = sig !== membersSig
+    membersSig = sig
+    if (rebuild) clear(members)
+    for (const u of rebuild ? room.users : []) {
       const me = u === room.username
       const who = identityOf(room, u)
       members.append(
@@ -264,20 +291,8 @@ export function buildRoomView(r: RoomState, d: RoomDeps): RoomView {
     comp.refresh()
     const top = topOf(room)
     empty.hidden = room.messages.length > 0 || top?.kind === 'start'
-    const rows = withMarkers(toRows(room.messages), top, room.firstUnread)
-    list.setItems(
-      rows.map((row) =>
-        isMarker(row)
-          ? { key: row.key, sig: markerSig(row), estimate: markerEstimate(row), row }
-          : {
-              key: row.key,
-              sig: `${rowSig(row)}|${row.kind === 'msg' ? identityOf(room, row.msg.username) : ''}|${canModerate(room)}`,
-              estimate: rowEstimate(row),
-              row,
-            },
-      ),
-      { forceBottom: first },
-    )
+    const rows = withMarkers(toRows(room.messages, rowOf), top, room.firstUnread)
+    list.setItems(rows.map(itemOf), { forceBottom: first })
     first = false
     jumpBtn.hidden = !room.firstUnread || dividerInView()
     // seen: the room is shown and read to its end
