@@ -144,12 +144,8 @@ pub async fn serve(
             })?;
             // `auth.session`: a session token signs the socket in (accounts/handlers.rs).
             accounts::handlers::handshake(&st, &s, auth.as_ref().ok()).await?;
+            // every event, through one table (chat/mod.rs)
             chat::register(&st, &s);
-            accounts::handlers::register(&st, &s);
-            moderation::handlers::register(&st, &s);
-            membership::handlers::register(&st, &s);
-            dms::handlers::register(&st, &s);
-            search::register(&st, &s);
             // A signed-in socket is in all its account's DMs from the start (dms/).
             dms::attach_all(&st, &s);
             Ok::<(), String>(())

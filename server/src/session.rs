@@ -53,6 +53,15 @@ impl Session {
         self.rooms.iter().find(|(r, _)| !banter_protocol::dms::is_dm(r)).map(|(r, u)| (r.as_str(), u.as_str()))
     }
 
+    /// Records that this socket joined `room` as `username`. Most sockets are in one room:
+    /// the first is held in a list of one (a `Vec`'s first push reserves four).
+    pub fn add_room(&mut self, room: String, username: String) {
+        if self.rooms.is_empty() {
+            self.rooms.reserve_exact(1);
+        }
+        self.rooms.push((room, username));
+    }
+
     /// Counts an incoming event against the flood limit; false when it must be dropped.
     pub fn admit_event(&mut self) -> bool {
         if self.events.try_take() {

@@ -20,16 +20,16 @@ use crate::chat::{self, ack_data, ack_err, ack_ok, parse, Payload, ERR_SERVER};
 use crate::metrics::now_ms;
 use crate::state::{AppState, Shared};
 
-/// Registers the account events on a new socket (from the connect middleware).
-pub fn register(st: &Shared, s: &SocketRef) {
-    chat::on(st, s, wire::REGISTER, on_register);
-    chat::on(st, s, wire::LOGIN, on_login);
-    chat::on(st, s, wire::LOGOUT, on_logout);
-    chat::on(st, s, wire::SESSIONS, on_sessions);
-    chat::on(st, s, wire::REVOKE, on_revoke);
-    chat::on(st, s, wire::PASSWORD, on_password);
-    chat::on(st, s, wire::INVITE, on_invite);
-}
+/// The account events and their handlers (dispatched by `chat`, from one table).
+pub(crate) const EVENTS: &[(&str, chat::Handler)] = &[
+    (wire::REGISTER, on_register),
+    (wire::LOGIN, on_login),
+    (wire::LOGOUT, on_logout),
+    (wire::SESSIONS, on_sessions),
+    (wire::REVOKE, on_revoke),
+    (wire::PASSWORD, on_password),
+    (wire::INVITE, on_invite),
+];
 
 /// The handshake's `auth.session`, if given: signs the socket in, or refuses the connection
 /// (the `connect_error` message). Called from the connect middleware.

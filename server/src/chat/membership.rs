@@ -124,7 +124,7 @@ pub(super) fn join(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
             {
                 let mut sess = session.lock();
                 sess.kind = Some(kind);
-                sess.rooms.push((room_name.clone(), username.clone()));
+                sess.add_room(room_name.clone(), username.clone());
             }
             let (croom, broom) = (classic_room(&room_name), banter_room(&room_name));
             s.join(match kind {

@@ -8,7 +8,8 @@
 //!
 //! `membership.rs`: join, leave, disconnect; `messages.rs`: messages and locations;
 //! `history.rs`: history, typing, receipts; `room_data.rs`: classic `roomData`, coalesced
-//! during join storms. This file: registration, the flood limit, acks.
+//! during join storms. This file: the events' table and their dispatch, the flood limit,
+//! acks.
 
 mod edits;
 pub(crate) mod history;
@@ -18,7 +19,9 @@ mod reactions;
 pub mod room_data;
 pub(crate) mod roster;
 
+use std::collections::HashMap;
 use std::future::{ready, Ready};
+use std::sync::OnceLock;
 
 use banter_protocol::classic;
 use banter_protocol::ext;
@@ -26,7 +29,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 use crate::sio::{AckSender, SocketRef};
-use socketioxide::extract::TryData;
+use socketioxide::extract::{Event, TryData};
 use socketioxide::ParserError;
 
 pub use history::flush_receipts_forever;
@@ -50,26 +53,52 @@ pub const ERR_BAD_LOCATION: &str = "Invalid payload: latitude must be within ±9
 pub(crate) const DEFAULT_HISTORY_PAGE: u32 = 100;
 
 pub(crate) type Payload = Result<Value, ParserError>;
-type Handler = fn(&Shared, &SocketRef, Payload, AckSender);
+/// An event's handler: runs synchronously, in the order the socket's events arrive.
+pub(crate) type Handler = fn(&Shared, &SocketRef, Payload, AckSender);
 
-/// Registers every event handler on a new socket. Called from the connect middleware, which
-/// runs before the server confirms the connection (see `lib.rs`).
+/// The chat events (the other modules name theirs in their own `EVENTS`).
+const EVENTS: &[(&str, Handler)] = &[
+    (classic::JOIN, join),
+    (classic::SEND_MESSAGE, send_message),
+    (classic::SEND_LOCATION, send_location),
+    (ext::SEND, banter_send),
+    (ext::LOCATION, banter_location),
+    (ext::LEAVE, banter_leave),
+    (ext::HISTORY, banter_history),
+    (ext::TYPING, banter_typing),
+    (ext::RECEIVED, banter_received),
+    (banter_protocol::edits::EDIT, edits::banter_edit),
+    (banter_protocol::reactions::REACT, reactions::banter_react),
+];
+
+/// Every module's events, in one list.
+fn event_lists() -> [&'static [(&'static str, Handler)]; 6] {
+    [
+        EVENTS,
+        crate::accounts::handlers::EVENTS,
+        crate::moderation::handlers::EVENTS,
+        crate::membership::handlers::EVENTS,
+        crate::dms::handlers::EVENTS,
+        crate::search::EVENTS,
+    ]
+}
+
+/// Every event a socket may send and its handler: one table for the whole server, built
+/// once (a socket holds no handler of its own per event: see [`register`]).
+fn handlers() -> &'static HashMap<&'static str, Handler> {
+    static TABLE: OnceLock<HashMap<&'static str, Handler>> = OnceLock::new();
+    TABLE.get_or_init(|| event_lists().into_iter().flatten().copied().collect())
+}
+
+/// Registers the socket's event handling on a new socket: ONE handler that looks the event
+/// up in [`handlers`] (socketioxide's fallback, called for every event since no other is
+/// registered), and the disconnect handler. Called from the connect middleware, which runs
+/// before the server confirms the connection (see `lib.rs`).
 pub fn register(st: &Shared, s: &SocketRef) {
     s.extensions.insert(SessionRef::new(st.config.rate_limit, st.config.event_limit));
-    on(st, s, classic::JOIN, join);
-    on(st, s, classic::SEND_MESSAGE, send_message);
-    on(st, s, classic::SEND_LOCATION, send_location);
-    on(st, s, ext::SEND, banter_send);
-    on(st, s, ext::LOCATION, banter_location);
-    on(st, s, ext::LEAVE, banter_leave);
-    on(st, s, ext::HISTORY, banter_history);
-    on(st, s, ext::TYPING, banter_typing);
-    on(st, s, ext::RECEIVED, banter_received);
-    on(st, s, banter_protocol::edits::EDIT, edits::banter_edit);
-    on(st, s, banter_protocol::reactions::REACT, reactions::banter_react);
-    let fallback_st = st.clone();
-    s.on_fallback(move |s: SocketRef, socketioxide::extract::Event(name): socketioxide::extract::Event| {
-        unknown_event(&fallback_st, &s, &name);
+    let dispatch_st = st.clone();
+    s.on_fallback(move |s: SocketRef, Event(name): Event, TryData(data): TryData<Value>, ack: AckSender| -> Ready<()> {
+        dispatch(&dispatch_st, &s, &name, data, ack);
         ready(())
     });
     let disconnect_st = st.clone();
@@ -79,18 +108,18 @@ pub fn register(st: &Shared, s: &SocketRef) {
     });
 }
 
-pub(crate) fn on(st: &Shared, s: &SocketRef, event: &'static str, f: Handler) {
-    let st = st.clone();
-    s.on(event, move |s: SocketRef, TryData(data): TryData<Value>, ack: AckSender| -> Ready<()> {
-        if admit(&st, &s, event) {
-            f(&st, &s, data, ack);
-        } else {
-            // Over the flood limit: an event that asked for an ack is told so; others are
-            // only counted (and logged, throttled).
-            let _ = ack.send(ERR_SLOW_DOWN);
-        }
-        ready(())
-    });
+/// Runs event `name`'s handler, within the flood limit; an unknown event is counted.
+fn dispatch(st: &Shared, s: &SocketRef, name: &str, data: Payload, ack: AckSender) {
+    let Some((&event, &f)) = handlers().get_key_value(name) else {
+        return unknown_event(st, s, name);
+    };
+    if admit(st, s, event) {
+        f(st, s, data, ack);
+    } else {
+        // Over the flood limit: an event that asked for an ack is told so; others are
+        // only counted (and logged, throttled).
+        let _ = ack.send(ERR_SLOW_DOWN);
+    }
 }
 
 pub(crate) fn session(s: &SocketRef) -> SessionRef {
@@ -185,4 +214,17 @@ pub(crate) fn parse<T: DeserializeOwned>(data: Payload, what: &str) -> Result<T,
         let detail: String = e.to_string().chars().take(120).collect();
         format!("Invalid payload: expected {what} ({detail})")
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_event_has_one_handler() {
+        let named: usize = event_lists().iter().map(|l| l.len()).sum();
+        assert_eq!(handlers().len(), named, "an event is in two modules' lists");
+        assert_eq!(named, 33);
+        assert!(handlers().contains_key(classic::JOIN) && handlers().contains_key(banter_protocol::search::SEARCH));
+    }
 }

@@ -18,14 +18,14 @@ use crate::metrics::now_ms;
 use crate::rooms::lock;
 use crate::state::{AppState, Shared};
 
-/// Registers the DM events on a new socket (from the connect middleware).
-pub fn register(st: &Shared, s: &SocketRef) {
-    chat::on(st, s, wire::DM_OPEN, on_open);
-    chat::on(st, s, wire::MY_DMS, on_my_dms);
-    chat::on(st, s, wire::BLOCK, on_block);
-    chat::on(st, s, wire::UNBLOCK, on_unblock);
-    chat::on(st, s, wire::BLOCKS, on_blocks);
-}
+/// The DM events and their handlers (dispatched by `chat`, from one table).
+pub(crate) const EVENTS: &[(&str, chat::Handler)] = &[
+    (wire::DM_OPEN, on_open),
+    (wire::MY_DMS, on_my_dms),
+    (wire::BLOCK, on_block),
+    (wire::UNBLOCK, on_unblock),
+    (wire::BLOCKS, on_blocks),
+];
 
 fn me(s: &SocketRef) -> Result<SignedInAs, Refused> {
     s.extensions.get::<SignedInAs>().ok_or_else(|| wire::ERR_NOT_SIGNED_IN.into())

@@ -119,7 +119,7 @@ pub fn attach(st: &AppState, s: &SocketRef, me: &SignedInAs, dm: &str) -> Result
         if g.add_member_as(&sid, &me.name, SocketKind::Banter, Some(me.account_id)).is_err() {
             return Ok(false);
         }
-        session.lock().rooms.push((dm.to_owned(), me.name.clone()));
+        session.lock().add_room(dm.to_owned(), me.name.clone());
         s.join(banter_room(dm));
         // Read markers of DMs move like rooms' (membership/): this socket hears of them.
         s.join(crate::membership::account_room(me.account_id));

@@ -15,11 +15,11 @@ use crate::accounts::SignedInAs;
 use crate::chat::{self, ack_data, ack_err, parse, Payload, ERR_SERVER};
 use crate::state::{AppState, Shared};
 
-/// Registers the membership events on a new socket (from the connect middleware).
-pub fn register(st: &Shared, s: &SocketRef) {
-    chat::on(st, s, wire::MY_ROOMS, on_my_rooms);
-    chat::on(st, s, wire::READ, on_read);
-}
+/// The membership events and their handlers (dispatched by `chat`, from one table).
+pub(crate) const EVENTS: &[(&str, chat::Handler)] = &[
+    (wire::MY_ROOMS, on_my_rooms),
+    (wire::READ, on_read),
+];
 
 fn signed_in(s: &SocketRef) -> Option<SignedInAs> {
     s.extensions.get::<SignedInAs>()

@@ -22,15 +22,16 @@ use crate::rooms::lock;
 use crate::cluster::control::Control;
 use crate::state::{AppState, Shared};
 
-pub fn register(st: &Shared, s: &SocketRef) {
-    chat::on(st, s, wire::ROOM, on_room);
-    chat::on(st, s, wire::MEMBERS, on_members);
-    chat::on(st, s, wire::REMOVE, on_remove);
-    chat::on(st, s, wire::KICK, on_kick);
-    chat::on(st, s, wire::BAN, on_ban);
-    chat::on(st, s, wire::UNBAN, on_unban);
-    chat::on(st, s, wire::LOG, on_log);
-}
+/// The moderation events and their handlers (dispatched by `chat`, from one table).
+pub(crate) const EVENTS: &[(&str, chat::Handler)] = &[
+    (wire::ROOM, on_room),
+    (wire::MEMBERS, on_members),
+    (wire::REMOVE, on_remove),
+    (wire::KICK, on_kick),
+    (wire::BAN, on_ban),
+    (wire::UNBAN, on_unban),
+    (wire::LOG, on_log),
+];
 
 /// The room's record and the socket's role, after checking it may do `action`.
 fn authorise(st: &AppState, s: &SocketRef, room: &str, action: Action) -> Result<(std::sync::Arc<RoomRecord>, Role, SignedInAs), Refused> {

@@ -24,9 +24,10 @@ pub use store::{SearchStore, SqliteSearchStore};
 /// Default number of results.
 const DEFAULT_LIMIT: u32 = 50;
 
-pub fn register(st: &Shared, s: &SocketRef) {
-    chat::on(st, s, wire::SEARCH, on_search);
-}
+/// The search events and their handlers (dispatched by `chat`, from one table).
+pub(crate) const EVENTS: &[(&str, chat::Handler)] = &[
+    (wire::SEARCH, on_search),
+];
 
 /// The rooms and DMs this socket may read, and the names whose messages it does not see.
 fn readable(st: &AppState, s: &SocketRef) -> Result<(Vec<String>, Vec<String>), ServerError> {
