@@ -10,7 +10,7 @@ export async function startServer() {
   const db = join(work, 'server.db')
   const env = { ...process.env, RUST_LOG: 'warn' }
   delete env.BANTER_TOKEN
-  const proc = spawn(SERVER_BIN, ['--listen', '127.0.0.1:0', '--db', db, '--rate-limit', '0'], {
+  const proc = spawn(SERVER_BIN, ['--listen', '127.0.0.1:0', '--db', db, '--rate-limit', '0', '--room-creations-per-hour', '0', '--room-creations-per-hour-total', '0'], {
     env,
     stdio: ['ignore', 'pipe', 'inherit'],
   })
