@@ -11,7 +11,7 @@ import { APP_BIN, ROOT, SERVER_BIN, TARGET, work, started, sleep, log, waitFor, 
 import { appPid, memory, otherWebKit } from './lib/procs.mjs'
 import { startServer, peer, send, seed, dotted } from './lib/peers.mjs'
 import { launch, appEnv, writeSettings, interactiveAt, connectProbe, roomProbe, settle, installMonitor, readMonitor, resetMonitor, collectRows } from './lib/app.mjs'
-import { floor, idleAndBurst3, rooms20, launch50, soak, scenarioRows, PER_ROOM } from './lib/scenarios.mjs'
+import { floor, idleAndBurst3, rooms20, launch50, soak, soakBare, scenarioRows, PER_ROOM } from './lib/scenarios.mjs'
 
 const LAUNCHES = Number(process.env.BENCH_LAUNCHES || 3)
 const RATE = Number(process.env.BENCH_RATE || 1000)
@@ -234,6 +234,7 @@ async function main() {
   if (SCENARIOS.has('rooms20')) result.rooms20 = await rooms20(url)
   if (SCENARIOS.has('launch50')) result.launch50 = await launch50(url)
   if (SCENARIOS.has('soak')) result.soak = await soak(url)
+  if (SCENARIOS.has('soakbare')) result.soakBare = await soakBare(url)
   writeFileSync(OUT, JSON.stringify(result, null, 2))
   printTable(result)
 }

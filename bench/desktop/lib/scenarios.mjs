@@ -274,10 +274,48 @@ export function scenarioRows(r, row) {
     const l = r.launch50
     row('launch → interactive, 50 saved rooms (median)', '< 1000 ms', `${l.medianMs} ms (${l.runs.map((x) => x.toInteractiveMs).join(', ')}); all 50 listed: ${l.medianAllRoomsMs} ms`, l.medianMs < 1000)
   }
+  if (r.soakBare) row(`soak without WebDriver, ${r.soakBare.seconds} s at ${r.soakBare.rate} msg/s: PSS slope (after ${r.soakBare.warmupExcludedS} s)`, '< 1 MB / 10 min', `${r.soakBare.pssSlopeMbPer10Min} MB / 10 min (${r.soakBare.start.pssMB} → ${r.soakBare.end.pssMB} MB)`, r.soakBare.pssSlopeMbPer10Min !== null ? r.soakBare.pssSlopeMbPer10Min < 1 : undefined)
   if (r.soak) {
     const s = r.soak
     row(`soak ${s.seconds} s at ${s.achievedRatePerS} msg/s over ${s.rooms} rooms: PSS slope (after ${s.warmupExcludedS} s)`, '< 1 MB / 10 min', `${s.pssSlope?.mbPer10Min} MB / 10 min (all samples: ${s.pssSlopeAllSamplesMbPer10Min}); unique ${s.uniqueSlope?.mbPer10Min}`, s.pssSlope ? s.pssSlope.mbPer10Min < 1 : undefined)
     row('… PSS start → end', '', `${s.start.pssMB} → ${s.end.pssMB} MB`)
     row('… longest frame gap', '≤ 100 ms', `${s.frames.maxGapMs} ms (${s.frames.over100} > 100 ms of ${s.frames.frames})`, s.frames.maxGapMs <= 100)
   }
+}
+
+/** The soak without WebDriver (BENCH_SCENARIOS=soakbare): the app started directly on the 10
+ * saved rooms, no automation session in its web process, memory only (no frame gaps: those
+ * need the page). Tells whether the WebDriver session itself holds memory per message. */
+export async function soakBare(url) {
+  const { spawn } = await import('node:child_process')
+  const { started } = await import('./common.mjs')
+  const rooms = names('bench-t', 10)
+  await seed(url, 200 * rooms.length, rooms)
+  const e = appEnv('soakbare')
+  writeSettings(e.config, url, rooms)
+  const proc = spawn(APP_BIN, [], { env: { ...process.env, ...e.env }, stdio: ['ignore', 'ignore', 'inherit'] })
+  started.push({ kind: 'banter', proc })
+  await sleep(15000)
+  const pid = proc.pid
+  const start = memory(pid, { unique: true })
+  const sender = await peer(url, 'soaker', rooms)
+  const samples = []
+  const t0 = Date.now()
+  const sampler = setInterval(() => {
+    const m = memory(pid)
+    samples.push({ s: Math.round((Date.now() - t0) / 1000), pssMB: m.pssMB, perProcess: perProcess(m) })
+  }, 10000)
+  const text = (i) => `soak ${dotted(Math.floor(i / rooms.length))} ${rooms[i % rooms.length]} an ordinary line of chat, about as long as most are`
+  const sent = await paced(sender, rooms, SOAK_S * SOAK_RATE, SOAK_RATE, text)
+  await sleep(2000)
+  clearInterval(sampler)
+  const end = memory(pid, { unique: true })
+  sender.close()
+  const pts = samples.filter((s) => s.s >= SOAK_WARMUP_S && s.pssMB !== null).map((s) => ({ t: s.s, y: s.pssMB }))
+  const k = slope(pts)
+  const r = { seconds: SOAK_S, rate: SOAK_RATE, sent: sent.sent, acked: sent.acked, start: { pssMB: start.pssMB, uniqueMB: start.uniqueMB, perProcess: perProcess(start) }, end: { pssMB: end.pssMB, uniqueMB: end.uniqueMB, perProcess: perProcess(end) }, pssSlopeMbPer10Min: k === null ? null : +(k * 600).toFixed(2), warmupExcludedS: SOAK_WARMUP_S, samples }
+  log(`soak without WebDriver: PSS ${start.pssMB} → ${end.pssMB} MB, slope ${r.pssSlopeMbPer10Min} MB / 10 min`)
+  proc.kill('SIGTERM')
+  await sleep(2000)
+  return r
 }
