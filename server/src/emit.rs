@@ -6,6 +6,8 @@ use futures_util::FutureExt;
 use socketioxide::BroadcastError;
 
 use crate::metrics::Metrics;
+use crate::sio::Broadcast;
+use crate::state::AppState;
 
 /// The socketioxide room a member's socket is in, by kind: classic sockets get classic
 /// events, Banter sockets get `banter:` events, and nobody gets the same message twice.
@@ -15,6 +17,19 @@ pub fn classic_room(room: &str) -> String {
 
 pub fn banter_room(room: &str) -> String {
     format!("b:{room}")
+}
+
+/// A broadcast's reach: every node's members on several nodes (`--redis-url`), this
+/// process's alone otherwise. A standalone node has nobody else to tell: `local()` skips the
+/// adapter's request to the other nodes (socketioxide-redis encodes every broadcast with
+/// msgpack for a publish that, standalone, goes nowhere). Every broadcast to a room goes
+/// through here.
+pub fn reach(st: &AppState, to: Broadcast) -> Broadcast {
+    if st.cluster.is_redis() {
+        to
+    } else {
+        to.local()
+    }
 }
 
 /// Runs a broadcast now. With socketioxide's local adapter a broadcast is complete when

@@ -9,3 +9,5 @@ pub type Adapter = socketioxide_redis::CustomRedisAdapter<socketioxide::adapter:
 pub type SocketRef = socketioxide::extract::SocketRef<Adapter>;
 pub type SocketIo = socketioxide::SocketIo<Adapter>;
 pub type AckSender = socketioxide::extract::AckSender<Adapter>;
+/// Where a broadcast goes: rooms, exceptions, local or every node.
+pub type Broadcast = socketioxide::operators::BroadcastOperators<Adapter>;

@@ -90,7 +90,7 @@ pub(super) fn banter_typing(st: &Shared, s: &SocketRef, data: Payload, _ack: Ack
     };
     let typing = Typing { room: room_name.clone(), username, typing: req.typing };
     // Not to the account's other devices: nobody is shown typing to themselves.
-    let others = s.broadcast().to(banter_room(&room_name));
+    let others = emit::reach(st, s.broadcast().to(banter_room(&room_name)));
     let others = match s.extensions.get::<crate::accounts::SignedInAs>() {
         Some(me) => others.except(crate::membership::account_room(me.account_id)),
         None => others,

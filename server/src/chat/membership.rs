@@ -139,7 +139,7 @@ pub(super) fn join(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
             // Presence per account: an account's second socket (another device) joins unseen.
             if first {
                 let notice = ChatMessage { username: classic::ADMIN.into(), text: classic::joined_text(&username), created_at: now };
-                emit::now(&st.metrics, "join notice", s.broadcast().to(croom.clone()).emit(classic::MESSAGE, &notice));
+                emit::now(&st.metrics, "join notice", emit::reach(st, s.broadcast().to(croom.clone())).emit(classic::MESSAGE, &notice));
                 let r = roster.insert(super::roster::of(st, &g));
                 let presence = Presence {
                     room: room_name.clone(),
@@ -149,7 +149,7 @@ pub(super) fn join(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
                     at: now,
                     signed_in: r.signed_in.clone(),
                 };
-                emit::now(&st.metrics, "presence", s.broadcast().to(broom).emit(ext::PRESENCE, &presence));
+                emit::now(&st.metrics, "presence", emit::reach(st, s.broadcast().to(broom)).emit(ext::PRESENCE, &presence));
                 // To every classic member, coalesced during join storms (room_data.rs).
                 super::room_data::joined(st, s, &room, &mut g, kind == SocketKind::Classic);
             } else if kind == SocketKind::Classic {
@@ -219,7 +219,7 @@ pub(crate) fn leave_room(st: &AppState, s: &SocketRef, room_name: &str) {
             let notice = ChatMessage { username: classic::ADMIN.into(), text: classic::left_text(&member.username), created_at: now };
             // `broadcast()`: inside a disconnect handler the socket is still in its rooms.
             if !still_here {
-                emit::now(&st.metrics, "leave notice", s.broadcast().to(croom).emit(classic::MESSAGE, &notice));
+                emit::now(&st.metrics, "leave notice", emit::reach(st, s.broadcast().to(croom)).emit(classic::MESSAGE, &notice));
                 // To the other classic members, coalesced during storms (room_data.rs).
                 super::room_data::left(st, s, &room, &mut g);
                 let roster = super::roster::of(st, &g);
@@ -231,7 +231,7 @@ pub(crate) fn leave_room(st: &AppState, s: &SocketRef, room_name: &str) {
                     at: now,
                     signed_in: roster.signed_in,
                 };
-                emit::now(&st.metrics, "presence", s.broadcast().to(broom).emit(ext::PRESENCE, &presence));
+                emit::now(&st.metrics, "presence", emit::reach(st, s.broadcast().to(broom)).emit(ext::PRESENCE, &presence));
             }
             tracing::info!(sid = %s.id, room = %room_name, user = %member.username, still_here, "left");
         }

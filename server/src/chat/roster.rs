@@ -137,7 +137,7 @@ pub(crate) async fn announce_gone(st: Arc<AppState>, gone: DeadMembers) {
         let now = now_ms();
         for name in names {
             let notice = ChatMessage { username: classic::ADMIN.into(), text: classic::left_text(&name.name), created_at: now };
-            emit::now(&st.metrics, "leave notice", ns.clone().to(classic_room(&room)).emit(classic::MESSAGE, &notice));
+            emit::now(&st.metrics, "leave notice", emit::reach(&st, ns.clone().to(classic_room(&room))).emit(classic::MESSAGE, &notice));
             let presence = Presence {
                 room: room.clone(),
                 username: name.name.clone(),
@@ -146,7 +146,7 @@ pub(crate) async fn announce_gone(st: Arc<AppState>, gone: DeadMembers) {
                 at: now,
                 signed_in: roster.signed_in.clone(),
             };
-            emit::now(&st.metrics, "presence", ns.clone().to(banter_room(&room)).emit(ext::PRESENCE, &presence));
+            emit::now(&st.metrics, "presence", emit::reach(&st, ns.clone().to(banter_room(&room))).emit(ext::PRESENCE, &presence));
         }
         // every node sends its own classic members the list (chat/room_data.rs)
         super::room_data::changed_elsewhere(&st, &room);

@@ -132,7 +132,7 @@ pub fn attach(st: &AppState, s: &SocketRef, me: &SignedInAs, dm: &str) -> Result
                 at: now,
                 signed_in: signed_in_members(st, g.members()),
             };
-            emit::now(&st.metrics, "presence", s.broadcast().to(banter_room(dm)).emit(ext::PRESENCE, &presence));
+            emit::now(&st.metrics, "presence", emit::reach(st, s.broadcast().to(banter_room(dm))).emit(ext::PRESENCE, &presence));
         }
         return Ok(true);
     }

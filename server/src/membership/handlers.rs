@@ -133,5 +133,5 @@ fn on_read(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
 /// Sends the moved marker to the account's other signed-in sockets, on every node (a
 /// socket leaves the account's room when it signs out).
 fn tell_other_devices(st: &AppState, s: &SocketRef, me: &SignedInAs, marker: &ReadMarker) {
-    crate::emit::now(&st.metrics, "read-marker", s.to(account_room(me.account_id)).emit(wire::READ_MARKER, marker));
+    crate::emit::now(&st.metrics, "read-marker", crate::emit::reach(st, s.to(account_room(me.account_id))).emit(wire::READ_MARKER, marker));
 }

@@ -72,7 +72,7 @@ fn accounts_named(st: &AppState, raw: &[String]) -> Result<Vec<(i64, String, boo
 fn announce(st: &AppState, room: &str) -> Result<std::sync::Arc<RoomRecord>, Refused> {
     super::room_changed(st, room);
     let rec = st.moderation.record(room)?;
-    emit::now(&st.metrics, "room", st.io.to(banter_room(room)).emit(wire::ROOM, &info(room, &rec, None)));
+    emit::now(&st.metrics, "room", emit::reach(st, st.io.to(banter_room(room))).emit(wire::ROOM, &info(room, &rec, None)));
     Ok(rec)
 }
 
@@ -210,7 +210,7 @@ fn remove(st: &AppState, s: &SocketRef, req: RemoveRequest) -> Result<Option<Rem
     }
     let removed = Removed { room: room.clone(), id: req.id.clone(), seq, by: me.name.clone(), at: a.at };
     // Banter sockets get the tombstone; classic ones have no way to show it and get nothing.
-    emit::now(&st.metrics, "removed", st.io.to(banter_room(&room)).emit(wire::REMOVED, &removed));
+    emit::now(&st.metrics, "removed", emit::reach(st, st.io.to(banter_room(&room))).emit(wire::REMOVED, &removed));
     tracing::info!(room = %room, id = %req.id, seq, by = %me.name, "message removed");
     Ok(Some(removed))
 }
