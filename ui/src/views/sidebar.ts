@@ -38,6 +38,8 @@ export function stateText(s: string): string {
 
 export function renderSidebar(sidebar: HTMLElement, d: SidebarDeps): void {
   const { store } = d
+  // built again on every change: where the list was scrolled to stays (20 rooms overflow it)
+  const scrolled = sidebar.querySelector('nav.servers')?.scrollTop ?? 0
   clear(sidebar)
   sidebar.append(h('div', { class: 'brand' }, h('div', { class: 'logo', attrs: { 'aria-hidden': 'true' } }), h('span', { text: 'Banter' })))
   const nav = h('nav', { class: 'servers', attrs: { 'aria-label': 'Rooms' } })
@@ -138,6 +140,7 @@ export function renderSidebar(sidebar: HTMLElement, d: SidebarDeps): void {
     )
   }
   sidebar.append(nav)
+  if (scrolled) nav.scrollTop = scrolled
   const dnd = d.doNotDisturb
   sidebar.append(
     h(
