@@ -114,6 +114,26 @@ pub(crate) fn summary_row(
     }
 }
 
+/// A scenario's cells in the details tables, from deliveries/s to unanswered (stalls noted).
+pub(crate) fn detail_cells(s: &Scenario) -> String {
+    format!(
+        "{} | {} | {} | {} | {} | {:.0}% | {:.0}% | {:.0}% | {} | {} | {} | {}{}",
+        fmt_int(s.deliveries_per_s),
+        fmt_int(s.messages_per_s),
+        fmt_ns(s.p50),
+        fmt_ns(s.p99),
+        fmt_ns(s.p999),
+        s.server_cpu * 100.0,
+        s.gen_cpu * 100.0,
+        s.machine_cpu * 100.0,
+        fmt_bytes(s.peak_rss as f64),
+        s.lost,
+        s.ack_errors,
+        s.unanswered,
+        if s.stalls > 0 { format!(" ({} stalls)", s.stalls) } else { String::new() }
+    )
+}
+
 pub(crate) fn render(cfg: &Config, reports: &[(Kind, Report)], took: Duration, gen_threads: usize) -> String {
     let mut o = String::new();
     let get = |k: Kind| reports.iter().find(|(x, _)| *x == k).map(|(_, r)| r);
@@ -235,26 +255,7 @@ pub(crate) fn render(cfg: &Config, reports: &[(Kind, Report)], took: Duration, g
     let _ = writeln!(o, "| --- |{}", " ---: |".repeat(header.len() - 1));
     for (kind, r) in reports {
         for s in &r.scenarios {
-            let _ = writeln!(
-                o,
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {:.0}% | {:.0}% | {:.0}% | {} | {} | {} | {}{} |",
-                kind.name(),
-                s.clients,
-                s.inflight,
-                fmt_int(s.deliveries_per_s),
-                fmt_int(s.messages_per_s),
-                fmt_ns(s.p50),
-                fmt_ns(s.p99),
-                fmt_ns(s.p999),
-                s.server_cpu * 100.0,
-                s.gen_cpu * 100.0,
-                s.machine_cpu * 100.0,
-                fmt_bytes(s.peak_rss as f64),
-                s.lost,
-                s.ack_errors,
-                s.unanswered,
-                if s.stalls > 0 { format!(" ({} stalls)", s.stalls) } else { String::new() }
-            );
+            let _ = writeln!(o, "| {} | {} | {} | {} |", kind.name(), s.clients, s.inflight, detail_cells(s));
         }
     }
     let _ = writeln!(o);

@@ -22,7 +22,7 @@ use crate::args::Config;
 use crate::classic::{self, Scenario};
 use crate::load::{self, Shared};
 use crate::procs::{self, Kind, Launch, RssSampler, Server};
-use crate::report::{fmt_bytes, fmt_int, fmt_ns, log_notes, summary_row, Aim};
+use crate::report::{self, fmt_bytes, fmt_int, fmt_ns, log_notes, summary_row, Aim};
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct ScaleArgs {
@@ -396,24 +396,7 @@ pub fn render(o: &mut String, plan: &ScalePlan, reports: &[(Kind, ScaleReport)])
     for (kind, r) in reports {
         for (phase, s) in [("idle open", &r.with_idle), ("idle closed", &r.without_idle)] {
             let Some(s) = s else { continue };
-            let _ = writeln!(
-                o,
-                "| {} | {phase} | {} | {} | {} | {} | {} | {:.0}% | {:.0}% | {:.0}% | {} | {} | {} | {}{} |",
-                kind.name(),
-                fmt_int(s.deliveries_per_s),
-                fmt_int(s.messages_per_s),
-                fmt_ns(s.p50),
-                fmt_ns(s.p99),
-                fmt_ns(s.p999),
-                s.server_cpu * 100.0,
-                s.gen_cpu * 100.0,
-                s.machine_cpu * 100.0,
-                fmt_bytes(s.peak_rss as f64),
-                s.lost,
-                s.ack_errors,
-                s.unanswered,
-                if s.stalls > 0 { format!(" ({} stalls)", s.stalls) } else { String::new() }
-            );
+            let _ = writeln!(o, "| {} | {phase} | {} |", kind.name(), report::detail_cells(s));
         }
     }
     let _ = writeln!(o);
