@@ -9,7 +9,7 @@ import { writeFileSync, readdirSync, statSync, existsSync, rmSync } from 'node:f
 import { join } from 'node:path'
 import { APP_BIN, ROOT, SERVER_BIN, TARGET, work, started, sleep, log, waitFor, median } from './lib/common.mjs'
 import { appPid, memory, otherWebKit } from './lib/procs.mjs'
-import { startServer, peer, send, seed, dotted } from './lib/peers.mjs'
+import { startServer, peer, seed, dotted, paced } from './lib/peers.mjs'
 import { launch, appEnv, writeSettings, interactiveAt, connectProbe, roomProbe, settle, installMonitor, readMonitor, resetMonitor, collectRows } from './lib/app.mjs'
 import { floor, idleAndBurst3, rooms20, launch50, soak, soakBare, scenarioRows, PER_ROOM } from './lib/scenarios.mjs'
 
@@ -96,30 +96,10 @@ async function burst(url, browser, pid) {
   }, 200)
 
   const total = RATE * SECONDS
-  let sent = 0
-  let acked = 0
-  let refused = 0
-  const reasons = {}
-  const pending = []
-  const t0 = Date.now()
-  while (sent < total) {
-    const due = Math.min(total, Math.floor(((Date.now() - t0) / 1000) * RATE))
-    while (sent < due) {
-      const i = sent++
-      pending.push(
-        send(sender, BURST_ROOM, `${prefix}${dotted(i)} the quick brown fox jumps over the lazy dog`)
-          .then(() => acked++)
-          .catch((e) => {
-            refused++
-            reasons[e.message] = (reasons[e.message] ?? 0) + 1
-          }),
-      )
-    }
-    await sleep(2)
-  }
-  const tSent = Date.now()
-  await Promise.all(pending)
-  const tAcked = Date.now()
+  const paceOut = await paced(sender, [BURST_ROOM], total, RATE, (i) => `${prefix}${dotted(i)} the quick brown fox jumps over the lazy dog`)
+  const { sent, acked, refused, refusedReasons: reasons, t0 } = paceOut
+  const tSent = t0 + paceOut.sendMs
+  const tAcked = t0 + paceOut.allAckedAfterMs
   // wait for the app to show the last one
   const lastText = `${prefix}${dotted(total - 1)} `
   let tShown = null
@@ -252,15 +232,7 @@ async function sustained(url, browser, pid) {
         log.scrollTop = log.scrollHeight
       })
       const total = RATE * SECONDS
-      const pending = []
-      const t0 = Date.now()
-      let sent = 0
-      while (sent < total) {
-        const due = Math.min(total, Math.floor(((Date.now() - t0) / 1000) * RATE))
-        while (sent < due) pending.push(send(sender, BURST_ROOM, `more ${round}.${sent++} the quick brown fox jumps over the lazy dog`).catch(() => {}))
-        await sleep(2)
-      }
-      await Promise.all(pending)
+      await paced(sender, [BURST_ROOM], total, RATE, (i) => `more ${round}.${i} the quick brown fox jumps over the lazy dog`)
       await sleep(3000)
       const m = memory(pid, { unique: true })
       const held = await browser.execute(() => document.querySelectorAll('[role="log"] .text').length)
