@@ -134,20 +134,25 @@ pub(crate) fn detail_cells(s: &Scenario) -> String {
     )
 }
 
+/// The summary table's header: both servers with the ratio and the aim, or the one that ran.
+pub(crate) fn summary_header(o: &mut String, both: bool, banter_ran: bool) {
+    if both {
+        let _ = writeln!(o, "| metric | banter-server | node socket.io | ratio (banter/node) | aim |");
+        let _ = writeln!(o, "| --- | ---: | ---: | ---: | --- |");
+    } else {
+        let k = if banter_ran { Kind::Banter } else { Kind::Node };
+        let _ = writeln!(o, "| metric | {} |", k.name());
+        let _ = writeln!(o, "| --- | ---: |");
+    }
+}
+
 pub(crate) fn render(cfg: &Config, reports: &[(Kind, Report)], took: Duration, gen_threads: usize) -> String {
     let mut o = String::new();
     let get = |k: Kind| reports.iter().find(|(x, _)| *x == k).map(|(_, r)| r);
     let (b, n) = (get(Kind::Banter), get(Kind::Node));
     let both = b.is_some() && n.is_some();
     let _ = writeln!(o, "## banter-server vs node socket.io (classic chat protocol)\n");
-    if both {
-        let _ = writeln!(o, "| metric | banter-server | node socket.io | ratio (banter/node) | aim |");
-        let _ = writeln!(o, "| --- | ---: | ---: | ---: | --- |");
-    } else {
-        let k = if b.is_some() { Kind::Banter } else { Kind::Node };
-        let _ = writeln!(o, "| metric | {} |", k.name());
-        let _ = writeln!(o, "| --- | ---: |");
-    }
+    summary_header(&mut o, both, b.is_some());
     let mut row = |name: String, bv: Option<f64>, nv: Option<f64>, f: &dyn Fn(f64) -> String, aim: Aim| {
         summary_row(&mut o, both, &name, bv, nv, f, aim)
     };

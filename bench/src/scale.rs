@@ -348,14 +348,7 @@ pub fn render(o: &mut String, plan: &ScalePlan, reports: &[(Kind, ScaleReport)])
     if let Some(c) = &plan.capped {
         let _ = writeln!(o, "**N was capped:** {c}.\n");
     }
-    if both {
-        let _ = writeln!(o, "| metric | banter-server | node socket.io | ratio (banter/node) | aim |");
-        let _ = writeln!(o, "| --- | ---: | ---: | ---: | --- |");
-    } else {
-        let k = if b.is_some() { Kind::Banter } else { Kind::Node };
-        let _ = writeln!(o, "| metric | {} |", k.name());
-        let _ = writeln!(o, "| --- | ---: |");
-    }
+    report::summary_header(o, both, b.is_some());
     let int = |v: f64| fmt_int(v);
     let bytes = |v: f64| fmt_bytes(v);
     let secs = |v: f64| format!("{v:.1} s");
