@@ -67,11 +67,10 @@ impl WsHeartbeat {
         socket.internal_tx.try_send(smallvec![Packet::Ping]).map_err(|_| Error::HeartbeatTimeout)?;
         #[cfg(feature = "tracing")]
         tracing::trace!(sid = ?socket.id, "emitting ping");
-        if std::mem::take(&mut self.banked) {
-            self.next_ping = sent_at + self.interval;
-        } else {
+        self.next_ping = sent_at + self.interval;
+        // a banked pong answers this ping at once
+        if !std::mem::take(&mut self.banked) {
             self.awaiting = Some(sent_at + self.timeout);
-            self.next_ping = sent_at + self.interval;
         }
         Ok(())
     }
