@@ -4,7 +4,7 @@ fn main() {
     let commands = &[
         "app_info", "connect", "disconnect", "join", "leave", "send", "send_location", "retry", "history",
         "get_settings", "save_settings", "token_set", "token_clear", "set_typing",
-        "open_link", "start_local_server", "subscribe", "account_policy", "sign_in", "sign_out",
+        "open_link", "start_local_server", "subscribe", "next_events", "account_policy", "sign_in", "sign_out",
         "open_dm", "set_view", "sessions", "revoke_session", "change_password",
         "mark_read", "restore_account", "room_settings", "room_members", "remove_message", "kick", "ban",
         "block", "unblock", "blocks",

@@ -1,5 +1,5 @@
-//! Core events to the page: batched over the page's Channel, fed to the notification
-//! policy, and the timeline cache saved now and then.
+//! Core events to the page: batched into the queue the page pulls from (`page_queue`), fed
+//! to the notification policy, and the timeline cache saved now and then.
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -18,7 +18,7 @@ pub(crate) const FLUSH_EVERY: Duration = Duration::from_millis(40);
 /// How often the timeline cache is written when it changed.
 pub(crate) const SAVE_EVERY: Duration = Duration::from_secs(2);
 
-/// Largest batch sent at once.
+/// Largest batch the page gets from one pull.
 pub(crate) const MAX_BATCH: usize = 500;
 
 /// Forwards core events to the page in batches and feeds the notification policy.
@@ -57,19 +57,7 @@ pub(crate) async fn pump(app: tauri::AppHandle, mut rx: mpsc::UnboundedReceiver<
             }
             _ = tick.tick() => {
                 let state = app.state::<AppState>();
-                if !buf.is_empty() {
-                    if let Ok(sink) = state.sink.lock() {
-                        if let Some(ch) = sink.as_ref() {
-                            while !buf.is_empty() {
-                                let rest = buf.split_off(buf.len().min(MAX_BATCH));
-                                let batch = std::mem::replace(&mut buf, rest);
-                                if ch.send(batch).is_err() {
-                                    break;
-                                }
-                            }
-                        }
-                    }
-                }
+                state.page.push_all(buf.drain(..));
                 let due = state.policy.lock().map(|mut p| p.take_due(now_ms())).unwrap_or_default();
                 if last_save.elapsed() >= SAVE_EVERY {
                     last_save = std::time::Instant::now();

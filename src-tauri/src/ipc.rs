@@ -389,7 +389,7 @@ pub enum ConnectionState {
     Disconnected,
 }
 
-/// What the core reports; forwarded to the UI in batches over a Channel.
+/// What the core reports; forwarded to the UI in batches (the page pulls them: `page_queue`).
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum UiEvent {

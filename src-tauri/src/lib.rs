@@ -1,6 +1,6 @@
 //! Banter's desktop app: thin Tauri glue. Commands validate their input, call the core and
-//! map errors to `{code, message}`; the core's events go to the UI in batches over a
-//! Channel; notifications go through `notify_policy`.
+//! map errors to `{code, message}`; the core's events are queued for the UI, which
+//! pulls them in batches (`page_queue`); notifications go through `notify_policy`.
 //! Commands live in `commands/`, one module per domain; this file wires the app together.
 
 pub mod badge;
@@ -19,6 +19,7 @@ pub mod links;
 pub mod local_server;
 pub mod notify;
 pub mod notify_policy;
+pub mod page_queue;
 pub mod pins;
 #[cfg(target_os = "linux")]
 pub mod power;
@@ -74,7 +75,7 @@ pub fn run() {
         creds: keyring_store(),
         sessions: Mutex::new(HashMap::new()),
         tx: tx.clone(),
-        sink: Mutex::new(None),
+        page: page_queue::PageQueue::new(events::MAX_BATCH),
         policy: Mutex::new(policy),
         focused: AtomicBool::new(true),
         local: tokio::sync::Mutex::new(None),
@@ -92,7 +93,6 @@ pub fn run() {
         .plugin(desktop_prefs::window_state_plugin(settings::config_dir()))
         .manage(state)
         .manage(commands::view::View::default())
-        .manage(links::Pending::default())
         .manage(tray::Tray::default())
         .manage(notify::Targets::default())
         .manage(pins)
@@ -117,6 +117,15 @@ pub fn run() {
             tauri::async_runtime::spawn(resume::resume(handle));
             Ok(())
         })
+        // When the web view starts and ends loading the page: with "the page subscribed to
+        // events" (commands/connection.rs) they time a launch's stages from the log.
+        .on_page_load(|webview, payload| {
+            let stage = match payload.event() {
+                tauri::webview::PageLoadEvent::Started => "page loading",
+                tauri::webview::PageLoadEvent::Finished => "page loaded",
+            };
+            tracing::info!(window = webview.label(), "{stage}");
+        })
         .on_window_event(|window, event| match event {
             tauri::WindowEvent::Focused(f) => {
                 // a hidden window (in the tray) is never focused, whatever a late focus-in says
@@ -138,6 +147,7 @@ pub fn run() {
         })
         .invoke_handler(tauri::generate_handler![
             subscribe,
+            next_events,
             app_info,
             get_settings,
             save_settings,

@@ -5,8 +5,6 @@
 //! confirms there. A refused one is logged (the reason, the server host and the room, never
 //! the whole link, which could hold an invite code) and told to the user in one line.
 
-use std::sync::Mutex;
-
 use banter_client::{ClientError, InviteLink};
 use tauri::{AppHandle, Manager, Runtime};
 
@@ -17,10 +15,6 @@ use crate::ipc::{InviteView, UiEvent};
 const MAX_LINKS_PER_LAUNCH: usize = 4;
 /// Longest piece of a refused link written to the log.
 const LOG_CLIP: usize = 64;
-
-/// Link events that came before the page subscribed: sent when it does.
-#[derive(Default)]
-pub struct Pending(Mutex<Vec<UiEvent>>);
 
 /// The command-line arguments that are links to look at: every argument that is not an
 /// option (options start with `-`; whatever the webview driver or a launcher adds).
@@ -69,29 +63,14 @@ pub fn event_for(raw: &str) -> UiEvent {
     }
 }
 
-/// Handles the links among `args` (without the program name): to the page when it listens,
-/// else kept for when it subscribes.
+/// Handles the links among `args` (without the program name): queued for the page, which
+/// gets them with its next pull (or its first, when it has not subscribed yet).
 pub fn handle<R: Runtime>(app: &AppHandle<R>, args: &[String]) {
     let events: Vec<UiEvent> = candidates(args).map(|a| event_for(a)).collect();
     if events.is_empty() {
         return;
     }
-    let state = app.state::<crate::AppState>();
-    if let Ok(sink) = state.sink.lock() {
-        if let Some(ch) = sink.as_ref() {
-            if ch.send(events.clone()).is_ok() {
-                return;
-            }
-        }
-    }
-    if let Ok(mut p) = app.state::<Pending>().0.lock() {
-        p.extend(events);
-    }
-}
-
-/// The link events kept until the page subscribed.
-pub fn take_pending<R: Runtime>(app: &AppHandle<R>) -> Vec<UiEvent> {
-    app.state::<Pending>().0.lock().map(|mut p| std::mem::take(&mut *p)).unwrap_or_default()
+    app.state::<crate::AppState>().page.push_all(events);
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
 //! The app's state: settings, the core client and its glue, who we are on each server, the
-//! page's event channel and the notification policy; and where the app keeps its files.
+//! events waiting for the page and the notification policy; and where the app keeps its files.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -8,7 +8,6 @@ use std::sync::Mutex;
 
 use banter_client::accounts::SessionToken;
 use banter_client::{Client, CredentialStore, ServerUrl};
-use tauri::ipc::Channel;
 
 use crate::core::{self, map_err, Glue};
 use crate::error::{CmdResult, CommandError, ErrorCode};
@@ -43,7 +42,8 @@ pub struct AppState {
     pub(crate) creds: CredentialStore,
     pub(crate) sessions: Mutex<HashMap<String, Session>>,
     pub(crate) tx: core::EventTx,
-    pub(crate) sink: Mutex<Option<Channel<Vec<UiEvent>>>>,
+    /// The events waiting for the page to pull them.
+    pub(crate) page: crate::page_queue::PageQueue<UiEvent>,
     pub(crate) policy: Mutex<notify_policy::Policy>,
     pub(crate) focused: AtomicBool,
     pub(crate) local: tokio::sync::Mutex<Option<local_server::LocalServer>>,

@@ -1,5 +1,5 @@
 // Typed wrappers over the Rust commands. Every type comes from generated/ipc.ts (ts-rs).
-import { invoke, Channel } from '@tauri-apps/api/core'
+import { invoke } from '@tauri-apps/api/core'
 import type {
   AccountPolicy,
   AppInfo,
@@ -35,14 +35,40 @@ export function watchEvents(fn: (events: UiEvent[]) => void): void {
   batchWatchers.push(fn)
 }
 
+/** Waits before pulling again after a failed pull (the app is quitting, or a bug). */
+const PULL_RETRY_MS = 1000
+
+async function pullEvents(generation: number, onBatch: (events: UiEvent[]) => void): Promise<void> {
+  for (;;) {
+    let batch: UiEvent[] | null
+    try {
+      batch = await invoke<UiEvent[] | null>('next_events', { generation })
+    } catch (e) {
+      console.warn('next_events failed', e)
+      await new Promise((r) => setTimeout(r, PULL_RETRY_MS))
+      continue
+    }
+    if (batch === null) return
+    if (batch.length === 0) continue
+    try {
+      onBatch(batch)
+    } catch (e) {
+      // one bad batch must not stop delivery of the next ones
+      console.error('applying events failed', e)
+    }
+  }
+}
+
 export const api = {
-  subscribe(onBatch: (events: UiEvent[]) => void): Promise<void> {
-    const channel = new Channel<UiEvent[]>()
-    channel.onmessage = (batch) => {
+  /** Starts pulling the core's events (resolves once subscribed): each batch is a pull's
+   * response (`next_events`, a long poll; src-tauri/src/page_queue.rs), taken when the page
+   * is ready for it. Ends when a newer subscription (a reload) takes over. */
+  async subscribe(onBatch: (events: UiEvent[]) => void): Promise<void> {
+    const generation = await invoke<number>('subscribe')
+    void pullEvents(generation, (batch) => {
       for (const w of batchWatchers) w(batch)
       onBatch(batch)
-    }
-    return invoke('subscribe', { channel })
+    })
   },
   appInfo: () => invoke<AppInfo>('app_info'),
   saveSettings: (settings: Settings) => invoke<Settings>('save_settings', { settings }),

@@ -3,24 +3,35 @@
 
 use banter_client::accounts::{Registration, ServerAccess};
 use banter_client::{ClientError, ServerUrl};
-use tauri::ipc::Channel;
 use tauri::State;
 
 use crate::core::map_err;
 use crate::error::{CmdResult, CommandError, ErrorCode};
 use crate::ipc::*;
 use crate::state::{data_dir, server_key, AppState, Session, DEVICE_NAME};
-use crate::{links, local_server, validate};
+use crate::page_queue::Pull;
+use crate::{local_server, validate};
 
+/// How long a pull waits for events before it returns none (the page then pulls again).
+const PULL_WAIT: std::time::Duration = std::time::Duration::from_secs(25);
+
+/// The page starts listening: the generation its pulls name. A page that loads again
+/// subscribes again, which ends the earlier pulls.
 #[tauri::command]
-pub(crate) async fn subscribe(app: tauri::AppHandle, state: State<'_, AppState>, channel: Channel<Vec<UiEvent>>) -> CmdResult<()> {
-    // an invite link given at launch, kept until the page listens
-    let pending = links::take_pending(&app);
-    if !pending.is_empty() {
-        let _ = channel.send(pending);
-    }
-    *state.sink.lock().map_err(|_| CommandError::internal("poisoned"))? = Some(channel);
-    Ok(())
+pub(crate) async fn subscribe(state: State<'_, AppState>) -> CmdResult<u32> {
+    let generation = state.page.subscribe();
+    tracing::info!(generation, "the page subscribed to events");
+    Ok(generation)
+}
+
+/// The next batch of events for the page, in order, waiting up to `PULL_WAIT` for some (an
+/// empty batch then); `null` when a newer subscription took over.
+#[tauri::command]
+pub(crate) async fn next_events(state: State<'_, AppState>, generation: u32) -> CmdResult<Option<Vec<UiEvent>>> {
+    Ok(match state.page.pull(generation, PULL_WAIT).await {
+        Pull::Events(batch) => Some(batch),
+        Pull::Superseded => None,
+    })
 }
 
 #[tauri::command]
