@@ -85,7 +85,7 @@ pub async fn split_v3_posts(State(io): State<SocketIo>, req: Request, next: Next
 /// Whether the POST's `sid` is a socket connected to `/` (the socket id is the Engine.IO id).
 fn connected(io: &SocketIo, req: &Request) -> bool {
     let sid = req.uri().query().and_then(|q| q.split('&').find_map(|p| p.strip_prefix("sid=")));
-    sid.and_then(|sid| sid.parse().ok()).and_then(|sid| io.get_socket(sid)).is_some()
+    sid.and_then(|sid| crate::sio::socket(io, sid)).is_some()
 }
 
 fn is_v3_polling_post(req: &Request) -> bool {

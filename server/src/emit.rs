@@ -32,6 +32,25 @@ pub fn reach(st: &AppState, to: Broadcast) -> Broadcast {
     }
 }
 
+/// Every node's members in `room` (see [`reach`]); None once the server is closing.
+pub fn to_room(st: &AppState, room: String) -> Option<Broadcast> {
+    crate::sio::root(&st.io).map(|ns| reach(st, ns.to(room)))
+}
+
+/// This node's members in `room` alone; None once the server is closing.
+pub fn local_to_room(st: &AppState, room: String) -> Option<Broadcast> {
+    crate::sio::root(&st.io).map(|ns| ns.local().to(room))
+}
+
+/// [`now`] for a broadcast made from the namespace ([`to_room`], [`local_to_room`]): nothing
+/// to run once the server is closing, when nobody is left to receive it.
+pub fn now_unless_closed(metrics: &Metrics, what: &str, fut: Option<impl Future<Output = Result<(), BroadcastError>>>) {
+    match fut {
+        Some(fut) => now(metrics, what, fut),
+        None => tracing::debug!(event = what, "not sent: the server is closing"),
+    }
+}
+
 /// Runs a broadcast now. With socketioxide's local adapter a broadcast is complete when
 /// first polled (its future is `ready`), so running it here, under the room lock, makes
 /// delivery order equal to sequence order. Deliveries that fail (a slow client whose buffer

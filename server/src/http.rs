@@ -53,6 +53,7 @@ async fn healthz(State(st): State<Shared>) -> impl IntoResponse {
     };
     let adapter = st.cluster.state();
     let presence = st.presence.state();
+    let sockets = crate::sio::sockets(&st.io);
     let status = if store["ok"] == true && adapter.connected && presence.connected { "ok" } else { "degraded" };
     Json(json!({
         "status": status,
@@ -61,9 +62,9 @@ async fn healthz(State(st): State<Shared>) -> impl IntoResponse {
         "adapter": adapter,
         "presence": presence,
         "version": env!("CARGO_PKG_VERSION"),
-        "connections": st.io.sockets().len(),
+        "connections": sockets.len(),
         // Long-polling clients: the server notices one is gone only at its ping timeout.
-        "pollingConnections": st.io.sockets().iter().filter(|s| s.transport_type() == socketioxide::TransportType::Polling).count(),
+        "pollingConnections": sockets.iter().filter(|s| s.transport_type() == socketioxide::TransportType::Polling).count(),
         "roomsOpen": st.rooms.len(),
         "messages": Metrics::get(&m.messages),
         "refused": Metrics::get(&m.refused),

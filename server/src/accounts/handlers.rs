@@ -120,7 +120,7 @@ pub(crate) fn disconnect_sessions_here(st: &AppState, sessions: &[String], keep:
             if keep.is_some_and(|k| k.id == sid) {
                 continue;
             }
-            if let Some(socket) = st.io.get_socket(sid) {
+            if let Some(socket) = crate::sio::root(&st.io).and_then(|ns| ns.get_socket(sid)) {
                 let _ = socket.disconnect();
             }
         }

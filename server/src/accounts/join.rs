@@ -40,10 +40,7 @@ pub fn signed_in_members(st: &AppState, members: &[Member]) -> Vec<String> {
     let mut names: Vec<String> = members
         .iter()
         .filter(|m| {
-            m.sid
-                .parse()
-                .ok()
-                .and_then(|sid| st.io.get_socket(sid))
+            crate::sio::socket(&st.io, &m.sid)
                 .and_then(|s| s.extensions.get::<SignedInAs>())
                 .is_some_and(|me| me.name == m.username)
         })

@@ -55,7 +55,7 @@ pub(super) fn banter_edit(st: &Shared, s: &SocketRef, data: Payload, ack: AckSen
         if !ok {
             return ack_err(&st2, ack, ERR_SERVER);
         }
-        emit::now(&st2.metrics, "edited", emit::reach(&st2, st2.io.to(banter_room(&edited.room))).emit(wire::EDITED, &edited));
+        emit::now_unless_closed(&st2.metrics, "edited", emit::to_room(&st2, banter_room(&edited.room)).map(|to| to.emit(wire::EDITED, &edited)));
         tracing::info!(room = %edited.room, id = %edited.id, seq = edited.seq, "message edited");
         ack_data(ack, &edited);
     });

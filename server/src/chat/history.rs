@@ -116,7 +116,7 @@ pub async fn flush_receipts_forever(st: Shared) {
         for room in st.rooms.all() {
             let dirty = lock(&room).take_dirty_receipts();
             for (sid, receipt) in dirty {
-                let socket = sid.parse().ok().and_then(|sid| st.io.get_socket(sid));
+                let socket = crate::sio::socket(&st.io, &sid);
                 if let Some(socket) = socket {
                     let _ = socket.emit(ext::RECEIPT, &receipt);
                 }

@@ -195,7 +195,7 @@ pub(super) fn join(st: &Shared, s: &SocketRef, data: Payload, ack: AckSender) {
 /// be "in use" forever: such a member is dropped. True when one was.
 fn evict_stale_holder(st: &AppState, g: &mut crate::room::RoomState, username: &str) -> bool {
     let Some(holder) = g.member_named(username).map(|m| m.sid.clone()) else { return false };
-    let connected = holder.parse().ok().and_then(|sid| st.io.get_socket(sid)).is_some_and(|s| s.connected());
+    let connected = crate::sio::socket(&st.io, &holder).is_some_and(|s| s.connected());
     if connected {
         return false;
     }

@@ -150,14 +150,14 @@ fn broadcast_message(st: &AppState, m: &Message) {
     match m.kind {
         MessageKind::Text => {
             let classic = ChatMessage { username: m.username.clone(), text: m.text.clone(), created_at: m.created_at };
-            emit::now(&st.metrics, "message", emit::reach(st, st.io.to(croom)).emit(classic::MESSAGE, &classic));
+            emit::now_unless_closed(&st.metrics, "message", emit::to_room(st, croom).map(|to| to.emit(classic::MESSAGE, &classic)));
         }
         MessageKind::Location => {
             let classic = LocationMessage { username: m.username.clone(), url: m.text.clone(), created_at: m.created_at };
-            emit::now(&st.metrics, "locationMessage", emit::reach(st, st.io.to(croom)).emit(classic::LOCATION_MESSAGE, &classic));
+            emit::now_unless_closed(&st.metrics, "locationMessage", emit::to_room(st, croom).map(|to| to.emit(classic::LOCATION_MESSAGE, &classic)));
         }
     }
-    emit::now(&st.metrics, "banter:message", emit::reach(st, st.io.to(banter_room(&m.room))).emit(ext::MESSAGE, m));
+    emit::now_unless_closed(&st.metrics, "banter:message", emit::to_room(st, banter_room(&m.room)).map(|to| to.emit(ext::MESSAGE, m)));
 }
 
 /// A classic ack once the message is settled: `cb()` or `cb(reason)`.

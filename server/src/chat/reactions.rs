@@ -58,7 +58,7 @@ pub(super) fn banter_react(st: &Shared, s: &SocketRef, data: Payload, ack: AckSe
         if !ok {
             return ack_err(&st2, ack, ERR_SERVER);
         }
-        emit::now(&st2.metrics, "reactions", emit::reach(&st2, st2.io.to(banter_room(&out.room))).emit(wire::REACTIONS, &out));
+        emit::now_unless_closed(&st2.metrics, "reactions", emit::to_room(&st2, banter_room(&out.room)).map(|to| to.emit(wire::REACTIONS, &out)));
         ack_data(ack, &out);
     });
     drop(g);

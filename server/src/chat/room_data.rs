@@ -161,7 +161,8 @@ pub(crate) fn changed_elsewhere(st: &Shared, room: &str) {
     }
     match g.room_data.change(Instant::now()) {
         Decision::SendNow => {
-            emit::now(&st.metrics, "roomData", st.io.local().to(classic_room(&g.name)).emit(classic::ROOM_DATA, &room_data(st, &g)));
+            let data = room_data(st, &g);
+            emit::now_unless_closed(&st.metrics, "roomData", emit::local_to_room(st, classic_room(&g.name)).map(|to| to.emit(classic::ROOM_DATA, &data)));
         }
         Decision::Schedule(delay) => schedule(&g, &r, delay),
         Decision::Pending => {}
@@ -188,7 +189,7 @@ fn flush(app: &Weak<AppState>, room: &Weak<std::sync::Mutex<RoomState>>) {
     let data = room_data(&st, &g);
     let members = data.users.len();
     let flushes = g.room_data.flushes;
-    emit::now(&st.metrics, "roomData", st.io.local().to(classic_room(&g.name)).emit(classic::ROOM_DATA, &data));
+    emit::now_unless_closed(&st.metrics, "roomData", emit::local_to_room(&st, classic_room(&g.name)).map(|to| to.emit(classic::ROOM_DATA, &data)));
     drop(g);
     if members >= TRIM_MIN_MEMBERS {
         trim_after_storm(Arc::downgrade(&room), flushes);

@@ -154,7 +154,7 @@ pub(crate) fn blocks_changed_here(st: &AppState, account_id: i64, except: &str) 
         Ok(blocked) => Blocked { blocked },
         Err(e) => return tracing::error!(account = account_id, error = %e, "cannot read an account's blocks"),
     };
-    for other in st.io.sockets() {
+    for other in crate::sio::sockets(&st.io) {
         if other.id.as_str() != except && other.extensions.get::<SignedInAs>().is_some_and(|x| x.account_id == account_id) {
             let _ = other.emit(wire::BLOCKED, &list);
         }

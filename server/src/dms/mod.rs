@@ -173,7 +173,7 @@ pub fn announce_here(st: &AppState, dm: &str, except: &str) {
 
 fn announce_to(st: &AppState, rec: &DmRecord, except: &str) {
     let info = DmInfo { dm: rec.id.clone(), members: rec.names(), created_at: rec.created_at, latest_seq: 0, read_seq: 0, unread: 0 };
-    for other in st.io.sockets() {
+    for other in crate::sio::sockets(&st.io) {
         if other.id.as_str() == except {
             continue;
         }

@@ -72,7 +72,8 @@ fn accounts_named(st: &AppState, raw: &[String]) -> Result<Vec<(i64, String, boo
 fn announce(st: &AppState, room: &str) -> Result<std::sync::Arc<RoomRecord>, Refused> {
     super::room_changed(st, room);
     let rec = st.moderation.record(room)?;
-    emit::now(&st.metrics, "room", emit::reach(st, st.io.to(banter_room(room))).emit(wire::ROOM, &info(room, &rec, None)));
+    let room_info = info(room, &rec, None);
+    emit::now_unless_closed(&st.metrics, "room", emit::to_room(st, banter_room(room)).map(|to| to.emit(wire::ROOM, &room_info)));
     Ok(rec)
 }
 
@@ -210,7 +211,7 @@ fn remove(st: &AppState, s: &SocketRef, req: RemoveRequest) -> Result<Option<Rem
     }
     let removed = Removed { room: room.clone(), id: req.id.clone(), seq, by: me.name.clone(), at: a.at };
     // Banter sockets get the tombstone; classic ones have no way to show it and get nothing.
-    emit::now(&st.metrics, "removed", emit::reach(st, st.io.to(banter_room(&room))).emit(wire::REMOVED, &removed));
+    emit::now_unless_closed(&st.metrics, "removed", emit::to_room(st, banter_room(&room)).map(|to| to.emit(wire::REMOVED, &removed)));
     tracing::info!(room = %room, id = %req.id, seq, by = %me.name, "message removed");
     Ok(Some(removed))
 }
@@ -242,7 +243,7 @@ fn sockets_in(st: &AppState, room: &str, pick: impl Fn(&SocketRef, &str) -> bool
     members
         .into_iter()
         .filter_map(|(sid, username, kind)| {
-            let socket = sid.parse().ok().and_then(|sid| st.io.get_socket(sid))?;
+            let socket = crate::sio::socket(&st.io, &sid)?;
             pick(&socket, &username).then_some((socket, kind))
         })
         .collect()
