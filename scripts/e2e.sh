@@ -40,7 +40,8 @@ export DISPLAY=":$d"
 export BANTER_NOTIFY_LOG="$work/notifications.jsonl"
 /usr/bin/python3 tests/e2e/support/notify-witness.py "$BANTER_NOTIFY_LOG" >"$work/witness.out" 2>&1 &
 pids+=($!)
-for _ in $(seq 50); do grep -q ready "$work/witness.out" 2>/dev/null && break; sleep 0.1; done
+# Up to 15 s: once, right after a build, it was not ready within 5 s (a rerun was fine).
+for _ in $(seq 150); do grep -q ready "$work/witness.out" 2>/dev/null && break; sleep 0.1; done
 grep -q ready "$work/witness.out" || { echo "e2e: notification witness did not start" >&2; cat "$work/witness.out" >&2; exit 1; }
 
 # Bounded: a leftover child holding a pipe must never hang CI. BANTER_E2E_TIMEOUT (s) and

@@ -19,6 +19,21 @@ summary() {
     END { printf "%d passed, %d failed\n", p, f }'
 }
 
+# A failing step does not stop the run: the later ones still run, and the end names every
+# failed test (node's "not ok" lines, cargo's "... FAILED"), where a log's tail shows them.
+failed_steps=()
+run() {
+  local name="$1"
+  shift
+  "$@" 2>&1 | tee "$log_dir/$name.log" || failed_steps+=("$name")
+}
+failures() {
+  local f
+  for f in "$log_dir"/*.log; do
+    grep -E '^ *not ok |^test .* \.\.\. FAILED$' "$f" | sed "s|^|  $(basename "$f" .log): |" || true
+  done
+}
+
 step() { echo; echo "=== $1"; }
 
 step "build"
@@ -31,32 +46,38 @@ services_dir="$(mktemp -d /tmp/banter-services.XXXXXX)" services_sh="$PWD/script
 trap 'bash "$services_sh" stop "$services_dir" >/dev/null 2>&1 || true; rm -rf "$services_dir"' EXIT
 bash "$services_sh" start "$services_dir"
 source "$services_dir/env"
-node --test tests/services/ 2>&1 | tee "$log_dir/services.log"
+run services node --test tests/services/
 
 step "rust tests (protocol, server, client, cli)"
-scripts/with-session.sh cargo test 2>&1 | tee "$log_dir/cargo.log"
+run cargo scripts/with-session.sh cargo test
 # Our Engine.IO v3 codec in the rust_engineio fork (its upstream tests need upstream's servers).
-cargo test -p rust_engineio --lib eio3 2>&1 | tee "$log_dir/cargo-eio3.log"
+run cargo-eio3 cargo test -p rust_engineio --lib eio3
 
 step "node interop tests (official socket.io / socket.io-client against banter-server)"
-BANTER_SERVER_BIN="$CARGO_TARGET_DIR/debug/banter-server" \
-  node --test --test-concurrency=1 tests/node/ 2>&1 | tee "$log_dir/node.log"
+run node env BANTER_SERVER_BIN="$CARGO_TARGET_DIR/debug/banter-server" \
+  node --test --test-concurrency=1 tests/node/
 
 step "node interop tests again, every banter-server on PostgreSQL (the store's other side)"
-BANTER_NODE_TESTS_STORE=postgres BANTER_SERVER_BIN="$CARGO_TARGET_DIR/debug/banter-server" \
-  node --test --test-concurrency=1 tests/node/ 2>&1 | tee "$log_dir/node-postgres.log"
+run node-postgres env BANTER_NODE_TESTS_STORE=postgres BANTER_SERVER_BIN="$CARGO_TARGET_DIR/debug/banter-server" \
+  node --test --test-concurrency=1 tests/node/
 
 step "cluster tests (three nodes on PostgreSQL + Redis behind HAProxy, with faults)"
-BANTER_SERVER_BIN="$CARGO_TARGET_DIR/debug/banter-server" \
-  node --test --test-concurrency=1 tests/cluster/ 2>&1 | tee "$log_dir/cluster.log"
+run cluster env BANTER_SERVER_BIN="$CARGO_TARGET_DIR/debug/banter-server" \
+  node --test --test-concurrency=1 tests/cluster/
 
 # package-test.sh: the release .deb installed with apt, launched from /usr/bin, removed (root).
 for extra in scripts/e2e.sh scripts/package-test.sh scripts/bench-quick.sh; do
   if [ -x "$extra" ]; then
     step "$extra"
-    "$extra" 2>&1 | tee "$log_dir/$(basename "$extra" .sh).log"
+    run "$(basename "$extra" .sh)" "$extra"
   fi
 done
 
 echo
 summary
+if [ ${#failed_steps[@]} -gt 0 ]; then
+  echo "failed steps: ${failed_steps[*]}"
+  echo "failed tests:"
+  failures
+  exit 1
+fi

@@ -23,7 +23,12 @@ const opened = () => (existsSync(OPENED_LOG) ? readFileSync(OPENED_LOG, 'utf8').
 /** banter-cli chat with `input` on stdin; resolves with its stdout once it exits. */
 function cli(url, name, input) {
   return new Promise((resolve, reject) => {
-    const p = spawn(CLI_BIN, ['chat', '--server', url, '--name', name, '--room', 'lobby', '--data-dir', tmp('loc-cli')], { stdio: ['pipe', 'pipe', 'inherit'] })
+    const p = spawn(CLI_BIN, ['chat', '--server', url, '--name', name, '--room', 'lobby', '--data-dir', tmp('loc-cli')], {
+      // its own keyring service: the session's default one may hold a session another test
+      // left for a server that had this port before (seen once: exit 6, "not valid any more")
+      env: { ...process.env, BANTER_KEYRING_SERVICE: 'banter-e2e-location-cli' },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    })
     let out = ''
     p.stdout.on('data', (d) => (out += d))
     const timer = setTimeout(() => p.kill('SIGKILL'), 30000)

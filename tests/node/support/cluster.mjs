@@ -224,15 +224,19 @@ export async function startCluster (opts = {}) {
     }
     await Promise.all(state.nodes.map((n) => n.child && stopChild(n.child)))
     if (state.proxy) await stopChild(state.proxy)
-    // A panic is a server bug even when the test passed: say so in the test output.
+    // A panic is a server bug even when every test passed (a worker's panic does not stop
+    // the node): it fails the suite, once everything is stopped.
+    const panicked = []
     for (const n of state.nodes) {
       const panics = tail(join(dir, `${n.id}.log`), Infinity).split('\n').filter((l) => l.includes('panicked at'))
-      if (panics.length) console.log(`cluster: ${n.id} panicked ${panics.length}x: ${panics[0]}`)
+      if (panics.length) panicked.push(`${n.id} panicked ${panics.length}x: ${panics[0]}`)
     }
+    if (panicked.length) keep = true
     await svc('stop').catch((e) => console.log(`cluster: services stop: ${e.message}`))
     process.removeListener('exit', onExit)
     if (keep) console.log(`cluster: kept ${dir}`)
     else rmSync(dir, { recursive: true, force: true })
+    if (panicked.length) throw new Error(`cluster: ${panicked.join('; ')}`)
   }
 
   // A test process that ends without stop() (a crash, process.exit) leaves nothing running.

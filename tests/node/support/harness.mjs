@@ -144,6 +144,10 @@ export async function startBanter (opts = {}) {
         clearTimeout(t)
       }
       if (tmp && !opts.keepDb) tmp.remove()
+      // A worker's panic does not stop the server, and the test may pass regardless: it is a
+      // server bug all the same, so it fails the test that stopped this server.
+      const panic = Buffer.concat(stderr).toString().split('\n').find((l) => l.includes('panicked at'))
+      if (panic) throw new Error(`banter-server panicked: ${panic}`)
       return child.exitCode
     }
   }
