@@ -37,13 +37,21 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(banter_server::run(config, banter_server::shutdown_signal())) {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+    let code = match runtime.block_on(banter_server::run(config, banter_server::shutdown_signal())) {
+        Ok(()) => 0,
         Err(e) => {
             eprintln!("banter-server: {e}");
-            std::process::ExitCode::FAILURE
+            1
         }
-    }
+    };
+    // The store is flushed and the connections are closed. Dropping the runtime now would shut
+    // its timer driver down while a handler still finishing on a blocking thread (a store call
+    // in `block_in_place`, `Pg::block`'s `block_on` with sqlx's acquire timeout) polls a timer:
+    // tokio panics "A Tokio 1.x context was found, but it is being shutdown" (seen in the
+    // cluster test, a join storm stopped by SIGTERM). Exiting without the drop leaves such a
+    // call unanswered, as a kill would, and its client resends from its outbox.
+    std::mem::forget(runtime);
+    std::process::exit(code)
 }
 
 /// The Socket.IO and WebSocket crates log whole packets at debug and trace, and packets carry
