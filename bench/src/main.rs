@@ -12,8 +12,10 @@ mod scale;
 mod scaleout;
 mod scaleout_client;
 mod scaleout_procs;
+mod scaleout_report;
 mod search;
 mod signins;
+mod sio;
 mod ws;
 
 use std::path::PathBuf;

@@ -17,7 +17,6 @@
 //! CPU seconds of every process (each node, PostgreSQL's processes, Redis, the generator)
 //! are read from /proc at both ends of the window.
 
-use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
@@ -30,6 +29,7 @@ use crate::procs::{self, Launch};
 use crate::scaleout_client::{self as client, Counters, Member, SenderRole};
 use crate::scaleout_procs::{CpuSnap, Health, Node, Services};
 use crate::args::Config;
+pub use crate::scaleout_report::render;
 use crate::report::{fmt_int, fmt_ns};
 
 #[derive(clap::Args, Debug, Clone)]
@@ -57,15 +57,15 @@ pub struct ScaleoutArgs {
 
 pub struct ScaleConfig {
     setups: Vec<Setup>,
-    hot_clients: usize,
-    hot_senders: usize,
-    rooms: usize,
-    room_size: usize,
-    duration: Duration,
-    warmup: Duration,
-    drain: Duration,
+    pub(crate) hot_clients: usize,
+    pub(crate) hot_senders: usize,
+    pub(crate) rooms: usize,
+    pub(crate) room_size: usize,
+    pub(crate) duration: Duration,
+    pub(crate) warmup: Duration,
+    pub(crate) drain: Duration,
     /// After the nodes start, before the first phase (the background CPU is read meanwhile).
-    idle_wait: Duration,
+    pub(crate) idle_wait: Duration,
 }
 
 impl ScaleConfig {
@@ -127,47 +127,47 @@ impl Setup {
 
 #[derive(Debug, Default, Clone)]
 pub struct Phase {
-    what: String,
-    clients: usize,
-    senders: usize,
-    join_secs: f64,
-    deliveries_per_s: f64,
-    messages_per_s: f64,
-    p50: Option<u64>,
-    p99: Option<u64>,
-    p50_local: Option<u64>,
-    p99_local: Option<u64>,
-    p50_remote: Option<u64>,
-    p99_remote: Option<u64>,
-    window_deliveries: u64,
-    acked: u64,
-    ack_errors: u64,
-    unanswered: u64,
-    expected_local: u64,
-    expected_remote: u64,
-    lost_local: u64,
-    missing_remote: u64,
+    pub(crate) what: String,
+    pub(crate) clients: usize,
+    pub(crate) senders: usize,
+    pub(crate) join_secs: f64,
+    pub(crate) deliveries_per_s: f64,
+    pub(crate) messages_per_s: f64,
+    pub(crate) p50: Option<u64>,
+    pub(crate) p99: Option<u64>,
+    pub(crate) p50_local: Option<u64>,
+    pub(crate) p99_local: Option<u64>,
+    pub(crate) p50_remote: Option<u64>,
+    pub(crate) p99_remote: Option<u64>,
+    pub(crate) window_deliveries: u64,
+    pub(crate) acked: u64,
+    pub(crate) ack_errors: u64,
+    pub(crate) unanswered: u64,
+    pub(crate) expected_local: u64,
+    pub(crate) expected_remote: u64,
+    pub(crate) lost_local: u64,
+    pub(crate) missing_remote: u64,
     /// Messages of the phase found in the database, when it could be read.
-    stored: Option<u64>,
+    pub(crate) stored: Option<u64>,
     /// /healthz counters over the phase (joins to drain), summed over the nodes; `None`
     /// when a node did not answer.
-    health: Option<Health>,
+    pub(crate) health: Option<Health>,
     /// CPU seconds in the measured window, by process group.
-    cpu: Vec<(String, f64)>,
-    gen_cpu: f64,
-    machine_cpu: f64,
-    window_s: f64,
-    drain_s: f64,
+    pub(crate) cpu: Vec<(String, f64)>,
+    pub(crate) gen_cpu: f64,
+    pub(crate) machine_cpu: f64,
+    pub(crate) window_s: f64,
+    pub(crate) drain_s: f64,
 }
 
 impl Phase {
-    fn server_side_cpu(&self) -> f64 {
+    pub(crate) fn server_side_cpu(&self) -> f64 {
         self.cpu.iter().map(|(_, s)| s).sum()
     }
 
     /// What the figures point at as the limit (a heuristic from the CPU shares; the
     /// machine's busy time includes the kernel's loopback work and anything else running).
-    fn bound(&self) -> String {
+    pub(crate) fn bound(&self) -> String {
         let dt = self.window_s.max(1e-9);
         let cores = procs_cores() as f64;
         let Some((name, secs)) = self.cpu.iter().max_by(|a, b| a.1.total_cmp(&b.1)) else { return "–".into() };
@@ -197,18 +197,18 @@ fn procs_cores() -> usize {
 
 #[derive(Debug, Default)]
 pub struct SetupReport {
-    name: String,
-    nodes: usize,
-    phases: Vec<Phase>,
-    errors: Vec<String>,
-    problems: Vec<String>,
-    background_cpu: f64,
+    pub(crate) name: String,
+    pub(crate) nodes: usize,
+    pub(crate) phases: Vec<Phase>,
+    pub(crate) errors: Vec<String>,
+    pub(crate) problems: Vec<String>,
+    pub(crate) background_cpu: f64,
 }
 
 #[derive(Debug, Default)]
 pub struct ScaleReport {
-    setups: Vec<SetupReport>,
-    took_s: f64,
+    pub(crate) setups: Vec<SetupReport>,
+    pub(crate) took_s: f64,
 }
 
 impl ScaleReport {
@@ -600,137 +600,4 @@ async fn settle(sh: &Counters, max: Duration) {
             last = b;
         }
     }
-}
-
-// ---------------------------------------------------------------------------- report
-
-pub fn render(o: &mut String, scfg: &ScaleConfig, rep: &ScaleReport) {
-    let _ = writeln!(o, "## Scale-out: one node on SQLite, one on PostgreSQL, several on PostgreSQL + Redis\n");
-    let _ = writeln!(
-        o,
-        "| setup | scenario | deliveries/s | messages/s | p50 | p99 | same node p50 / p99 | other nodes p50 / p99 | lost (same node) | missing cross-node |"
-    );
-    let _ = writeln!(o, "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-    for s in &rep.setups {
-        for p in &s.phases {
-            let remote = if s.nodes > 1 { format!("{} / {}", fmt_ns(p.p50_remote), fmt_ns(p.p99_remote)) } else { "–".into() };
-            let missing = if s.nodes > 1 {
-                format!("{} of {}", fmt_int(p.missing_remote as f64), fmt_int(p.expected_remote as f64))
-            } else {
-                "–".into()
-            };
-            let _ = writeln!(
-                o,
-                "| {} | {} | {} | {} | {} | {} | {} / {} | {remote} | {} | {missing} |",
-                s.name,
-                p.what,
-                fmt_int(p.deliveries_per_s),
-                fmt_int(p.messages_per_s),
-                fmt_ns(p.p50),
-                fmt_ns(p.p99),
-                fmt_ns(p.p50_local),
-                fmt_ns(p.p99_local),
-                fmt_int(p.lost_local as f64),
-            );
-        }
-        if s.phases.is_empty() {
-            let _ = writeln!(o, "| {} | not measured (see below) | – | – | – | – | – | – | – | – |", s.name);
-        }
-    }
-    let _ = writeln!(o, "\nCPU in the measured window (CPU-seconds; % of one core):\n");
-    let _ = writeln!(
-        o,
-        "| setup | scenario | per process | generator | machine busy | deliveries per CPU-second (servers, PostgreSQL, Redis) | bound by |"
-    );
-    let _ = writeln!(o, "| --- | --- | --- | ---: | ---: | ---: | --- |");
-    for s in &rep.setups {
-        for p in &s.phases {
-            let dt = p.window_s.max(1e-9);
-            let per: Vec<String> = p.cpu.iter().map(|(n, c)| format!("{n} {c:.2} s ({:.0}%)", c / dt * 100.0)).collect();
-            let _ = writeln!(
-                o,
-                "| {} | {} | {} | {:.2} s ({:.0}%) | {:.2} s ({:.0}%) | {} | {} |",
-                s.name,
-                p.what,
-                per.join(", "),
-                p.gen_cpu,
-                p.gen_cpu / dt * 100.0,
-                p.machine_cpu,
-                p.machine_cpu / dt * 100.0,
-                fmt_int(p.window_deliveries as f64 / p.server_side_cpu().max(1e-9)),
-                p.bound()
-            );
-        }
-    }
-    let _ = writeln!(o);
-    for s in &rep.setups {
-        let joins: Vec<String> =
-            s.phases.iter().map(|p| format!("{} clients in {:.1} s", fmt_int(p.clients as f64), p.join_secs)).collect();
-        let _ = writeln!(
-            o,
-            "- {}: joined {}; CPU busy before the run (background): {:.0}% of a core",
-            s.name,
-            joins.join(", "),
-            s.background_cpu * 100.0
-        );
-        for e in &s.errors {
-            let _ = writeln!(o, "  - ERROR: {e}");
-        }
-        for p in &s.phases {
-            let stored = match p.stored {
-                Some(v) => format!("{} of its messages are in the database", fmt_int(v as f64)),
-                None => "the database could not be read".into(),
-            };
-            let _ = writeln!(
-                o,
-                "  - {}: {} acknowledged sends ({} senders, one in flight each), {} refused, {} unanswered; {} copies expected on the senders' nodes, {} on others; drained in {:.1} s; {stored}",
-                p.what,
-                fmt_int(p.acked as f64),
-                p.senders,
-                p.ack_errors,
-                p.unanswered,
-                fmt_int(p.expected_local as f64),
-                fmt_int(p.expected_remote as f64),
-                p.drain_s
-            );
-            match p.health {
-                Some(h) if h.adapter_dropped + h.dropped_events + h.failed_deliveries > 0 => {
-                    let _ = writeln!(
-                        o,
-                        "  - {}: the nodes' /healthz over the phase: {} messages dropped by the Redis adapter, {} events dropped, {} failed deliveries",
-                        p.what, h.adapter_dropped, h.dropped_events, h.failed_deliveries
-                    );
-                }
-                Some(_) => {}
-                None => {
-                    let _ = writeln!(o, "  - {}: a node's /healthz did not answer", p.what);
-                }
-            }
-            if p.missing_remote > 0 {
-                let fill = match p.stored {
-                    Some(v) if v >= p.acked => "every acknowledged message is in the database, so a Banter client (ordering by seq, filling gaps from history) gets them back; a classic client does not",
-                    Some(_) => "NOT every acknowledged message is in the database",
-                    None => "whether history has them is unknown",
-                };
-                let _ = writeln!(
-                    o,
-                    "  - {}: {} cross-node copies missing (Redis pub/sub is at most once): {fill}",
-                    p.what,
-                    fmt_int(p.missing_remote as f64)
-                );
-            }
-        }
-        for p in s.problems.iter().take(10) {
-            let _ = writeln!(o, "  - note: {}", p.chars().take(400).collect::<String>());
-        }
-    }
-    let _ = writeln!(
-        o,
-        "\n{}; {} s measured per scenario after {} s warm-up, drain ≤ {} s; PostgreSQL 15 with fsync on (scripts/services.sh --durable), Redis on a Unix socket; scale-out took {:.0} s",
-        procs::machine_line(),
-        scfg.duration.as_secs_f64(),
-        scfg.warmup.as_secs_f64(),
-        scfg.drain.as_secs(),
-        rep.took_s
-    );
 }

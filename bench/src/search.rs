@@ -15,7 +15,7 @@ use std::time::Instant;
 use crate::hist::Hist;
 use crate::load::{self, Shared};
 use crate::procs::{Kind, Launch, Server};
-use crate::signins::{request, sio_connect};
+use crate::sio::{request, sio_connect};
 use crate::ws::Conn;
 
 #[derive(Clone, Debug)]

@@ -18,7 +18,6 @@
 //! banter-server lets one client address make 20 registrations, then one every 3 s, so the
 //! registering connections come from several loopback addresses (127.0.1.x, 15 each).
 
-use std::fmt::Write as _;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
@@ -31,15 +30,18 @@ use tokio::task::JoinHandle;
 use crate::hist::Hist;
 use crate::load::{self, Shared};
 use crate::procs::{self, Kind, Launch, RssSampler, Server};
-use crate::ws::{Conn, OP_CLOSE, OP_PING, OP_TEXT};
+use crate::ws::Conn;
 use crate::args::Config;
 use crate::classic::Scenario;
 use crate::report::{fmt_bytes, fmt_int, fmt_ns};
+use crate::sio::{ack_ok, drain, refused, request, sio_connect};
+
+mod render;
+pub use render::render;
 
 const PASSWORD: &str = "bench-password-0";
 /// Registrations per loopback source address (the server allows 20 in a row).
 const PER_ADDRESS: usize = 15;
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(Clone, Debug)]
 pub struct SigninConfig {
@@ -107,7 +109,7 @@ impl SigninReport {
     }
 }
 
-fn per_client(m: &Option<(u64, u64, usize)>) -> Option<f64> {
+pub(crate) fn per_client(m: &Option<(u64, u64, usize)>) -> Option<f64> {
     m.and_then(|(b, l, k)| (k > 0).then(|| (l as f64 - b as f64) / k as f64))
 }
 
@@ -145,61 +147,6 @@ impl SignStats {
     fn take_error(&self) -> Option<String> {
         self.first_error.lock().unwrap_or_else(|p| p.into_inner()).take()
     }
-}
-
-// ------------------------------------------------------------------ wire helpers
-
-/// WebSocket + Socket.IO connect, with a session token in the handshake's `auth` if given.
-pub(crate) async fn sio_connect(addr: SocketAddr, local: Option<IpAddr>, session: Option<&str>, sh: &Shared) -> io::Result<Conn> {
-    let mut c = Conn::connect_from(addr, local).await?;
-    match session {
-        None => c.push_text(b"40"),
-        Some(t) => c.push_text(format!(r#"40{{"session":"{t}"}}"#).as_bytes()),
-    }
-    c.flush().await?;
-    let r = load::wait_for(&mut c, sh, |p| {
-        if p.starts_with(b"40") {
-            Some(Ok(()))
-        } else if p.starts_with(b"44") {
-            Some(Err(io::Error::other(format!("connect refused: {}", String::from_utf8_lossy(p)))))
-        } else {
-            None
-        }
-    });
-    tokio::time::timeout(REQUEST_TIMEOUT, r).await.map_err(|_| io::Error::other("no Socket.IO connect in 10 s"))??;
-    Ok(c)
-}
-
-/// Emits `event` (with `data`) under ack id `id` and returns its ack's arguments (`[…]`).
-pub(crate) async fn request(c: &mut Conn, sh: &Shared, id: u64, event: &str, data: Option<&str>) -> io::Result<Vec<u8>> {
-    let frame = match data {
-        Some(d) => format!(r#"42{id}["{event}",{d}]"#),
-        None => format!(r#"42{id}["{event}"]"#),
-    };
-    c.push_text(frame.as_bytes());
-    c.flush().await?;
-    let prefix = format!("43{id}[");
-    let mut out = Vec::new();
-    let r = load::wait_for(c, sh, |p| {
-        if p.starts_with(prefix.as_bytes()) {
-            out = p[prefix.len() - 1..].to_vec();
-            Some(Ok(()))
-        } else {
-            None
-        }
-    });
-    tokio::time::timeout(REQUEST_TIMEOUT, r)
-        .await
-        .map_err(|_| io::Error::other(format!("no ack to {event} in 10 s")))??;
-    Ok(out)
-}
-
-fn ack_ok(args: &[u8]) -> bool {
-    args == b"[]" || args.starts_with(b"[null")
-}
-
-fn refused(event: &str, args: &[u8]) -> io::Error {
-    io::Error::other(format!("{event} refused: {}", String::from_utf8_lossy(args)))
 }
 
 /// The `token` of a `SignedIn` ack.
@@ -292,24 +239,6 @@ async fn signer(addr: SocketAddr, name: String, st: Arc<SignStats>, turns: Optio
     if let Err(e) = r {
         st.error(format!("{name}: {e}"));
     }
-}
-
-/// Reads once and answers pings; an error when the connection ends.
-async fn drain(c: &mut Conn, sh: &Shared) -> io::Result<()> {
-    let n = c.fill().await?;
-    if n == 0 {
-        return Err(io::Error::other("server closed the connection"));
-    }
-    sh.bytes.fetch_add(n as u64, Relaxed);
-    while let Some((op, s, e)) = c.next_frame() {
-        match op {
-            OP_TEXT if c.buf[s..e] == *b"2" => c.push_text(b"3"),
-            OP_PING => c.push_pong((s, e)),
-            OP_CLOSE => return Err(io::Error::other("server closed the WebSocket")),
-            _ => {}
-        }
-    }
-    c.flush().await
 }
 
 async fn stop_all(st: &SignStats, hs: Vec<JoinHandle<()>>) {
@@ -641,119 +570,6 @@ async fn idle_memory(
     rep.problems.extend(crate::report::log_notes(&format!("{what} idle-memory server"), srv.problems()));
     srv.stop();
     result
-}
-
-// ------------------------------------------------------------------ report
-
-pub fn render(o: &mut String, cfg: &Config, scfg: &SigninConfig, r: &SigninReport) {
-    let _ = writeln!(o, "## banter-server: sign-ins (issue 8)\n");
-    let _ = writeln!(o, "Node's tutorial server has no accounts: these figures have no peer.\n");
-    let _ = writeln!(o, "| metric | banter-server | aim |");
-    let _ = writeln!(o, "| --- | ---: | --- |");
-    if let Some(s) = &r.rate {
-        let _ = writeln!(o, "| sign-ins/s, {} clients (login + logout loop) | {:.1} |  |", s.clients, s.per_s);
-        let _ = writeln!(o, "| p50 sign-in latency | {} |  |", fmt_ns(s.p50));
-        let _ = writeln!(o, "| p99 sign-in latency | {} |  |", fmt_ns(s.p99));
-    }
-    let what = format!("{} clients, {} in flight", scfg.chat_clients, scfg.chat_inflight);
-    let p99 = |s: &Option<Scenario>| fmt_ns(s.as_ref().and_then(|s| s.p99));
-    let _ = writeln!(o, "| message p99, {what}, no sign-ins | {} |  |", p99(&r.chat_without));
-    let _ = writeln!(o, "| message p99, {what}, {} sign-ins/s beside | {} |  |", scfg.rate, p99(&r.chat_with));
-    match r.rise() {
-        Some(x) => {
-            let _ = writeln!(o, "| p99 rise with sign-ins | {x:+.0}% | ≤ +20% {} |", if x <= 20.0 { "✓" } else { "✗" });
-        }
-        None => {
-            let _ = writeln!(o, "| p99 rise with sign-ins | – | ≤ +20% |");
-        }
-    }
-    let mem = |m: &Option<(u64, u64, usize)>| per_client(m).map(fmt_bytes).unwrap_or_else(|| "–".into());
-    let _ = writeln!(
-        o,
-        "| memory per idle signed-in client ({} clients, {} rooms each, one connection) | {} |  |",
-        fmt_int(scfg.idle as f64),
-        scfg.idle_rooms,
-        mem(&r.mem_signed)
-    );
-    let _ = writeln!(
-        o,
-        "| the same with one connection per room ({} connections each) | {} |  |",
-        scfg.idle_rooms,
-        mem(&r.mem_split)
-    );
-    if let (Some(one), Some(many)) = (per_client(&r.mem_signed), per_client(&r.mem_split)) {
-        if one > 0.0 {
-            let _ = writeln!(o, "| one connection saves | {:.1}× |  |", many / one);
-        }
-    }
-    let _ = writeln!(
-        o,
-        "| memory per idle guest ({} clients, {} rooms each) | {} |  |",
-        fmt_int(scfg.idle as f64),
-        scfg.idle_rooms,
-        mem(&r.mem_guest)
-    );
-    let _ = writeln!(o, "\n### Sign-in details\n");
-    let _ = writeln!(o, "| chat run | deliveries/s | p50 | p99 | p99.9 | server CPU | machine CPU | lost | unanswered |");
-    let _ = writeln!(o, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-    for (name, s) in [("no sign-ins", &r.chat_without), ("sign-ins beside", &r.chat_with), ("no sign-ins, again", &r.chat_after)] {
-        if let Some(s) = s {
-            let _ = writeln!(
-                o,
-                "| {name} | {} | {} | {} | {} | {:.0}% | {:.0}% | {} | {} |",
-                fmt_int(s.deliveries_per_s),
-                fmt_ns(s.p50),
-                fmt_ns(s.p99),
-                fmt_ns(s.p999),
-                s.server_cpu * 100.0,
-                s.machine_cpu * 100.0,
-                s.lost,
-                s.unanswered
-            );
-        }
-    }
-    let _ = writeln!(o);
-    if let Some(s) = &r.rate {
-        let _ = writeln!(
-            o,
-            "- sign-ins, closed loop: {} clients, server CPU {:.0}%, machine CPU {:.0}%, errors {}; {} accounts registered in {:.1} s",
-            s.clients,
-            s.server_cpu * 100.0,
-            s.machine_cpu * 100.0,
-            s.errors,
-            r.registered,
-            r.register_secs
-        );
-    }
-    if let Some(b) = &r.beside {
-        let _ = writeln!(
-            o,
-            "- sign-ins beside the chat: {:.1}/s achieved of {} paced, on {} connections, p50 {}, p99 {}, errors {}",
-            b.per_s,
-            r.beside_target,
-            b.clients,
-            fmt_ns(b.p50),
-            fmt_ns(b.p99),
-            b.errors
-        );
-    }
-    for (what, m) in [("signed-in", &r.mem_signed), ("signed-in, a connection per room,", &r.mem_split), ("guest", &r.mem_guest)] {
-        if let Some((b, l, k)) = m {
-            let _ = writeln!(o, "- {k} idle {what} clients: RSS {} → {}", fmt_bytes(*b as f64), fmt_bytes(*l as f64));
-        }
-    }
-    for e in &r.errors {
-        let _ = writeln!(o, "  - ERROR: {e}");
-    }
-    for p in r.problems.iter().take(10) {
-        let _ = writeln!(o, "  - note: {}", p.chars().take(400).collect::<String>());
-    }
-    let _ = writeln!(
-        o,
-        "\n{} s measured per scenario after {} s warm-up",
-        cfg.duration.as_secs_f64(),
-        cfg.warmup.as_secs_f64()
-    );
 }
 
 #[cfg(test)]
