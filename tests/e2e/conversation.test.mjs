@@ -211,10 +211,21 @@ describe('Conversations in the window: mentions, markdown, replies, edits, react
     await waitFor('a result', () => b.execute(() => document.querySelector('.search-hit mark')?.textContent?.toLowerCase() === 'look'))
     assert.match(await (await $('.search-status')).getText(), /^1 result/)
     await shot(b, 'conv-04-search')
+    // the line's mark lasts 2 s: an observer records it, however slow the polling
+    await b.execute(() => {
+      window.__flashed = []
+      new MutationObserver((changes) => {
+        for (const c of changes) {
+          const n = c.type === 'attributes' ? c.target : null
+          if (n?.classList?.contains('msg') && n.classList.contains('flash')) window.__flashed.push(n.textContent)
+          for (const a of c.addedNodes ?? []) if (a.classList?.contains('msg') && a.classList.contains('flash')) window.__flashed.push(a.textContent)
+        }
+      }).observe(document.querySelector('[role="log"]'), { subtree: true, childList: true, attributes: true, attributeFilter: ['class'] })
+    })
     await (await $('.search input[type="search"]')).click()
     await b.keys('Enter')
-    await waitFor('the dialog closed and the line shown', () => b.execute(() => !document.querySelector('.search') && !!document.querySelector('[role="log"] .msg.flash'))).catch(async (e) => {
-      const state = await b.execute(() => ({ dialog: !!document.querySelector('.search'), active: document.activeElement?.outerHTML.slice(0, 120), toast: document.querySelector('.toast')?.textContent }))
+    await waitFor('the dialog closed and the line shown', () => b.execute(() => !document.querySelector('.search') && window.__flashed.some((t) => /look/i.test(t)))).catch(async (e) => {
+      const state = await b.execute(() => ({ dialog: !!document.querySelector('.search'), flashed: window.__flashed, active: document.activeElement?.outerHTML.slice(0, 120), toast: document.querySelector('.toast')?.textContent }))
       throw new Error(`${e.message}: ${JSON.stringify(state)}`)
     })
 

@@ -55,6 +55,9 @@ export class VirtualList<T extends Item> {
   private measured = new Map<string, number>()
   private rendered = new Map<string, { sig: string; node: HTMLElement }>()
   private frame = 0
+  /** Rows marked for a moment (a search hit opened): the mark survives a row re-rendered
+   * meanwhile (a delivery state, older lines loaded above it). */
+  private flashed = new Map<string, ReturnType<typeof setTimeout>>()
 
   constructor(
     el: HTMLElement,
@@ -129,6 +132,7 @@ export class VirtualList<T extends Item> {
         const sig = sigOf(it)
         if (!cur || cur.sig !== sig) {
           const node = this.render(it)
+          if (this.flashed.has(it.key)) node.classList.add('flash')
           if (cur) cur.node.replaceWith(node)
           cur = { sig, node }
           this.rendered.set(it.key, cur)
@@ -165,6 +169,20 @@ export class VirtualList<T extends Item> {
       for (let i = 0; i < idx; i++) offset += this.height(this.items[i])
     }
     return this.rendered.get(key)?.node ?? null
+  }
+
+  /** Marks row `key` with the class `flash` for `ms` (the style fades it out). */
+  flash(key: string, ms = 2000): void {
+    const timer = this.flashed.get(key)
+    if (timer) clearTimeout(timer)
+    this.rendered.get(key)?.node.classList.add('flash')
+    this.flashed.set(
+      key,
+      setTimeout(() => {
+        this.flashed.delete(key)
+        this.rendered.get(key)?.node.classList.remove('flash')
+      }, ms),
+    )
   }
 
   /** Rows listed, rendered and measured (the bench reads these). */

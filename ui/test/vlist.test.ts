@@ -1,4 +1,4 @@
-import { describe, it, expect, beforeAll } from 'vitest'
+import { describe, it, expect, beforeAll, vi } from 'vitest'
 import { visibleRange, VirtualList } from '../src/vlist'
 import { h } from '../src/dom'
 
@@ -41,5 +41,31 @@ describe('VirtualList', () => {
     const first = el.querySelector('.vl-body')!.firstElementChild
     list.setItems(items.map((it, i) => (i === 0 ? { ...it, sig: 'changed' } : it)))
     expect(el.querySelector('.vl-body')!.firstElementChild).not.toBe(first)
+  })
+  it('keeps a flashed row marked when it is re-rendered meanwhile, and unmarks it after', () => {
+    vi.useFakeTimers()
+    try {
+      const el = h('div')
+      document.body.append(el)
+      const list = new VirtualList(el, (it: { key: string; sig: string; estimate: number }) => h('div', { text: it.key }))
+      const items = Array.from({ length: 50 }, (_, i) => ({ key: `k${i}`, sig: '', estimate: 30 }))
+      list.setItems(items)
+      const node = list.scrollToKey('k3')
+      expect(node).not.toBeNull()
+      list.flash('k3')
+      expect(node!.classList.contains('flash')).toBe(true)
+      // its delivery state changes: a new node, still marked
+      list.setItems(items.map((it, i) => (i === 3 ? { ...it, sig: 'delivered' } : it)))
+      const again = [...el.querySelectorAll('.vl-body > div')].find((n) => n.textContent === 'k3')!
+      expect(again).not.toBe(node)
+      expect(again.classList.contains('flash')).toBe(true)
+      vi.advanceTimersByTime(2001)
+      expect(again.classList.contains('flash')).toBe(false)
+      // and a later re-render does not mark it again
+      list.setItems(items.map((it, i) => (i === 3 ? { ...it, sig: 'read' } : it)))
+      expect(el.querySelectorAll('.vl-body > .flash').length).toBe(0)
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })

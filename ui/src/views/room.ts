@@ -112,11 +112,7 @@ export function buildRoomView(r: RoomState, d: RoomDeps): RoomView {
     }
     if (!cur().byId.has(id)) return d.flash('That message is no longer here.')
     update()
-    const node = list.scrollToKey(id)
-    if (node) {
-      node.classList.add('flash')
-      setTimeout(() => node.classList.remove('flash'), 2000)
-    }
+    if (list.scrollToKey(id)) list.flash(id)
   }
   const older = h('button', { class: 'ghost small older', text: 'Load older messages', attrs: { type: 'button' } })
   older.addEventListener('click', () => void d.loadOlder(r))
