@@ -1,29 +1,40 @@
 // Banter's UI: what is shown (the join form, "Reconnecting…" or a room), the join flow,
-// accounts, moderation and blocking actions, invite links and the keyboard. The sidebar and
-// the room are views/sidebar.ts and views/room.ts. State lives in store.ts; the Rust side
-// does all I/O and validation.
+// accounts, invite links and the keyboard. Blocking, moderation and DMs with members are
+// people.ts; the sidebar and the room are views/sidebar.ts and views/room.ts. State lives in
+// store.ts; the Rust side does all I/O and validation.
 import { api, errorMessage } from './api'
 import { h, clear } from './dom'
-import { Store, roomKey, roomLabel, findDm, type RoomState } from './store'
+import { Store, roomKey, type RoomState } from './store'
+import { People } from './people'
+import { Overlays } from './overlays'
 import { connectView, type ConnectValues } from './views/connect'
 import { certificateOf } from './views/certificate'
-import { sharingView } from './views/sharing'
 import { renderSidebar, hostOf, stateText } from './views/sidebar'
 import { buildRoomView, type RoomDeps, type RoomView } from './views/room'
-import { searchDialog } from './views/search'
 import { sameServer } from './accounts'
 import { accountMenu } from './views/account'
 import { ReadMarks, newestSeq } from './readmarks'
 import { unreadReporter, unreadTotals } from './unread'
 import { roomSettings } from './views/room-settings'
-import type { AppInfo, CommandError, Settings, SharingInfo, UiEvent } from './generated/ipc'
-import { installKeys, roomOrder } from './keys'
+import type { AppInfo, CommandError, Settings, UiEvent } from './generated/ipc'
+import { installKeys } from './keys'
 import { clock, setClock } from './clock'
 import { settingsView, type SettingsView, type ServerRow } from './views/settings'
-import { switcher } from './views/switcher'
-import { shortcutList } from './views/shortcuts'
 
 const store = new Store()
+/** Blocking, kicking and banning, DMs with members (people.ts). */
+const people = new People({ store, render: () => render(), flash: (t) => flash(t), openRoom: (key) => openRoom(key) })
+/** Sharing, the room switcher, the shortcut list and search, over the window (overlays.ts). */
+const overlays = new Overlays({
+  store,
+  showingConnect: () => showConnect,
+  openRoom: (key) => openRoom(key),
+  closeSettings: () => closeSettings(),
+  render: () => render(),
+  flash: (t) => flash(t),
+  focusComposer: () => focusComposer(),
+  jumpTo: (id, seq) => void roomView?.jumpTo(id, seq),
+})
 /** The unread totals to the tray icon and the launcher badge (Rust: tray.rs, badge.rs). */
 const reportUnread = unreadReporter((t) => api.setUnread(t))
 let info: AppInfo | null = null
@@ -64,7 +75,7 @@ async function signOut(url: string): Promise<void> {
   }
   for (const r of [...store.rooms.values()]) if (r.server === url) store.removeRoom(r.server, r.room)
   store.servers.delete(url)
-  blocked.delete(url) // another account may sign in there next
+  people.forget(url)
   signedOut.add(url)
   try {
     info = await api.appInfo()
@@ -85,17 +96,8 @@ function openAccountMenu(url: string): void {
     account,
     sessions: () => api.sessions(url),
     revoke: (id) => api.revokeSession(url, id),
-    blocks: async () => {
-      const names = await api.blocks(url)
-      blocked.set(url, new Set(names))
-      render()
-      return names
-    },
-    unblock: async (name) => {
-      await api.unblock(url, name)
-      blocked.get(url)?.delete(name)
-      render()
-    },
+    blocks: () => people.readBlocks(url),
+    unblock: (name) => people.unblock(url, name),
     changePassword: (old, next) => api.changePassword(url, old, next),
     signOut: () => {
       closeAccountMenu()
@@ -110,25 +112,6 @@ function closeAccountMenu(): void {
   menu?.remove()
   menu = null
 }
-
-/** "Message" on a member: the DM with that account, opened (or created) and shown. */
-async function messageMember(server: string, me: string, name: string): Promise<void> {
-  const open = findDm(store.rooms.values(), server, me, [name])
-  if (open) return openRoom(roomKey(open.server, open.room))
-  const key = roomKey(server, name)
-  if (opening.has(key)) return // a second click while the first opens it
-  opening.add(key)
-  try {
-    const snap = await api.openDm(server, [name])
-    store.addSnapshot(snap)
-    openRoom(roomKey(snap.server, snap.room))
-  } catch (e) {
-    flash(errorMessage(e))
-  } finally {
-    opening.delete(key)
-  }
-}
-const opening = new Set<string>()
 
 async function restoreAccount(server: string): Promise<void> {
   try {
@@ -173,49 +156,6 @@ function openRoomSettings(r: RoomState): void {
     errorText: errorMessage,
   })
   document.body.append(dialog)
-}
-
-/** The accounts blocked per server (signed in there), read once and kept up to date here. */
-const blocked = new Map<string, Set<string>>()
-const blocksLoading = new Set<string>()
-function blockedOn(server: string): Set<string> | undefined {
-  const known = blocked.get(server)
-  if (known || blocksLoading.has(server)) return known
-  blocksLoading.add(server)
-  api
-    .blocks(server)
-    .then((names) => {
-      blocked.set(server, new Set(names))
-      render()
-    })
-    .catch(() => {}) // no list: no Unblock shown until it is read again
-    .finally(() => blocksLoading.delete(server))
-  return undefined
-}
-
-/** "Block" / "Unblock" on a member: their DMs to you are refused, their messages there hidden. */
-async function setBlocked(server: string, name: string, block: boolean): Promise<void> {
-  try {
-    await (block ? api.block(server, name) : api.unblock(server, name))
-    const set = blocked.get(server) ?? new Set<string>()
-    if (block) set.add(name)
-    else set.delete(name)
-    blocked.set(server, set)
-    flash(block ? `${name} is blocked: they cannot write to you directly.` : `${name} is no longer blocked.`)
-  } catch (e) {
-    flash(errorMessage(e))
-  }
-  render()
-}
-
-/** Kick or ban from the member list (moderators and up; the server has the last word). */
-async function moderate(r: RoomState, name: string, act: 'kick' | 'ban'): Promise<void> {
-  try {
-    await (act === 'kick' ? api.kick(r.server, r.room, name) : api.ban(r.server, r.room, name))
-    flash(act === 'kick' ? `${name} was removed from #${r.room}.` : `${name} was banned from #${r.room}.`)
-  } catch (e) {
-    flash(errorMessage(e))
-  }
 }
 
 /** Servers signed out of: the closing rooms' last events do not bring them back. */
@@ -350,8 +290,8 @@ function render(): void {
     forgetServer,
     toggleDnd: () => void toggleDnd(),
     openSettings,
-    hostedShared: (url) => (settings?.servers.some((e) => e.local && sameServer(e.url, url)) ? sharedHere.has(url) : null),
-    openSharing,
+    hostedShared: (url) => (settings?.servers.some((e) => e.local && sameServer(e.url, url)) ? overlays.sharedHere.has(url) : null),
+    openSharing: (url) => overlays.openSharing(url),
   })
   const active = store.active ? store.rooms.get(store.active) : undefined
   reportView(showConnect ? undefined : active)
@@ -449,10 +389,10 @@ const roomDeps: RoomDeps = {
   loadOlder,
   loadingOlder: () => loadingOlder,
   markSeen,
-  blockedOn,
-  setBlocked,
-  moderate,
-  messageMember,
+  blockedOn: (server) => people.blockedOn(server),
+  setBlocked: (server, name, block) => people.setBlocked(server, name, block),
+  moderate: (r, name, act) => people.moderate(r, name, act),
+  messageMember: (server, me, name) => people.messageMember(server, me, name),
 }
 async function loadOlder(r: RoomState): Promise<void> {
   const firstSeq = r.messages.find((m) => m.seq !== null)?.seq
@@ -483,7 +423,7 @@ function flash(text: string): void {
   toastTimer = window.setTimeout(() => toast.classList.remove('show'), 6000)
 }
 
-// ---------- keyboard (keys.ts), Settings, the room switcher and the shortcut list ---------
+// ---------- keyboard (keys.ts) and Settings -------------------------------------------------
 let settingsOpen: SettingsView | null = null
 /** Settings, with whether a tray exists read again (a panel may have come since the start). */
 function openSettings(): void {
@@ -498,7 +438,7 @@ function openSettings(): void {
 }
 function showSettings(): void {
   if (settingsOpen) return
-  closeOverlays()
+  overlays.close()
   settingsOpen = settingsView({
     settings: () => settings,
     info: () => info,
@@ -541,61 +481,6 @@ function serverRows(): ServerRow[] {
   })
 }
 
-let overlay: HTMLElement | null = null
-// ---------- Share on my network (views/sharing.ts; Rust: commands/sharing.rs) -------------
-/** The hosted servers shared on the network now (for the sidebar's "Shared"). */
-const sharedHere = new Set<string>()
-function openSharing(url: string): void {
-  closeOverlays()
-  closeSettings()
-  const r = store.active ? store.rooms.get(store.active) : undefined
-  const room = r && r.server === url && !r.dmMembers ? r.room : 'lobby'
-  const note = (i: SharingInfo) => {
-    if (i.shared) sharedHere.add(url)
-    else sharedHere.delete(url)
-    render()
-    return i
-  }
-  overlay = sharingView({
-    room,
-    load: () => api.sharing().then(note),
-    set: (on, room) => api.setSharing(on, room).then(note),
-    copy: (text) => navigator.clipboard.writeText(text),
-    errorText: errorMessage,
-    close: closeOverlays,
-  })
-  document.body.append(overlay)
-}
-function closeOverlays(): void {
-  overlay?.remove()
-  overlay = null
-}
-function openSwitcher(): void {
-  if (overlay?.classList.contains('switcher-overlay')) return
-  closeOverlays()
-  closeSettings()
-  overlay = switcher({
-    items: roomOrder(store).map((key) => {
-      const r = store.rooms.get(key)!
-      return { key, label: roomLabel(r), dm: !!r.dmMembers, host: hostOf(r.server), unread: r.unread, active: key === store.active && !showConnect }
-    }),
-    open: (key) => {
-      closeOverlays()
-      openRoom(key)
-    },
-    close: closeOverlays,
-  })
-  document.body.append(overlay)
-}
-function openShortcuts(): void {
-  const wasOpen = overlay?.classList.contains('shortcut-overlay')
-  closeOverlays()
-  if (wasOpen) return // Ctrl+/ again closes it
-  overlay = shortcutList({ close: closeOverlays })
-  overlay.classList.add('shortcut-overlay')
-  document.body.append(overlay)
-}
-
 /** Zoom (Ctrl+= / Ctrl+- / Ctrl+0): saved in the settings, applied by Rust to the webview. */
 let zoomWanted: number | null = null
 function setZoom(percent: number): void {
@@ -610,12 +495,12 @@ const quit = (): void => void api.quit().catch((e) => flash(errorMessage(e)))
 installKeys({
   store,
   openRoom: (key) => {
-    closeOverlays()
+    overlays.close()
     openRoom(key)
   },
   openConnect: () => openConnect(),
-  openSwitcher,
-  openShortcuts,
+  openSwitcher: () => overlays.openSwitcher(),
+  openShortcuts: () => overlays.openShortcuts(),
   openSettings,
   markRead: (r) => {
     if (showConnect) return
@@ -639,40 +524,11 @@ function applyPageSettings(): void {
 }
 document.documentElement.spellcheck = false // only the composer is checked
 
-// ---------- search (Ctrl+F; views/search.ts) -------------------------------------------------
-let searchEl: HTMLElement | null = null
-function closeSearch(): void {
-  searchEl?.remove()
-  searchEl = null
-  focusComposer()
-}
-function openSearch(): void {
-  closeSearch()
-  const current = store.active ? store.rooms.get(store.active)?.server : undefined
-  const urls = [...new Set([current, ...[...store.rooms.values()].map((r) => r.server)].filter((u): u is string => !!u))]
-  if (!urls.length) return flash('Join a room first: search looks through the rooms and direct messages you are in.')
-  searchEl = searchDialog({
-    servers: urls.map((u) => [u, hostOf(u)]),
-    search: (server, query) => api.search({ server, query, room: null }),
-    open: (hit) => {
-      const key = roomKey(hit.server, hit.room)
-      if (!store.rooms.has(key)) {
-        flash(hit.room.startsWith('dm:') ? `That direct message is not open here: open it with ${hit.label} first.` : `Join #${hit.room} to see that message.`)
-        return
-      }
-      closeSearch()
-      openRoom(key)
-      if (hit.seq !== null) void roomView?.jumpTo(hit.id, hit.seq)
-    },
-    close: closeSearch,
-    errorText: errorMessage,
-  })
-  document.body.append(searchEl)
-}
+// Ctrl+F: search (overlays.ts)
 document.addEventListener('keydown', (ev) => {
   if ((ev.ctrlKey || ev.metaKey) && !ev.altKey && !ev.shiftKey && ev.key.toLowerCase() === 'f') {
     ev.preventDefault()
-    openSearch()
+    overlays.openSearch()
   }
 })
 
