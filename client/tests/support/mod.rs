@@ -258,6 +258,53 @@ pub fn texts(events: &[ClientEvent], room: &str) -> Vec<String> {
         .collect()
 }
 
+/// Message ids seen as `message` events in a room (with how often).
+pub fn ids(events: &[ClientEvent], room: &str) -> std::collections::HashMap<String, usize> {
+    let mut m = std::collections::HashMap::new();
+    for e in events {
+        if let ClientEvent::Message {
+            room: r,
+            id: Some(id),
+            ..
+        } = e
+        {
+            if r == room {
+                *m.entry(id.clone()).or_insert(0) += 1;
+            }
+        }
+    }
+    m
+}
+
+/// Waits for `n` send outcomes (`Ack` events) within `secs`, keeping every event seen; two
+/// outcomes for one id fail the test.
+pub async fn acks_until(
+    ev: &mut EventStream,
+    n: usize,
+    secs: u64,
+    seen: &mut Vec<ClientEvent>,
+) -> std::collections::HashMap<String, (banter_client::AckStatus, Option<u64>)> {
+    let mut out = std::collections::HashMap::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    while out.len() < n {
+        let e = match tokio::time::timeout_at(deadline, ev.recv()).await {
+            Ok(Some(e)) => e,
+            _ => panic!("only {} of {n} outcomes", out.len()),
+        };
+        if let ClientEvent::Ack {
+            id, status, seq, ..
+        } = &e
+        {
+            assert!(
+                out.insert(id.clone(), (*status, *seq)).is_none(),
+                "two outcomes for {id}"
+            );
+        }
+        seen.push(e);
+    }
+    out
+}
+
 /// A fast-failing configuration for tests.
 pub fn config(dir: &Path) -> banter_client::ClientConfig {
     let mut c = banter_client::ClientConfig::new(dir);
