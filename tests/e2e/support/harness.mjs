@@ -2,7 +2,7 @@
 // app gets its own environment), WebdriverIO sessions on the real window, screenshots.
 import { spawn, execFileSync } from 'node:child_process'
 import { createInterface } from 'node:readline'
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, existsSync, openSync, closeSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, existsSync, openSync, closeSync, rmSync } from 'node:fs'
 import { tmpdir, homedir } from 'node:os'
 import { basename, join, resolve } from 'node:path'
 import net from 'node:net'
@@ -16,7 +16,24 @@ export const CLI_BIN = process.env.BANTER_CLI_BIN || join(TARGET, 'debug/banter-
 export const ARTIFACTS = join(ROOT, 'test-artifacts/e2e')
 mkdirSync(ARTIFACTS, { recursive: true })
 
-export const tmp = (prefix) => mkdtempSync(join(tmpdir(), `banter-e2e-${prefix}-`))
+/** A fresh temp dir (config, data, database…), removed when this test file's process exits;
+ * BANTER_E2E_KEEP=1 keeps them to look at after a run. */
+export const tmp = (prefix) => {
+  const dir = mkdtempSync(join(tmpdir(), `banter-e2e-${prefix}-`))
+  made.push(dir)
+  return dir
+}
+const made = []
+process.on('exit', () => {
+  if (process.env.BANTER_E2E_KEEP === '1') return
+  for (const dir of made) {
+    try {
+      rmSync(dir, { recursive: true, force: true })
+    } catch {
+      // still in use by something that outlived the test: left for the OS's tmp cleaning
+    }
+  }
+})
 
 export function freePort() {
   return new Promise((res, rej) => {
