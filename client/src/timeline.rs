@@ -1,7 +1,7 @@
 //! Deduplication of a room's messages by sequence number, robust to pages arriving out of
 //! order (a live message may overtake the history page that fills a gap before it).
 
-use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeSet, VecDeque};
 use std::hash::{BuildHasher, RandomState};
 
 /// Which sequence numbers of a room have been seen.
@@ -63,16 +63,25 @@ impl SeqTracker {
 }
 
 /// Which message id each recent seq carried, to notice a server that hands one seq to two
-/// different messages (it lost messages it had acknowledged, e.g. killed before a commit).
-/// Ids are kept as 64-bit keyed hashes (SipHash with this tracker's own random keys), not
-/// as strings: ≈40 bytes a seq instead of ≈135, so a room's 20,000 cost under 1 MB. Two ids
-/// of one room's window sharing a hash (odds ≈ 20,000 / 2^64 a message) would drop the later
-/// one as a duplicate.
+/// different messages (it lost messages it had acknowledged, e.g. killed before a commit),
+/// and a message that comes back under a new seq (resent after such a loss).
+///
+/// Both happen within the last few thousand seqs of a room: a server reuses only seqs past
+/// its last commit (banter-server commits up to 2,048 rows at a time), and a resend follows
+/// the loss within seconds. So the window is the room's last [`Self::CAPACITY`] seqs, kept as
+/// a ring indexed by seq: slot `i` holds the id of seq `base + i` as a 64-bit keyed hash
+/// (SipHash with this tracker's own random keys; 0 marks a seq with none). 8 bytes a seq,
+/// at most 64 KiB a room, and nothing else per message: an id is looked for by scanning the
+/// ring (8,192 words, a few µs). It keeps the highest seqs: a newer seq past its end evicts
+/// the lowest, an older one is remembered only while the window has room. Two ids of one
+/// room's window sharing a hash (odds ≈ 2^13 / 2^64 a message) would drop the later one as
+/// a duplicate.
 #[derive(Debug, Default, Clone)]
 pub struct RecentIds {
-    by_seq: HashMap<u64, u64>,
-    ids: HashSet<u64>,
-    order: VecDeque<u64>,
+    /// The seq of `by_seq[0]`.
+    base: u64,
+    /// The id hash of seqs `base`, `base + 1`, …; 0 where none is remembered.
+    by_seq: VecDeque<u64>,
     keys: RandomState,
 }
 
@@ -88,39 +97,81 @@ pub enum IdCheck {
 }
 
 impl RecentIds {
-    /// How many recent seqs are remembered.
-    pub const CAPACITY: usize = 20_000;
+    /// How many consecutive seqs the window spans.
+    pub const CAPACITY: usize = 8192;
 
     /// Classifies a message; `seq_seen` is whether its seq was already seen.
     pub fn check(&mut self, seq: u64, id: &str, seq_seen: bool) -> IdCheck {
-        let id = self.keys.hash_one(id);
-        if self.ids.contains(&id) {
+        // 0 marks an empty slot; a hash of 0 becomes 1 (one more value in 2^64 to collide).
+        let id = self.keys.hash_one(id).max(1);
+        let (a, b) = self.by_seq.as_slices();
+        if a.contains(&id) || b.contains(&id) {
             return IdCheck::Duplicate;
         }
-        let verdict = match (seq_seen, self.by_seq.get(&seq)) {
+        let verdict = match (seq_seen, self.get(seq)) {
             (false, _) => IdCheck::New,
-            (true, Some(prev)) if *prev != id => IdCheck::Conflict,
+            // Its slot holds another id (not this one: the scan would have found it).
+            (true, Some(_)) => IdCheck::Conflict,
             // Seen before we kept ids (an earlier run, or skipped history): a duplicate.
-            (true, _) => return IdCheck::Duplicate,
+            (true, None) => return IdCheck::Duplicate,
         };
         self.remember(seq, id);
         verdict
     }
 
+    fn get(&self, seq: u64) -> Option<u64> {
+        let i = usize::try_from(seq.checked_sub(self.base)?).ok()?;
+        self.by_seq.get(i).copied().filter(|h| *h != 0)
+    }
+
     fn remember(&mut self, seq: u64, id: u64) {
-        if let Some(old) = self.by_seq.insert(seq, id) {
-            self.ids.remove(&old);
-        } else {
-            self.order.push_back(seq);
+        if self.by_seq.is_empty() {
+            self.base = seq;
         }
-        self.ids.insert(id);
-        while self.order.len() > Self::CAPACITY {
-            if let Some(s) = self.order.pop_front() {
-                if let Some(old) = self.by_seq.remove(&s) {
-                    self.ids.remove(&old);
-                }
+        if seq < self.base {
+            // Older than the window: grow it downwards while it stays within CAPACITY.
+            let room = (Self::CAPACITY - self.by_seq.len()) as u64;
+            if self.base - seq > room {
+                return;
+            }
+            self.reserve((self.base - seq) as usize);
+            for _ in seq..self.base {
+                self.by_seq.push_front(0);
+            }
+            self.base = seq;
+        }
+        let end = seq - self.base + 1; // the span this seq needs
+        if end > Self::CAPACITY as u64 {
+            let drop = end - Self::CAPACITY as u64;
+            if drop >= self.by_seq.len() as u64 {
+                // Far ahead of everything held: start again from this seq.
+                self.by_seq.clear();
+                self.base = seq;
+            } else {
+                self.by_seq.drain(..drop as usize);
+                self.base += drop;
             }
         }
+        let i = (seq - self.base) as usize; // < CAPACITY after the above
+        if i >= self.by_seq.len() {
+            self.reserve(i + 1 - self.by_seq.len());
+            self.by_seq.resize(i + 1, 0);
+        }
+        self.by_seq[i] = id;
+    }
+
+    /// Makes room for `more` slots, doubling as a Vec would but never past CAPACITY.
+    fn reserve(&mut self, more: usize) {
+        let (len, cap) = (self.by_seq.len(), self.by_seq.capacity());
+        if len + more > cap {
+            let want = (len + more).max(cap * 2).min(Self::CAPACITY);
+            self.by_seq.reserve_exact(want - len);
+        }
+    }
+
+    #[cfg(test)]
+    fn held(&self) -> usize {
+        self.by_seq.iter().filter(|h| **h != 0).count()
     }
 }
 
@@ -143,7 +194,78 @@ mod tests {
         for i in 10..(10 + RecentIds::CAPACITY as u64 + 5) {
             r.check(i, &format!("m{i}"), false);
         }
-        assert!(r.by_seq.len() <= RecentIds::CAPACITY && r.ids.len() <= RecentIds::CAPACITY);
+        assert!(r.by_seq.len() <= RecentIds::CAPACITY && r.by_seq.capacity() <= RecentIds::CAPACITY);
+    }
+
+    fn filled(from: u64, to: u64) -> RecentIds {
+        let mut r = RecentIds::default();
+        for i in from..=to {
+            assert_eq!(r.check(i, &format!("m{i}"), false), IdCheck::New);
+        }
+        r
+    }
+
+    #[test]
+    fn the_window_keeps_the_highest_seqs() {
+        let cap = RecentIds::CAPACITY as u64;
+        let mut r = filled(1, cap + 100);
+        assert_eq!((r.by_seq.len(), r.held()), (RecentIds::CAPACITY, RecentIds::CAPACITY));
+        assert_eq!(r.base, 101);
+        // Below the window: its id is gone, so a seen seq is only a duplicate.
+        assert_eq!(r.check(50, "other", true), IdCheck::Duplicate);
+        // Inside it: another id under a seen seq is a conflict, a held id under a new seq a
+        // duplicate.
+        assert_eq!(r.check(cap + 50, "other", true), IdCheck::Conflict);
+        assert_eq!(r.check(cap + 300, "m150", false), IdCheck::Duplicate);
+        // An evicted id is new again.
+        assert_eq!(r.check(cap + 301, "m1", false), IdCheck::New);
+        // Bounded however long it runs.
+        let mut r = filled(1, 5 * cap);
+        assert_eq!((r.by_seq.len(), r.held()), (RecentIds::CAPACITY, RecentIds::CAPACITY));
+        assert!(r.by_seq.capacity() <= RecentIds::CAPACITY);
+        assert_eq!(r.check(5 * cap, "again", true), IdCheck::Conflict);
+    }
+
+    #[test]
+    fn older_pages_grow_the_window_downwards_while_it_has_room() {
+        // A fresh join shows the newest, then history pages bring older seqs.
+        let mut r = filled(1000, 1000);
+        for i in (1..1000).rev() {
+            assert_eq!(r.check(i, &format!("m{i}"), false), IdCheck::New);
+        }
+        assert_eq!((r.base, r.by_seq.len()), (1, 1000));
+        assert_eq!(r.check(1, "m1", true), IdCheck::Duplicate);
+        assert_eq!(r.check(1, "other", true), IdCheck::Conflict);
+        // Out of order with gaps: the gaps hold nothing and conflict with nothing.
+        let mut r = filled(500, 500);
+        assert_eq!(r.check(300, "m300", false), IdCheck::New);
+        assert_eq!(r.check(400, "x", true), IdCheck::Duplicate);
+        assert_eq!(r.check(700, "m700", false), IdCheck::New);
+        assert_eq!(r.check(600, "y", true), IdCheck::Duplicate);
+        assert_eq!(r.check(300, "z", true), IdCheck::Conflict);
+        assert_eq!((r.base, r.by_seq.len(), r.held()), (300, 401, 3));
+        // A full window takes no older seqs: they are still shown, just not remembered.
+        let cap = RecentIds::CAPACITY as u64;
+        let mut r = filled(30_000, 30_000 + cap - 1);
+        assert_eq!(r.check(5, "old", false), IdCheck::New);
+        assert_eq!((r.base, r.by_seq.len()), (30_000, RecentIds::CAPACITY));
+        assert_eq!(r.check(5, "old", true), IdCheck::Duplicate);
+    }
+
+    #[test]
+    fn a_far_jump_starts_the_window_again() {
+        let cap = RecentIds::CAPACITY as u64;
+        let mut r = filled(10, 20);
+        assert_eq!(r.check(10 + 10 * cap, "far", false), IdCheck::New);
+        assert_eq!((r.base, r.by_seq.len(), r.held()), (10 + 10 * cap, 1, 1));
+        assert_eq!(r.check(11, "m11", false), IdCheck::New, "forgotten, too old to keep");
+        assert_eq!(r.by_seq.len(), 1);
+        // Just past the end: the window slides, keeping what still fits.
+        let mut r = filled(1, 100);
+        r.check(cap + 50, "late", false);
+        assert_eq!((r.base, r.by_seq.len(), r.held()), (51, RecentIds::CAPACITY, 51));
+        assert_eq!(r.check(60, "other", true), IdCheck::Conflict);
+        assert!(r.by_seq.capacity() <= RecentIds::CAPACITY, "a jump grows it no further");
     }
 
     #[test]
