@@ -1087,7 +1087,9 @@ impl<T: 'static> EventLoop<T> {
                 break code;
               }
               ControlFlow::Wait => {
-                if !events.is_empty() {
+                // Banter's fork (tauri-apps/tao#1335): GTK's draws wake the loop too, so
+                // their notifications are taken instead of piling up in the channel.
+                if !events.is_empty() || !draws.is_empty() {
                   callback(
                     Event::NewEvents(StartCause::WaitCancelled {
                       start: Instant::now(),
@@ -1113,7 +1115,8 @@ impl<T: 'static> EventLoop<T> {
                     &mut control_flow,
                   );
                   state = EventState::EventQueue;
-                } else if !events.is_empty() {
+                } else if !events.is_empty() || !draws.is_empty() {
+                  // Banter's fork (tauri-apps/tao#1335), as under `Wait`.
                   callback(
                     Event::NewEvents(StartCause::WaitCancelled {
                       start,
@@ -1158,7 +1161,20 @@ impl<T: 'static> EventLoop<T> {
                 break code;
               }
               _ => {
-                if let Ok(id) = draws.try_recv() {
+                // Banter's fork (tauri-apps/tao#1335): every notification queued when this
+                // phase starts is taken, one RedrawRequested per window (upstream took one
+                // notification a turn, so a window drawn more often than that piled them up
+                // without bound). Requests made by these callbacks wait for the next turn.
+                let mut drawn: Vec<WindowId> = Vec::new();
+                for _ in 0..draws.len() {
+                  if matches!(control_flow, ControlFlow::ExitWithCode(_)) {
+                    break;
+                  }
+                  let Ok(id) = draws.try_recv() else { break };
+                  if drawn.contains(&id) {
+                    continue;
+                  }
+                  drawn.push(id);
                   callback(
                     Event::RedrawRequested(RootWindowId(id)),
                     window_target,
