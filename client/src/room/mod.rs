@@ -36,6 +36,7 @@ mod commands;
 mod dm;
 mod errors;
 mod inbound;
+mod join_reply;
 mod lifecycle;
 mod moderation;
 mod requests;
