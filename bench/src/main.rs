@@ -11,6 +11,7 @@ mod report;
 mod scale;
 mod scaleout;
 mod scaleout_client;
+mod scaleout_phase;
 mod scaleout_procs;
 mod scaleout_report;
 mod search;
