@@ -405,9 +405,20 @@ export const TRIM_SLACK = 500
 export const KEEP_HIDDEN = 200
 export const HIDDEN_SLACK = 100
 
+/** Lines the open room keeps on a Banter server while its reader is at the bottom: a burst
+ * read as it comes does not leave thousands of lines behind it; scrolling up loads the older
+ * ones again from the room's history (the view asks when the top comes near). */
+export const KEEP_SHOWN = 500
+export const SHOWN_SLACK = 250
+
 /** Trims a room that is not shown. */
 export function trimHidden(r: RoomState): number {
   return r.banter ? trimOld(r, KEEP_HIDDEN, HIDDEN_SLACK) : trimOld(r)
+}
+
+/** Trims the open room; the view calls it only while its reader is at the bottom. */
+export function trimShown(r: RoomState): number {
+  return r.banter ? trimOld(r, KEEP_SHOWN, SHOWN_SLACK) : trimOld(r)
 }
 
 /** Drops a room's oldest lines beyond `keep` (when more than `keep + slack`), never one of

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest'
-import { Store, roomKey, toRows, mergeDelivery, deliveryText, typingText, charCount, trimOld, nameList, presenceSummary, GROUP_GAP_MS, KEEP_MESSAGES, TRIM_SLACK, KEEP_HIDDEN, HIDDEN_SLACK } from '../src/store'
+import { Store, roomKey, toRows, mergeDelivery, deliveryText, typingText, charCount, trimOld, trimShown, nameList, presenceSummary, GROUP_GAP_MS, KEEP_MESSAGES, TRIM_SLACK, KEEP_HIDDEN, HIDDEN_SLACK, KEEP_SHOWN, SHOWN_SLACK } from '../src/store'
 import { msg, snapshot } from './fixtures'
 
 const S = 'http://127.0.0.1:3000'
@@ -177,6 +177,35 @@ describe('bounded timelines', () => {
     s.addSnapshot(snapshot())
     s.apply(live(KEEP_MESSAGES + TRIM_SLACK + 1))
     expect(s.rooms.get(roomKey(S, 'lobby'))!.messages).toHaveLength(KEEP_MESSAGES + TRIM_SLACK + 1)
+  })
+
+  it('the open room read at the bottom keeps its newest lines on a Banter server, and can load the rest again', () => {
+    const s = new Store()
+    s.addSnapshot(snapshot())
+    const burst = live(KEEP_SHOWN + SHOWN_SLACK + 1)
+    s.apply(burst)
+    const r = s.rooms.get(roomKey(S, 'lobby'))!
+    expect(trimShown(r)).toBe(SHOWN_SLACK + 1)
+    expect(r.messages).toHaveLength(KEEP_SHOWN)
+    expect(r.byId.size).toBe(KEEP_SHOWN)
+    expect(r.messages[0].id).toBe(burst[SHOWN_SLACK + 1].message.id)
+    expect(r.messages[r.messages.length - 1].id).toBe(burst[burst.length - 1].message.id)
+    expect(r.more).toBe(true)
+    // within the slack nothing goes
+    s.apply(live(SHOWN_SLACK))
+    expect(trimShown(r)).toBe(0)
+  })
+
+  it('the open room on a classic server (no history to load again) keeps as many as before', () => {
+    const s = new Store()
+    s.addSnapshot(snapshot({ banter: false }))
+    s.apply(live(KEEP_MESSAGES + TRIM_SLACK))
+    const r = s.rooms.get(roomKey(S, 'lobby'))!
+    expect(trimShown(r)).toBe(0)
+    s.apply(live(1))
+    expect(trimShown(r)).toBe(TRIM_SLACK + 1)
+    expect(r.messages).toHaveLength(KEEP_MESSAGES)
+    expect(r.more).toBe(false)
   })
 
   it('waits for the slack, and never drops a pending or failed message of yours', () => {

@@ -205,8 +205,9 @@ function slope(points) {
 export async function soak(url) {
   const rooms = names('bench-s', 10)
   const seeded = await seed(url, 200 * rooms.length, rooms)
-  // the shown room gets enough history to start with its window full (2,000 lines): the soak
-  // then measures a steady state, not the window filling up at 2 lines a second
+  // the shown room gets enough history to start with its window full (2,000 lines read back;
+  // read at the bottom, the view trims it to its window at the first line): the soak then
+  // measures a steady state, not the window filling up at 2 lines a second
   const extra = await seed(url, SOAK_FILL, [rooms[0]])
   return withRooms(url, 'soak', rooms, async (browser, pid) => {
     await browser.execute((room) => document.querySelector(`button[data-room="${room}"]`)?.click(), rooms[0])

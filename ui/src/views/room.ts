@@ -4,7 +4,7 @@
 // when the active room changes; `update()` brings it up to date with the store.
 import { api, errorMessage } from '../api'
 import { h, clear } from '../dom'
-import { roomKey, toRows, trimOld, typingText, roomLabel, identityOf, canManage, canModerate, type RoomState, type Row, type Store } from '../store'
+import { roomKey, toRows, trimShown, typingText, roomLabel, identityOf, canManage, canModerate, type RoomState, type Row, type Store } from '../store'
 import { VirtualList, type Item } from '../vlist'
 import { renderRow, rowEstimate, rowSig, identityMark } from './message'
 import { composer, type Composer } from './composer'
@@ -215,7 +215,7 @@ export function buildRoomView(r: RoomState, d: RoomDeps): RoomView {
     muteBtn.setAttribute('aria-pressed', muted ? 'true' : 'false')
     // The open room drops its oldest lines only while its reader is at the bottom: never
     // under someone reading back. (Dropping them may offer "Load older messages".)
-    if (!first && list.atBottom()) trimOld(room)
+    if (!first && list.atBottom()) trimShown(room)
     older.hidden = !room.more
     membersHead.textContent = `Members — ${room.users.length}`
     // signed in on a Banter server: write to a member directly (guests cannot)
