@@ -177,13 +177,13 @@ pub(crate) fn abort(handles: &[JoinHandle<()>]) {
 
 /// Waits until no client has read anything for 300 ms (the join notices and `roomData`
 /// broadcasts have all arrived).
-pub(crate) async fn settle(sh: &Shared, max: Duration) {
+pub(crate) async fn settle(bytes: &std::sync::atomic::AtomicU64, max: Duration) {
     let t0 = Instant::now();
     let mut quiet = 0;
-    let mut last = sh.bytes.load(Relaxed);
+    let mut last = bytes.load(Relaxed);
     while quiet < 3 && t0.elapsed() < max {
         tokio::time::sleep(Duration::from_millis(100)).await;
-        let b = sh.bytes.load(Relaxed);
+        let b = bytes.load(Relaxed);
         if b == last {
             quiet += 1;
         } else {
@@ -220,7 +220,7 @@ async fn throughput(kind: Kind, cfg: &Config, launch: &Launch, rep: &mut Report)
                 break;
             }
         };
-        settle(&sh, Duration::from_secs(120)).await;
+        settle(&sh.bytes, Duration::from_secs(120)).await;
         rep.join_secs.push((n, join_secs));
         eprintln!("   {n} clients joined in {join_secs:.1} s");
         for &k in &cfg.inflight {
@@ -254,7 +254,7 @@ async fn throughput(kind: Kind, cfg: &Config, launch: &Launch, rep: &mut Report)
         }
         abort(&handles);
         tokio::time::sleep(Duration::from_millis(200)).await;
-        settle(&sh, Duration::from_secs(10)).await;
+        settle(&sh.bytes, Duration::from_secs(10)).await;
         sh.closed.store(0, Relaxed);
     }
     rep.rss_peak = sampler.peak_total.load(Relaxed);
@@ -376,7 +376,7 @@ async fn idle_memory(kind: Kind, cfg: &Config, launch: &Launch, rep: &mut Report
             return Err(format!("idle connections: {e}"));
         }
     };
-    settle(&sh, Duration::from_secs(30)).await;
+    settle(&sh.bytes, Duration::from_secs(30)).await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     rep.idle_loaded = median_rss(&pids).await;
     rep.idle_conns = cfg.idle;

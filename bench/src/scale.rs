@@ -218,7 +218,7 @@ async fn phases(
     held.extend(idle);
     rep.idle_joined = plan.idle as u64;
     rep.idle_secs = Some(secs);
-    classic::settle(&idle_sh, Duration::from_secs(30)).await;
+    classic::settle(&idle_sh.bytes, Duration::from_secs(30)).await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     alive(srv)?;
     rep.rss_idle = Some(classic::median_rss(pids).await);
@@ -255,7 +255,7 @@ async fn phases(
     })?;
     held.extend(members);
     rep.room_secs = Some(secs);
-    classic::settle(&room_sh, Duration::from_secs(120)).await;
+    classic::settle(&room_sh.bytes, Duration::from_secs(120)).await;
     alive(srv)?;
     rep.rss_room = Some(classic::median_rss(pids).await);
     eprintln!("   {}-member room joined in {secs:.1} s; RSS {}", fmt_int(room as f64), fmt_bytes(rep.rss_room.unwrap_or(0) as f64));

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinHandle;
 
+use crate::classic::{abort, settle};
 use crate::procs;
 use crate::scaleout::{Phase, ScaleConfig, Setup};
 use crate::scaleout_client::{self as client, Counters, Member, SenderRole};
@@ -75,7 +76,7 @@ pub(crate) async fn phase(
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     let join_secs = t0.elapsed().as_secs_f64();
-    settle(sh, Duration::from_secs(60)).await;
+    settle(&sh.bytes, Duration::from_secs(60)).await;
     eprintln!("   {} clients joined in {join_secs:.1} s", layout.len());
 
     // Warm-up, then the measured window.
@@ -146,7 +147,7 @@ pub(crate) async fn phase(
     }
     // The leaves' notices go out before the next phase joins.
     tokio::time::sleep(Duration::from_millis(200)).await;
-    settle(sh, Duration::from_secs(20)).await;
+    settle(&sh.bytes, Duration::from_secs(20)).await;
     Ok(p)
 }
 
@@ -172,28 +173,5 @@ pub(crate) fn stored_count(setup: Setup, svc: Option<&Services>, url: Option<&st
             c.query_row(&sql, [], |row| row.get::<_, i64>(0)).ok().map(|v| v as u64)
         }
         _ => svc?.psql(url?, &sql).ok()?.parse().ok(),
-    }
-}
-
-fn abort(handles: &[JoinHandle<()>]) {
-    for h in handles {
-        h.abort();
-    }
-}
-
-/// Waits until no client has read anything for 300 ms.
-async fn settle(sh: &Counters, max: Duration) {
-    let t0 = Instant::now();
-    let mut quiet = 0;
-    let mut last = sh.bytes.load(Relaxed);
-    while quiet < 3 && t0.elapsed() < max {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        let b = sh.bytes.load(Relaxed);
-        if b == last {
-            quiet += 1;
-        } else {
-            quiet = 0;
-            last = b;
-        }
     }
 }

@@ -335,7 +335,7 @@ async fn throughput(cfg: &Config, scfg: &SigninConfig, launch: &Launch, rep: &mu
         let sh = Arc::new(Shared::new());
         let senders = load::Senders::new(n);
         let (handles, secs) = crate::classic::open_clients(addr, n, |_| "signins-chat".into(), Some(&senders), &sh).await?;
-        crate::classic::settle(&sh, Duration::from_secs(60)).await;
+        crate::classic::settle(&sh.bytes, Duration::from_secs(60)).await;
         eprintln!("   {n} chat clients joined in {secs:.1} s");
         let report = |what: &str, s: &Scenario| {
             eprintln!(
@@ -549,7 +549,7 @@ async fn idle_memory(
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         let secs = t0.elapsed().as_secs_f64();
-        crate::classic::settle(&sh, Duration::from_secs(30)).await;
+        crate::classic::settle(&sh.bytes, Duration::from_secs(30)).await;
         wait_threads(srv.pid, threads0, scfg.quiet_wait).await;
         let loaded = crate::classic::median_rss(&pids).await;
         eprintln!(
