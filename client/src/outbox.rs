@@ -13,13 +13,16 @@
 //! (atomic on POSIX). `queued` records are synced to disk before `send` returns.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use banter_protocol::classic::Location;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ClientError, Result};
+
+mod records;
+use records::{Record, replay};
 
 /// Where a message stands in the outbox.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,44 +67,6 @@ impl OutboxEntry {
     pub fn unanswered_attempts(&self) -> u32 {
         self.attempts.saturating_sub(self.deferred)
     }
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case")]
-enum Record {
-    Room {
-        server: String,
-        room: String,
-    },
-    Queued {
-        id: String,
-        text: String,
-        queued_at: i64,
-        /// Absent for a text (and in files written before locations existed).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        location: Option<Location>,
-        /// Absent unless it is a reply (and in files written before replies existed).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        reply_to: Option<String>,
-    },
-    Sent {
-        id: String,
-    },
-    /// The server answered the last attempt "not now"; `since`: when it first did.
-    Deferred {
-        id: String,
-        since: i64,
-    },
-    Resolved {
-        id: String,
-        keep: bool,
-    },
-    Retry {
-        id: String,
-    },
-    Seq {
-        last_seq: u64,
-    },
 }
 
 /// The persistent outbox of one room on one server.
@@ -332,39 +297,7 @@ impl Outbox {
     /// Rewrites the log with only what is live, atomically (temp file, sync, rename).
     fn compact(&mut self) -> Result<()> {
         let tmp = self.path.with_extension("jsonl.tmp");
-        let mut records = vec![Record::Room {
-            server: self.server.clone(),
-            room: self.room.clone(),
-        }];
-        if self.last_seq > 0 {
-            records.push(Record::Seq {
-                last_seq: self.last_seq,
-            });
-        }
-        for e in &self.entries {
-            records.push(Record::Queued {
-                id: e.id.clone(),
-                text: e.text.clone(),
-                queued_at: e.queued_at,
-                location: e.location,
-                reply_to: e.reply_to.clone(),
-            });
-            for _ in 0..e.deferred.min(e.attempts) {
-                records.push(Record::Sent { id: e.id.clone() });
-            }
-            if let Some(since) = e.deferred_since {
-                records.push(Record::Deferred { id: e.id.clone(), since });
-            }
-            for _ in e.deferred.min(e.attempts)..e.attempts {
-                records.push(Record::Sent { id: e.id.clone() });
-            }
-            if e.state == EntryState::Failed {
-                records.push(Record::Resolved {
-                    id: e.id.clone(),
-                    keep: true,
-                });
-            }
-        }
+        let records = records::live(&self.server, &self.room, self.last_seq, &self.entries);
         let mut text = String::new();
         for r in &records {
             text.push_str(&serde_json::to_string(r).map_err(|e| ClientError::storage(&tmp, e))?);
@@ -384,84 +317,6 @@ impl Outbox {
         self.lines = records.len();
         Ok(())
     }
-}
-
-type Replayed = (Vec<OutboxEntry>, u64, usize);
-
-fn replay(path: &Path, server: &str, room: &str) -> Result<Replayed> {
-    let file = File::open(path).map_err(|e| ClientError::storage(path, e))?;
-    let mut entries: Vec<OutboxEntry> = Vec::new();
-    let mut last_seq = 0;
-    let mut lines = 0;
-    for line in BufReader::new(file).lines() {
-        let line = line.map_err(|e| ClientError::storage(path, e))?;
-        lines += 1;
-        // A line that does not parse is a torn write from a crash: skip it.
-        let Ok(record) = serde_json::from_str::<Record>(&line) else {
-            continue;
-        };
-        match record {
-            Record::Room { server: s, room: r } => {
-                if s != server || r != room {
-                    return Err(ClientError::storage(
-                        path,
-                        format!("file belongs to {s} / {r}"),
-                    ));
-                }
-            }
-            Record::Queued {
-                id,
-                text,
-                queued_at,
-                location,
-                reply_to,
-            } => {
-                if !entries.iter().any(|e| e.id == id) {
-                    entries.push(OutboxEntry {
-                        id,
-                        text,
-                        location,
-                        reply_to,
-                        queued_at,
-                        attempts: 0,
-                        state: EntryState::Pending,
-                        deferred_since: None,
-                        deferred: 0,
-                    });
-                }
-            }
-            Record::Sent { id } => {
-                if let Some(e) = entries.iter_mut().find(|e| e.id == id) {
-                    e.attempts += 1;
-                }
-            }
-            Record::Deferred { id, since } => {
-                if let Some(e) = entries.iter_mut().find(|e| e.id == id) {
-                    e.deferred_since.get_or_insert(since);
-                    e.deferred = e.attempts;
-                }
-            }
-            Record::Resolved { id, keep } => {
-                if keep {
-                    if let Some(e) = entries.iter_mut().find(|e| e.id == id) {
-                        e.state = EntryState::Failed;
-                    }
-                } else {
-                    entries.retain(|e| e.id != id);
-                }
-            }
-            Record::Retry { id } => {
-                if let Some(e) = entries.iter_mut().find(|e| e.id == id) {
-                    e.state = EntryState::Pending;
-                    e.attempts = 0;
-                    e.deferred_since = None;
-                    e.deferred = 0;
-                }
-            }
-            Record::Seq { last_seq: s } => last_seq = s,
-        }
-    }
-    Ok((entries, last_seq, lines))
 }
 
 /// A readable, collision-safe file name: a sanitised prefix plus a 64-bit FNV-1a hash.

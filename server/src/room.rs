@@ -1,11 +1,15 @@
 //! The in-memory state of one room: members in join order, the sequence counter, the
-//! recent messages, the ids seen (for dedupe) and the delivery receipts being counted.
+//! recent messages, the ids seen (for dedupe) and the delivery receipts being counted
+//! (`receipts.rs`).
 //! Pure data and rules, no I/O: the socket handlers lock it, change it and emit.
 
 use std::collections::{HashMap, VecDeque};
 
 use banter_protocol::classic::RoomUser;
 use banter_protocol::ext::{Message, MessageKind, Receipt};
+
+mod receipts;
+use receipts::{Receipts, same_account};
 
 /// Messages kept in memory per room (history on join and catch-up are served from here).
 pub const RECENT_CAP: usize = 500;
@@ -33,18 +37,6 @@ pub struct Member {
     /// The account the socket is signed in to, when it joined under that account's name:
     /// the account's other sockets may then join under the same name (its other devices).
     pub account: Option<i64>,
-}
-
-#[derive(Debug)]
-struct ReceiptTrack {
-    seq: u64,
-    id: String,
-    sender_sid: String,
-    /// The sender's account: its other sockets (devices) are not recipients.
-    sender_account: Option<i64>,
-    recipients: u32,
-    received_by: u32,
-    dirty: bool,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -88,7 +80,7 @@ pub struct RoomState {
     id_order: VecDeque<String>,
     /// True while `ids` holds every id of the room: an unknown id is then surely new.
     ids_cover_all: bool,
-    receipts: VecDeque<ReceiptTrack>,
+    receipts: Receipts,
     /// When its classic `roomData` went out, for coalescing during join storms (chat/room_data.rs).
     pub room_data: crate::chat::room_data::Pacer,
     /// Whether memory keeps the room's recent messages and ids; not when the store is
@@ -113,7 +105,7 @@ impl RoomState {
             ids: HashMap::new(),
             id_order: VecDeque::new(),
             ids_cover_all: recent.len() as u64 == latest_seq,
-            receipts: VecDeque::new(),
+            receipts: Receipts::default(),
             room_data: Default::default(),
             keeps_history: true,
         };
@@ -280,18 +272,7 @@ impl RoomState {
         let recipients =
             self.members.iter().filter(|m| m.sid != sender_sid && !same_account(m.account, sender_account)).count() as u32;
         if self.members.iter().any(|m| m.sid == sender_sid) {
-            if self.receipts.len() == RECEIPT_CAP {
-                self.receipts.pop_front();
-            }
-            self.receipts.push_back(ReceiptTrack {
-                seq: message.seq,
-                id: message.id.clone(),
-                sender_sid: sender_sid.to_owned(),
-                sender_account,
-                recipients,
-                received_by: 0,
-                dirty: false,
-            });
+            self.receipts.track(message, sender_sid, sender_account, recipients);
         }
         self.remember(message.clone());
     }
@@ -321,7 +302,7 @@ impl RoomState {
     /// and dedupe ask the store, as for a shared store (until the room is loaded again).
     pub fn forget(&mut self, id: &str) {
         let Some(seq) = self.ids.get(id).copied() else { return };
-        self.receipts.retain(|t| t.seq != seq);
+        self.receipts.untrack(seq);
         self.keeps_history = false;
         self.ids_cover_all = false;
         self.ids.clear();
@@ -417,44 +398,13 @@ impl RoomState {
         }
         member.confirmed_seq = seq;
         let account = member.account;
-        for t in self
-            .receipts
-            .iter_mut()
-            .filter(|t| t.seq > from && t.seq <= seq && t.sender_sid != sid && !same_account(t.sender_account, account))
-        {
-            if t.received_by < t.recipients {
-                t.received_by += 1;
-                t.dirty = true;
-            }
-        }
+        self.receipts.count(from, seq, sid, account);
     }
 
     /// Receipts that changed since the last call, with the sender to tell.
     pub fn take_dirty_receipts(&mut self) -> Vec<(String, Receipt)> {
-        let room = &self.name;
-        self.receipts
-            .iter_mut()
-            .filter(|t| t.dirty)
-            .map(|t| {
-                t.dirty = false;
-                (
-                    t.sender_sid.clone(),
-                    Receipt {
-                        room: room.clone(),
-                        id: t.id.clone(),
-                        seq: t.seq,
-                        received_by: t.received_by,
-                        recipients: t.recipients,
-                    },
-                )
-            })
-            .collect()
+        self.receipts.take_dirty(&self.name)
     }
-}
-
-/// Two sockets of one account (its devices): neither counts the other in receipts.
-fn same_account(a: Option<i64>, b: Option<i64>) -> bool {
-    a.is_some() && a == b
 }
 
 #[cfg(test)]
