@@ -9,6 +9,7 @@
 //! order whichever node took the message.
 
 pub mod pg_schema;
+mod checkpoint;
 mod postgres;
 mod queue;
 mod sqlite;

@@ -1,6 +1,7 @@
 //! The embedded SQLite message store. One writer thread owns the write connection and
 //! commits in batches, so a store write never stalls the async event loop; reads run on
-//! tokio's blocking pool over a second (read-only, WAL) connection.
+//! tokio's blocking pool over a second (read-only, WAL) connection; WAL checkpoints on a
+//! third, off the commit path (`checkpoint.rs`).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -76,11 +77,13 @@ impl SqliteMessages {
         let mut write = write;
         crate::sqlite_schema::migrate(&mut write, "messages", MIGRATIONS)?;
         let read = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+        // WAL checkpoints on a thread of their own, not inside the writer's commits.
+        let nudge = super::checkpoint::start(&write, super::checkpoint::open(path)?)?;
         let (tx, rx) = mpsc::channel();
         // The thread ends when the last Store clone is dropped.
         std::thread::Builder::new()
             .name("banter-store".into())
-            .spawn(move || writer_loop(write, rx))?;
+            .spawn(move || writer_loop(write, rx, nudge))?;
         Ok(Self { tx, reader: Arc::new(Mutex::new(read)), path: path.to_owned() })
     }
 
@@ -265,7 +268,7 @@ fn with_replies(c: &Connection, messages: &mut [Message]) -> rusqlite::Result<()
 }
 
 
-fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Command>) {
+fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Command>, nudge: super::checkpoint::Nudge) {
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         while batch.len() < BATCH {
@@ -276,7 +279,10 @@ fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Command>) {
         }
         let batch = Batch::split(batch);
         match write_batch(&mut conn, &batch.writes) {
-            Ok(()) => batch.settle(Some(HashMap::new())),
+            Ok(()) => {
+                nudge.committed();
+                batch.settle(Some(HashMap::new()))
+            }
             Err(e) => {
                 tracing::error!(error = %e, writes = batch.writes.len(), "store write failed; this batch is not persisted");
                 batch.settle(None);
